@@ -1,0 +1,106 @@
+"""The 以赛代评 skills-competition system: application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, jsonify, render_template, request, session
+from flask_babel import gettext as _
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from competition.config import check_config, load_config
+from competition.dbtypes import render_migration_item
+from competition.extensions import babel, csrf, db, login_manager, migrate
+
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+log = logging.getLogger(__name__)
+
+
+def create_app(config_overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.path.join(PROJECT_ROOT, "instance"),
+        template_folder=os.path.join(PROJECT_ROOT, "templates"),
+        static_folder=os.path.join(PROJECT_ROOT, "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(load_config(app.instance_path, config_overrides))
+    check_config(app.config)
+
+    from competition import models  # noqa: F401  (every table, for Alembic)
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=os.path.join(PROJECT_ROOT, "migrations"),
+        compare_type=True, render_as_batch=True, render_item=render_migration_item,
+    )
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=os.path.join(PROJECT_ROOT, "translations"),
+    )
+    login_manager.init_app(app)
+
+    from competition.auth import views as auth_views
+    from competition.events import views as events_views
+
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(events_views.bp)
+
+    from competition.cli import register_cli
+
+    register_cli(app)
+    _register_core_routes(app)
+    return app
+
+
+def select_locale() -> str:
+    """The visitor's chosen language, else Simplified Chinese (the product's default)."""
+    from flask import current_app
+
+    chosen = session.get("lang")
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _register_core_routes(app: Flask) -> None:
+    @app.get("/healthz")
+    def healthz():
+        try:
+            db.session.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            db.session.rollback()
+            log.exception("health check: database unreachable")
+            return jsonify(status="unavailable", database="unreachable"), 503
+        return jsonify(status="ok")
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error):
+        db.session.rollback()
+        log.error("database unavailable: %s", error.orig)
+        return _error_page(503, _("The service is temporarily unavailable. "
+                                  "Please try again in a moment."))
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return _error_page(404, _("The page you asked for does not exist."))
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return _error_page(403, _("You do not have permission to open this page."))
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return _error_page(500, _("Something went wrong on our side. "
+                                  "The error has been logged."))
+
+
+def _error_page(status: int, message: str):
+    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+        return jsonify(error=message), status
+    return render_template("error.html", status=status, message=message), status

@@ -1,0 +1,49 @@
+"""Who may do what. Permissions are per competition (organizers) or per event (panel)."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import exists, select
+
+from competition.auth.models import Role, User
+from competition.extensions import db
+
+
+def role_required(*roles: Role):
+    """The view needs a signed-in user with one of ``roles`` (admins always pass)."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role != Role.ADMIN and current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def organizes(user: User, competition_id: int) -> bool:
+    """True for admins and for the organizers linked to the competition."""
+    from competition.events.models import CompetitionOrganizer
+
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    if user.role != Role.ORGANIZER:
+        return False
+    return bool(db.session.scalar(select(exists().where(
+        CompetitionOrganizer.competition_id == competition_id,
+        CompetitionOrganizer.user_id == user.id,
+    ))))
+
+
+def require_organizer_of(competition_id: int) -> None:
+    if not organizes(current_user, competition_id):
+        abort(403)

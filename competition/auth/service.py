@@ -1,0 +1,47 @@
+"""Use cases for accounts."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from competition.auth.models import Role, User
+from competition.dbtypes import utcnow
+
+
+class AccountError(ValueError):
+    """A rule about accounts was broken; the message is for the user."""
+
+
+def create_user(session: Session, *, username: str, password: str, role: str,
+                display_name: str = "", expert_id: int | None = None) -> User:
+    """Add an account. Usernames are unique regardless of case."""
+    username = username.strip()
+    if not username:
+        raise AccountError("username must not be empty")
+    if role not in set(Role):
+        raise AccountError(f"role must be one of: {', '.join(Role)}")
+    if len(password) < 8:
+        raise AccountError("password must have at least 8 characters")
+    taken = session.scalar(
+        select(User.id).where(func.lower(User.username) == username.lower())
+    )
+    if taken is not None:
+        raise AccountError(f"username {username!r} is already taken")
+    user = User(username=username, role=role, display_name=display_name or username,
+                expert_id=expert_id)
+    user.set_password(password)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None. Records the sign-in time."""
+    user = session.scalar(
+        select(User).where(func.lower(User.username) == username.strip().lower())
+    )
+    if user is None or not user.active or not user.check_password(password):
+        return None
+    user.last_login_at = utcnow()
+    return user

@@ -1,0 +1,51 @@
+"""Command-line tools: ``flask users create``, ``flask demo``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from competition.auth.models import Role
+from competition.auth.service import AccountError, create_user
+from competition.extensions import db
+
+users_cli = AppGroup("users", help="Manage accounts.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", "display_name", default="", help="Name shown in the app.")
+@click.password_option(help="At least 8 characters; asked for when not given.")
+def create_user_command(username: str, role: str, display_name: str, password: str) -> None:
+    """Add an account that can sign in."""
+    try:
+        user = create_user(db.session, username=username, password=password, role=role,
+                           display_name=display_name)
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.username!r} (id {user.id}).")
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Seed the demo competition (safe to run again: it adds nothing twice)."""
+    from competition.demo import DEMO_ACCOUNTS, seed_demo
+
+    created = seed_demo(db.session)
+    db.session.commit()
+    if created:
+        click.echo("Seeded the demo competition.")
+    else:
+        click.echo("The demo competition is already there; nothing added.")
+    click.echo("Demo accounts (username / password — role):")
+    for account in DEMO_ACCOUNTS:
+        click.echo(f"  {account.username:<12} / {account.password:<14} — {account.description}")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)

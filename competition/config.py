@@ -1,0 +1,69 @@
+"""Settings read from the environment.
+
+Every setting has a safe default for a developer's machine; production sets
+``SECRET_KEY`` and ``DATABASE_URL`` (PostgreSQL) at least.
+"""
+
+from __future__ import annotations
+
+import os
+
+DEFAULT_SECRET_KEY = "dev-only-insecure-key-change-me"
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a safe configuration."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common spellings of a PostgreSQL URL and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Build the Flask config from the environment, then apply ``overrides`` (tests)."""
+    env = os.environ
+    database_url = env.get("DATABASE_URL") or (
+        "sqlite:///" + os.path.join(instance_path, "competition.sqlite3")
+    )
+    config = {
+        "SECRET_KEY": env.get("SECRET_KEY", DEFAULT_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": env.get("REDIS_URL"),
+        "BABEL_DEFAULT_LOCALE": "zh",
+        "BABEL_DEFAULT_TIMEZONE": env.get("TIMEZONE", "Asia/Shanghai"),
+        "LANGUAGES": {"zh": "简体中文", "en": "English"},
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "TESTING": False,
+        "DEBUG": _bool(env.get("FLASK_DEBUG"), False),
+    }
+    if overrides:
+        config.update(overrides)
+    return config
+
+
+def check_config(config: dict) -> None:
+    """Refuse to run a real server with the built-in secret key."""
+    if config["SECRET_KEY"] == DEFAULT_SECRET_KEY and not (
+        config.get("DEBUG") or config.get("TESTING")
+    ):
+        raise ConfigError(
+            "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long "
+            "random string (for example the output of "
+            "`python -c \"import secrets; print(secrets.token_hex(32))\"`) "
+            "before starting the app outside debug mode."
+        )

@@ -1,0 +1,1 @@
+"""grades stage."""

@@ -1,0 +1,112 @@
+"""Promotions to a skill grade (晋升) and the certificates that record them (证书)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from competition.dbtypes import UTCDateTime, grade_check, utcnow
+from competition.extensions import db
+
+if TYPE_CHECKING:
+    from competition.entries.models import Entry
+
+
+class Promotion(db.Model):
+    """A decided grade change for one entry, with the rule that applied."""
+
+    __tablename__ = "promotions"
+    __table_args__ = (
+        grade_check("from_grade", "from_grade"),
+        grade_check("to_grade", "to_grade"),
+        CheckConstraint("to_grade IS NOT NULL", name="to_grade_set"),
+        CheckConstraint("from_grade IS NULL OR to_grade < from_grade", name="is_a_promotion"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="RESTRICT"),
+                                          unique=True)
+    # Kept for the once-per-calendar-year limit across every competition.
+    contestant_id: Mapped[int] = mapped_column(
+        ForeignKey("contestants.id", ondelete="RESTRICT"), index=True
+    )
+    year: Mapped[int]
+    rule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("promotion_rules.id", ondelete="SET NULL")
+    )
+    # The rule as it read when it applied, in words: rules may be edited later.
+    rule_text: Mapped[str] = mapped_column(Text, default="")
+    from_grade: Mapped[int | None]
+    to_grade: Mapped[int]
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    entry: Mapped[Entry] = relationship()
+    certificate: Mapped[Certificate | None] = relationship(back_populates="promotion")
+
+
+def new_verification_code() -> str:
+    """The secret printed in a certificate's QR code, proving the link came from it."""
+    return secrets.token_urlsafe(12)
+
+
+class CertificateSerial(db.Model):
+    """The last serial issued for a certificate series, year and grade.
+
+    Issuing locks this row, so serials stay unique and without gaps when
+    certificates are issued in parallel.
+    """
+
+    __tablename__ = "certificate_serials"
+    __table_args__ = (
+        grade_check("grade", "grade"),
+        CheckConstraint("last_serial >= 0", name="last_serial"),
+    )
+
+    # evaluator type + evaluator code + province + site sequence, 13 characters.
+    series: Mapped[str] = mapped_column(String(13), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    grade: Mapped[int] = mapped_column(primary_key=True)
+    last_serial: Mapped[int] = mapped_column(default=0)
+
+
+class Certificate(db.Model):
+    """A skill-grade certificate; its 22-character number is described in DESIGN.md §5."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (
+        UniqueConstraint("series", "year", "grade", "serial"),
+        grade_check("grade", "grade"),
+        CheckConstraint("serial >= 1 AND serial <= 999999", name="serial_range"),
+        CheckConstraint("length(number) = 22", name="number_length"),
+        CheckConstraint("revoked_at IS NULL OR length(revoke_reason) > 0",
+                        name="revoke_reason_given"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    promotion_id: Mapped[int] = mapped_column(
+        ForeignKey("promotions.id", ondelete="RESTRICT"), unique=True
+    )
+    number: Mapped[str] = mapped_column(String(22), unique=True)
+    series: Mapped[str] = mapped_column(String(13))
+    year: Mapped[int]
+    grade: Mapped[int]
+    serial: Mapped[int]
+    verification_code: Mapped[str] = mapped_column(String(32), default=new_verification_code)
+    issuer: Mapped[str] = mapped_column(String(200))
+    issued_on: Mapped[date] = mapped_column(Date)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoke_reason: Mapped[str] = mapped_column(Text, default="")
+
+    promotion: Mapped[Promotion] = relationship(back_populates="certificate")

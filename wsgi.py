@@ -1,0 +1,3 @@
+from competition import create_app
+
+app = create_app()
