@@ -53,6 +53,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     from competition.cli import register_cli
 
     register_cli(app)
+    _register_template_helpers(app)
     _register_core_routes(app)
     return app
 
@@ -67,7 +68,32 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def _register_template_helpers(app: Flask) -> None:
+    from competition.labels import label
+    from competition.skill_grades import grade_label
+
+    app.add_template_filter(label, "label")
+    app.add_template_filter(grade_label, "grade")
+
+    @app.context_processor
+    def language_choices():
+        from flask_babel import get_locale
+
+        return {
+            "languages": app.config["LANGUAGES"],
+            "current_language": str(get_locale()),
+        }
+
+
 def _register_core_routes(app: Flask) -> None:
+    @app.before_request
+    def choose_language():
+        # Flask-Babel caches the locale on the application context, which
+        # outlives a request when one is already pushed (the CLI, tests).
+        from flask_babel import refresh
+
+        refresh()
+
     @app.get("/healthz")
     def healthz():
         try:

@@ -24,16 +24,16 @@ class Grade(enum.IntEnum):
 
 
 _LABELS = {
-    Grade.SENIOR_TECHNICIAN: _l("一级/高级技师"),
-    Grade.TECHNICIAN: _l("二级/技师"),
-    Grade.SENIOR_WORKER: _l("三级/高级工"),
-    Grade.INTERMEDIATE_WORKER: _l("四级/中级工"),
-    Grade.JUNIOR_WORKER: _l("五级/初级工"),
+    Grade.SENIOR_TECHNICIAN: _l("Level 1 / Senior technician"),
+    Grade.TECHNICIAN: _l("Level 2 / Technician"),
+    Grade.SENIOR_WORKER: _l("Level 3 / Senior worker"),
+    Grade.INTERMEDIATE_WORKER: _l("Level 4 / Intermediate worker"),
+    Grade.JUNIOR_WORKER: _l("Level 5 / Junior worker"),
 }
 
 
 def grade_label(grade: int | None) -> str:
-    """The label printed on certificates, e.g. ``三级/高级工``; empty for no grade."""
+    """The grade as printed on certificates (in Chinese: ``三级/高级工``); empty for none."""
     if grade is None:
         return ""
     return str(_LABELS[Grade(grade)])

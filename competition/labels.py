@@ -1,0 +1,53 @@
+"""Words shown to users for the codes stored in the database, in the user's language."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+LABELS: dict[str, dict[str, object]] = {
+    "competition_status": {
+        "draft": _l("Draft"),
+        "registration": _l("Registration open"),
+        "running": _l("Running"),
+        "scoring_closed": _l("Scoring closed"),
+        "published": _l("Results published"),
+        "final": _l("Final"),
+    },
+    "competition_level": {
+        "national": _l("National"),
+        "provincial": _l("Provincial"),
+        "city": _l("City"),
+        "enterprise": _l("Enterprise"),
+        "school": _l("School"),
+    },
+    "level_class": {1: _l("Class 1"), 2: _l("Class 2")},
+    "division_kind": {
+        "worker": _l("Workers"),
+        "student": _l("Students"),
+        "teacher": _l("Teachers"),
+        "other": _l("Other"),
+    },
+    "module_kind": {"theory": _l("Theory"), "practical": _l("Practical")},
+    "criterion_kind": {"measurement": _l("Measurement"), "judgement": _l("Judgement")},
+    "entry_mode": {
+        "points": _l("Points"),
+        "pass_fail": _l("All or nothing"),
+        "scale_0_3": _l("Scale 0–3"),
+        "measured": _l("Measured value"),
+    },
+    "aggregation": {
+        "mean": _l("Mean"),
+        "trimmed_mean": _l("Trimmed mean"),
+        "median": _l("Median"),
+        "worldskills": _l("WorldSkills 0–3"),
+    },
+    "panel_role": {"judge": _l("Judge"), "chief": _l("Chief judge")},
+    "role": {"admin": _l("Administrator"), "organizer": _l("Organizer"), "judge": _l("Judge")},
+}
+
+
+def label(value: object, kind: str) -> str:
+    """The user's word for ``value`` of a kind of code; the code itself if unknown."""
+    if value is None:
+        return ""
+    return str(LABELS.get(kind, {}).get(value, value))

@@ -1,0 +1,130 @@
+"""Shared fixtures: the app on a fresh database, clients, signing in as a role.
+
+The suite runs on SQLite by default. With ``TEST_DATABASE_URL`` set (e.g.
+``postgresql+psycopg://postgres@127.0.0.1:5432/test``) it runs on that database
+instead; the schema there is dropped and rebuilt by the migrations at the start.
+Each test starts from empty tables: they are emptied after every test, so tests
+may commit, and a live server in another thread sees the same data.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from competition import create_app
+from competition.config import normalise_database_url
+from competition.extensions import db
+from tests import builders
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return normalise_database_url(url)
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+def _reset_schema(url: str) -> None:
+    """Start the run from an empty database, so the migrations build all of it."""
+    if not url.startswith("postgresql"):
+        return
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def make_app(database_url: str, **overrides):
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """A database built by the migrations once for the whole run."""
+    url = _database_url(tmp_path_factory)
+    _reset_schema(url)
+    app = make_app(url)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE TABLE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(database_url):
+    app = make_app(database_url)
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        db.session.remove()
+        _empty_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Sign in and out through the real login form."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username: str, password: str = builders.PASSWORD):
+        return self._client.post(
+            "/login", data={"username": username, "password": password},
+            follow_redirects=True,
+        )
+
+    def logout(self):
+        return self._client.post("/logout", follow_redirects=True)
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def login_as(app, client, auth):
+    """Create a user of ``role`` and sign them in: ``user = login_as("organizer")``."""
+
+    def _login_as(role: str, **kwargs):
+        user = builders.user(role=role, **kwargs)
+        db.session.commit()
+        response = auth.login(user.username)
+        assert response.status_code == 200
+        return user
+
+    return _login_as

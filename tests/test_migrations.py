@@ -1,0 +1,93 @@
+"""The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from competition.dbtypes import render_migration_item
+from competition.extensions import db
+from tests import builders
+
+
+def _differences(connection):
+    context = MigrationContext.configure(connection, opts={
+        "compare_type": True, "render_item": render_migration_item,
+    })
+    return compare_metadata(context, db.metadata)
+
+
+def test_models_and_migrations_agree(app):
+    """The test database was built by ``flask db upgrade``; autogenerate finds nothing to add."""
+    with db.engine.connect() as connection:
+        assert _differences(connection) == []
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    assert version == "0001"
+
+
+def test_every_model_table_exists(app):
+    tables = set(inspect(db.engine).get_table_names())
+    assert set(db.metadata.tables) <= tables
+    assert {"competitions", "events", "criteria", "entries", "score_sheets", "marks",
+            "publications", "promotions", "certificates", "audit_events"} <= tables
+
+
+def test_database_enforces_one_chief_judge_per_event(app):
+    from competition.events.models import Expert, PanelMember
+
+    competition = builders.competition()
+    event = builders.event(competition)
+    experts = [Expert(name=f"专家{i}") for i in range(2)]
+    db.session.add_all(experts)
+    db.session.flush()
+    db.session.add(PanelMember(event_id=event.id, expert_id=experts[0].id, role="chief"))
+    db.session.flush()
+    db.session.add(PanelMember(event_id=event.id, expert_id=experts[1].id, role="chief"))
+    try:
+        db.session.flush()
+        raised = False
+    except IntegrityError:
+        raised = True
+    db.session.rollback()
+    assert raised
+
+
+def test_database_refuses_an_entry_in_another_events_division(app):
+    from datetime import date
+
+    from competition.entries.models import Contestant, Entry
+
+    competition = builders.competition()
+    nursing = builders.event(competition, "养老护理员")
+    turning = builders.event(competition, "车工",
+                             occupation=builders.occupation("车工", "6-18-01-01"))
+    person = Contestant(name="张三", id_number="11010519491231002X", sex="F",
+                        birth_date=date(1949, 12, 31))
+    db.session.add(person)
+    db.session.flush()
+    db.session.add(Entry(event_id=turning.id, division_id=nursing.divisions[0].id,
+                         contestant_id=person.id))
+    try:
+        db.session.flush()
+        raised = False
+    except IntegrityError:
+        raised = True
+    db.session.rollback()
+    assert raised
+
+
+def test_downgrade_and_upgrade_again_on_an_empty_database(tmp_path):
+    """``flask db upgrade`` works on an empty SQLite file, and the migration reverses."""
+    from tests.conftest import make_app
+
+    app = make_app("sqlite:///" + str(tmp_path / "fresh.sqlite3"))
+    with app.app_context():
+        upgrade()
+        assert "marks" in inspect(db.engine).get_table_names()
+        downgrade(revision="base")
+        assert inspect(db.engine).get_table_names() == ["alembic_version"]
+        upgrade()
+        with db.engine.connect() as connection:
+            assert _differences(connection) == []
+        db.engine.dispose()
