@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from sqlalchemy import func, select
 
 from competition.auth.models import Role
 from competition.auth.service import AccountError, create_user
@@ -31,13 +32,17 @@ def create_user_command(username: str, role: str, display_name: str, password: s
 
 
 @click.command("demo")
-def demo_command() -> None:
+@click.option("--if-empty", is_flag=True,
+              help="Seed only a database that holds no competition yet.")
+def demo_command(if_empty: bool) -> None:
     """Seed the demo competition (safe to run again: it adds nothing twice)."""
     from competition.demo import DEMO_ACCOUNTS, seed_demo
+    from competition.events.models import Competition
 
-    created = seed_demo(db.session)
-    db.session.commit()
-    if created:
+    if if_empty and db.session.scalar(select(func.count(Competition.id))):
+        click.echo("The database already holds competitions; the demo was not added.")
+    elif seed_demo(db.session):
+        db.session.commit()
         click.echo("Seeded the demo competition.")
     else:
         click.echo("The demo competition is already there; nothing added.")

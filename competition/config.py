@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-DEFAULT_SECRET_KEY = "dev-only-insecure-key-change-me"
+DEFAULT_SECRET_KEY = "dev-only-insecure-key-change-me"  # noqa: S105 (refused in production)
 
 
 class ConfigError(RuntimeError):

@@ -128,3 +128,60 @@ def login_as(app, client, auth):
         return user
 
     return _login_as
+
+
+# --- Browser tests -----------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    # Without the networking flags Chromium keeps trying to reach the internet,
+    # which is closed on the development and CI machines.
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+TABLET = {"width": 1024, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """The system Chromium driven by Playwright; skipped (or, in CI, failed) without it."""
+    if not os.path.exists(CHROMIUM):
+        message = f"{CHROMIUM} is missing: install it with `apt-get install -y chromium`"
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(app, database_url):
+    """The app served over HTTP on a free loopback port, on the test database."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    served = make_app(database_url)
+    server = make_server("127.0.0.1", 0, served, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    with served.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser tab at a PC viewport; tests may resize it to a tablet or phone."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

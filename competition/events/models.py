@@ -19,7 +19,6 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Index,
-    Integer,
     Numeric,
     String,
     Text,
@@ -284,7 +283,7 @@ class EntryMode(enum.StrEnum):
     """How a judge enters the mark of a criterion on the tablet."""
 
     POINTS = "points"  # a number in [0, max]
-    PASS_FAIL = "pass_fail"  # all or nothing: 0 or max
+    PASS_FAIL = "pass_fail"  # noqa: S105 — all or nothing: 0 or max
     SCALE_0_3 = "scale_0_3"  # WorldSkills judgement scale 0–3, scaled to max
     MEASURED = "measured"  # a gauge reading; points follow from tolerance
 

@@ -17,7 +17,6 @@ from sqlalchemy import (
     ForeignKey,
     String,
     Text,
-
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
