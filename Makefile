@@ -36,8 +36,8 @@ compile: setup
 # Apply the migrations (SQLite file in instance/ unless DATABASE_URL says otherwise),
 # seed the demo competition into an empty database, and print the demo accounts.
 db: setup
-	$(BIN)/flask db upgrade
-	$(BIN)/flask demo --if-empty
+	FLASK_DEBUG=1 $(BIN)/flask db upgrade
+	FLASK_DEBUG=1 $(BIN)/flask demo --if-empty
 
 lint: setup-dev
 	$(BIN)/ruff check .

@@ -36,19 +36,21 @@ def create_user_command(username: str, role: str, display_name: str, password: s
               help="Seed only a database that holds no competition yet.")
 def demo_command(if_empty: bool) -> None:
     """Seed the demo competition (safe to run again: it adds nothing twice)."""
-    from competition.demo import DEMO_ACCOUNTS, seed_demo
+    from competition.demo import DEMO_ACCOUNTS, DEMO_COMPETITION_NAME, seed_demo
     from competition.events.models import Competition
 
     if if_empty and db.session.scalar(select(func.count(Competition.id))):
         click.echo("The database already holds competitions; the demo was not added.")
     elif seed_demo(db.session):
         db.session.commit()
-        click.echo("Seeded the demo competition.")
+        click.echo(f"Seeded the demo competition {DEMO_COMPETITION_NAME}.")
     else:
         click.echo("The demo competition is already there; nothing added.")
-    click.echo("Demo accounts (username / password — role):")
-    for account in DEMO_ACCOUNTS:
-        click.echo(f"  {account.username:<12} / {account.password:<14} — {account.description}")
+    if db.session.scalar(select(Competition.id).where(Competition.name == DEMO_COMPETITION_NAME)):
+        click.echo("Demo accounts (username / password — role):")
+        for account in DEMO_ACCOUNTS:
+            click.echo(f"  {account.username:<10} / {account.password:<20} — "
+                       f"{account.description}")
 
 
 def register_cli(app: Flask) -> None:

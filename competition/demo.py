@@ -253,15 +253,22 @@ def _demo_accounts() -> tuple[DemoAccount, ...]:
     accounts = [
         DemoAccount("admin", "demo-admin-2026", Role.ADMIN, "管理员 admin"),
         DemoAccount("organizer", "demo-organizer-2026", Role.ORGANIZER,
-                    "组委会赛务 organizer of the demo competition"),
+                    "组委会赛务 organizer"),
     ]
     for plan in EXPERTS:
         if plan.username is None:
             continue
         if plan.panel_role == PanelRole.CHIEF:
-            description = f"{plan.event}裁判长 {plan.name} — chief judge, {plan.event}"
+            description = f"{plan.event}裁判长 chief judge: {plan.name}"
         else:
-            description = f"{plan.event}裁判员 {plan.name} — judge, {plan.event}"
+            description = f"{plan.event}裁判员 judge: {plan.name}"
+        colleagues = sum(
+            person.work_unit == plan.work_unit
+            for (event, _division), people in CONTESTANTS.items() if event == plan.event
+            for person in people
+        )
+        if colleagues:
+            description += f"（与{colleagues}名选手同单位，须回避 recusal）"
         accounts.append(DemoAccount(plan.username, f"demo-{plan.username}-2026", Role.JUDGE,
                                     description))
     return tuple(accounts)

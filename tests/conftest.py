@@ -50,6 +50,20 @@ def make_app(database_url: str, **overrides):
     return create_app(config)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch):
+    """Production hashing is slow on purpose; tests use a cheap method. Checking a
+    password reads the method from the stored hash, so sign-in is tested for real."""
+    from werkzeug.security import generate_password_hash
+
+    from competition.auth import models as auth_models
+
+    monkeypatch.setattr(
+        auth_models, "generate_password_hash",
+        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"),
+    )
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     """A database built by the migrations once for the whole run."""

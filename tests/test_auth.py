@@ -93,3 +93,21 @@ def test_cli_refuses_a_taken_username(app, runner):
                                  "--password", "long-enough-pw"])
     assert result.exit_code != 0
     assert "already taken" in result.output
+
+
+def test_flask_demo_seeds_once_and_prints_the_accounts(app, runner):
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "Seeded the demo competition" in first.output
+    assert "organizer" in first.output and "demo-organizer-2026" in first.output
+    second = runner.invoke(args=["demo"])
+    assert "already there; nothing added" in second.output
+    assert "demo-organizer-2026" in second.output
+
+
+def test_flask_demo_if_empty_leaves_a_database_with_competitions_alone(app, runner):
+    builders.competition("另一个大赛")
+    db.session.commit()
+    result = runner.invoke(args=["demo", "--if-empty"])
+    assert "the demo was not added" in result.output
+    assert "demo-organizer-2026" not in result.output
