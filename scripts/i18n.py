@@ -3,6 +3,7 @@
     python scripts/i18n.py update   # extract strings, merge into zh and en, fill en
     python scripts/i18n.py check    # fail if any string lacks a translation
     python scripts/i18n.py compile  # build the .mo files the app reads
+    python scripts/i18n.py add-zh FILE.json  # update, then fill Chinese from {msgid: 中文}
 
 Message ids are English. The Chinese catalogue is translated by hand; the
 English one repeats each id (so it, too, is complete).
@@ -10,8 +11,11 @@ English one repeats each id (so it, too, is complete).
 
 from __future__ import annotations
 
+import fcntl
+import json
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
@@ -33,7 +37,7 @@ def _pybabel(*args: str) -> None:
 
 def extract(target: Path = TEMPLATE) -> None:
     """Collect every translatable string of the code and templates into ``target``."""
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext",
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-k", "N_",
              "--sort-output", "--no-location", "--project", "competition",
              "-o", str(target), ".")
 
@@ -54,6 +58,35 @@ def update() -> None:
             message.string = message.id
     with path.open("wb") as f:
         write_po(f, catalogue, sort_output=True, omit_header=False)
+
+
+@contextmanager
+def _locked():
+    """Several people may update the catalogues at once; take turns."""
+    with (TRANSLATIONS / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def add_chinese(path: Path) -> None:
+    """Extract and merge, then translate the given ids into Chinese, and compile."""
+    with path.open(encoding="utf-8") as f:
+        translations = json.load(f)
+    with _locked():
+        update()
+        po = catalogue_path("zh")
+        with po.open("rb") as f:
+            catalogue = read_po(f)
+        for message in catalogue:
+            if message.id in translations:
+                message.string = translations[message.id]
+                message.flags.discard("fuzzy")
+        with po.open("wb") as f:
+            write_po(f, catalogue, sort_output=True)
+        compile_catalogues()
 
 
 def missing(locale: str, template: Path = TEMPLATE) -> list[str]:
@@ -91,6 +124,8 @@ if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else "check"
     if command == "update":
         update()
+    elif command == "add-zh":
+        add_chinese(Path(sys.argv[2]))
     elif command == "compile":
         compile_catalogues()
     else:

@@ -23,7 +23,7 @@ def test_models_and_migrations_agree(app):
     with db.engine.connect() as connection:
         assert _differences(connection) == []
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    assert version == "0001"
+    assert version == "0002"
 
 
 def test_every_model_table_exists(app):
@@ -90,4 +90,38 @@ def test_downgrade_and_upgrade_again_on_an_empty_database(tmp_path):
         upgrade()
         with db.engine.connect() as connection:
             assert _differences(connection) == []
+        db.engine.dispose()
+
+
+def test_upgrading_and_downgrading_keeps_the_data(tmp_path):
+    """SQLite rebuilds a table to change it; rows that refer to it must survive."""
+    from tests.conftest import make_app
+
+    app = make_app("sqlite:///" + str(tmp_path / "data.sqlite3"))
+    with app.app_context():
+        upgrade(revision="0001")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO occupations (id, name, code) VALUES (1, '车工', '6-18-01-01')"))
+            connection.execute(text(
+                "INSERT INTO competitions (id, name, level, host, venue, status, name_display, "
+                "self_registration, evaluator_type, evaluator_code, province_code, "
+                "site_sequence, certificate_issuer, created_at) VALUES (1, '大赛', 'city', '', "
+                "'', 'draft', 'masked', 0, 'S', '0000', '42', '000001', '', "
+                "'2026-11-26 00:00:00')"))
+            connection.execute(text(
+                "INSERT INTO events (id, competition_id, occupation_id, name, position, venue, "
+                "aggregation, trim_count, decimals, tie_break, first_prize_pct, "
+                "second_prize_pct, third_prize_pct, title_name, appeal_window_hours, "
+                "notice_days) VALUES (1, 1, 1, '车工', 0, '', 'mean', 0, 2, '[]', 10, 20, 30, "
+                "'', 2, 5)"))
+            connection.execute(text(
+                "INSERT INTO divisions (id, event_id, name, kind, position) "
+                "VALUES (1, 1, '职工组', 'worker', 0)"))
+        upgrade()
+        downgrade(revision="0001")
+        upgrade()
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM divisions")).scalar() == 1
+            assert connection.execute(text("SELECT count(*) FROM events")).scalar() == 1
         db.engine.dispose()

@@ -28,7 +28,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from competition.dbtypes import Points, UTCDateTime, Weight, grade_check, one_of, utcnow
+from competition.errors import DomainError
+from competition.events.scheme import N_
 from competition.extensions import db
+from competition.labels import label
 
 if TYPE_CHECKING:
     from competition.auth.models import User
@@ -58,6 +61,20 @@ class NameDisplay(enum.StrEnum):
 
     FULL = "full"
     MASKED = "masked"
+
+
+# Each status, and the one that may follow it.
+NEXT_STATUS = {
+    CompetitionStatus.DRAFT: CompetitionStatus.REGISTRATION,
+    CompetitionStatus.REGISTRATION: CompetitionStatus.RUNNING,
+    CompetitionStatus.RUNNING: CompetitionStatus.SCORING_CLOSED,
+    CompetitionStatus.SCORING_CLOSED: CompetitionStatus.PUBLISHED,
+    CompetitionStatus.PUBLISHED: CompetitionStatus.FINAL,
+}
+
+
+class StatusError(DomainError):
+    """A competition status change that the order of a competition does not allow."""
 
 
 class Competition(db.Model):
@@ -101,6 +118,30 @@ class Competition(db.Model):
 
     def __repr__(self) -> str:
         return f"<Competition {self.id} {self.name}>"
+
+    @property
+    def next_status(self) -> CompetitionStatus | None:
+        return NEXT_STATUS.get(CompetitionStatus(self.status))
+
+    def advance_to(self, status: str) -> None:
+        """Move the status forward by one step; anything else is refused (issue 3).
+
+        Preconditions that need other stages (every event ready, scores locked)
+        are checked by ``events.service.advance_competition`` before calling this.
+        """
+        if status not in set(CompetitionStatus):
+            raise StatusError(N_("Unknown status %(status)s."), status=status)
+        if status == self.status:
+            raise StatusError(N_("The competition already has this status."))
+        order = list(CompetitionStatus)
+        if order.index(CompetitionStatus(status)) < order.index(CompetitionStatus(self.status)):
+            raise StatusError(N_("A competition's status only moves forward; it cannot go "
+                                 "back to an earlier stage."))
+        if status != self.next_status:
+            raise StatusError(N_("A competition's status moves one step at a time; "
+                                 "the next step is “%(next)s”."),
+                              next=label(self.next_status, "competition_status"))
+        self.status = status
 
 
 class CompetitionOrganizer(db.Model):
@@ -189,6 +230,9 @@ class Event(db.Model):
     min_age: Mapped[int | None]
     max_age_male: Mapped[int | None]
     max_age_female: Mapped[int | None]
+    # Set by the judging stage when the first mark or score is recorded: from
+    # then on the marking scheme's structure and maxima are frozen.
+    marking_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Sign-off by the chief judge: after it, codes may be decoded to names.
     scores_locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     scores_locked_by_id: Mapped[int | None] = mapped_column(
