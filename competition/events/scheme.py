@@ -95,35 +95,44 @@ def check_marking_scheme(modules: list[ModuleSpec]) -> list[Problem]:
     total_weight = Decimal(0)
     weights_known = True
     for module in modules:
-        at = {"row": module.row}
         code = (module.code or "").strip()
-        if not code:
-            problems.append(Problem(N_("The module code is missing."), column="module_code", **at))
-        elif code in seen_modules:
+        if code and code in seen_modules:
             problems.append(Problem(N_("Module code %(code)s is used twice."), {"code": code},
-                                    column="module_code", **at))
+                                    row=module.row, column="module_code"))
         seen_modules.add(code)
-        if not (module.name or "").strip():
-            problems.append(Problem(N_("The module name is missing."), column="module_name", **at))
-        if module.kind not in MODULE_KINDS:
-            problems.append(Problem(
-                N_("Module kind %(kind)s is unknown: use theory or practical."),
-                {"kind": module.kind or ""}, column="module_kind", **at))
+        problems.extend(check_module(module))
         if module.weight is None or not (0 < module.weight <= HUNDRED):
             weights_known = False
-            problems.append(Problem(
-                N_("The weight of module %(code)s must be a number above 0 and at most 100."),
-                {"code": code}, column="weight", **at))
         else:
             total_weight += module.weight
-        if module.max_score is None or module.max_score <= 0:
-            problems.append(Problem(
-                N_("The maximum score of module %(code)s must be a positive number."),
-                {"code": code}, column="module_max", **at))
         problems.extend(_check_criteria(module))
     if weights_known and total_weight != HUNDRED:
         problems.append(Problem(N_("The module weights add up to %(total)s, not 100."),
                                 {"total": _plain(total_weight)}, column="weight"))
+    return problems
+
+
+def check_module(module: ModuleSpec) -> list[Problem]:
+    """The problems of one module's own fields (not its criteria, not the weights' sum)."""
+    problems: list[Problem] = []
+    at = {"row": module.row}
+    code = (module.code or "").strip()
+    if not code:
+        problems.append(Problem(N_("The module code is missing."), column="module_code", **at))
+    if not (module.name or "").strip():
+        problems.append(Problem(N_("The module name is missing."), column="module_name", **at))
+    if module.kind not in MODULE_KINDS:
+        problems.append(Problem(
+            N_("Module kind %(kind)s is unknown: use theory or practical."),
+            {"kind": module.kind or ""}, column="module_kind", **at))
+    if module.weight is None or not (0 < module.weight <= HUNDRED):
+        problems.append(Problem(
+            N_("The weight of module %(code)s must be a number above 0 and at most 100."),
+            {"code": code}, column="weight", **at))
+    if module.max_score is None or module.max_score <= 0:
+        problems.append(Problem(
+            N_("The maximum score of module %(code)s must be a positive number."),
+            {"code": code}, column="module_max", **at))
     return problems
 
 

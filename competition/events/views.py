@@ -92,3 +92,7 @@ def event_detail(event_id: int):
         .order_by(PanelMember.role, PanelMember.id)
     ).all()
     return render_template("events/event.html", event=event, modules=modules, panel=panel)
+
+
+# More pages of this blueprint, kept in their own modules.
+from competition.events import expert_views, rule_views, transfer_views  # noqa: E402, F401

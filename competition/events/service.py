@@ -1,0 +1,378 @@
+"""Use cases of setting up a competition (issue 3).
+
+Functions take the session and plain values, change models, ``flush()`` and
+raise ``SetupError`` when a rule is broken; the view commits once.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from competition.auth.models import User
+from competition.errors import DomainError
+from competition.events.models import (
+    Competition,
+    CompetitionOrganizer,
+    CompetitionStatus,
+    Criterion,
+    Division,
+    Event,
+    Module,
+    Occupation,
+)
+from competition.events.scheme import (
+    N_,
+    CriterionSpec,
+    ModuleSpec,
+    Problem,
+    check_criterion,
+    check_marking_scheme,
+    check_module,
+)
+
+# What may still change once marking has started: words and weights, not the
+# structure or the maxima the marks were given against.
+FROZEN_CRITERION_FIELDS = (
+    "max_points", "kind", "entry_mode", "nominal", "tolerance_lower", "tolerance_upper",
+    "deduction_step", "deduction_points", "deduction_limit",
+)
+
+
+class SetupError(DomainError):
+    """A rule of competition set-up was broken."""
+
+
+# --- Competitions -------------------------------------------------------------------
+
+COMPETITION_FIELDS = (
+    "name", "edition", "level", "level_class", "host", "starts_on", "ends_on", "venue",
+    "name_display", "self_registration", "evaluator_type", "evaluator_code", "province_code",
+    "site_sequence", "certificate_issuer",
+)
+
+
+def create_competition(session: Session, organizer: User, **fields) -> Competition:
+    """A new competition in draft, run by ``organizer``."""
+    competition = Competition(status=CompetitionStatus.DRAFT)
+    update_competition(competition, **fields)
+    session.add(competition)
+    session.flush()
+    session.add(CompetitionOrganizer(competition_id=competition.id, user_id=organizer.id))
+    session.flush()
+    return competition
+
+
+def update_competition(competition: Competition, **fields) -> None:
+    unknown = set(fields) - set(COMPETITION_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown competition fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(competition, name, value)
+    if not (competition.name or "").strip():
+        raise SetupError(N_("The competition needs a name."))
+    starts, ends = competition.starts_on, competition.ends_on
+    if starts and ends and ends < starts:
+        raise SetupError(N_("The competition cannot end before it starts."))
+    if competition.level in ("enterprise", "school"):
+        competition.level_class = None
+    _check_certificate_settings(competition)
+
+
+def _check_certificate_settings(competition: Competition) -> None:
+    """The parts of a certificate number (DESIGN.md section 5) have fixed lengths of digits."""
+    for value, length, what in (
+        (competition.evaluator_code, 4, N_("evaluator code")),
+        (competition.province_code, 2, N_("province code")),
+        (competition.site_sequence, 6, N_("site sequence")),
+    ):
+        if value is not None and (len(value) != length or not value.isdigit()):
+            raise SetupError(N_("The %(what)s must be exactly %(n)s digits."),
+                             what=what, n=length)
+
+
+def readiness_problems(session: Session, competition: Competition) -> list[tuple[str, Problem]]:
+    """What keeps the competition from opening: (event name, problem) pairs."""
+    problems: list[tuple[str, Problem]] = []
+    events = session.scalars(select(Event).where(Event.competition_id == competition.id)).all()
+    if not events:
+        problems.append(("", Problem(N_("The competition has no events yet."))))
+    for event in events:
+        problems.extend((event.name, problem) for problem in event_problems(event))
+    return problems
+
+
+def event_problems(event: Event) -> list[Problem]:
+    """Everything that must be fixed before the event can run."""
+    problems = []
+    if not event.divisions:
+        problems.append(Problem(N_("The event has no divisions.")))
+    problems.extend(check_marking_scheme(scheme_specs(event)))
+    return problems
+
+
+def advance_competition(session: Session, competition: Competition, status: str) -> None:
+    """Move the competition to its next status; opening needs every event ready."""
+    if status in (CompetitionStatus.REGISTRATION, CompetitionStatus.RUNNING):
+        problems = readiness_problems(session, competition)
+        if problems:
+            raise SetupError(N_("The competition cannot move on until its set-up is complete."),
+                             problems=problems)
+    competition.advance_to(status)
+    session.flush()
+
+
+# --- Events -------------------------------------------------------------------------
+
+EVENT_SETTINGS = (
+    "name", "occupation_id", "starts_at", "venue", "grade_min", "grade_max", "aggregation",
+    "trim_count", "decimals", "tie_break", "first_prize_pct", "second_prize_pct",
+    "third_prize_pct", "title_name", "title_top_n", "appeal_window_hours", "notice_days",
+    "min_age", "max_age_male", "max_age_female",
+)
+TIE_BREAK_STEPS = ("more_decimals", "practical", "theory", "chief_judge")
+
+
+def create_event(session: Session, competition: Competition, *,
+                 divisions: list[tuple[str, str]], **settings) -> Event:
+    """An event of ``competition`` with its divisions, e.g. [("职工组", "worker")]."""
+    position = len(competition.events)
+    event = Event(competition=competition, position=position)
+    session.add(event)
+    update_event(session, event, **settings)
+    if not divisions:
+        raise SetupError(N_("An event needs at least one division."))
+    for index, (name, kind) in enumerate(divisions):
+        add_division(session, event, name=name, kind=kind, position=index)
+    session.flush()
+    return event
+
+
+def update_event(session: Session, event: Event, **settings) -> None:
+    unknown = set(settings) - set(EVENT_SETTINGS)
+    if unknown:
+        raise TypeError(f"unknown event settings: {sorted(unknown)}")
+    for name, value in settings.items():
+        setattr(event, name, value)
+    if not (event.name or "").strip():
+        occupation = session.get(Occupation, event.occupation_id) if event.occupation_id else None
+        event.name = occupation.name if occupation else ""
+    if not event.name:
+        raise SetupError(N_("The event needs a name or an occupation."))
+    if event.occupation_id is None or session.get(Occupation, event.occupation_id) is None:
+        raise SetupError(N_("Choose the event's occupation from the catalogue."))
+    clash = session.scalar(select(Event.id).where(
+        Event.competition_id == event.competition.id, Event.name == event.name,
+        Event.id != event.id if event.id else True))
+    if clash:
+        raise SetupError(N_("The competition already has an event called %(name)s."),
+                         name=event.name)
+    if event.grade_min and event.grade_max and event.grade_max > event.grade_min:
+        raise SetupError(N_("The highest target grade must be at or above the lowest one."))
+    quotas = [event.first_prize_pct, event.second_prize_pct, event.third_prize_pct]
+    if any(q is None or q < 0 for q in quotas) or sum(quotas) > 100:
+        raise SetupError(N_("Award quotas must be between 0 and 100% and add up to 100% "
+                            "at most."))
+    if event.trim_count is not None and event.trim_count < 0:
+        raise SetupError(N_("The number of marks to drop cannot be negative."))
+    if event.aggregation == "worldskills":
+        # WorldSkills judgement is always three judges on a 0–3 scale (DESIGN.md §5).
+        event.trim_count = 0
+    if not 0 <= (event.decimals or 0) <= 4:
+        raise SetupError(N_("Scores keep between 0 and 4 decimals."))
+    steps = list(event.tie_break or [])
+    if any(step not in TIE_BREAK_STEPS for step in steps) or len(set(steps)) != len(steps):
+        raise SetupError(N_("The tie-break order may only list each known rule once."))
+    if event.title_name and not event.title_top_n:
+        raise SetupError(N_("Say how many of the top contestants receive the title."))
+    session.flush()
+
+
+def add_division(session: Session, event: Event, *, name: str, kind: str,
+                 position: int | None = None) -> Division:
+    name = (name or "").strip()
+    if not name:
+        raise SetupError(N_("The division needs a name."))
+    if any(d.name == name for d in event.divisions):
+        raise SetupError(N_("The event already has a division called %(name)s."), name=name)
+    division = Division(event=event, name=name, kind=kind,
+                        position=len(event.divisions) if position is None else position)
+    session.add(division)
+    session.flush()
+    return division
+
+
+# --- Marking scheme -----------------------------------------------------------------
+
+def scheme_frozen(event: Event) -> bool:
+    return event.marking_started_at is not None
+
+
+def scheme_specs(event: Event) -> list[ModuleSpec]:
+    """The event's marking scheme as plain values, for checking and exporting."""
+    return [
+        ModuleSpec(
+            code=m.code, name=m.name, kind=m.kind, weight=m.weight, max_score=m.max_score,
+            criteria=[criterion_spec(c) for c in m.criteria],
+        )
+        for m in event.modules
+    ]
+
+
+def criterion_spec(criterion: Criterion) -> CriterionSpec:
+    return CriterionSpec(
+        code=criterion.code, description=criterion.description,
+        max_points=criterion.max_points, kind=criterion.kind, entry_mode=criterion.entry_mode,
+        unit=criterion.unit, nominal=criterion.nominal,
+        tolerance_lower=criterion.tolerance_lower, tolerance_upper=criterion.tolerance_upper,
+        deduction_step=criterion.deduction_step, deduction_points=criterion.deduction_points,
+        deduction_limit=criterion.deduction_limit,
+    )
+
+
+def _refuse_if_frozen(event: Event) -> None:
+    if scheme_frozen(event):
+        raise SetupError(N_("Marking has started for %(event)s: modules and criteria can no "
+                            "longer be added or removed, and maxima cannot change."),
+                         event=event.name)
+
+
+def _check_module_fields(event: Event, module: Module | None, spec: ModuleSpec) -> None:
+    problems = check_module(spec)
+    if problems:
+        raise SetupError(problems[0].message, problems=problems, **problems[0].params)
+    for other in event.modules:
+        if other is not module and other.code == spec.code.strip():
+            raise SetupError(N_("Module code %(code)s is used twice."), code=spec.code)
+
+
+def add_module(session: Session, event: Event, spec: ModuleSpec) -> Module:
+    _refuse_if_frozen(event)
+    _check_module_fields(event, None, spec)
+    module = Module(event=event, code=spec.code.strip(), name=spec.name.strip(), kind=spec.kind,
+                    weight=spec.weight, max_score=spec.max_score or Decimal(100),
+                    position=len(event.modules))
+    session.add(module)
+    session.flush()
+    return module
+
+
+def update_module(session: Session, module: Module, spec: ModuleSpec) -> None:
+    event = module.event
+    _check_module_fields(event, module, spec)
+    if scheme_frozen(event) and (spec.code.strip() != module.code or spec.kind != module.kind
+                                 or spec.max_score != module.max_score):
+        _refuse_if_frozen(event)
+    module.code, module.name = spec.code.strip(), spec.name.strip()
+    module.kind, module.weight = spec.kind, spec.weight
+    module.max_score = spec.max_score or Decimal(100)
+    session.flush()
+
+
+def delete_module(session: Session, module: Module) -> None:
+    _refuse_if_frozen(module.event)
+    session.delete(module)
+    session.flush()
+
+
+def add_criterion(session: Session, module: Module, spec: CriterionSpec) -> Criterion:
+    _refuse_if_frozen(module.event)
+    _check_criterion_fields(module, None, spec)
+    criterion = Criterion(module=module, position=len(module.criteria))
+    _apply_criterion(criterion, spec)
+    session.add(criterion)
+    session.flush()
+    return criterion
+
+
+def update_criterion(session: Session, criterion: Criterion, spec: CriterionSpec) -> None:
+    module = criterion.module
+    _check_criterion_fields(module, criterion, spec)
+    if scheme_frozen(module.event):
+        before = criterion_spec(criterion)
+        if spec.code.strip() != criterion.code or any(
+                getattr(before, name) != getattr(spec, name)
+                for name in FROZEN_CRITERION_FIELDS):
+            _refuse_if_frozen(module.event)
+    _apply_criterion(criterion, spec)
+    session.flush()
+
+
+def delete_criterion(session: Session, criterion: Criterion) -> None:
+    _refuse_if_frozen(criterion.module.event)
+    session.delete(criterion)
+    session.flush()
+
+
+def _check_criterion_fields(module: Module, criterion: Criterion | None,
+                            spec: CriterionSpec) -> None:
+    problems = check_criterion(spec)
+    if problems:
+        raise SetupError(problems[0].message, problems=problems, **problems[0].params)
+    for other in module.criteria:
+        if other is not criterion and other.code == spec.code.strip():
+            raise SetupError(N_("Criterion code %(code)s is used twice in module %(module)s."),
+                             code=spec.code, module=module.code)
+
+
+def _apply_criterion(criterion: Criterion, spec: CriterionSpec) -> None:
+    criterion.code = spec.code.strip()
+    criterion.description = spec.description.strip()
+    criterion.max_points = spec.max_points
+    criterion.kind = spec.kind
+    criterion.entry_mode = spec.entry_mode
+    measured = spec.entry_mode == "measured"
+    criterion.unit = spec.unit if measured else ""
+    for name in ("nominal", "tolerance_lower", "tolerance_upper", "deduction_step",
+                 "deduction_points", "deduction_limit"):
+        setattr(criterion, name, getattr(spec, name) if measured else None)
+
+
+def replace_marking_scheme(session: Session, event: Event, specs: list[ModuleSpec]) -> None:
+    """Make the event's scheme exactly ``specs`` (from a file), or refuse it whole.
+
+    Modules and criteria are matched by code, so the ones that stay keep their
+    identity. Every problem is reported at once; nothing changes on a problem.
+    """
+    problems = check_marking_scheme(specs)
+    if problems:
+        raise SetupError(N_("The marking scheme has %(n)s problems; nothing was changed."),
+                         problems=problems, n=len(problems))
+    if scheme_frozen(event):
+        current = {(m.code, c.code): c for m in event.modules for c in m.criteria}
+        wanted = {(m.code.strip(), c.code.strip()): c for m in specs for c in m.criteria}
+        if set(current) != set(wanted) or {m.code for m in event.modules} != \
+                {m.code.strip() for m in specs} or any(
+                getattr(criterion_spec(current[key]), name) != getattr(wanted[key], name)
+                for key in current for name in FROZEN_CRITERION_FIELDS):
+            _refuse_if_frozen(event)
+    existing = {m.code: m for m in event.modules}
+    keep = set()
+    for position, spec in enumerate(specs):
+        code = spec.code.strip()
+        module = existing.get(code)
+        if module is None:
+            module = Module(event=event, code=code)
+            session.add(module)
+        module.name, module.kind, module.weight = spec.name.strip(), spec.kind, spec.weight
+        module.max_score, module.position = spec.max_score or Decimal(100), position
+        keep.add(code)
+        old = {c.code: c for c in module.criteria}
+        wanted_codes = set()
+        for index, criterion_spec_ in enumerate(spec.criteria):
+            criterion = old.get(criterion_spec_.code.strip())
+            if criterion is None:
+                criterion = Criterion(module=module)
+                session.add(criterion)
+            _apply_criterion(criterion, criterion_spec_)
+            criterion.position = index
+            wanted_codes.add(criterion.code)
+        for code_, criterion in old.items():
+            if code_ not in wanted_codes:
+                module.criteria.remove(criterion)
+    for code, module in existing.items():
+        if code not in keep:
+            event.modules.remove(module)
+    session.flush()
