@@ -75,6 +75,11 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_filter(label, "label")
     app.add_template_filter(grade_label, "grade")
 
+    @app.template_global()
+    def has_endpoint(endpoint: str) -> bool:
+        """Whether a page exists, so templates can link to pages other stages add."""
+        return endpoint in app.view_functions
+
     @app.context_processor
     def language_choices():
         from flask_babel import get_locale

@@ -42,6 +42,14 @@ LABELS: dict[str, dict[str, object]] = {
         "worldskills": _l("WorldSkills 0–3"),
     },
     "panel_role": {"judge": _l("Judge"), "chief": _l("Chief judge")},
+    "name_display": {"masked": _l("Masked (张*明)"), "full": _l("In full")},
+    "evaluator_type": {"S": _l("S — social evaluation organisation"), "Y": _l("Y — employer")},
+    "tie_break": {
+        "more_decimals": _l("Compare to more decimals"),
+        "practical": _l("Higher practical score"),
+        "theory": _l("Higher theory score"),
+        "chief_judge": _l("Order decided by the chief judge"),
+    },
     "role": {"admin": _l("Administrator"), "organizer": _l("Organizer"), "judge": _l("Judge")},
 }
 

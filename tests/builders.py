@@ -73,7 +73,7 @@ def event(competition_row: Competition, name: str = "养老护理员",
 def module(event_row: Event, code: str = "A", weight: int = 80, kind: str = "practical",
            criteria: tuple[tuple[str, int, str], ...] = (("A1", 10, "judgement"),)) -> Module:
     row = Module(event=event_row, code=code, name=f"模块{code}", kind=kind,
-                 weight=Decimal(weight))
+                 weight=Decimal(weight), position=len(event_row.modules))
     db.session.add(row)
     db.session.flush()
     for position, (criterion_code, maximum, criterion_kind) in enumerate(criteria):

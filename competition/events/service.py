@@ -163,9 +163,12 @@ def update_event(session: Session, event: Event, **settings) -> None:
         raise SetupError(N_("The event needs a name or an occupation."))
     if event.occupation_id is None or session.get(Occupation, event.occupation_id) is None:
         raise SetupError(N_("Choose the event's occupation from the catalogue."))
-    clash = session.scalar(select(Event.id).where(
-        Event.competition_id == event.competition.id, Event.name == event.name,
-        Event.id != event.id if event.id else True))
+    with session.no_autoflush:
+        query = select(Event.id).where(Event.competition_id == event.competition.id,
+                                       Event.name == event.name)
+        if event.id is not None:
+            query = query.where(Event.id != event.id)
+        clash = session.scalar(query)
     if clash:
         raise SetupError(N_("The competition already has an event called %(name)s."),
                          name=event.name)

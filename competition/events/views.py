@@ -1,21 +1,36 @@
 """Organizers' pages for competitions and their events."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from competition.auth.models import Role
-from competition.auth.permissions import require_organizer_of
+from competition.auth.permissions import require_organizer_of, role_required
 from competition.entries.models import Entry
+from competition.errors import DomainError, translate_problem
+from competition.events import service
+from competition.events.forms import (
+    CompetitionForm,
+    ConfirmForm,
+    CriterionForm,
+    EventForm,
+    ModuleForm,
+    StatusForm,
+)
 from competition.events.models import (
     Competition,
     CompetitionOrganizer,
+    Criterion,
     Event,
     Module,
+    Occupation,
     PanelMember,
 )
+from competition.events.scheme import CriterionSpec, ModuleSpec
 from competition.extensions import db
+from competition.labels import label
 
 bp = Blueprint("events", __name__)
 
@@ -63,7 +78,8 @@ def competition_detail(competition_id: int):
     competition = db.get_or_404(Competition, competition_id)
     events = db.session.scalars(
         select(Event).where(Event.competition_id == competition_id)
-        .options(selectinload(Event.divisions), selectinload(Event.modules),
+        .options(selectinload(Event.divisions),
+                 selectinload(Event.modules).selectinload(Module.criteria),
                  selectinload(Event.occupation))
         .order_by(Event.position)
     ).all()
@@ -73,25 +89,301 @@ def competition_detail(competition_id: int):
         .where(Event.competition_id == competition_id)
         .group_by(Entry.event_id)
     ).all())
+    problems = {event.id: service.event_problems(event) for event in events}
+    status_form = StatusForm(status=competition.next_status)
     return render_template("events/competition.html", competition=competition,
-                           events=events, entry_counts=entry_counts)
+                           events=events, entry_counts=entry_counts, problems=problems,
+                           status_form=status_form, clone_form=ConfirmForm())
+
+
+@bp.route("/competitions/new", methods=["GET", "POST"])
+@role_required(Role.ORGANIZER)
+def competition_new():
+    form = CompetitionForm()
+    if form.validate_on_submit():
+        try:
+            competition = service.create_competition(db.session, current_user, **form.values())
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            db.session.commit()
+            flash(_("Competition created. Now add its events."), "success")
+            return redirect(url_for("events.competition_detail", competition_id=competition.id))
+    return render_template("events/competition_form.html", form=form, competition=None)
+
+
+@bp.route("/competitions/<int:competition_id>/edit", methods=["GET", "POST"])
+@login_required
+def competition_edit(competition_id: int):
+    require_organizer_of(competition_id)
+    competition = db.get_or_404(Competition, competition_id)
+    form = CompetitionForm(obj=competition)
+    if request.method == "GET":
+        form.level_class.data = str(competition.level_class or "")
+    if form.validate_on_submit():
+        try:
+            service.update_competition(competition, **form.values())
+            db.session.flush()
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            db.session.commit()
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("events.competition_detail", competition_id=competition.id))
+    return render_template("events/competition_form.html", form=form, competition=competition)
+
+
+@bp.post("/competitions/<int:competition_id>/status")
+@login_required
+def competition_advance(competition_id: int):
+    require_organizer_of(competition_id)
+    competition = db.get_or_404(Competition, competition_id)
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            service.advance_competition(db.session, competition, form.status.data)
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            db.session.commit()
+            flash(_("The competition is now: %(status)s.",
+                    status=label(competition.status, "competition_status")), "success")
+    return redirect(url_for("events.competition_detail", competition_id=competition_id))
+
+
+@bp.route("/competitions/<int:competition_id>/events/new", methods=["GET", "POST"])
+@login_required
+def event_new(competition_id: int):
+    require_organizer_of(competition_id)
+    competition = db.get_or_404(Competition, competition_id)
+    form = EventForm(occupations=_occupations())
+    if form.validate_on_submit():
+        try:
+            event = service.create_event(db.session, competition,
+                                         divisions=form.division_list(), **form.settings())
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            db.session.commit()
+            flash(_("Event created. Now write its marking scheme."), "success")
+            return redirect(url_for("events.scheme_edit", event_id=event.id))
+    return render_template("events/event_form.html", form=form, competition=competition,
+                           event=None)
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@login_required
+def event_edit(event_id: int):
+    event = _event_or_404(event_id)
+    form = EventForm(obj=event, occupations=_occupations())
+    if request.method == "GET":
+        form.divisions.data = "、".join(d.name for d in event.divisions)
+        form.grade_min.data = str(event.grade_min or "")
+        form.grade_max.data = str(event.grade_max or "")
+    if form.validate_on_submit():
+        try:
+            service.update_event(db.session, event, **form.settings())
+            known = {d.name for d in event.divisions}
+            for name, kind in form.division_list():
+                if name not in known:
+                    service.add_division(db.session, event, name=name, kind=kind)
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            db.session.commit()
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("events.event_detail", event_id=event.id))
+    return render_template("events/event_form.html", form=form, competition=event.competition,
+                           event=event)
 
 
 @bp.get("/events/<int:event_id>")
 @login_required
 def event_detail(event_id: int):
-    event = db.get_or_404(Event, event_id)
-    require_organizer_of(event.competition_id)
-    modules = db.session.scalars(
-        select(Module).where(Module.event_id == event_id)
-        .options(selectinload(Module.criteria)).order_by(Module.position)
-    ).all()
+    event = _event_or_404(event_id)
+    modules = _modules_of(event_id)
     panel = db.session.scalars(
         select(PanelMember).where(PanelMember.event_id == event_id)
         .options(selectinload(PanelMember.expert))
         .order_by(PanelMember.role, PanelMember.id)
     ).all()
-    return render_template("events/event.html", event=event, modules=modules, panel=panel)
+    return render_template("events/event.html", event=event, modules=modules, panel=panel,
+                           problems=service.event_problems(event))
+
+
+@bp.get("/events/<int:event_id>/scheme")
+@login_required
+def scheme_edit(event_id: int):
+    event = _event_or_404(event_id)
+    return render_template(
+        "events/scheme.html", event=event, modules=_modules_of(event_id),
+        module_form=ModuleForm(formdata=None), confirm=ConfirmForm(),
+        problems=service.event_problems(event), frozen=service.scheme_frozen(event),
+    )
+
+
+@bp.post("/events/<int:event_id>/modules")
+@login_required
+def module_add(event_id: int):
+    event = _event_or_404(event_id)
+    form = ModuleForm()
+    if form.validate_on_submit():
+        try:
+            service.add_module(db.session, event, _module_spec(form))
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            db.session.commit()
+            flash(_("Module %(code)s added.", code=form.code.data), "success")
+    else:
+        _flash_form_errors(form)
+    return redirect(url_for("events.scheme_edit", event_id=event_id))
+
+
+@bp.route("/modules/<int:module_id>/edit", methods=["GET", "POST"])
+@login_required
+def module_edit(module_id: int):
+    module = db.get_or_404(Module, module_id)
+    event = _event_or_404(module.event_id)
+    form = ModuleForm(obj=module)
+    if form.validate_on_submit():
+        try:
+            service.update_module(db.session, module, _module_spec(form))
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            db.session.commit()
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("events.scheme_edit", event_id=event.id))
+    return render_template("events/module_form.html", form=form, event=event, module=module)
+
+
+@bp.post("/modules/<int:module_id>/delete")
+@login_required
+def module_delete(module_id: int):
+    module = db.get_or_404(Module, module_id)
+    event = _event_or_404(module.event_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            service.delete_module(db.session, module)
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            db.session.commit()
+            flash(_("Module deleted."), "success")
+    return redirect(url_for("events.scheme_edit", event_id=event.id))
+
+
+@bp.route("/modules/<int:module_id>/criteria/new", methods=["GET", "POST"])
+@login_required
+def criterion_new(module_id: int):
+    module = db.get_or_404(Module, module_id)
+    event = _event_or_404(module.event_id)
+    form = CriterionForm()
+    if request.method == "GET":
+        form.code.data = f"{module.code}{len(module.criteria) + 1}"
+    if form.validate_on_submit():
+        try:
+            service.add_criterion(db.session, module, _criterion_spec(form))
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            db.session.commit()
+            flash(_("Criterion %(code)s added.", code=form.code.data), "success")
+            return redirect(url_for("events.scheme_edit", event_id=event.id,
+                                    _anchor=f"module-{module.id}"))
+    return render_template("events/criterion_form.html", form=form, event=event,
+                           module=module, criterion=None)
+
+
+@bp.route("/criteria/<int:criterion_id>/edit", methods=["GET", "POST"])
+@login_required
+def criterion_edit(criterion_id: int):
+    criterion = db.get_or_404(Criterion, criterion_id)
+    module = criterion.module
+    event = _event_or_404(module.event_id)
+    form = CriterionForm(obj=criterion)
+    if form.validate_on_submit():
+        try:
+            service.update_criterion(db.session, criterion, _criterion_spec(form))
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            db.session.commit()
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("events.scheme_edit", event_id=event.id,
+                                    _anchor=f"module-{module.id}"))
+    return render_template("events/criterion_form.html", form=form, event=event,
+                           module=module, criterion=criterion)
+
+
+@bp.post("/criteria/<int:criterion_id>/delete")
+@login_required
+def criterion_delete(criterion_id: int):
+    criterion = db.get_or_404(Criterion, criterion_id)
+    event = _event_or_404(criterion.module.event_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            service.delete_criterion(db.session, criterion)
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            db.session.commit()
+            flash(_("Criterion deleted."), "success")
+    return redirect(url_for("events.scheme_edit", event_id=event.id))
+
+
+# --- helpers ------------------------------------------------------------------------
+
+def _event_or_404(event_id: int) -> Event:
+    """The event, if the current user organizes its competition (403 otherwise)."""
+    event = db.get_or_404(Event, event_id)
+    require_organizer_of(event.competition_id)
+    return event
+
+
+def _modules_of(event_id: int) -> list[Module]:
+    return db.session.scalars(
+        select(Module).where(Module.event_id == event_id)
+        .options(selectinload(Module.criteria)).order_by(Module.position)
+    ).all()
+
+
+def _occupations() -> list[Occupation]:
+    return db.session.scalars(select(Occupation).order_by(Occupation.name)).all()
+
+
+def _module_spec(form: ModuleForm) -> ModuleSpec:
+    return ModuleSpec(code=form.code.data, name=form.name.data, kind=form.kind.data,
+                      weight=form.weight.data, max_score=form.max_score.data)
+
+
+def _criterion_spec(form: CriterionForm) -> CriterionSpec:
+    return CriterionSpec(
+        code=form.code.data, description=form.description.data,
+        max_points=form.max_points.data, kind=form.kind.data, entry_mode=form.entry_mode.data,
+        unit=form.unit.data or "", nominal=form.nominal.data,
+        tolerance_lower=form.tolerance_lower.data, tolerance_upper=form.tolerance_upper.data,
+        deduction_step=form.deduction_step.data, deduction_points=form.deduction_points.data,
+        deduction_limit=form.deduction_limit.data,
+    )
+
+
+def _flash_error(error: DomainError) -> None:
+    """Show a refused change: its message, then every problem it found."""
+    db.session.rollback()
+    flash(error.translated(), "error")
+    for item in error.problems[:50]:
+        where, problem = item if isinstance(item, tuple) else ("", item)
+        text = translate_problem(problem)
+        flash(f"{where}：{text}" if where else text, "error")
+
+
+def _flash_form_errors(form) -> None:
+    for field_name, messages in form.errors.items():
+        field_label = getattr(form, field_name).label.text
+        for message in messages:
+            flash(f"{field_label}：{message}", "error")
 
 
 # More pages of this blueprint, kept in their own modules.
