@@ -1,6 +1,6 @@
 """The pure rules of a marking scheme and of measured-value criteria."""
 
-from decimal import Decimal as D
+from decimal import Decimal as D  # noqa: N817 — short in tables of cases
 
 import pytest
 from hypothesis import given

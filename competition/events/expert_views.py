@@ -1,3 +1,340 @@
-"""Routes of the events blueprint; see the module docstring once written."""
+"""Pages of the expert pool (专家库), the judge panels (裁判组) and declared conflicts (回避).
 
-from competition.events.views import bp  # noqa: F401
+The pool is shared by every competition and kept by organizers and admins; a
+panel belongs to one event and only its competition's organizers change it.
+The rules live in ``events.experts``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import to_user_timezone
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from competition.auth.models import Role, User
+from competition.auth.permissions import require_organizer_of, role_required
+from competition.dbtypes import utcnow
+from competition.entries.idcard import mask_phone
+from competition.entries.models import Conflict, Contestant, Entry, RegistrationStatus
+from competition.errors import translate_problem
+from competition.events import experts as service
+from competition.events.expert_forms import (
+    CERTIFICATE_STATES,
+    EXAMINER_LEVELS,
+    PANEL_ROLES,
+    ActionForm,
+    ConflictForm,
+    ExpertFilterForm,
+    ExpertForm,
+    PanelAddForm,
+    PanelDrawForm,
+)
+from competition.events.models import (
+    Event,
+    Expert,
+    ExpertOccupation,
+    Occupation,
+    PanelDraw,
+    PanelMember,
+)
+from competition.events.service import SetupError
+from competition.events.views import bp
+from competition.extensions import db
+
+
+def _today() -> date:
+    """Today in the competition's time zone (certificates expire by local date)."""
+    return to_user_timezone(utcnow()).date()
+
+
+def _flash_error(error: SetupError) -> None:
+    db.session.rollback()
+    flash(error.translated(), "error")
+    for problem in error.problems:
+        flash(translate_problem(problem), "error")
+
+
+def _occupation_choices() -> list[tuple[int, str]]:
+    occupations = db.session.scalars(select(Occupation).order_by(Occupation.name)).all()
+    return [(o.id, f"{o.name} {o.code}" if o.code else o.name) for o in occupations]
+
+
+_labels = {"examiner_levels": EXAMINER_LEVELS, "certificate_states": CERTIFICATE_STATES,
+           "panel_roles": PANEL_ROLES}
+
+
+# --- The pool -----------------------------------------------------------------------
+
+@bp.get("/experts")
+@role_required(Role.ORGANIZER)
+def experts():
+    """The pool, with each certificate's state; phones masked (the list is often printed)."""
+    today = _today()
+    form = ExpertFilterForm(formdata=request.args)
+    form.occupation.choices = [(0, _("All occupations")), *_occupation_choices()]
+    state = form.state.data if form.state.data in CERTIFICATE_STATES else None
+    rows = [
+        (expert, service.certificate_state(expert.certificate_expires_on, today),
+         mask_phone(expert.phone) if expert.phone else "")
+        for expert in service.list_experts(db.session, today=today,
+                                           occupation_id=form.occupation.data, state=state)
+    ]
+    return render_template("events/experts.html", rows=rows, form=form, today=today,
+                           warning_days=service.EXPIRY_WARNING_DAYS, **_labels)
+
+
+def _expert_form(expert: Expert | None = None) -> ExpertForm:
+    form = ExpertForm(obj=expert)
+    form.occupations.choices = _occupation_choices()
+    if expert is not None and not form.is_submitted():
+        form.occupations.data = [o.id for o in expert.occupations]
+    return form
+
+
+def _expert_fields(form: ExpertForm) -> dict:
+    return {
+        "name": form.name.data, "work_unit": form.work_unit.data, "title": form.title.data,
+        "phone": form.phone.data or "", "examiner_level": form.examiner_level.data,
+        "certificate_number": form.certificate_number.data,
+        "certificate_expires_on": form.certificate_expires_on.data,
+    }
+
+
+@bp.route("/experts/new", methods=["GET", "POST"])
+@role_required(Role.ORGANIZER)
+def expert_new():
+    form = _expert_form()
+    if form.validate_on_submit():
+        try:
+            expert = service.create_expert(db.session, occupation_ids=form.occupations.data,
+                                           **_expert_fields(form))
+        except SetupError as error:
+            _flash_error(error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s was added to the expert pool.", name=expert.name), "success")
+            return redirect(url_for("events.experts"))
+    return render_template("events/expert_form.html", form=form, expert=None)
+
+
+@bp.route("/experts/<int:expert_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ORGANIZER)
+def expert_edit(expert_id: int):
+    expert = db.get_or_404(Expert, expert_id)
+    form = _expert_form(expert)
+    if form.validate_on_submit():
+        try:
+            service.update_expert(db.session, expert, occupation_ids=form.occupations.data,
+                                  **_expert_fields(form))
+        except SetupError as error:
+            _flash_error(error)
+        else:
+            db.session.commit()
+            flash(_("The details of %(name)s were saved.", name=expert.name), "success")
+            return redirect(url_for("events.experts"))
+    return render_template("events/expert_form.html", form=form, expert=expert)
+
+
+# --- Panels -------------------------------------------------------------------------
+
+def _event_for_organizer(event_id: int) -> Event:
+    event = db.get_or_404(Event, event_id)
+    require_organizer_of(event.competition_id)
+    return event
+
+
+def _render_panel(event: Event, *, add_form: PanelAddForm | None = None,
+                  draw_form: PanelDrawForm | None = None,
+                  conflict_form: ConflictForm | None = None):
+    today = _today()
+    members = service.panel_members(db.session, event)
+    on_panel = {m.expert_id for m in members}
+
+    add_form = add_form or PanelAddForm(formdata=None)
+    pool = db.session.scalars(
+        select(Expert).join(ExpertOccupation, ExpertOccupation.expert_id == Expert.id)
+        .where(ExpertOccupation.occupation_id == event.occupation_id)
+        .order_by(Expert.name, Expert.id)
+    ).all()
+    add_form.expert_id.choices = [
+        (e.id, " · ".join(filter(None, [
+            e.name, e.work_unit,
+            _("certificate valid until %(date)s", date=e.certificate_expires_on.isoformat())
+            if e.certificate_expires_on else _("no certificate")])))
+        for e in pool if e.id not in on_panel
+    ]
+
+    entries = db.session.scalars(
+        select(Entry).where(Entry.event_id == event.id,
+                            Entry.status != RegistrationStatus.REJECTED)
+        .options(selectinload(Entry.contestant))
+    ).all()
+    contestants = sorted({e.contestant for e in entries}, key=lambda c: (c.name, c.id))
+    conflict_form = conflict_form or ConflictForm(formdata=None)
+    conflict_form.expert_id.choices = [(m.expert_id, m.expert.name) for m in members]
+    conflict_form.contestant_id.choices = [(0, "—")] + [
+        (c.id, f"{c.name} · {c.work_unit}" if c.work_unit else c.name) for c in contestants]
+
+    conflicts = service.competition_conflicts(db.session, event.competition_id, on_panel)
+    named = {c.contestant_id for c in conflicts if c.contestant_id}
+    conflict_contestants = {c.id: c for c in db.session.scalars(
+        select(Contestant).where(Contestant.id.in_(named)))} if named else {}
+
+    draws = db.session.scalars(
+        select(PanelDraw).where(PanelDraw.event_id == event.id)
+        .order_by(PanelDraw.drawn_at.desc(), PanelDraw.id.desc())
+    ).all()
+    in_draws = {i for d in draws for i in d.candidate_ids}
+    draw_experts = {e.id: e for e in db.session.scalars(
+        select(Expert).where(Expert.id.in_(sorted(in_draws))))} if in_draws else {}
+    drawers = {u.id: u for u in db.session.scalars(select(User).where(
+        User.id.in_([d.drawn_by_id for d in draws if d.drawn_by_id])))} if draws else {}
+
+    return render_template(
+        "events/panel.html", event=event, members=members, today=today,
+        states={m.id: service.certificate_state(m.expert.certificate_expires_on, today)
+                for m in members},
+        required_until=service.required_until(event.competition, today),
+        available=len(service.draw_candidates(db.session, event, today=today)),
+        add_form=add_form, draw_form=draw_form or PanelDrawForm(formdata=None),
+        conflict_form=conflict_form, action_form=ActionForm(formdata=None),
+        conflicts=conflicts, conflict_contestants=conflict_contestants,
+        experts_by_id={m.expert_id: m.expert for m in members},
+        draws=draws, draw_experts=draw_experts, drawers=drawers,
+        marking_started=event.marking_started_at is not None, **_labels,
+    )
+
+
+def _back_to_panel(event: Event):
+    return redirect(url_for("events.panel", event_id=event.id))
+
+
+@bp.get("/events/<int:event_id>/panel")
+@login_required
+def panel(event_id: int):
+    return _render_panel(_event_for_organizer(event_id))
+
+
+@bp.post("/events/<int:event_id>/panel/members")
+@login_required
+def panel_add(event_id: int):
+    event = _event_for_organizer(event_id)
+    form = PanelAddForm()
+    form.expert_id.choices = [(e, e) for e in db.session.scalars(select(Expert.id))]
+    if not form.validate_on_submit():
+        flash(_("Choose an expert of the pool and a role."), "error")
+        return _render_panel(event, add_form=form)
+    expert = db.get_or_404(Expert, form.expert_id.data)
+    try:
+        service.add_panel_member(db.session, event, expert, today=_today(),
+                                 role=form.role.data)
+    except SetupError as error:
+        _flash_error(error)
+        return _render_panel(event, add_form=form)
+    db.session.commit()
+    flash(_("%(name)s joined the panel as %(role)s.", name=expert.name,
+            role=PANEL_ROLES[form.role.data]), "success")
+    return _back_to_panel(event)
+
+
+def _member_of(event: Event, member_id: int) -> PanelMember:
+    member = db.get_or_404(PanelMember, member_id)
+    if member.event_id != event.id:
+        abort(404)
+    return member
+
+
+@bp.post("/events/<int:event_id>/panel/members/<int:member_id>/chief")
+@login_required
+def panel_chief(event_id: int, member_id: int):
+    event = _event_for_organizer(event_id)
+    member = _member_of(event, member_id)
+    if ActionForm().validate_on_submit():
+        service.make_chief(db.session, member)
+        db.session.commit()
+        flash(_("%(name)s is now the chief judge.", name=member.expert.name), "success")
+    return _back_to_panel(event)
+
+
+@bp.post("/events/<int:event_id>/panel/members/<int:member_id>/remove")
+@login_required
+def panel_remove(event_id: int, member_id: int):
+    event = _event_for_organizer(event_id)
+    member = _member_of(event, member_id)
+    if not ActionForm().validate_on_submit():
+        return _back_to_panel(event)
+    name = member.expert.name
+    try:
+        service.remove_panel_member(db.session, member)
+    except SetupError as error:
+        _flash_error(error)
+        return _render_panel(event)
+    db.session.commit()
+    flash(_("%(name)s was removed from the panel.", name=name), "success")
+    return _back_to_panel(event)
+
+
+@bp.post("/events/<int:event_id>/panel/draw")
+@login_required
+def panel_draw(event_id: int):
+    event = _event_for_organizer(event_id)
+    form = PanelDrawForm()
+    if not form.validate_on_submit():
+        return _render_panel(event, draw_form=form)
+    try:
+        draw = service.draw_judges(db.session, event, form.count.data, drawn_by=current_user,
+                                   today=_today())
+    except SetupError as error:
+        _flash_error(error)
+        return _render_panel(event, draw_form=form)
+    db.session.commit()
+    flash(_("%(n)s judges were drawn from %(m)s qualified experts.",
+            n=len(draw.chosen_ids), m=len(draw.candidate_ids)), "success")
+    return _back_to_panel(event)
+
+
+# --- Conflicts ----------------------------------------------------------------------
+
+@bp.post("/events/<int:event_id>/conflicts")
+@login_required
+def conflict_add(event_id: int):
+    event = _event_for_organizer(event_id)
+    form = ConflictForm()
+    members = service.panel_members(db.session, event)
+    form.expert_id.choices = [(m.expert_id, m.expert.name) for m in members]
+    form.contestant_id.choices = [(0, "—")] + [
+        (c, c) for c in db.session.scalars(select(Entry.contestant_id).where(
+            Entry.event_id == event.id))]
+    if not form.validate_on_submit():
+        return _render_panel(event, conflict_form=form)
+    expert = db.get_or_404(Expert, form.expert_id.data)
+    try:
+        service.declare_conflict(db.session, event, expert,
+                                 contestant_id=form.contestant_id.data,
+                                 work_unit=form.work_unit.data, reason=form.reason.data,
+                                 declared_by=current_user)
+    except SetupError as error:
+        _flash_error(error)
+        return _render_panel(event, conflict_form=form)
+    db.session.commit()
+    flash(_("The conflict of %(name)s was recorded.", name=expert.name), "success")
+    return _back_to_panel(event)
+
+
+@bp.post("/events/<int:event_id>/conflicts/<int:conflict_id>/remove")
+@login_required
+def conflict_remove(event_id: int, conflict_id: int):
+    event = _event_for_organizer(event_id)
+    conflict = db.get_or_404(Conflict, conflict_id)
+    if conflict.competition_id != event.competition_id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        service.remove_conflict(db.session, conflict)
+        db.session.commit()
+        flash(_("The conflict was removed."), "success")
+    return _back_to_panel(event)
