@@ -50,6 +50,10 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(events_views.bp)
 
+    from competition.api import init_api
+
+    init_api(app)
+
     from competition.cli import register_cli
 
     register_cli(app)

@@ -31,6 +31,22 @@ def create_user_command(username: str, role: str, display_name: str, password: s
     click.echo(f"Created {user.role} {user.username!r} (id {user.id}).")
 
 
+@users_cli.command("token")
+@click.argument("username")
+@click.option("--label", default="", help="What the token is for, e.g. the platform's name.")
+def create_token_command(username: str, label: str) -> None:
+    """Print a new bearer token for the JSON API (shown only once)."""
+    from competition.auth.models import User
+    from competition.auth.service import issue_api_token
+
+    user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    if user is None:
+        raise click.ClickException(f"no user called {username!r}")
+    secret = issue_api_token(db.session, user, label)
+    db.session.commit()
+    click.echo(secret)
+
+
 @click.command("demo")
 @click.option("--if-empty", is_flag=True,
               help="Seed only a database that holds no competition yet.")

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from competition.auth.models import User
+from competition.auth.models import User  # noqa: F401 (tests use builders.User)
 from competition.auth.service import create_user
 from competition.events.models import (
     Competition,

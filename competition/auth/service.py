@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from competition.auth.models import Role, User
+from competition.auth.models import AccessToken, Role, User
 from competition.dbtypes import utcnow
 
 
@@ -45,3 +48,28 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         return None
     user.last_login_at = utcnow()
     return user
+
+
+def _token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_api_token(session: Session, user: User, label: str = "") -> str:
+    """A new bearer token for the JSON API. Only its hash is kept: show it once."""
+    secret = secrets.token_urlsafe(32)
+    session.add(AccessToken(user_id=user.id, purpose="api", token_hash=_token_hash(secret),
+                            label=label))
+    session.flush()
+    return secret
+
+
+def user_for_api_token(session: Session, secret: str) -> User | None:
+    """The active user an unrevoked API token belongs to, or None."""
+    if not secret:
+        return None
+    token = session.scalar(select(AccessToken).where(
+        AccessToken.token_hash == _token_hash(secret), AccessToken.purpose == "api",
+        AccessToken.revoked_at.is_(None)))
+    if token is None or not token.user.active:
+        return None
+    return token.user

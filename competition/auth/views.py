@@ -4,6 +4,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -15,7 +16,7 @@ from flask_login import current_user, login_user, logout_user
 
 from competition.auth.forms import LoginForm, LogoutForm
 from competition.auth.models import User
-from competition.auth.service import authenticate
+from competition.auth.service import authenticate, user_for_api_token
 from competition.extensions import db, login_manager
 
 bp = Blueprint("auth", __name__)
@@ -27,6 +28,22 @@ login_manager.login_message = None
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     return db.session.get(User, int(user_id))
+
+
+@login_manager.request_loader
+def load_user_from_token(req) -> User | None:
+    """``Authorization: Bearer <token>`` signs an API caller in for one request."""
+    header = req.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    return user_for_api_token(db.session, header.removeprefix("Bearer ").strip())
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    if request.path.startswith("/api/"):
+        return jsonify(code=401, message=_("Sign in first.")), 401
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
 def _safe_next(target: str | None) -> str | None:

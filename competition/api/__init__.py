@@ -1,0 +1,56 @@
+"""The JSON API under /api/v1, described by the OpenAPI document at /api/v1/openapi.json.
+
+The document is generated from the code (flask-smorest reads the schemas and
+the route decorators). Callers sign in with the session cookie of the pages,
+or with ``Authorization: Bearer <token>`` (``flask users token``). Writes take
+JSON bodies only, so a cross-site form cannot post to them.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify
+from flask_smorest import Api
+
+from competition.errors import DomainError, translate_problem
+from competition.extensions import csrf, db
+
+api = Api()
+
+
+def init_api(app: Flask) -> None:
+    app.config.setdefault("API_TITLE", "以赛代评 skills-competition API")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault("API_SPEC_OPTIONS", {
+        "info": {"description": __doc__},
+        "components": {"securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+        }},
+        "security": [{"bearer": []}, {"session": []}],
+    })
+    api.init_app(app)
+
+    from competition.api import setup
+
+    for blueprint in (setup.blp,):
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        """A broken rule: 422 with the message and every problem, in the user's language."""
+        db.session.rollback()
+        problems = []
+        for item in error.problems:
+            where, problem = item if isinstance(item, tuple) else ("", item)
+            problems.append({
+                "where": where or None,
+                "row": getattr(problem, "row", None),
+                "column": getattr(problem, "column", "") or None,
+                "message": translate_problem(problem),
+            })
+        return jsonify(code=422, status="Unprocessable Entity", message=error.translated(),
+                       problems=problems), 422

@@ -1,0 +1,130 @@
+"""Marshmallow schemas of the API: what goes in and out, and so the OpenAPI document."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from competition.events.models import (
+    AggregationMethod,
+    CompetitionLevel,
+    CompetitionStatus,
+    CriterionKind,
+    DivisionKind,
+    EntryMode,
+    ModuleKind,
+    NameDisplay,
+)
+from competition.events.service import TIE_BREAK_STEPS
+
+
+def _one_of(enum) -> validate.OneOf:
+    return validate.OneOf([member.value for member in enum])
+
+
+class CompetitionSchema(Schema):
+    id = fields.Int(dump_only=True)
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    edition = fields.Int(allow_none=True, validate=validate.Range(min=1))
+    level = fields.Str(required=True, validate=_one_of(CompetitionLevel))
+    level_class = fields.Int(allow_none=True, validate=validate.OneOf([1, 2]))
+    host = fields.Str(load_default="")
+    starts_on = fields.Date(allow_none=True)
+    ends_on = fields.Date(allow_none=True)
+    venue = fields.Str(load_default="")
+    status = fields.Str(dump_only=True)
+    name_display = fields.Str(load_default="masked", validate=_one_of(NameDisplay))
+    self_registration = fields.Bool(load_default=False)
+    evaluator_type = fields.Str(load_default="S", validate=validate.OneOf(["S", "Y"]))
+    evaluator_code = fields.Str(load_default="0000")
+    province_code = fields.Str(load_default="42")
+    site_sequence = fields.Str(load_default="000001")
+    certificate_issuer = fields.Str(load_default="")
+
+
+class CompetitionPatchSchema(CompetitionSchema):
+    """Any subset of a competition's fields; use as ``CompetitionPatchSchema(partial=True)``."""
+
+
+class StatusChangeSchema(Schema):
+    status = fields.Str(required=True, validate=_one_of(CompetitionStatus))
+
+
+class DivisionSchema(Schema):
+    id = fields.Int(dump_only=True)
+    name = fields.Str(required=True)
+    kind = fields.Str(load_default="worker", validate=_one_of(DivisionKind))
+
+
+class EventSchema(Schema):
+    id = fields.Int(dump_only=True)
+    competition_id = fields.Int(dump_only=True)
+    occupation_id = fields.Int(required=True)
+    name = fields.Str(load_default="")
+    venue = fields.Str(load_default="")
+    grade_min = fields.Int(allow_none=True, validate=validate.Range(1, 5))
+    grade_max = fields.Int(allow_none=True, validate=validate.Range(1, 5))
+    aggregation = fields.Str(load_default="mean", validate=_one_of(AggregationMethod))
+    trim_count = fields.Int(load_default=1, validate=validate.Range(min=0))
+    decimals = fields.Int(load_default=2, validate=validate.Range(0, 4))
+    tie_break = fields.List(fields.Str(validate=validate.OneOf(TIE_BREAK_STEPS)),
+                            load_default=lambda: ["more_decimals", "practical", "chief_judge"])
+    first_prize_pct = fields.Decimal(load_default=10, as_string=True)
+    second_prize_pct = fields.Decimal(load_default=20, as_string=True)
+    third_prize_pct = fields.Decimal(load_default=30, as_string=True)
+    title_name = fields.Str(load_default="")
+    title_top_n = fields.Int(allow_none=True, validate=validate.Range(min=1))
+    appeal_window_hours = fields.Int(load_default=2, validate=validate.Range(min=0))
+    notice_days = fields.Int(load_default=5, validate=validate.Range(min=0))
+    min_age = fields.Int(allow_none=True)
+    max_age_male = fields.Int(allow_none=True)
+    max_age_female = fields.Int(allow_none=True)
+    divisions = fields.List(fields.Nested(DivisionSchema), load_default=list)
+    marking_started_at = fields.DateTime(dump_only=True)
+
+
+class EventPatchSchema(EventSchema):
+    """Any subset of an event's settings; use as ``EventPatchSchema(partial=True)``."""
+
+
+class CriterionSchema(Schema):
+    id = fields.Int(dump_only=True)
+    code = fields.Str(required=True)
+    description = fields.Str(required=True)
+    max_points = fields.Decimal(required=True, as_string=True)
+    kind = fields.Str(required=True, validate=_one_of(CriterionKind))
+    entry_mode = fields.Str(load_default="points", validate=_one_of(EntryMode))
+    unit = fields.Str(load_default="")
+    nominal = fields.Decimal(allow_none=True, as_string=True, load_default=None)
+    tolerance_lower = fields.Decimal(allow_none=True, as_string=True, load_default=None)
+    tolerance_upper = fields.Decimal(allow_none=True, as_string=True, load_default=None)
+    deduction_step = fields.Decimal(allow_none=True, as_string=True, load_default=None)
+    deduction_points = fields.Decimal(allow_none=True, as_string=True, load_default=None)
+    deduction_limit = fields.Decimal(allow_none=True, as_string=True, load_default=None)
+
+
+class ModuleSchema(Schema):
+    id = fields.Int(dump_only=True)
+    code = fields.Str(required=True)
+    name = fields.Str(required=True)
+    kind = fields.Str(required=True, validate=_one_of(ModuleKind))
+    weight = fields.Decimal(required=True, as_string=True)
+    max_score = fields.Decimal(load_default=100, as_string=True)
+    criteria = fields.List(fields.Nested(CriterionSchema), load_default=list)
+
+
+class SchemeSchema(Schema):
+    modules = fields.List(fields.Nested(ModuleSchema), required=True)
+    frozen = fields.Bool(dump_only=True)
+
+
+class ProblemSchema(Schema):
+    where = fields.Str(allow_none=True)
+    row = fields.Int(allow_none=True)
+    column = fields.Str(allow_none=True)
+    message = fields.Str()
+
+
+class OccupationSchema(Schema):
+    id = fields.Int(dump_only=True)
+    name = fields.Str()
+    code = fields.Str(allow_none=True)

@@ -1,0 +1,180 @@
+"""API of competition set-up (issue 3): competitions, events, marking schemes, occupations."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask.views import MethodView
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from competition.api.schemas import (
+    CompetitionPatchSchema,
+    CompetitionSchema,
+    EventPatchSchema,
+    EventSchema,
+    OccupationSchema,
+    SchemeSchema,
+    StatusChangeSchema,
+)
+from competition.auth.models import Role
+from competition.auth.permissions import require_organizer_of, role_required
+from competition.events import service
+from competition.events.models import Competition, CompetitionOrganizer, Event, Occupation
+from competition.events.scheme import CriterionSpec, ModuleSpec
+from competition.extensions import db
+
+blp = Blueprint("api_setup", __name__, url_prefix="/api/v1",
+                description="Competitions, events and marking schemes (organizers).")
+
+
+def organizer_required(view):
+    """Only the organizers of the competition in the URL (or an admin) get past,
+    and before the request body is even read."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if "competition_id" in kwargs:
+            db.get_or_404(Competition, kwargs["competition_id"])
+            require_organizer_of(kwargs["competition_id"])
+        elif "event_id" in kwargs:
+            require_organizer_of(db.get_or_404(Event, kwargs["event_id"]).competition_id)
+        return view(*args, **kwargs)
+
+    return login_required(wrapped)
+
+
+@blp.route("/competitions")
+class Competitions(MethodView):
+    decorators = [role_required(Role.ORGANIZER)]
+
+    @blp.response(200, CompetitionSchema(many=True))
+    def get(self):
+        """The competitions the caller organizes (all of them, for an admin)."""
+        query = select(Competition).order_by(Competition.id)
+        if current_user.role != Role.ADMIN:
+            query = query.join(CompetitionOrganizer).where(
+                CompetitionOrganizer.user_id == current_user.id)
+        return db.session.scalars(query).all()
+
+    @blp.arguments(CompetitionSchema)
+    @blp.response(201, CompetitionSchema)
+    def post(self, data):
+        """Create a competition in draft; the caller becomes its organizer."""
+        competition = service.create_competition(db.session, current_user, **data)
+        db.session.commit()
+        return competition
+
+
+@blp.route("/competitions/<int:competition_id>")
+class CompetitionItem(MethodView):
+    decorators = [organizer_required]
+
+    @blp.response(200, CompetitionSchema)
+    def get(self, competition_id: int):
+        return db.get_or_404(Competition, competition_id)
+
+    @blp.arguments(CompetitionPatchSchema(partial=True))
+    @blp.response(200, CompetitionSchema)
+    def patch(self, data, competition_id: int):
+        """Change some of a competition's settings."""
+        competition = db.get_or_404(Competition, competition_id)
+        service.update_competition(competition, **data)
+        db.session.commit()
+        return competition
+
+
+@blp.route("/competitions/<int:competition_id>/status", methods=["POST"])
+@organizer_required
+@blp.arguments(StatusChangeSchema)
+@blp.response(200, CompetitionSchema)
+def change_status(data, competition_id: int):
+    """Move the competition to its next status; refused (422) with the reason otherwise."""
+    competition = db.get_or_404(Competition, competition_id)
+    service.advance_competition(db.session, competition, data["status"])
+    db.session.commit()
+    return competition
+
+
+@blp.route("/competitions/<int:competition_id>/events")
+class CompetitionEvents(MethodView):
+    decorators = [organizer_required]
+
+    @blp.response(200, EventSchema(many=True))
+    def get(self, competition_id: int):
+        return db.session.scalars(
+            select(Event).where(Event.competition_id == competition_id)
+            .options(selectinload(Event.divisions)).order_by(Event.position)).all()
+
+    @blp.arguments(EventSchema)
+    @blp.response(201, EventSchema)
+    def post(self, data, competition_id: int):
+        """Add an event with its divisions and settings."""
+        competition = db.get_or_404(Competition, competition_id)
+        divisions = [(d["name"], d["kind"]) for d in data.pop("divisions")]
+        event = service.create_event(db.session, competition, divisions=divisions, **data)
+        db.session.commit()
+        return event
+
+
+@blp.route("/events/<int:event_id>")
+class EventItem(MethodView):
+    decorators = [organizer_required]
+
+    @blp.response(200, EventSchema)
+    def get(self, event_id: int):
+        return db.session.get(Event, event_id)
+
+    @blp.arguments(EventPatchSchema(partial=True))
+    @blp.response(200, EventSchema)
+    def patch(self, data, event_id: int):
+        """Change an event's settings; divisions listed that it lacks are added."""
+        event = db.session.get(Event, event_id)
+        divisions = data.pop("divisions", [])
+        service.update_event(db.session, event, **data)
+        known = {d.name for d in event.divisions}
+        for division in divisions:
+            if division["name"] not in known:
+                service.add_division(db.session, event, name=division["name"],
+                                     kind=division["kind"])
+        db.session.commit()
+        return event
+
+
+@blp.route("/events/<int:event_id>/scheme")
+class EventScheme(MethodView):
+    decorators = [organizer_required]
+
+    @blp.response(200, SchemeSchema)
+    def get(self, event_id: int):
+        """The event's marking scheme: modules with their criteria."""
+        event = db.session.get(Event, event_id)
+        return {"modules": event.modules, "frozen": service.scheme_frozen(event)}
+
+    @blp.arguments(SchemeSchema)
+    @blp.response(200, SchemeSchema)
+    def put(self, data, event_id: int):
+        """Replace the whole marking scheme; refused whole (422, every problem listed)."""
+        event = db.session.get(Event, event_id)
+        specs = [
+            ModuleSpec(
+                code=m["code"], name=m["name"], kind=m["kind"], weight=m["weight"],
+                max_score=m["max_score"],
+                criteria=[CriterionSpec(**c) for c in m["criteria"]],
+            )
+            for m in data["modules"]
+        ]
+        service.replace_marking_scheme(db.session, event, specs)
+        db.session.commit()
+        db.session.refresh(event)
+        return {"modules": event.modules, "frozen": service.scheme_frozen(event)}
+
+
+@blp.route("/occupations", methods=["GET"])
+@login_required
+@blp.response(200, OccupationSchema(many=True))
+def occupations():
+    """The occupation catalogue with national codes (职业编码)."""
+    return db.session.scalars(select(Occupation).order_by(Occupation.name)).all()
