@@ -32,7 +32,7 @@ def grade_choices() -> list[tuple[str, object]]:
 class CompetitionForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     edition = IntegerField(_l("Edition"), validators=[Optional(), NumberRange(min=1)])
-    level = SelectField(_l("Level"), choices=_choices("competition_level"))
+    level = SelectField(_l("Level"), choices=_choices("competition_level"), default="city")
     level_class = SelectField(_l("Class"), choices=_choices("level_class", blank=True),
                               default="")
     host = StringField(_l("Host"), validators=[Length(max=200)])
@@ -43,12 +43,13 @@ class CompetitionForm(FlaskForm):
                                choices=_choices("name_display"))
     self_registration = BooleanField(_l("Contestants may register themselves"))
     evaluator_type = SelectField(_l("Evaluator type"), choices=_choices("evaluator_type"))
-    evaluator_code = StringField(_l("Evaluator code (4 digits)"),
-                                 validators=[Length(min=4, max=4)])
-    province_code = StringField(_l("Province code (2 digits)"),
-                                validators=[Length(min=2, max=2)])
-    site_sequence = StringField(_l("Site sequence (6 digits)"),
-                                validators=[Length(min=6, max=6)])
+    # Needed only when certificates are issued; the service checks their digits.
+    evaluator_code = StringField(_l("Evaluator code (4 digits)"), default="0000",
+                                 validators=[DataRequired()])
+    province_code = StringField(_l("Province code (2 digits)"), default="42",
+                                validators=[DataRequired()])
+    site_sequence = StringField(_l("Site sequence (6 digits)"), default="000001",
+                                validators=[DataRequired()])
     certificate_issuer = StringField(_l("Certificate issuer"), validators=[Length(max=200)])
     submit = SubmitField(_l("Save"))
 
