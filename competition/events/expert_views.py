@@ -225,7 +225,6 @@ def panel(event_id: int):
 def panel_add(event_id: int):
     event = _event_for_organizer(event_id)
     form = PanelAddForm()
-    form.expert_id.choices = [(e, e) for e in db.session.scalars(select(Expert.id))]
     if not form.validate_on_submit():
         flash(_("Choose an expert of the pool and a role."), "error")
         return _render_panel(event, add_form=form)
@@ -305,11 +304,6 @@ def panel_draw(event_id: int):
 def conflict_add(event_id: int):
     event = _event_for_organizer(event_id)
     form = ConflictForm()
-    members = service.panel_members(db.session, event)
-    form.expert_id.choices = [(m.expert_id, m.expert.name) for m in members]
-    form.contestant_id.choices = [(0, "—")] + [
-        (c, c) for c in db.session.scalars(select(Entry.contestant_id).where(
-            Entry.event_id == event.id))]
     if not form.validate_on_submit():
         return _render_panel(event, conflict_form=form)
     expert = db.get_or_404(Expert, form.expert_id.data)

@@ -79,11 +79,11 @@ class EventForm(FlaskForm):
                             validators=[InputRequired(), NumberRange(min=0, max=4)])
     tie_break = SelectMultipleField(_l("Tie-break order"), choices=_choices("tie_break"),
                                     default=["more_decimals", "practical", "chief_judge"])
-    first_prize_pct = DecimalField(_l("First prizes (% of a division)"), default=10,
+    first_prize_pct = DecimalField(_l("First prizes (percent of a division)"), default=10,
                                    validators=[InputRequired(), NumberRange(min=0, max=100)])
-    second_prize_pct = DecimalField(_l("Second prizes (%)"), default=20,
+    second_prize_pct = DecimalField(_l("Second prizes (percent)"), default=20,
                                     validators=[InputRequired(), NumberRange(min=0, max=100)])
-    third_prize_pct = DecimalField(_l("Third prizes (%)"), default=30,
+    third_prize_pct = DecimalField(_l("Third prizes (percent)"), default=30,
                                    validators=[InputRequired(), NumberRange(min=0, max=100)])
     title_name = StringField(_l("Title for the top contestants (e.g. 咸宁市技术能手)"),
                              validators=[Length(max=100)])
@@ -142,7 +142,7 @@ class ModuleForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=16)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=_choices("module_kind"), default="practical")
-    weight = DecimalField(_l("Weight (% of the total)"),
+    weight = DecimalField(_l("Weight (percent of the total)"),
                           validators=[InputRequired(), NumberRange(min=0, max=100)])
     max_score = DecimalField(_l("Marked out of"), default=100,
                              validators=[InputRequired(), NumberRange(min=0)])
