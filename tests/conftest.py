@@ -72,6 +72,8 @@ def database_url(tmp_path_factory) -> str:
     app = make_app(url)
     with app.app_context():
         upgrade()
+        # Data migrations (e.g. the occupation catalogue) seed rows; tests start empty.
+        _empty_tables()
         db.engine.dispose()
     return url
 

@@ -344,3 +344,10 @@ def test_marking_schemes_are_kept_in_the_package():
     schemes = load_marking_schemes()
     assert list(schemes) == ["养老护理员", "车工", "茶艺师"]
     assert schemes["茶艺师"]["occupation_code"] is None
+
+
+def test_every_demo_event_passes_the_set_up_rules(app):
+    from competition.events import service
+
+    competition = _seeded()
+    assert service.readiness_problems(db.session, competition) == []

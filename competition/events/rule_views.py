@@ -59,8 +59,12 @@ def promotion_rules(event_id: int):
     ).all()
     presets = {rule.preset for rule in rules if rule.preset}
     preset = get_preset(presets.pop()) if len(presets) == 1 else None
+    # Names may still be the presets' English message ids; translated here, as
+    # Jinja's ``_`` would read a "%" in a name as a placeholder.
+    names = {rule.id: _(rule.name) if rule.name else "" for rule in rules}
     return render_template("events/promotion_rules.html", event=event, rules=rules,
-                           preset=preset, preset_form=PresetForm())
+                           names=names, preset_name=_(preset.name) if preset else "",
+                           preset_form=PresetForm())
 
 
 @bp.post("/events/<int:event_id>/rules/preset")
@@ -70,7 +74,8 @@ def rule_apply_preset(event_id: int):
     form = PresetForm()
     if form.validate_on_submit():
         try:
-            rules = service.apply_preset(db.session, event, form.preset.data, replace=True)
+            rules = service.apply_preset(db.session, event, form.preset.data, replace=True,
+                                         translate=_)
         except SetupError as error:
             _refused(error)
         else:
@@ -100,6 +105,8 @@ def rule_edit(event_id: int, rule_id: int):
     event = _organized_event(event_id)
     rule = _event_rule(event, rule_id)
     form = RuleForm(obj=rule, divisions=event.divisions)
+    if request.method == "GET":
+        form.name.data = _(rule.name) if rule.name else ""
     return _save_rule_form(event, rule, form)
 
 
