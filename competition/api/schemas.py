@@ -128,3 +128,63 @@ class OccupationSchema(Schema):
     id = fields.Int(dump_only=True)
     name = fields.Str()
     code = fields.Str(allow_none=True)
+
+
+class ExpertSchema(Schema):
+    id = fields.Int(dump_only=True)
+    name = fields.Str(required=True)
+    work_unit = fields.Str(load_default="")
+    title = fields.Str(load_default="")
+    phone = fields.Str(load_default="", load_only=True)
+    examiner_level = fields.Str(load_default="examiner",
+                                validate=validate.OneOf(["examiner", "senior_examiner"]))
+    certificate_number = fields.Str(allow_none=True, load_default=None)
+    certificate_expires_on = fields.Date(allow_none=True, load_default=None)
+    certificate_state = fields.Str(dump_only=True)
+    occupation_ids = fields.List(fields.Int(), required=True, load_only=True)
+    occupations = fields.List(fields.Nested(OccupationSchema), dump_only=True)
+
+
+class PanelMemberSchema(Schema):
+    id = fields.Int(dump_only=True)
+    event_id = fields.Int(dump_only=True)
+    expert_id = fields.Int(required=True)
+    role = fields.Str(load_default="judge", validate=validate.OneOf(["judge", "chief"]))
+    expert = fields.Nested(ExpertSchema, dump_only=True)
+    draw_id = fields.Int(dump_only=True, allow_none=True)
+
+
+class PanelDrawRequestSchema(Schema):
+    count = fields.Int(required=True, validate=validate.Range(min=1, max=50))
+
+
+class PanelDrawSchema(Schema):
+    id = fields.Int()
+    seed = fields.Str()
+    candidate_ids = fields.List(fields.Int())
+    chosen_ids = fields.List(fields.Int())
+    drawn_at = fields.DateTime()
+
+
+class PromotionRuleSchema(Schema):
+    id = fields.Int(dump_only=True)
+    position = fields.Int(dump_only=True)
+    preset = fields.Str(dump_only=True)
+    division_id = fields.Int(allow_none=True, load_default=None)
+    name = fields.Str(load_default="")
+    rank_from = fields.Int(allow_none=True, load_default=None)
+    rank_to = fields.Int(allow_none=True, load_default=None)
+    top_percent = fields.Decimal(allow_none=True, as_string=True, load_default=None)
+    min_total = fields.Decimal(allow_none=True, as_string=True, load_default=None)
+    min_module_score = fields.Decimal(allow_none=True, as_string=True, load_default=None)
+    required_grade = fields.Int(allow_none=True, load_default=None)
+    max_age_male = fields.Int(allow_none=True, load_default=None)
+    max_age_female = fields.Int(allow_none=True, load_default=None)
+    once_per_year = fields.Bool(load_default=True)
+    effect = fields.Str(load_default="grant", validate=validate.OneOf(["grant", "step_up"]))
+    grant_grade = fields.Int(allow_none=True, load_default=None)
+    cap_grade = fields.Int(allow_none=True, load_default=None)
+
+
+class PresetRequestSchema(Schema):
+    preset = fields.Str(required=True)
