@@ -81,8 +81,11 @@ def add_chinese(path: Path) -> None:
         with po.open("rb") as f:
             catalogue = read_po(f)
         for message in catalogue:
-            if message.id in translations:
-                message.string = translations[message.id]
+            # Chinese has one plural form: a plural message takes one translation.
+            key = message.id[0] if isinstance(message.id, tuple) else message.id
+            if key in translations:
+                text = translations[key]
+                message.string = (text,) if isinstance(message.id, tuple) else text
                 message.flags.discard("fuzzy")
         with po.open("wb") as f:
             write_po(f, catalogue, sort_output=True)

@@ -346,8 +346,9 @@ def replace_marking_scheme(session: Session, event: Event, specs: list[ModuleSpe
     if scheme_frozen(event):
         current = {(m.code, c.code): c for m in event.modules for c in m.criteria}
         wanted = {(m.code.strip(), c.code.strip()): c for m in specs for c in m.criteria}
-        if set(current) != set(wanted) or {m.code for m in event.modules} != \
-                {m.code.strip() for m in specs} or any(
+        modules_now = {m.code: (m.kind, m.max_score) for m in event.modules}
+        modules_wanted = {m.code.strip(): (m.kind, m.max_score) for m in specs}
+        if set(current) != set(wanted) or modules_now != modules_wanted or any(
                 getattr(criterion_spec(current[key]), name) != getattr(wanted[key], name)
                 for key in current for name in FROZEN_CRITERION_FIELDS):
             _refuse_if_frozen(event)
