@@ -50,6 +50,18 @@ LABELS: dict[str, dict[str, object]] = {
         "theory": _l("Higher theory score"),
         "chief_judge": _l("Order decided by the chief judge"),
     },
+    "sex": {"M": _l("Male"), "F": _l("Female")},
+    "registration_status": {
+        "pending": _l("Awaiting approval"),
+        "approved": _l("Registered"),
+        "rejected": _l("Rejected"),
+    },
+    "attendance": {
+        "expected": _l("Not checked in"),
+        "present": _l("Checked in"),
+        "absent": _l("Absent"),
+        "withdrawn": _l("Withdrawn"),
+    },
     "role": {"admin": _l("Administrator"), "organizer": _l("Organizer"), "judge": _l("Judge")},
 }
 

@@ -1,0 +1,97 @@
+"""Organizers' registration pages: the entries of an event, and one contestant at a time."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import to_user_timezone
+from flask_login import login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from competition.auth.permissions import require_organizer_of
+from competition.dbtypes import utcnow
+from competition.entries import service
+from competition.entries.forms import EntryForm
+from competition.entries.models import Entry
+from competition.entries.validation import PersonData
+from competition.errors import DomainError, translate_problem
+from competition.events.models import Division, Event
+from competition.extensions import db
+
+bp = Blueprint("entries", __name__)
+
+
+def local_today():
+    """Today in the competition's time zone."""
+    return to_user_timezone(utcnow()).date()
+
+
+def event_for_organizer(event_id: int) -> Event:
+    """The event, if the current user organizes its competition (403 otherwise)."""
+    event = db.get_or_404(Event, event_id)
+    require_organizer_of(event.competition_id)
+    return event
+
+
+def flash_domain_error(error: DomainError) -> None:
+    """Show a refused change: its message, then every problem it found."""
+    db.session.rollback()
+    flash(error.translated(), "error")
+    for problem in error.problems[:50]:
+        flash(translate_problem(problem), "error")
+
+
+@bp.get("/events/<int:event_id>/entries")
+@login_required
+def entry_list(event_id: int):
+    """Every entry of the event, with full ID numbers and phones (organizers only)."""
+    event = event_for_organizer(event_id)
+    entries = db.session.scalars(
+        select(Entry).where(Entry.event_id == event_id)
+        .options(selectinload(Entry.contestant), selectinload(Entry.division))
+        .order_by(Entry.division_id, Entry.station.nulls_last(), Entry.id)
+    ).all()
+    counts = dict(db.session.execute(
+        select(Entry.status, func.count(Entry.id)).where(Entry.event_id == event_id)
+        .group_by(Entry.status)).all())
+    return render_template("entries/list.html", event=event, entries=entries, counts=counts)
+
+
+@bp.route("/events/<int:event_id>/entries/new", methods=["GET", "POST"])
+@login_required
+def entry_new(event_id: int):
+    event = event_for_organizer(event_id)
+    form = EntryForm(divisions=event.divisions)
+    if form.validate_on_submit():
+        person = PersonData(
+            name=form.name.data, id_number=form.id_number.data, phone=form.phone.data or "",
+            work_unit=(form.work_unit.data or "").strip(),
+            current_grade=int(form.current_grade.data) if form.current_grade.data else None,
+            current_certificate_no=(form.current_certificate_no.data or "").strip())
+        division = db.session.get(Division, form.division_id.data)
+        try:
+            entry = service.register(db.session, event, division, person, today=local_today())
+        except DomainError as error:
+            flash_domain_error(error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s is registered (ticket %(ticket)s).", name=person.name,
+                    ticket=entry.ticket_number), "success")
+            return redirect(url_for("entries.entry_new", event_id=event.id))
+    return render_template("entries/entry_form.html", event=event, form=form)
+
+
+@bp.get("/entries/<int:entry_id>")
+@login_required
+def entry_detail(entry_id: int):
+    entry = db.get_or_404(Entry, entry_id)
+    event = event_for_organizer(entry.event_id)
+    return render_template("entries/entry.html", entry=entry, event=event)
+
+
+# More pages of this blueprint, kept in their own modules.
+from competition.entries import (  # noqa: E402, F401
+    checkin_views,
+    draw_views,
+    import_views,
+    selfreg_views,
+)
