@@ -136,3 +136,32 @@ def test_others_cannot_read_or_change_a_competition(app, client, auth, role):
         assert listed.status_code == 403
     assert db.session.scalar(select(Competition.name)) == "别人的大赛"
     assert db.session.scalar(select(func.count(Event.id))) == 1
+
+
+def test_definition_exports_and_imports_through_the_api(app, client, token):
+    from competition.demo import seed_demo
+
+    seed_demo(db.session)
+    organizer = db.session.scalar(select(builders.User).where(
+        builders.User.username == "organizer"))
+    demo = db.session.scalar(select(Competition))
+    db.session.commit()
+    from tests.conftest import AuthActions
+
+    AuthActions(client).login("organizer", "demo-organizer-2026")
+    document = client.get(f"/api/v1/competitions/{demo.id}/definition").get_json()
+    assert document["format"] and len(document["events"]) == 3
+
+    response = client.post("/api/v1/competitions/import",
+                           json={"document": document, "name": "咸宁市第八届职业技能大赛"})
+    assert response.status_code == 201, response.get_json()
+    copy_id = response.get_json()["competition"]["id"]
+    copy = client.get(f"/api/v1/competitions/{copy_id}/definition").get_json()
+    assert copy["events"] == document["events"]
+    assert organizer is not None
+
+    broken = dict(document, events=[dict(document["events"][0], aggregation="vote")])
+    response = client.post("/api/v1/competitions/import", json={"document": broken})
+    assert response.status_code == 422
+    assert any("events[0]" in (p["column"] or "") for p in response.get_json()["problems"])
+    assert db.session.scalar(select(func.count(Competition.id))) == 2

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_babel import to_user_timezone
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -19,22 +18,18 @@ from competition.api.schemas import (
 from competition.api.setup import organizer_required
 from competition.auth.models import Role
 from competition.auth.permissions import require_organizer_of, role_required
-from competition.dbtypes import utcnow
 from competition.events import experts, rules
 from competition.events.models import Event, Expert, PanelMember, PromotionRule
 from competition.extensions import db
+from competition.timeutil import local_today
 
 blp = Blueprint("api_panels", __name__, url_prefix="/api/v1",
                 description="The expert pool, judge panels and promotion rules (organizers).")
 
 
-def _today():
-    return to_user_timezone(utcnow()).date()
-
-
 def _with_state(expert: Expert) -> Expert:
     expert.certificate_state = experts.certificate_state(expert.certificate_expires_on,
-                                                         _today())
+                                                         local_today())
     return expert
 
 
@@ -45,7 +40,7 @@ class Experts(MethodView):
     @blp.response(200, ExpertSchema(many=True))
     def get(self):
         """The expert pool (专家库), with each examiner certificate's state."""
-        return [_with_state(e) for e in experts.list_experts(db.session, today=_today())]
+        return [_with_state(e) for e in experts.list_experts(db.session, today=local_today())]
 
     @blp.arguments(ExpertSchema)
     @blp.response(201, ExpertSchema)
@@ -73,7 +68,7 @@ class Panel(MethodView):
         the competition or they do not judge the event's occupation."""
         event = db.session.get(Event, event_id)
         expert = db.get_or_404(Expert, data["expert_id"])
-        member = experts.add_panel_member(db.session, event, expert, today=_today(),
+        member = experts.add_panel_member(db.session, event, expert, today=local_today(),
                                           role=data["role"])
         db.session.commit()
         return member
@@ -98,7 +93,7 @@ def draw_panel(data, event_id: int):
     """Draw judges at random from the qualified experts; the seed is kept with the draw."""
     event = db.session.get(Event, event_id)
     draw = experts.draw_judges(db.session, event, data["count"], drawn_by=current_user,
-                               today=_today())
+                               today=local_today())
     db.session.commit()
     return draw
 

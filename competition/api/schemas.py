@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from competition.events.models import (
     AggregationMethod,
@@ -188,3 +188,28 @@ class PromotionRuleSchema(Schema):
 
 class PresetRequestSchema(Schema):
     preset = fields.Str(required=True)
+
+
+class DefinitionDocumentSchema(Schema):
+    """Passed through as it is: its layout is described in ``events.definition``."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    format = fields.Str()
+    version = fields.Int()
+    competition = fields.Dict()
+    events = fields.List(fields.Dict())
+
+
+class DefinitionImportSchema(Schema):
+    document = fields.Dict(required=True, metadata={
+        "description": "A competition definition as exported by "
+                       "GET /api/v1/competitions/{id}/definition."})
+    name = fields.Str(allow_none=True, load_default=None,
+                      metadata={"description": "A new name for the imported competition."})
+
+
+class DefinitionImportResultSchema(Schema):
+    competition = fields.Nested(CompetitionSchema)
+    warnings = fields.List(fields.Str())

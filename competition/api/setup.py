@@ -13,6 +13,9 @@ from sqlalchemy.orm import selectinload
 from competition.api.schemas import (
     CompetitionPatchSchema,
     CompetitionSchema,
+    DefinitionDocumentSchema,
+    DefinitionImportResultSchema,
+    DefinitionImportSchema,
     EventPatchSchema,
     EventSchema,
     OccupationSchema,
@@ -22,9 +25,11 @@ from competition.api.schemas import (
 from competition.auth.models import Role
 from competition.auth.permissions import require_organizer_of, role_required
 from competition.events import service
+from competition.events.definition import export_competition, import_competition
 from competition.events.models import Competition, CompetitionOrganizer, Event, Occupation
 from competition.events.scheme import CriterionSpec, ModuleSpec
 from competition.extensions import db
+from competition.timeutil import local_today
 
 blp = Blueprint("api_setup", __name__, url_prefix="/api/v1",
                 description="Competitions, events and marking schemes (organizers).")
@@ -170,6 +175,28 @@ class EventScheme(MethodView):
         db.session.commit()
         db.session.refresh(event)
         return {"modules": event.modules, "frozen": service.scheme_frozen(event)}
+
+
+@blp.route("/competitions/<int:competition_id>/definition", methods=["GET"])
+@organizer_required
+@blp.response(200, DefinitionDocumentSchema)
+def export_definition(competition_id: int):
+    """The whole competition definition — events, divisions, modules, criteria, rules and
+    panels — as one document, to import as next year's edition or elsewhere."""
+    return export_competition(db.session.get(Competition, competition_id))
+
+
+@blp.route("/competitions/import", methods=["POST"])
+@role_required(Role.ORGANIZER)
+@blp.arguments(DefinitionImportSchema)
+@blp.response(201, DefinitionImportResultSchema)
+def import_definition(data):
+    """Create a new competition (in draft, run by the caller) from a definition document.
+    Refused whole (422) with every problem and its path."""
+    competition, warnings = import_competition(db.session, data["document"], current_user,
+                                               data["name"], today=local_today())
+    db.session.commit()
+    return {"competition": competition, "warnings": warnings}
 
 
 @blp.route("/occupations", methods=["GET"])

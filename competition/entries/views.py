@@ -2,13 +2,11 @@
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone
 from flask_login import login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from competition.auth.permissions import require_organizer_of
-from competition.dbtypes import utcnow
 from competition.entries import service
 from competition.entries.forms import EntryForm
 from competition.entries.models import Entry
@@ -16,13 +14,9 @@ from competition.entries.validation import PersonData
 from competition.errors import DomainError, translate_problem
 from competition.events.models import Division, Event
 from competition.extensions import db
+from competition.timeutil import local_today  # noqa: F401 (used by the other view modules)
 
 bp = Blueprint("entries", __name__)
-
-
-def local_today():
-    """Today in the competition's time zone."""
-    return to_user_timezone(utcnow()).date()
 
 
 def event_for_organizer(event_id: int) -> Event:
