@@ -33,9 +33,9 @@ def init_api(app: Flask) -> None:
     })
     api.init_app(app)
 
-    from competition.api import panels, setup
+    from competition.api import entries, panels, setup
 
-    for blueprint in (setup.blp, panels.blp):
+    for blueprint in (setup.blp, panels.blp, entries.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
 

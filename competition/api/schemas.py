@@ -213,3 +213,54 @@ class DefinitionImportSchema(Schema):
 class DefinitionImportResultSchema(Schema):
     competition = fields.Nested(CompetitionSchema)
     warnings = fields.List(fields.Str())
+
+
+class ContestantSchema(Schema):
+    """A contestant as organizers see them: ID number and phone in full."""
+
+    id = fields.Int(dump_only=True)
+    name = fields.Str()
+    id_number = fields.Str()
+    sex = fields.Str()
+    birth_date = fields.Date()
+    phone = fields.Str()
+    work_unit = fields.Str()
+    current_grade = fields.Int(allow_none=True)
+    current_certificate_no = fields.Str()
+
+
+class EntrySchema(Schema):
+    id = fields.Int(dump_only=True)
+    event_id = fields.Int(dump_only=True)
+    division_id = fields.Int()
+    status = fields.Str()
+    attendance = fields.Str()
+    source = fields.Str()
+    ticket_number = fields.Str(allow_none=True)
+    station = fields.Int(allow_none=True)
+    code = fields.Str(allow_none=True)
+    checked_in_at = fields.DateTime(allow_none=True)
+    review_note = fields.Str()
+    contestant = fields.Nested(ContestantSchema)
+
+
+class RegistrationSchema(Schema):
+    name = fields.Str(required=True)
+    id_number = fields.Str(required=True)
+    sex = fields.Str(load_default="", validate=validate.OneOf(["", "M", "F"]))
+    phone = fields.Str(load_default="")
+    work_unit = fields.Str(load_default="")
+    division_id = fields.Int(required=True)
+    current_grade = fields.Int(allow_none=True, load_default=None)
+    current_certificate_no = fields.Str(load_default="")
+    is_student = fields.Bool(allow_none=True, load_default=None)
+
+
+class ReviewSchema(Schema):
+    approve = fields.Bool(required=True)
+    note = fields.Str(load_default="")
+
+
+class AttendanceSchema(Schema):
+    attendance = fields.Str(required=True, validate=validate.OneOf(
+        ["expected", "present", "absent", "withdrawn"]))

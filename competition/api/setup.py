@@ -46,6 +46,11 @@ def organizer_required(view):
             require_organizer_of(kwargs["competition_id"])
         elif "event_id" in kwargs:
             require_organizer_of(db.get_or_404(Event, kwargs["event_id"]).competition_id)
+        elif "entry_id" in kwargs:
+            from competition.entries.models import Entry
+
+            entry = db.get_or_404(Entry, kwargs["entry_id"])
+            require_organizer_of(entry.event.competition_id)
         return view(*args, **kwargs)
 
     return login_required(wrapped)

@@ -1,0 +1,75 @@
+"""API of registration (issue 4): entries, approval of self-registrations, check-in."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Blueprint
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from competition.api.schemas import (
+    AttendanceSchema,
+    EntrySchema,
+    RegistrationSchema,
+    ReviewSchema,
+)
+from competition.api.setup import organizer_required
+from competition.entries import service
+from competition.entries.models import Entry
+from competition.entries.validation import PersonData
+from competition.events.models import Division, Event
+from competition.extensions import db
+from competition.timeutil import local_today
+
+blp = Blueprint("api_entries", __name__, url_prefix="/api/v1",
+                description="Registration, approval and check-in (organizers).")
+
+
+@blp.route("/events/<int:event_id>/entries")
+class EventEntries(MethodView):
+    decorators = [organizer_required]
+
+    @blp.response(200, EntrySchema(many=True))
+    def get(self, event_id: int):
+        """Every entry of the event, with the contestants' full details."""
+        return db.session.scalars(
+            select(Entry).where(Entry.event_id == event_id)
+            .options(selectinload(Entry.contestant)).order_by(Entry.id)).all()
+
+    @blp.arguments(RegistrationSchema)
+    @blp.response(201, EntrySchema)
+    def post(self, data, event_id: int):
+        """Register one contestant; refused (422) with every problem."""
+        event = db.session.get(Event, event_id)
+        division = db.session.get(Division, data.pop("division_id"))
+        is_student = data.pop("is_student")
+        entry = service.register(db.session, event, division, PersonData(**data),
+                                 today=local_today(), is_student=is_student)
+        db.session.commit()
+        return entry
+
+
+@blp.route("/entries/<int:entry_id>/review", methods=["POST"])
+@organizer_required
+@blp.arguments(ReviewSchema)
+@blp.response(200, EntrySchema)
+def review_entry(data, entry_id: int):
+    """Approve or reject a pending self-registration (a rejection needs a note)."""
+    entry = db.session.get(Entry, entry_id)
+    service.review(db.session, entry, approve=data["approve"], reviewer=current_user,
+                   note=data["note"])
+    db.session.commit()
+    return entry
+
+
+@blp.route("/entries/<int:entry_id>/attendance", methods=["POST"])
+@organizer_required
+@blp.arguments(AttendanceSchema)
+@blp.response(200, EntrySchema)
+def check_in(data, entry_id: int):
+    """检录: mark an approved entry present, absent or withdrawn."""
+    entry = db.session.get(Entry, entry_id)
+    service.set_attendance(db.session, entry, data["attendance"])
+    db.session.commit()
+    return entry
