@@ -56,6 +56,8 @@ def update() -> None:
     for message in catalogue:
         if message.id and not message.string:
             message.string = message.id
+        elif isinstance(message.id, tuple) and not all(message.string):
+            message.string = message.id
     with path.open("wb") as f:
         write_po(f, catalogue, sort_output=True, omit_header=False)
 

@@ -189,3 +189,20 @@ def test_private_page_needs_the_exact_token(app, client):
     db.session.commit()
     assert client.get(f"/r/{entry.token[:-1]}x").status_code == 404
     assert client.get(f"/r/{entry.id}").status_code == 404
+
+
+def test_a_self_registration_never_changes_a_known_persons_details(app):
+    event = _event()
+    first = service.register(db.session, event, event.divisions[0],
+                             PersonData(name="张丽", id_number=WOMAN, phone="13800001234",
+                                        work_unit="咸宁市社会福利院"), today=TODAY)
+    other = builders.event(event.competition, "茶艺师",
+                           occupation=builders.occupation("茶艺师", None))
+    second = service.register(db.session, other, other.divisions[0],
+                              PersonData(name="张丽", id_number=WOMAN, phone="13999999999",
+                                         work_unit="别处"),
+                              today=TODAY, source="self", status="pending", is_student=False)
+    db.session.commit()
+    person = db.session.get(Contestant, first.contestant_id)
+    assert person.phone == "13800001234" and person.work_unit == "咸宁市社会福利院"
+    assert second.status == "pending" and second.is_student is False

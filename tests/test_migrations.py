@@ -23,7 +23,7 @@ def test_models_and_migrations_agree(app):
     with db.engine.connect() as connection:
         assert _differences(connection) == []
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    assert version == "0003"
+    assert version == "0004"
 
 
 def test_every_model_table_exists(app):

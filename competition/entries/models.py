@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -112,6 +113,10 @@ class LotDraw(db.Model):
     seed: Mapped[str] = mapped_column(String(64))
     drawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     drawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Everything needed to recompute the draw from its seed (``entries.lots.verify``):
+    # the entry ids, stations offered, code prefix and digits, codes already taken,
+    # and the result.
+    inputs: Mapped[dict] = mapped_column(JSON, default=dict)
     note: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -143,6 +148,8 @@ class Entry(db.Model):
     status: Mapped[str] = mapped_column(String(16), default=RegistrationStatus.APPROVED)
     attendance: Mapped[str] = mapped_column(String(16), default=Attendance.EXPECTED)
     source: Mapped[str] = mapped_column(String(16), default=EntrySource.MANUAL)
+    # What the registration said (是否在校学生); empty when it did not say.
+    is_student: Mapped[bool | None] = mapped_column()
     token: Mapped[str] = mapped_column(String(64), unique=True, default=new_entry_token)
     ticket_number: Mapped[str | None] = mapped_column(String(32), unique=True)
     station: Mapped[int | None]

@@ -95,20 +95,24 @@ def register(session: Session, event: Event, division: Division | None, person: 
         raise RegistrationError(N_("The registration was refused; nothing was saved."),
                                 problems=problems)
     contestant = find_contestant(session, person.id_number)
+    known = contestant is not None
     if contestant is None:
         contestant = Contestant(id_type=IdType.RESIDENT_ID, id_number=person.id_number,
                                 name=person.name)
         session.add(contestant)
     contestant.sex = person.sex
     contestant.birth_date = person.birth_date
-    for name in ("phone", "work_unit", "current_certificate_no"):
-        if getattr(person, name):
-            setattr(contestant, name, getattr(person, name))
-    if person.current_grade is not None:
-        contestant.current_grade = person.current_grade
+    # A stranger who knows someone's name and ID number must not change that
+    # person's details: a self-registration only fills in a new contestant.
+    if not (known and source == EntrySource.SELF):
+        for name in ("phone", "work_unit", "current_certificate_no"):
+            if getattr(person, name):
+                setattr(contestant, name, getattr(person, name))
+        if person.current_grade is not None:
+            contestant.current_grade = person.current_grade
     session.flush()
     entry = Entry(event_id=event.id, division_id=division.id, contestant_id=contestant.id,
-                  source=source, status=status,
+                  source=source, status=status, is_student=is_student,
                   reviewed_by_id=reviewed_by.id if reviewed_by else None,
                   ticket_number=next_ticket_number(session, event.competition))
     session.add(entry)
@@ -120,8 +124,9 @@ def next_ticket_number(session: Session, competition: Competition) -> str:
     """准考证号: year, competition id and a serial — 2026, 003, 00041 → 202600300041."""
     year = (competition.starts_on or date.today()).year
     prefix = f"{year}{competition.id:03d}"
+    # A range rather than LIKE, so the unique index on ticket_number serves it.
     last = session.scalar(select(func.max(Entry.ticket_number)).where(
-        Entry.ticket_number.like(f"{prefix}%")))
+        Entry.ticket_number >= prefix, Entry.ticket_number < prefix + ":"))
     serial = int(last[len(prefix):]) + 1 if last else 1
     return f"{prefix}{serial:05d}"
 

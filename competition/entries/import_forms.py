@@ -1,0 +1,21 @@
+"""Forms of the contestant import: the upload, and the confirmation after the preview."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, SubmitField
+from wtforms.validators import DataRequired, Regexp
+
+
+class ImportUploadForm(FlaskForm):
+    file = FileField(_l("List of contestants (.xlsx or .csv)"),
+                     validators=[FileRequired(_l("Choose the file to upload."))],
+                     render_kw={"accept": ".xlsx,.csv,application/vnd.openxmlformats-"
+                                          "officedocument.spreadsheetml.sheet,text/csv"})
+    submit = SubmitField(_l("Check the file"))
+
+
+class ImportConfirmForm(FlaskForm):
+    """Names the file kept after a clean preview (see ``import_views.UploadStore``)."""
+
+    upload = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])

@@ -1,0 +1,211 @@
+"""Contestants imported from Excel or CSV (issue 4): the template, the preview and the import.
+
+The page sits under an event (that is where its link is), but one file covers
+the whole competition: each row names its own event. The flow is upload →
+preview → confirm. An upload with any problem imports nothing and lists every
+problem; a clean one is kept on disk (``UploadStore``) until the organizer
+confirms, and then imported all or nothing with one commit.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import time
+from io import BytesIO
+
+from flask import current_app, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from competition.auth.permissions import require_organizer_of
+from competition.entries.import_forms import ImportConfirmForm, ImportUploadForm
+from competition.entries.importer import (
+    COLUMNS,
+    MAX_BYTES,
+    MAX_ROWS,
+    XLSX_MIMETYPE,
+    ImportPreview,
+    import_file,
+    preview_file,
+    template_workbook,
+)
+from competition.entries.service import RegistrationError
+from competition.entries.views import bp, event_for_organizer, local_today
+from competition.errors import translate_problem
+from competition.events.models import Competition, Event
+from competition.extensions import db
+
+
+class UploadStore:
+    """Uploaded files kept between the preview and the confirmation.
+
+    On disk under the instance folder (``IMPORT_UPLOAD_FOLDER`` overrides it),
+    so every gunicorn worker of the machine finds them — never in process
+    memory. A file's name holds its owner, the competition and a random token:
+    only the organizer who uploaded it can import it, and only into that
+    competition. Confirming renames it first, so a second click finds nothing
+    to import; it is deleted after the import. Any file older than an hour is
+    deleted at the next upload or confirmation.
+    """
+
+    LIFETIME_SECONDS = 3600
+    SUFFIXES = (".xlsx", ".csv")
+    TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+
+    @classmethod
+    def for_app(cls) -> UploadStore:
+        folder = current_app.config.get("IMPORT_UPLOAD_FOLDER") or os.path.join(
+            current_app.instance_path, "imports")
+        return cls(folder)
+
+    def save(self, user_id: int, competition_id: int, filename: str, data: bytes) -> str:
+        """Keep the file; return the token that names it."""
+        os.makedirs(self.folder, exist_ok=True)
+        self.purge()
+        token = secrets.token_urlsafe(24)
+        suffix = ".xlsx" if data[:2] == b"PK" else ".csv"
+        path = self._path(user_id, competition_id, token, suffix)
+        with open(path + ".part", "wb") as f:
+            f.write(data)
+        os.replace(path + ".part", path)
+        return token
+
+    def claim(self, user_id: int, competition_id: int, token: str) -> tuple[str, bytes] | None:
+        """Take a kept file for importing: (file name, content), or None if it is gone,
+        expired or already taken — a second click on the button finds nothing to import."""
+        self.purge()
+        path = self._find(user_id, competition_id, token)
+        if path is None:
+            return None
+        claimed = path + ".importing"
+        try:
+            os.rename(path, claimed)
+            with open(claimed, "rb") as f:
+                return os.path.basename(path), f.read()
+        except FileNotFoundError:
+            return None
+
+    def release(self, user_id: int, competition_id: int, token: str) -> None:
+        """Delete a claimed file once the import is done, whether it succeeded or not."""
+        path = self._find(user_id, competition_id, token, claimed=True)
+        if path is not None:
+            _remove(path)
+
+    def purge(self) -> None:
+        """Delete every kept file older than an hour."""
+        oldest = time.time() - self.LIFETIME_SECONDS
+        try:
+            entries = list(os.scandir(self.folder))
+        except FileNotFoundError:
+            return
+        for entry in entries:
+            try:
+                if entry.is_file() and entry.stat().st_mtime < oldest:
+                    _remove(entry.path)
+            except FileNotFoundError:
+                continue
+
+    def _find(self, user_id: int, competition_id: int, token: str, *,
+              claimed: bool = False) -> str | None:
+        if not token or not self.TOKEN.match(token):
+            return None
+        for suffix in self.SUFFIXES:
+            path = self._path(user_id, competition_id, token, suffix)
+            if claimed:
+                path += ".importing"
+            if os.path.isfile(path):
+                return path
+        return None
+
+    def _path(self, user_id: int, competition_id: int, token: str, suffix: str) -> str:
+        return os.path.join(self.folder, f"{user_id}-{competition_id}-{token}{suffix}")
+
+
+def _remove(path: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+
+
+@bp.get("/competitions/<int:competition_id>/contestants-template.xlsx")
+@login_required
+def import_template(competition_id: int):
+    """The workbook to fill in, with this competition's events and divisions explained."""
+    require_organizer_of(competition_id)
+    competition = db.get_or_404(Competition, competition_id)
+    db.session.scalars(select(Event).where(Event.competition_id == competition_id)
+                       .options(selectinload(Event.divisions))).all()
+    filename = re.sub(r'[\\/:*?"<>|\r\n]+', "_", f"{competition.name}-选手导入模板.xlsx")
+    return send_file(BytesIO(template_workbook(competition)), mimetype=XLSX_MIMETYPE,
+                     as_attachment=True, download_name=filename, max_age=0)
+
+
+@bp.route("/events/<int:event_id>/import", methods=["GET", "POST"])
+@login_required
+def import_entries(event_id: int):
+    """Upload a file and see what it would import; nothing is saved here."""
+    event = event_for_organizer(event_id)
+    form = ImportUploadForm()
+    if not form.validate_on_submit():
+        return _page(event, form)
+    storage = form.file.data
+    data = storage.read(MAX_BYTES + 1)
+    filename = storage.filename or ""
+    preview = preview_file(db.session, event.competition, filename, data, local_today())
+    if not preview.ok:
+        flash(_("The file has %(n)s problems; nothing was imported.",
+                n=len(preview.problems)), "error")
+        return _page(event, form, preview=preview, filename=filename)
+    token = UploadStore.for_app().save(current_user.id, event.competition_id, filename, data)
+    confirm = ImportConfirmForm(formdata=None, upload=token)
+    return _page(event, ImportUploadForm(formdata=None), preview=preview, filename=filename,
+                 confirm=confirm)
+
+
+@bp.post("/events/<int:event_id>/import/confirm")
+@login_required
+def import_confirm(event_id: int):
+    """Import the file checked in the preview, all or nothing, with one commit."""
+    event = event_for_organizer(event_id)
+    form = ImportConfirmForm()
+    store = UploadStore.for_app()
+    token = form.upload.data if form.validate_on_submit() else ""
+    kept = store.claim(current_user.id, event.competition_id, token)
+    if kept is None:
+        flash(_("The uploaded file is no longer kept (it was imported already, or more than an "
+                "hour has passed): upload it again."), "error")
+        return redirect(url_for("entries.import_entries", event_id=event.id))
+    filename, data = kept
+    try:
+        entries = import_file(db.session, event.competition, filename, data, local_today())
+    except RegistrationError as error:
+        db.session.rollback()
+        store.release(current_user.id, event.competition_id, token)
+        flash(error.translated(), "error")
+        return _page(event, ImportUploadForm(formdata=None),
+                     preview=ImportPreview(rows=[], problems=error.problems))
+    db.session.commit()
+    store.release(current_user.id, event.competition_id, token)
+    flash(_("%(n)s contestants were imported.", n=len(entries)), "success")
+    return redirect(url_for("entries.entry_list", event_id=event.id))
+
+
+def _page(event: Event, form: ImportUploadForm, *, preview: ImportPreview | None = None,
+          filename: str = "", confirm: ImportConfirmForm | None = None):
+    events = db.session.scalars(
+        select(Event).where(Event.competition_id == event.competition_id)
+        .options(selectinload(Event.divisions)).order_by(Event.position, Event.id)).all()
+    problems = [(p.row, p.column, translate_problem(p)) for p in preview.problems] \
+        if preview else []
+    return render_template(
+        "entries/import.html", event=event, events=events, form=form, preview=preview,
+        problems=problems, filename=os.path.basename(filename), confirm=confirm,
+        columns=COLUMNS, max_rows=MAX_ROWS, max_mb=MAX_BYTES // (1024 * 1024))

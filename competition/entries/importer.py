@@ -1,0 +1,709 @@
+"""Contestants imported in bulk from an Excel workbook (.xlsx) or a CSV file (issue 4).
+
+Work units and schools send their lists of contestants as Excel files or CSV
+exports, full of the usual mistakes. The file has a header row of Chinese
+column names (姓名, 身份证号, 赛项, 组别 …, in any order; columns it does not
+know, such as 序号, are ignored) and one contestant per row. One file covers a
+whole competition: each row names its event (赛项) and division (组别).
+
+Every row is checked by the rules that apply to a contestant typed in one at a
+time (``service.registration_problems``: the ID number by GB 11643, the phone,
+the event's eligibility rules, someone already entered), and for what only a
+file gets wrong: ID numbers Excel stored as numbers (scientific notation keeps
+15 digits and cannot hold a final X, so the number is lost and is never turned
+back into text here), events and divisions that do not exist, and the same
+person twice in the file.
+
+One bad row means no row is imported (issue 4): ``import_rows`` refuses with
+every problem — each with its row number as Excel or a text editor shows it
+(the header is row 1) and the Chinese header of its column — and writes
+nothing. Messages are English ids, translated when shown (``translate_problem``).
+Nothing here knows about requests: the import pages and the JSON API both use
+``preview_file`` and ``import_file``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from competition.entries import service
+from competition.entries.idcard import make_id_number
+from competition.entries.models import Entry, EntrySource
+from competition.entries.service import RegistrationError
+from competition.entries.validation import PersonData, check_person
+from competition.events.models import Competition, Division, Event
+from competition.events.scheme import N_, Problem
+
+# Limits (issue 4 brief): a city's largest contest has a few thousand contestants.
+MAX_ROWS = 20_000
+MAX_BYTES = 10 * 1024 * 1024
+
+SHEET = "选手名单"
+GUIDE_SHEET = "填写说明"
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Old binary Excel files (.xls, Excel 97–2003) start with the OLE2 signature.
+_OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# How far down a header row is looked for, under a title such as “XX大赛报名表”.
+_HEADER_SEARCH_ROWS = 10
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # the field ``Problem.column`` of the registration rules names
+    header: str  # the header cell, exactly as the template writes it
+    required: bool  # the header row must have it
+    explanation: str  # for the 填写说明 sheet
+    aliases: tuple[str, ...] = ()  # other headers seen in real lists
+    width: int = 14
+    text: bool = False  # formatted as text in the template, so Excel keeps every digit
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("name", "姓名", True, "选手姓名，与身份证一致，最多50个字符。", ("选手姓名",), 12),
+    Column("id_number", "身份证号", True,
+           "18位居民身份证号码，末位可以是 X。本列已设为文本格式；如果从别的表格粘贴，"
+           "请先把该列设为文本，否则 Excel 会把号码存成数字（如 4.21202E+17），后几位和末位的 X "
+           "就丢失了，这样的行会被拒绝。",
+           ("身份证号码", "公民身份号码", "身份证"), 22, text=True),
+    Column("sex", "性别", False,
+           "男 或 女；可留空，系统按身份证号第17位确定。填写的须与身份证号一致。", width=8),
+    Column("phone", "手机号", False, "11位手机号，或带区号的固定电话（如 0715-8123456）；可留空。",
+           ("手机号码", "手机", "联系电话", "电话"), 16, text=True),
+    Column("work_unit", "工作单位", False, "工作单位或学校，最多200个字符；可留空。",
+           ("单位", "所在单位", "工作单位（学校）", "单位或学校"), 28),
+    Column("event", "赛项", True, "本大赛的赛项名称，须与“赛项与组别”表中的完全一致。",
+           ("赛项名称", "参赛赛项", "参赛工种", "工种"), 16),
+    Column("division", "组别", True, "所报赛项的组别名称，见“赛项与组别”表。", ("参赛组别",), 10),
+    Column("current_grade", "现有职业技能等级", False,
+           "已取得的职业技能等级：可填 五级/初级工、四级/中级工、三级/高级工、二级/技师、"
+           "一级/高级技师，或只填其中一半（如 三级 或 高级工），或数字 1–5（1 为最高）；"
+           "没有的留空或填“无”。",
+           ("职业技能等级", "现有等级", "技能等级", "现职业技能等级"), 18),
+    Column("current_certificate_no", "现有证书编号", False,
+           "现有职业技能等级证书的编号，最多40个字符；可留空。", ("证书编号",), 24, text=True),
+    Column("is_student", "是否在校学生", False,
+           "是 或 否；可留空。填“是”的只能报学生组，填“否”的不能报学生组。",
+           ("在校学生", "是否学生"), 12),
+)
+COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
+HEADERS = tuple(column.header for column in COLUMNS)
+_COLUMN_ORDER = {column.header: index for index, column in enumerate(COLUMNS)}
+# Longest texts the database keeps (models.Contestant); the name is checked by the rules.
+TEXT_LIMITS = {"work_unit": 200, "current_certificate_no": 40}
+
+SEX_WORDS = {"男": "M", "女": "F", "M": "M", "F": "F", "MALE": "M", "FEMALE": "F"}
+STUDENT_WORDS = {"是": True, "否": False, "Y": True, "N": False, "YES": True, "NO": False}
+# 职业技能等级 (DESIGN.md glossary): 5 五级/初级工 … 1 一级/高级技师; 1 is the highest.
+GRADE_WORDS = {
+    "五级": 5, "四级": 4, "三级": 3, "二级": 2, "一级": 1,
+    "初级工": 5, "中级工": 4, "高级工": 3, "技师": 2, "高级技师": 1,
+    "初级": 5, "中级": 4, "高级": 3,
+}
+GRADE_NAMES = {5: "五级/初级工", 4: "四级/中级工", 3: "三级/高级工", 2: "二级/技师",
+               1: "一级/高级技师"}
+NO_GRADE_WORDS = {"无", "没有", "暂无", "-", "—", "/", "／"}
+
+
+@dataclass
+class ImportRow:
+    """One contestant row of the file, as read, before it is checked against the database."""
+
+    number: int  # the row number Excel (or a text editor, for CSV) shows; the header is 1
+    person: PersonData
+    event_name: str
+    division_name: str
+    is_student: bool | None
+    cells: dict[str, str]  # each column's text as shown in the preview, by column key
+    problems: list[Problem] = field(default_factory=list)  # what reading the cells found
+    event: Event | None = None  # set by ``check_rows``
+    division: Division | None = None
+
+
+@dataclass
+class ImportPreview:
+    """What an uploaded file would import: every row read, and every problem."""
+
+    rows: list[ImportRow]
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.rows) and not self.problems
+
+    @property
+    def bad_rows(self) -> set[int]:
+        return {problem.row for problem in self.problems if problem.row is not None}
+
+    def counts(self) -> list[tuple[str, str, int]]:
+        """(event, division, number of rows) in the order they first appear."""
+        counted = Counter((row.event_name, row.division_name) for row in self.rows)
+        return [(event, division, n) for (event, division), n in counted.items()]
+
+
+# --- The template ---------------------------------------------------------------------
+
+def template_workbook(competition: Competition) -> bytes:
+    """The workbook to fill in: a 选手名单 sheet holding only the header row, and a
+    填写说明 sheet with the columns, the accepted values, the competition's events
+    and divisions and two example rows. ID, phone and certificate columns are
+    formatted as text ("@") so Excel keeps every digit and a final X."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = SHEET
+    sheet.append(HEADERS)
+    header_fill = PatternFill("solid", fgColor="DDEBF7")
+    for index, column in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(row=1, column=index)
+        cell.font = Font(bold=True, color="C00000" if column.required else None)
+        cell.fill = header_fill
+        cell.alignment = Alignment(vertical="center")
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = column.width
+        if column.text:
+            # The column's style is what Excel and WPS apply to cells typed in later.
+            sheet.column_dimensions[letter].number_format = "@"
+    sheet.freeze_panes = "A2"
+    guide = book.create_sheet(GUIDE_SHEET)
+    lists = _guide_sheet(guide, competition)
+    _drop_downs(sheet, lists)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _guide_sheet(sheet, competition: Competition) -> dict[str, str]:
+    """Write the 填写说明 sheet; return the ranges holding the events and divisions."""
+    bold = Font(bold=True)
+    sheet.append(["选手名单填写说明"])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([f"大赛：{competition.name}"])
+    sheet.append(["在“选手名单”表中每位选手一行（同一人报多个赛项时每个赛项一行），第1行为表头，请勿修改。"
+                  "红色表头为必填列。上传后系统会逐行检查，任何一行有错误时不会导入任何数据，"
+                  "所有错误会按行号和列名列出，修改后重新上传即可。"
+                  f"每个文件最多 {MAX_ROWS} 行、{MAX_BYTES // (1024 * 1024)} MB；"
+                  "也可以另存为 CSV（UTF-8 或 GBK 编码）上传。"])
+    sheet.append([])
+    sheet.append(["列名", "是否必填", "说明"])
+    for cell in sheet[sheet.max_row]:
+        cell.font = bold
+    for column in COLUMNS:
+        sheet.append([column.header, "必填" if column.required else "选填", column.explanation])
+
+    sheet.append([])
+    sheet.append(["赛项与组别"])
+    sheet.cell(row=sheet.max_row, column=1).font = bold
+    sheet.append(["赛项", "组别"])
+    for cell in sheet[sheet.max_row]:
+        cell.font = bold
+    first_event_row = sheet.max_row + 1
+    events = list(competition.events)
+    for event in events:
+        sheet.append([event.name, "、".join(d.name for d in event.divisions)])
+    if not events:
+        sheet.append(["（本大赛还没有赛项，请先设置赛项）"])
+    last_event_row = sheet.max_row
+
+    sheet.append([])
+    sheet.append(["可填写的值"])
+    sheet.cell(row=sheet.max_row, column=1).font = bold
+    sheet.append(["性别", "男、女"])
+    sheet.append(["是否在校学生", "是、否（可留空）"])
+    sheet.append(["现有职业技能等级", "、".join(GRADE_NAMES[g] for g in (5, 4, 3, 2, 1))
+                  + "（也可只填 三级 或 高级工，或 1–5；没有的留空或填“无”）"])
+    first_grade_row = sheet.max_row + 1
+    for grade in (5, 4, 3, 2, 1):
+        sheet.append([GRADE_NAMES[grade]])
+    last_grade_row = sheet.max_row
+
+    sheet.append([])
+    sheet.append(["示例（请在“选手名单”表中填写，不要填在这里）"])
+    sheet.cell(row=sheet.max_row, column=1).font = bold
+    sheet.append(list(HEADERS))
+    for cell in sheet[sheet.max_row]:
+        cell.font = bold
+    for example in _examples(events):
+        sheet.append(example)
+        for cell in sheet[sheet.max_row]:
+            cell.number_format = "@"
+
+    sheet.column_dimensions["A"].width = 22
+    sheet.column_dimensions["B"].width = 22
+    sheet.column_dimensions["C"].width = 80
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    name = quote_sheetname(GUIDE_SHEET)
+    ranges = {"grade": f"{name}!$A${first_grade_row}:$A${last_grade_row}"}
+    if events:
+        ranges["event"] = f"{name}!$A${first_event_row}:$A${last_event_row}"
+    return ranges
+
+
+def _examples(events: list[Event]) -> list[list[str]]:
+    event = events[0] if events else None
+    event_name = event.name if event else "养老护理员"
+    divisions = [d.name for d in event.divisions] if event else []
+    worker = divisions[0] if divisions else "职工组"
+    student = next((d for d in divisions if "学生" in d), worker)
+    return [
+        ["张三", make_id_number("421202", date(1985, 6, 15), 131, "M"), "男", "13812345678",
+         "咸宁市社会福利院", event_name, worker, "四级/中级工", "S000042000001234567890", "否"],
+        ["李四", make_id_number("421281", date(2005, 3, 8), 242, "F"), "女", "",
+         "咸宁职业技术学院", event_name, student, "", "", "是" if student != worker else ""],
+    ]
+
+
+def _drop_downs(sheet, lists: dict[str, str]) -> None:
+    """Drop-down lists on the data sheet; other values stay allowed (errors are not shown),
+    since the import reports them precisely."""
+    last = MAX_ROWS + 1
+    choices = {
+        "sex": '"男,女"',
+        "is_student": '"是,否"',
+        "grade": lists.get("grade"),
+        "event": lists.get("event"),
+    }
+    columns = {"sex": "sex", "is_student": "is_student", "grade": "current_grade",
+               "event": "event"}
+    for name, key in columns.items():
+        formula = choices[name]
+        if not formula:
+            continue
+        letter = get_column_letter(HEADERS.index(COLUMN_BY_KEY[key].header) + 1)
+        validation = DataValidation(type="list", formula1=formula, allow_blank=True,
+                                    showErrorMessage=False)
+        sheet.add_data_validation(validation)
+        validation.add(f"{letter}2:{letter}{last}")
+
+
+# --- Reading a file -------------------------------------------------------------------
+
+def read_file(filename: str, data: bytes) -> tuple[list[ImportRow], list[Problem]]:
+    """The contestant rows of an uploaded .xlsx or .csv file, and the problems of the
+    file as a whole (not a spreadsheet, undecodable, headers missing, too large).
+
+    Cell problems (an ID number stored as a number, an unknown sex or grade word)
+    are kept on each row; nothing is checked against the database here.
+    """
+    if not data:
+        return [], [Problem(N_("The file is empty."))]
+    if len(data) > MAX_BYTES:
+        return [], [Problem(N_("The file is larger than %(mb)s MB."),
+                            {"mb": MAX_BYTES // (1024 * 1024)})]
+    if data.startswith(_OLE2_SIGNATURE):
+        return [], [Problem(N_("This is an old Excel 97–2003 file (.xls). Save it as an "
+                               "Excel workbook (.xlsx) and upload it again."))]
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        table, problem = _xlsx_rows(data)
+    elif (filename or "").lower().endswith((".xlsx", ".xlsm")):
+        table, problem = None, Problem(N_("The file is not an Excel workbook (.xlsx)."))
+    else:
+        table, problem = _csv_rows(data)
+    if problem is not None:
+        return [], [problem]
+    return _rows(table)
+
+
+def _not_a_list() -> Problem:
+    return Problem(N_("The file is neither an Excel workbook (.xlsx) nor a CSV file: "
+                      "upload the list of contestants saved from Excel."))
+
+
+def _xlsx_rows(data: bytes):
+    """Numbered rows of the 选手名单 sheet (else the first sheet that is not 填写说明)."""
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds of errors on damaged or foreign files
+        return None, Problem(N_("The file is not an Excel workbook (.xlsx)."))
+    names = [name for name in book.sheetnames if name != GUIDE_SHEET] or book.sheetnames
+    sheet = book[SHEET] if SHEET in book.sheetnames else book[names[0]]
+    # Some programs write a wrong size into the file; read what is really there.
+    sheet.reset_dimensions()
+
+    def numbered():
+        try:
+            yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+        finally:
+            book.close()
+
+    return numbered(), None
+
+
+def _csv_rows(data: bytes):
+    """Numbered records of a CSV (or tab-separated) text file in UTF-8, GBK or UTF-16."""
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, _not_a_list()
+    text = _decode(data)
+    if text is None:
+        return None, Problem(N_("The file's text is neither UTF-8 nor GBK: save it from "
+                                "Excel as “CSV UTF-8” or as an Excel workbook (.xlsx) and "
+                                "upload it again."))
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        records = list(reader)
+    except csv.Error:
+        return None, _not_a_list()
+    return enumerate(records, start=1), None
+
+
+def _decode(data: bytes) -> str | None:
+    """UTF-8 (with or without BOM) first, then GBK — read as GB 18030, its superset —
+    which is what Excel on a Chinese Windows writes as “CSV”; UTF-16 when it says so."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _rows(table) -> tuple[list[ImportRow], list[Problem]]:
+    header_number, columns = None, {}
+    looked_at = []
+    for number, values in table:
+        looked_at.append((number, values))
+        found = _header_columns(values)
+        if len(found) >= 2:
+            header_number, columns = number, found
+            break
+        if len(looked_at) >= _HEADER_SEARCH_ROWS:
+            break
+    missing = [column.header for column in COLUMNS
+               if column.required and column.key not in columns]
+    if header_number is None or missing:
+        if header_number is None and all(_blank_values(v) for _, v in looked_at):
+            return [], [Problem(N_("The file is empty."))]
+        missing = missing or [c.header for c in COLUMNS if c.required]
+        return [], [Problem(N_("The header row lacks the columns %(columns)s: the first row "
+                               "must hold the column names of the template."),
+                            {"columns": "、".join(missing)}, row=header_number or 1)]
+    rows: list[ImportRow] = []
+    for number, values in table:
+        cells = {key: values[index] if index < len(values) else None
+                 for key, index in columns.items()}
+        if all(_text(value) == "" for value in cells.values()):
+            continue
+        if len(rows) >= MAX_ROWS:
+            return [], [Problem(N_("The file has more than %(n)s contestants: split it into "
+                                   "several files."), {"n": MAX_ROWS})]
+        rows.append(_read_row(number, cells))
+    if not rows:
+        return [], [Problem(N_("The file has no contestants under its header row."),
+                            row=header_number + 1)]
+    return rows, []
+
+
+def _blank_values(values) -> bool:
+    return all(_text(value) == "" for value in values)
+
+
+def _header_columns(values) -> dict[str, int]:
+    """Which column index holds each known column, by header (spaces, a required
+    mark * and a hint in brackets are ignored)."""
+    by_header = {}
+    for column in COLUMNS:
+        for header in (column.header, *column.aliases):
+            by_header.setdefault(_header_key(header), column.key)
+    found: dict[str, int] = {}
+    for index, value in enumerate(values):
+        key = by_header.get(_header_key(_text(value)))
+        if key is not None and key not in found:
+            found[key] = index
+    return found
+
+
+def _header_key(header: str) -> str:
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", header)).strip("*")
+    return re.split(r"[(\[]", text, maxsplit=1)[0]
+
+
+def _read_row(number: int, cells: dict[str, object]) -> ImportRow:
+    problems: list[Problem] = []
+
+    def problem(key: str, message: str, **params) -> None:
+        problems.append(Problem(message, params, row=number, column=COLUMN_BY_KEY[key].header))
+
+    shown = {key: _text(value) for key, value in cells.items()}
+    id_cell = cells.get("id_number")
+    if isinstance(id_cell, int | float) and not isinstance(id_cell, bool):
+        # Excel keeps 15 significant digits and no X: the number is lost for good.
+        shown["id_number"] = f"{float(id_cell):.5E}"  # as Excel shows it: 4.21202E+17
+        problem("id_number", N_("Excel stored the ID number as a number, which loses its last "
+                                "digits and a final X: format the column as text and type the "
+                                "ID numbers in again."))
+        id_number = ""
+    else:
+        id_number = shown.get("id_number", "")
+
+    sex = ""
+    sex_text = _word(shown.get("sex", ""))
+    if sex_text:
+        sex = SEX_WORDS.get(sex_text.upper(), "")
+        if not sex:
+            problem("sex", N_("The sex must be 男 or 女 (or left empty)."))
+
+    grade = None
+    if shown.get("current_grade"):
+        grade = parse_grade(cells.get("current_grade"))
+        if grade is None:
+            problem("current_grade", N_("“%(value)s” is not a skill grade: write 五级 to 一级, "
+                                        "初级工 to 高级技师, or 1 to 5."),
+                    value=shown["current_grade"])
+
+    is_student = None
+    student_cell = cells.get("is_student")
+    if isinstance(student_cell, bool):
+        is_student = student_cell
+    elif shown.get("is_student"):
+        is_student = STUDENT_WORDS.get(_word(shown["is_student"]).upper())
+        if is_student is None:
+            problem("is_student", N_("Write 是 or 否, or leave it empty."))
+
+    for key, limit in TEXT_LIMITS.items():
+        if len(shown.get(key, "")) > limit:
+            problem(key, N_("The text is longer than %(n)s characters."), n=limit)
+
+    phone = unicodedata.normalize("NFKC", shown.get("phone", ""))
+    person = PersonData(
+        name=shown.get("name", ""), id_number=id_number, sex=sex, phone=phone,
+        work_unit=shown.get("work_unit", ""), current_grade=grade,
+        current_certificate_no=shown.get("current_certificate_no", ""),
+    )
+    return ImportRow(number=number, person=person, event_name=shown.get("event", ""),
+                     division_name=shown.get("division", ""), is_student=is_student,
+                     cells=shown, problems=problems)
+
+
+def parse_grade(value: object) -> int | None:
+    """A 职业技能等级 cell as 1–5, or None when it is not one (an empty cell is no grade).
+
+    Accepts 1–5, 五级…一级, 初级工…高级技师, both halves as the certificates print them
+    (三级/高级工, 三级（高级工）), 3级, and 无 for none.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value) if value == int(value) and 1 <= value <= 5 else None
+    text = _word(_text(value))
+    if text in NO_GRADE_WORDS:
+        return None
+    if re.fullmatch(r"[1-5](级)?", text):
+        return int(text[0])
+    parts = [part for part in re.split(r"[/、,()]", text) if part]
+    grades = {GRADE_WORDS.get(part) for part in parts}
+    if parts and None not in grades and len(grades) == 1:
+        return grades.pop()
+    return None
+
+
+def _word(text: str) -> str:
+    """A short answer as typed: full-width forms and all spaces removed."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def _text(value: object) -> str:
+    """A cell as text: numbers without a trailing .0, dates as 2026-01-31."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else format(value, ".15g")
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() \
+            else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).replace("\u3000", " ").strip()
+
+
+# --- Checking and importing -----------------------------------------------------------
+
+def check_rows(session: Session, competition: Competition, rows: list[ImportRow], *,
+               today: date) -> list[Problem]:
+    """Every problem of the rows, sorted by row and column; sets each row's event and division.
+
+    Per row: what reading the cells found; the event (by name, within the
+    competition) and division (by name, within the event); every rule of
+    ``service.registration_problems``. Across rows: the same ID number twice
+    in one event (on every such row, naming the others), and one ID number
+    under two names.
+    """
+    events = _events(session, competition)
+    problems: list[Problem] = []
+    by_event: dict[tuple[int, str], list[ImportRow]] = defaultdict(list)
+    first_with_id: dict[str, ImportRow] = {}
+    for row in rows:
+        row_problems = list(row.problems)
+        bad = {problem.column for problem in row.problems}
+        person = replace(row.person)
+        row.event, row.division = _event_and_division(row, events, row_problems)
+        if row.event is not None:
+            found = service.registration_problems(session, row.event, row.division, person,
+                                                  today=today, is_student=row.is_student)
+            if row.division is None:  # already reported as an unknown division
+                found = [p for p in found if p.column != "division"]
+        else:
+            found = check_person(person, today=today)
+        for problem in found:
+            header = _header_of(problem.column)
+            if header not in bad:
+                row_problems.append(Problem(problem.message, problem.params, row=row.number,
+                                            column=header))
+        id_header = COLUMN_BY_KEY["id_number"].header
+        if not any(p.column == id_header for p in row_problems):
+            first = first_with_id.setdefault(person.id_number, row)
+            if first is not row and _name(first) != person.name:
+                row_problems.append(Problem(
+                    N_("Row %(row)s has this ID number under another name, %(name)s."),
+                    {"row": first.number, "name": _name(first)}, row=row.number,
+                    column=id_header))
+            if row.event is not None:
+                by_event[(row.event.id, person.id_number)].append(row)
+        problems += row_problems
+    for same in by_event.values():
+        if len(same) < 2:
+            continue
+        for row in same:
+            others = "、".join(str(other.number) for other in same if other is not row)
+            problems.append(Problem(
+                N_("The same person is entered in %(event)s again in row %(rows)s."),
+                {"event": row.event.name, "rows": others}, row=row.number,
+                column=COLUMN_BY_KEY["id_number"].header))
+    return sort_problems(problems)
+
+
+def _name(row: ImportRow) -> str:
+    return (row.person.name or "").strip()
+
+
+def _events(session: Session, competition: Competition) -> dict[str, Event]:
+    events = session.scalars(
+        select(Event).where(Event.competition_id == competition.id)
+        .options(selectinload(Event.divisions))
+        .order_by(Event.position, Event.id)
+    ).all()
+    return {_name_key(event.name): event for event in events}
+
+
+def _event_and_division(row: ImportRow, events: dict[str, Event],
+                        problems: list[Problem]) -> tuple[Event | None, Division | None]:
+    def problem(key: str, message: str, **params) -> None:
+        problems.append(Problem(message, params, row=row.number,
+                                column=COLUMN_BY_KEY[key].header))
+
+    if not row.event_name:
+        problem("event", N_("This cell must be filled in."))
+        return None, None
+    event = events.get(_name_key(row.event_name))
+    if event is None:
+        problem("event", N_("This competition has no event “%(value)s”; its events are: "
+                            "%(choices)s."), value=row.event_name,
+                choices="、".join(e.name for e in events.values()) or "—")
+        return None, None
+    if not row.division_name:
+        problem("division", N_("This cell must be filled in."))
+        return event, None
+    division = next((d for d in event.divisions
+                     if _name_key(d.name) == _name_key(row.division_name)), None)
+    if division is None:
+        problem("division", N_("%(event)s has no division “%(value)s”; its divisions are: "
+                               "%(choices)s."), event=event.name, value=row.division_name,
+                choices="、".join(d.name for d in event.divisions) or "—")
+    return event, division
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or ""))
+
+
+def _header_of(key: str) -> str:
+    column = COLUMN_BY_KEY.get(key)
+    return column.header if column else key
+
+
+def sort_problems(problems: list[Problem]) -> list[Problem]:
+    """In reading order: by row (the file's own problems first), then column as in the template."""
+    return sorted(problems, key=lambda p: (p.row is not None, p.row or 0,
+                                           _COLUMN_ORDER.get(p.column, len(_COLUMN_ORDER))))
+
+
+def refusal(problems: list[Problem]) -> RegistrationError:
+    """The error that refuses a whole file, with every problem."""
+    problems = sort_problems(problems)
+    return RegistrationError(N_("The file has %(n)s problems; nothing was imported."),
+                             problems=problems, n=len(problems))
+
+
+def import_rows(session: Session, competition: Competition, rows: list[ImportRow], *,
+                today: date) -> list[Entry]:
+    """Register every row, or none: all or nothing (issue 4).
+
+    Checks the rows (``check_rows``) and refuses with every problem before
+    writing anything. Then each row is registered by ``service.register``
+    (source ``import``) inside one savepoint of the caller's transaction; if
+    anything fails midway — someone registered the same person meanwhile —
+    everything is rolled back and the import refused. The caller commits.
+    """
+    problems = check_rows(session, competition, rows, today=today)
+    if problems:
+        raise refusal(problems)
+    entries: list[Entry] = []
+    try:
+        with session.begin_nested():
+            for row in rows:
+                try:
+                    entries.append(service.register(
+                        session, row.event, row.division, replace(row.person), today=today,
+                        source=EntrySource.IMPORT, is_student=row.is_student))
+                except RegistrationError as error:
+                    raise refusal([
+                        Problem(p.message, p.params, row=row.number, column=_header_of(p.column))
+                        for p in error.problems or [Problem(error.message, error.params)]
+                    ]) from error
+    except IntegrityError:
+        raise RegistrationError(N_("The registrations changed while the file was being "
+                                   "imported, so nothing was imported. Upload the file "
+                                   "again.")) from None
+    return entries
+
+
+def preview_file(session: Session, competition: Competition, filename: str, data: bytes,
+                 today: date) -> ImportPreview:
+    """Read and check an uploaded file without saving anything."""
+    rows, problems = read_file(filename, data)
+    if problems:
+        return ImportPreview(rows=[], problems=sort_problems(problems))
+    return ImportPreview(rows=rows, problems=check_rows(session, competition, rows,
+                                                        today=today))
+
+
+def import_file(session: Session, competition: Competition, filename: str, data: bytes,
+                today: date) -> list[Entry]:
+    """Import an uploaded file whole, or raise RegistrationError with every problem."""
+    rows, problems = read_file(filename, data)
+    if problems:
+        raise refusal(problems)
+    return import_rows(session, competition, rows, today=today)
