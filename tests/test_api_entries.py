@@ -73,3 +73,39 @@ def test_others_cannot_see_or_change_entries(app, client, auth, role):
                        json={"attendance": "present"}).status_code == 403
     assert db.session.scalar(select(Entry.attendance)) == "expected"
     assert db.session.scalar(select(func.count(Entry.id))) == 1
+
+
+def _csv(rows):
+    header = "姓名,身份证号,性别,手机号,工作单位,赛项,组别\n"
+    return (header + "".join(",".join(r) + "\n" for r in rows)).encode("gbk")
+
+
+def test_contestants_import_through_the_api_all_or_nothing(app, client, login_as):
+    import io
+
+    event = _event(login_as)
+    good = ["陈敏", make_id_number("421202", date(1988, 2, 3), 224, "F"), "女", "13712345678",
+            "咸宁市社会福利院", event.name, "职工组"]
+    bad = ["李雷", "421202198802031234", "男", "137", "某厂", event.name, "职工组"]
+    url = f"/api/v1/competitions/{event.competition_id}/contestants/import"
+
+    response = client.post(url, data={"file": (io.BytesIO(_csv([good, bad])), "名单.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["imported"] == 0 and body["rows"] == 2
+    assert {(p["row"], p["column"]) for p in body["problems"]} >= {(3, "身份证号"),
+                                                                  (3, "手机号")}
+    assert db.session.scalar(select(func.count(Entry.id))) == 0
+
+    response = client.post(url + "?dry_run=true",
+                           data={"file": (io.BytesIO(_csv([good])), "名单.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200 and response.get_json()["imported"] == 0
+    assert db.session.scalar(select(func.count(Entry.id))) == 0
+
+    response = client.post(url, data={"file": (io.BytesIO(_csv([good])), "名单.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["imported"] == 1
+    assert db.session.scalar(select(Entry.source)) == "import"

@@ -10,15 +10,19 @@ from sqlalchemy.orm import selectinload
 
 from competition.api.schemas import (
     AttendanceSchema,
+    ContestantFileSchema,
     EntrySchema,
+    ImportQuerySchema,
+    ImportResultSchema,
     RegistrationSchema,
     ReviewSchema,
 )
 from competition.api.setup import organizer_required
-from competition.entries import service
+from competition.entries import importer, service
 from competition.entries.models import Entry
 from competition.entries.validation import PersonData
-from competition.events.models import Division, Event
+from competition.errors import translate_problem
+from competition.events.models import Competition, Division, Event
 from competition.extensions import db
 from competition.timeutil import local_today
 
@@ -73,3 +77,31 @@ def check_in(data, entry_id: int):
     service.set_attendance(db.session, entry, data["attendance"])
     db.session.commit()
     return entry
+
+
+@blp.route("/competitions/<int:competition_id>/contestants/import", methods=["POST"])
+@organizer_required
+@blp.arguments(ImportQuerySchema, location="query")
+@blp.arguments(ContestantFileSchema, location="files")
+@blp.response(200, ImportResultSchema)
+@blp.alt_response(422, schema=ImportResultSchema,
+                  description="The file has problems; nothing was imported.")
+def import_contestants(query, files, competition_id: int):
+    """Import contestants from a file, all or nothing: one bad row imports no row and
+    the answer lists every problem with its row and column. ``dry_run`` only checks."""
+    competition = db.session.get(Competition, competition_id)
+    upload = files["file"]
+    data = upload.read()
+    preview = importer.preview_file(db.session, competition, upload.filename or "", data,
+                                    local_today())
+    problems = [{"row": p.row, "column": p.column or None, "where": None,
+                 "message": translate_problem(p)} for p in preview.problems]
+    if problems or not preview.rows:
+        db.session.rollback()
+        return {"imported": 0, "rows": len(preview.rows), "problems": problems}, 422
+    if query["dry_run"]:
+        db.session.rollback()
+        return {"imported": 0, "rows": len(preview.rows), "problems": []}
+    entries = importer.import_rows(db.session, competition, preview.rows, today=local_today())
+    db.session.commit()
+    return {"imported": len(entries), "rows": len(preview.rows), "problems": []}

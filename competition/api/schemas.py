@@ -264,3 +264,20 @@ class ReviewSchema(Schema):
 class AttendanceSchema(Schema):
     attendance = fields.Str(required=True, validate=validate.OneOf(
         ["expected", "present", "absent", "withdrawn"]))
+
+
+class ContestantFileSchema(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary",
+                                               "description": ".xlsx or .csv (UTF-8 or GBK)"})
+
+
+class ImportQuerySchema(Schema):
+    dry_run = fields.Bool(load_default=False, metadata={
+        "description": "Check the file and report, without importing."})
+
+
+class ImportResultSchema(Schema):
+    imported = fields.Int(metadata={"description": "How many entries were created (0 on a "
+                                                   "dry run)."})
+    rows = fields.Int(metadata={"description": "Contestant rows read from the file."})
+    problems = fields.List(fields.Nested(ProblemSchema))
