@@ -6,32 +6,17 @@ from flask_login import login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from competition.auth.permissions import require_organizer_of
 from competition.entries import service
 from competition.entries.forms import EntryForm
 from competition.entries.models import Entry
 from competition.entries.validation import PersonData
-from competition.errors import DomainError, translate_problem
-from competition.events.models import Division, Event
+from competition.errors import DomainError
+from competition.events.models import Division
 from competition.extensions import db
 from competition.timeutil import local_today  # noqa: F401 (used by the other view modules)
+from competition.web import event_for_organizer, flash_domain_error  # noqa: F401 (shared)
 
 bp = Blueprint("entries", __name__)
-
-
-def event_for_organizer(event_id: int) -> Event:
-    """The event, if the current user organizes its competition (403 otherwise)."""
-    event = db.get_or_404(Event, event_id)
-    require_organizer_of(event.competition_id)
-    return event
-
-
-def flash_domain_error(error: DomainError) -> None:
-    """Show a refused change: its message, then every problem it found."""
-    db.session.rollback()
-    flash(error.translated(), "error")
-    for problem in error.problems[:50]:
-        flash(translate_problem(problem), "error")
 
 
 @bp.get("/events/<int:event_id>/entries")

@@ -7,21 +7,16 @@ The rules live in ``events.experts``.
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from competition.auth.models import Role, User
-from competition.auth.permissions import require_organizer_of, role_required
-from competition.dbtypes import utcnow
+from competition.auth.permissions import role_required
 from competition.entries.idcard import mask_phone
 from competition.entries.models import Conflict, Contestant, Entry, RegistrationStatus
-from competition.errors import translate_problem
 from competition.events import experts as service
 from competition.events.expert_forms import (
     CERTIFICATE_STATES,
@@ -45,18 +40,8 @@ from competition.events.models import (
 from competition.events.service import SetupError
 from competition.events.views import bp
 from competition.extensions import db
-
-
-def _today() -> date:
-    """Today in the competition's time zone (certificates expire by local date)."""
-    return to_user_timezone(utcnow()).date()
-
-
-def _flash_error(error: SetupError) -> None:
-    db.session.rollback()
-    flash(error.translated(), "error")
-    for problem in error.problems:
-        flash(translate_problem(problem), "error")
+from competition.timeutil import local_today
+from competition.web import event_for_organizer, flash_domain_error
 
 
 def _occupation_choices() -> list[tuple[int, str]]:
@@ -74,7 +59,7 @@ _labels = {"examiner_levels": EXAMINER_LEVELS, "certificate_states": CERTIFICATE
 @role_required(Role.ORGANIZER)
 def experts():
     """The pool, with each certificate's state; phones masked (the list is often printed)."""
-    today = _today()
+    today = local_today()
     form = ExpertFilterForm(formdata=request.args)
     form.occupation.choices = [(0, _("All occupations")), *_occupation_choices()]
     state = form.state.data if form.state.data in CERTIFICATE_STATES else None
@@ -114,7 +99,7 @@ def expert_new():
             expert = service.create_expert(db.session, occupation_ids=form.occupations.data,
                                            **_expert_fields(form))
         except SetupError as error:
-            _flash_error(error)
+            flash_domain_error(error)
         else:
             db.session.commit()
             flash(_("%(name)s was added to the expert pool.", name=expert.name), "success")
@@ -132,7 +117,7 @@ def expert_edit(expert_id: int):
             service.update_expert(db.session, expert, occupation_ids=form.occupations.data,
                                   **_expert_fields(form))
         except SetupError as error:
-            _flash_error(error)
+            flash_domain_error(error)
         else:
             db.session.commit()
             flash(_("The details of %(name)s were saved.", name=expert.name), "success")
@@ -142,16 +127,10 @@ def expert_edit(expert_id: int):
 
 # --- Panels -------------------------------------------------------------------------
 
-def _event_for_organizer(event_id: int) -> Event:
-    event = db.get_or_404(Event, event_id)
-    require_organizer_of(event.competition_id)
-    return event
-
-
 def _render_panel(event: Event, *, add_form: PanelAddForm | None = None,
                   draw_form: PanelDrawForm | None = None,
                   conflict_form: ConflictForm | None = None):
-    today = _today()
+    today = local_today()
     members = service.panel_members(db.session, event)
     on_panel = {m.expert_id for m in members}
 
@@ -217,23 +196,23 @@ def _back_to_panel(event: Event):
 @bp.get("/events/<int:event_id>/panel")
 @login_required
 def panel(event_id: int):
-    return _render_panel(_event_for_organizer(event_id))
+    return _render_panel(event_for_organizer(event_id))
 
 
 @bp.post("/events/<int:event_id>/panel/members")
 @login_required
 def panel_add(event_id: int):
-    event = _event_for_organizer(event_id)
+    event = event_for_organizer(event_id)
     form = PanelAddForm()
     if not form.validate_on_submit():
         flash(_("Choose an expert of the pool and a role."), "error")
         return _render_panel(event, add_form=form)
     expert = db.get_or_404(Expert, form.expert_id.data)
     try:
-        service.add_panel_member(db.session, event, expert, today=_today(),
+        service.add_panel_member(db.session, event, expert, today=local_today(),
                                  role=form.role.data)
     except SetupError as error:
-        _flash_error(error)
+        flash_domain_error(error)
         return _render_panel(event, add_form=form)
     db.session.commit()
     flash(_("%(name)s joined the panel as %(role)s.", name=expert.name,
@@ -251,7 +230,7 @@ def _member_of(event: Event, member_id: int) -> PanelMember:
 @bp.post("/events/<int:event_id>/panel/members/<int:member_id>/chief")
 @login_required
 def panel_chief(event_id: int, member_id: int):
-    event = _event_for_organizer(event_id)
+    event = event_for_organizer(event_id)
     member = _member_of(event, member_id)
     if ActionForm().validate_on_submit():
         service.make_chief(db.session, member)
@@ -263,7 +242,7 @@ def panel_chief(event_id: int, member_id: int):
 @bp.post("/events/<int:event_id>/panel/members/<int:member_id>/remove")
 @login_required
 def panel_remove(event_id: int, member_id: int):
-    event = _event_for_organizer(event_id)
+    event = event_for_organizer(event_id)
     member = _member_of(event, member_id)
     if not ActionForm().validate_on_submit():
         return _back_to_panel(event)
@@ -271,7 +250,7 @@ def panel_remove(event_id: int, member_id: int):
     try:
         service.remove_panel_member(db.session, member)
     except SetupError as error:
-        _flash_error(error)
+        flash_domain_error(error)
         return _render_panel(event)
     db.session.commit()
     flash(_("%(name)s was removed from the panel.", name=name), "success")
@@ -281,15 +260,15 @@ def panel_remove(event_id: int, member_id: int):
 @bp.post("/events/<int:event_id>/panel/draw")
 @login_required
 def panel_draw(event_id: int):
-    event = _event_for_organizer(event_id)
+    event = event_for_organizer(event_id)
     form = PanelDrawForm()
     if not form.validate_on_submit():
         return _render_panel(event, draw_form=form)
     try:
         draw = service.draw_judges(db.session, event, form.count.data, drawn_by=current_user,
-                                   today=_today())
+                                   today=local_today())
     except SetupError as error:
-        _flash_error(error)
+        flash_domain_error(error)
         return _render_panel(event, draw_form=form)
     db.session.commit()
     flash(_("%(n)s judges were drawn from %(m)s qualified experts.",
@@ -302,7 +281,7 @@ def panel_draw(event_id: int):
 @bp.post("/events/<int:event_id>/conflicts")
 @login_required
 def conflict_add(event_id: int):
-    event = _event_for_organizer(event_id)
+    event = event_for_organizer(event_id)
     form = ConflictForm()
     if not form.validate_on_submit():
         return _render_panel(event, conflict_form=form)
@@ -313,7 +292,7 @@ def conflict_add(event_id: int):
                                  work_unit=form.work_unit.data, reason=form.reason.data,
                                  declared_by=current_user)
     except SetupError as error:
-        _flash_error(error)
+        flash_domain_error(error)
         return _render_panel(event, conflict_form=form)
     db.session.commit()
     flash(_("The conflict of %(name)s was recorded.", name=expert.name), "success")
@@ -323,7 +302,7 @@ def conflict_add(event_id: int):
 @bp.post("/events/<int:event_id>/conflicts/<int:conflict_id>/remove")
 @login_required
 def conflict_remove(event_id: int, conflict_id: int):
-    event = _event_for_organizer(event_id)
+    event = event_for_organizer(event_id)
     conflict = db.get_or_404(Conflict, conflict_id)
     if conflict.competition_id != event.competition_id:
         abort(404)

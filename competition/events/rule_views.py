@@ -14,8 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from competition.auth.models import Role
-from competition.auth.permissions import require_organizer_of, role_required
-from competition.errors import translate_problem
+from competition.auth.permissions import role_required
 from competition.events import rules as service
 from competition.events.models import Event, Occupation, PromotionRule
 from competition.events.presets import get_preset
@@ -23,12 +22,7 @@ from competition.events.rule_forms import ActionForm, OccupationForm, PresetForm
 from competition.events.service import SetupError
 from competition.events.views import bp
 from competition.extensions import db
-
-
-def _organized_event(event_id: int) -> Event:
-    event = db.get_or_404(Event, event_id)
-    require_organizer_of(event.competition_id)
-    return event
+from competition.web import event_for_organizer, flash_domain_error
 
 
 def _event_rule(event: Event, rule_id: int) -> PromotionRule:
@@ -38,20 +32,12 @@ def _event_rule(event: Event, rule_id: int) -> PromotionRule:
     return rule
 
 
-def _refused(error: SetupError) -> None:
-    """Undo the request's changes and say why, with every problem listed."""
-    db.session.rollback()
-    flash(error.translated(), "error")
-    for problem in error.problems:
-        flash(translate_problem(problem), "error")
-
-
 # --- Promotion rules ----------------------------------------------------------------
 
 @bp.get("/events/<int:event_id>/rules")
 @login_required
 def promotion_rules(event_id: int):
-    event = _organized_event(event_id)
+    event = event_for_organizer(event_id)
     rules = db.session.scalars(
         select(PromotionRule).where(PromotionRule.event_id == event.id)
         .options(selectinload(PromotionRule.division))
@@ -70,14 +56,14 @@ def promotion_rules(event_id: int):
 @bp.post("/events/<int:event_id>/rules/preset")
 @login_required
 def rule_apply_preset(event_id: int):
-    event = _organized_event(event_id)
+    event = event_for_organizer(event_id)
     form = PresetForm()
     if form.validate_on_submit():
         try:
             rules = service.apply_preset(db.session, event, form.preset.data, replace=True,
                                          translate=_)
         except SetupError as error:
-            _refused(error)
+            flash_domain_error(error)
         else:
             db.session.commit()
             flash(_("The preset “%(name)s” now gives the event %(n)s rules.",
@@ -90,7 +76,7 @@ def rule_apply_preset(event_id: int):
 @bp.route("/events/<int:event_id>/rules/new", methods=["GET", "POST"])
 @login_required
 def rule_new(event_id: int):
-    event = _organized_event(event_id)
+    event = event_for_organizer(event_id)
     form = RuleForm(divisions=event.divisions)
     if request.method == "GET":
         # A new rule starts from the usual conditions of DESIGN.md section 5.
@@ -102,7 +88,7 @@ def rule_new(event_id: int):
 @bp.route("/events/<int:event_id>/rules/<int:rule_id>/edit", methods=["GET", "POST"])
 @login_required
 def rule_edit(event_id: int, rule_id: int):
-    event = _organized_event(event_id)
+    event = event_for_organizer(event_id)
     rule = _event_rule(event, rule_id)
     form = RuleForm(obj=rule, divisions=event.divisions)
     if request.method == "GET":
@@ -115,7 +101,7 @@ def _save_rule_form(event: Event, rule: PromotionRule | None, form: RuleForm):
         try:
             service.save_rule(db.session, event, rule, **form.rule_fields())
         except SetupError as error:
-            _refused(error)
+            flash_domain_error(error)
         else:
             db.session.commit()
             flash(_("The promotion rule was saved."), "success")
@@ -126,7 +112,7 @@ def _save_rule_form(event: Event, rule: PromotionRule | None, form: RuleForm):
 @bp.post("/events/<int:event_id>/rules/<int:rule_id>/move")
 @login_required
 def rule_move(event_id: int, rule_id: int):
-    event = _organized_event(event_id)
+    event = event_for_organizer(event_id)
     rule = _event_rule(event, rule_id)
     if ActionForm().validate_on_submit():
         service.move_rule(db.session, rule, up=request.form.get("direction") == "up")
@@ -137,7 +123,7 @@ def rule_move(event_id: int, rule_id: int):
 @bp.post("/events/<int:event_id>/rules/<int:rule_id>/delete")
 @login_required
 def rule_delete(event_id: int, rule_id: int):
-    event = _organized_event(event_id)
+    event = event_for_organizer(event_id)
     rule = _event_rule(event, rule_id)
     if ActionForm().validate_on_submit():
         service.delete_rule(db.session, rule)
@@ -165,7 +151,7 @@ def occupation_new():
             occupation = service.save_occupation(db.session, None, form.name.data,
                                                  form.code.data)
         except SetupError as error:
-            _refused(error)
+            flash_domain_error(error)
         else:
             db.session.commit()
             flash(_("%(name)s was added to the catalogue.", name=occupation.name), "success")
@@ -186,7 +172,7 @@ def occupation_edit(occupation_id: int):
         try:
             service.save_occupation(db.session, occupation, name, form.code.data)
         except SetupError as error:
-            _refused(error)
+            flash_domain_error(error)
         else:
             db.session.commit()
             flash(_("The catalogue entry of %(name)s was saved.", name=occupation.name),

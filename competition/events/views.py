@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from competition.auth.models import Role
 from competition.auth.permissions import require_organizer_of, role_required
 from competition.entries.models import Entry
-from competition.errors import DomainError, translate_problem
+from competition.errors import DomainError
 from competition.events import service
 from competition.events.forms import (
     CompetitionForm,
@@ -31,6 +31,7 @@ from competition.events.models import (
 from competition.events.scheme import CriterionSpec, ModuleSpec
 from competition.extensions import db
 from competition.labels import label
+from competition.web import event_for_organizer, flash_domain_error
 
 bp = Blueprint("events", __name__)
 
@@ -104,7 +105,7 @@ def competition_new():
         try:
             competition = service.create_competition(db.session, current_user, **form.values())
         except DomainError as error:
-            _flash_error(error)
+            flash_domain_error(error)
         else:
             db.session.commit()
             flash(_("Competition created. Now add its events."), "success")
@@ -125,7 +126,7 @@ def competition_edit(competition_id: int):
             service.update_competition(competition, **form.values())
             db.session.flush()
         except DomainError as error:
-            _flash_error(error)
+            flash_domain_error(error)
         else:
             db.session.commit()
             flash(_("Changes saved."), "success")
@@ -143,7 +144,7 @@ def competition_advance(competition_id: int):
         try:
             service.advance_competition(db.session, competition, form.status.data)
         except DomainError as error:
-            _flash_error(error)
+            flash_domain_error(error)
         else:
             db.session.commit()
             flash(_("The competition is now: %(status)s.",
@@ -162,7 +163,7 @@ def event_new(competition_id: int):
             event = service.create_event(db.session, competition,
                                          divisions=form.division_list(), **form.settings())
         except DomainError as error:
-            _flash_error(error)
+            flash_domain_error(error)
         else:
             db.session.commit()
             flash(_("Event created. Now write its marking scheme."), "success")
@@ -174,7 +175,7 @@ def event_new(competition_id: int):
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 @login_required
 def event_edit(event_id: int):
-    event = _event_or_404(event_id)
+    event = event_for_organizer(event_id)
     form = EventForm(obj=event, occupations=_occupations())
     if request.method == "GET":
         form.divisions.data = "、".join(d.name for d in event.divisions)
@@ -188,7 +189,7 @@ def event_edit(event_id: int):
                 if name not in known:
                     service.add_division(db.session, event, name=name, kind=kind)
         except DomainError as error:
-            _flash_error(error)
+            flash_domain_error(error)
         else:
             db.session.commit()
             flash(_("Changes saved."), "success")
@@ -200,7 +201,7 @@ def event_edit(event_id: int):
 @bp.get("/events/<int:event_id>")
 @login_required
 def event_detail(event_id: int):
-    event = _event_or_404(event_id)
+    event = event_for_organizer(event_id)
     modules = _modules_of(event_id)
     panel = db.session.scalars(
         select(PanelMember).where(PanelMember.event_id == event_id)
@@ -214,7 +215,7 @@ def event_detail(event_id: int):
 @bp.get("/events/<int:event_id>/scheme")
 @login_required
 def scheme_edit(event_id: int):
-    event = _event_or_404(event_id)
+    event = event_for_organizer(event_id)
     return render_template(
         "events/scheme.html", event=event, modules=_modules_of(event_id),
         module_form=ModuleForm(formdata=None), confirm=ConfirmForm(),
@@ -225,13 +226,13 @@ def scheme_edit(event_id: int):
 @bp.post("/events/<int:event_id>/modules")
 @login_required
 def module_add(event_id: int):
-    event = _event_or_404(event_id)
+    event = event_for_organizer(event_id)
     form = ModuleForm()
     if form.validate_on_submit():
         try:
             service.add_module(db.session, event, _module_spec(form))
         except DomainError as error:
-            _flash_error(error)
+            flash_domain_error(error)
         else:
             db.session.commit()
             flash(_("Module %(code)s added.", code=form.code.data), "success")
@@ -244,13 +245,13 @@ def module_add(event_id: int):
 @login_required
 def module_edit(module_id: int):
     module = db.get_or_404(Module, module_id)
-    event = _event_or_404(module.event_id)
+    event = event_for_organizer(module.event_id)
     form = ModuleForm(obj=module)
     if form.validate_on_submit():
         try:
             service.update_module(db.session, module, _module_spec(form))
         except DomainError as error:
-            _flash_error(error)
+            flash_domain_error(error)
         else:
             db.session.commit()
             flash(_("Changes saved."), "success")
@@ -262,12 +263,12 @@ def module_edit(module_id: int):
 @login_required
 def module_delete(module_id: int):
     module = db.get_or_404(Module, module_id)
-    event = _event_or_404(module.event_id)
+    event = event_for_organizer(module.event_id)
     if ConfirmForm().validate_on_submit():
         try:
             service.delete_module(db.session, module)
         except DomainError as error:
-            _flash_error(error)
+            flash_domain_error(error)
         else:
             db.session.commit()
             flash(_("Module deleted."), "success")
@@ -278,7 +279,7 @@ def module_delete(module_id: int):
 @login_required
 def criterion_new(module_id: int):
     module = db.get_or_404(Module, module_id)
-    event = _event_or_404(module.event_id)
+    event = event_for_organizer(module.event_id)
     form = CriterionForm()
     if request.method == "GET":
         form.code.data = f"{module.code}{len(module.criteria) + 1}"
@@ -286,7 +287,7 @@ def criterion_new(module_id: int):
         try:
             service.add_criterion(db.session, module, _criterion_spec(form))
         except DomainError as error:
-            _flash_error(error)
+            flash_domain_error(error)
         else:
             db.session.commit()
             flash(_("Criterion %(code)s added.", code=form.code.data), "success")
@@ -301,13 +302,13 @@ def criterion_new(module_id: int):
 def criterion_edit(criterion_id: int):
     criterion = db.get_or_404(Criterion, criterion_id)
     module = criterion.module
-    event = _event_or_404(module.event_id)
+    event = event_for_organizer(module.event_id)
     form = CriterionForm(obj=criterion)
     if form.validate_on_submit():
         try:
             service.update_criterion(db.session, criterion, _criterion_spec(form))
         except DomainError as error:
-            _flash_error(error)
+            flash_domain_error(error)
         else:
             db.session.commit()
             flash(_("Changes saved."), "success")
@@ -321,12 +322,12 @@ def criterion_edit(criterion_id: int):
 @login_required
 def criterion_delete(criterion_id: int):
     criterion = db.get_or_404(Criterion, criterion_id)
-    event = _event_or_404(criterion.module.event_id)
+    event = event_for_organizer(criterion.module.event_id)
     if ConfirmForm().validate_on_submit():
         try:
             service.delete_criterion(db.session, criterion)
         except DomainError as error:
-            _flash_error(error)
+            flash_domain_error(error)
         else:
             db.session.commit()
             flash(_("Criterion deleted."), "success")
@@ -334,13 +335,6 @@ def criterion_delete(criterion_id: int):
 
 
 # --- helpers ------------------------------------------------------------------------
-
-def _event_or_404(event_id: int) -> Event:
-    """The event, if the current user organizes its competition (403 otherwise)."""
-    event = db.get_or_404(Event, event_id)
-    require_organizer_of(event.competition_id)
-    return event
-
 
 def _modules_of(event_id: int) -> list[Module]:
     return db.session.scalars(
@@ -367,16 +361,6 @@ def _criterion_spec(form: CriterionForm) -> CriterionSpec:
         deduction_step=form.deduction_step.data, deduction_points=form.deduction_points.data,
         deduction_limit=form.deduction_limit.data,
     )
-
-
-def _flash_error(error: DomainError) -> None:
-    """Show a refused change: its message, then every problem it found."""
-    db.session.rollback()
-    flash(error.translated(), "error")
-    for item in error.problems[:50]:
-        where, problem = item if isinstance(item, tuple) else ("", item)
-        text = translate_problem(problem)
-        flash(f"{where}：{text}" if where else text, "error")
 
 
 def _flash_form_errors(form) -> None:

@@ -1,0 +1,32 @@
+"""Helpers every blueprint's views share: who may open an event, how a refusal is shown."""
+
+from __future__ import annotations
+
+from flask import flash
+
+from competition.auth.permissions import require_organizer_of
+from competition.errors import DomainError, translate_problem
+from competition.events.models import Event
+from competition.extensions import db
+
+MAX_FLASHED_PROBLEMS = 50
+
+
+def event_for_organizer(event_id: int) -> Event:
+    """The event, if the current user organizes its competition (403 otherwise, 404 if none)."""
+    event = db.get_or_404(Event, event_id)
+    require_organizer_of(event.competition_id)
+    return event
+
+
+def flash_domain_error(error: DomainError) -> None:
+    """Undo the request's changes and say why: the message, then every problem it found.
+
+    A problem may come with where it is, as ``(where, problem)``.
+    """
+    db.session.rollback()
+    flash(error.translated(), "error")
+    for item in error.problems[:MAX_FLASHED_PROBLEMS]:
+        where, problem = item if isinstance(item, tuple) else ("", item)
+        text = translate_problem(problem)
+        flash(f"{where}：{text}" if where else text, "error")
