@@ -69,6 +69,24 @@ def demo_command(if_empty: bool) -> None:
                        f"{account.description}")
 
 
+audit_cli = AppGroup("audit", help="The tamper-evident audit log.")
+
+
+@audit_cli.command("verify")
+def verify_audit_command() -> None:
+    """Check the audit log's hash chain; exit 1 naming the first bad record."""
+    from competition.audit.log import verify_chain
+    from competition.audit.models import AuditEvent
+
+    count = db.session.scalar(select(func.count(AuditEvent.id)))
+    broken = verify_chain(db.session)
+    if broken is not None:
+        click.echo(f"Audit log BROKEN at record {broken.record_id}: {broken.why}.", err=True)
+        raise SystemExit(1)
+    click.echo(f"Audit log intact: {count} records.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(audit_cli)

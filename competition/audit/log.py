@@ -1,0 +1,110 @@
+"""The tamper-evident audit log: every change to a score, chained by hashes.
+
+Each record's hash covers its own fields and the previous record's hash
+(SHA-256 over canonical JSON), so changing or deleting any row in the
+database breaks the chain from that row on; ``verify_chain`` finds the first
+bad one. Appending takes a lock so two writers never chain onto the same
+record: a row lock on PostgreSQL (the newest record, ``FOR UPDATE``) and the
+database's own write lock on SQLite.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from competition.audit.models import AuditEvent
+from competition.dbtypes import utcnow
+
+GENESIS = "0" * 64
+
+
+def canonical(value: object) -> str:
+    """JSON with sorted keys and plain numbers, the same on every database and run."""
+
+    def default(obj):
+        if isinstance(obj, Decimal):
+            return format(obj.normalize(), "f")
+        if isinstance(obj, datetime):
+            return obj.astimezone(UTC).isoformat()
+        return str(obj)
+
+    if value is None or value == "":
+        return ""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=default)
+
+
+def record_hash(event: AuditEvent) -> str:
+    occurred = event.occurred_at.astimezone(UTC).replace(tzinfo=None).isoformat(
+        timespec="microseconds")
+    payload = "\x1f".join([
+        event.prev_hash, occurred, str(event.actor_id or ""), event.action,
+        event.object_type, event.object_id, str(event.event_id or ""),
+        event.old_value, event.new_value, event.reason,
+    ])
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _lock_tail(session: Session) -> str:
+    """The hash to chain onto, holding a lock until the transaction ends."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        # One appender at a time: a transaction-scoped advisory lock for the log.
+        session.execute(text("SELECT pg_advisory_xact_lock(7315001)"))
+    elif dialect == "sqlite":
+        # Take SQLite's write lock now, so the tail read below cannot go stale.
+        session.execute(text("UPDATE audit_events SET id = id WHERE 0"))
+    last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    return last or GENESIS
+
+
+def record(session: Session, *, actor_id: int | None, action: str, object_type: str,
+           object_id: object, event_id: int | None = None, old: object = None,
+           new: object = None, reason: str = "") -> AuditEvent:
+    """Append one record: who (``actor_id``) did what (``action``) to which object,
+    from ``old`` to ``new`` and why. Flushes; the caller commits with its change."""
+    entry = AuditEvent(
+        occurred_at=utcnow(),
+        actor_id=actor_id, action=action, object_type=object_type,
+        object_id=str(object_id), event_id=event_id,
+        old_value=canonical(old), new_value=canonical(new), reason=reason or "",
+    )
+    entry.prev_hash = _lock_tail(session)
+    entry.hash = record_hash(entry)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    record_id: int
+    why: str
+
+
+def verify_chain(session: Session, batch: int = 5000) -> ChainBreak | None:
+    """The first record that does not fit the chain, or None when it is intact."""
+    expected_prev = GENESIS
+    last_id = 0
+    while True:
+        rows = session.scalars(select(AuditEvent).where(AuditEvent.id > last_id)
+                               .order_by(AuditEvent.id).limit(batch)).all()
+        if not rows:
+            return None
+        for row in rows:
+            if row.prev_hash != expected_prev:
+                return ChainBreak(row.id, "its link to the record before it is broken "
+                                          "(a record was changed, inserted or deleted)")
+            if record_hash(row) != row.hash:
+                return ChainBreak(row.id, "its content does not match its hash "
+                                          "(the record was changed)")
+            expected_prev = row.hash
+            last_id = row.id
+        session.expunge_all()

@@ -1,0 +1,57 @@
+"""The audit log: chained records, and `flask audit verify` catching direct edits."""
+
+from decimal import Decimal
+
+from sqlalchemy import select, text
+
+from competition.audit.log import GENESIS, canonical, record, verify_chain
+from competition.audit.models import AuditEvent
+from competition.extensions import db
+from tests import builders
+
+
+def _three_records():
+    judge = builders.user("judge", username="caipan")
+    for value in ("7.5", "8", "6.25"):
+        record(db.session, actor_id=judge.id, action="mark.write", object_type="mark",
+               object_id=1, old=None, new={"value": Decimal(value)}, reason="")
+    db.session.commit()
+    return db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+
+
+def test_records_are_chained_by_hash(app):
+    rows = _three_records()
+    assert rows[0].prev_hash == GENESIS
+    assert [r.prev_hash for r in rows[1:]] == [r.hash for r in rows[:-1]]
+    assert verify_chain(db.session) is None
+
+
+def test_canonical_values_do_not_depend_on_key_order_or_trailing_zeros():
+    assert canonical({"b": 1, "a": Decimal("8.50")}) == canonical({"a": Decimal("8.5"), "b": 1})
+    assert canonical(None) == "" and canonical({"v": Decimal("8.00")}) == '{"v":"8"}'
+
+
+def test_a_value_changed_in_the_database_is_found(app, runner):
+    rows = _three_records()
+    db.session.execute(text("UPDATE audit_events SET new_value = :v WHERE id = :id"),
+                       {"v": '{"value":"9"}', "id": rows[1].id})
+    db.session.commit()
+    broken = verify_chain(db.session)
+    assert broken is not None and broken.record_id == rows[1].id
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"record {rows[1].id}" in result.output
+
+
+def test_a_deleted_record_is_found(app, runner):
+    rows = _three_records()
+    db.session.execute(text("DELETE FROM audit_events WHERE id = :id"), {"id": rows[1].id})
+    db.session.commit()
+    broken = verify_chain(db.session)
+    assert broken is not None and broken.record_id == rows[2].id
+
+
+def test_verify_passes_on_an_intact_log(app, runner):
+    _three_records()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and "intact: 3 records" in result.output
