@@ -41,7 +41,8 @@ def canonical(value: object) -> str:
                       default=default)
 
 
-def record_hash(event: AuditEvent) -> str:
+def record_hash(event) -> str:
+    """The hash of a record (an ``AuditEvent`` or a row of its table)."""
     occurred = event.occurred_at.astimezone(UTC).replace(tzinfo=None).isoformat(
         timespec="microseconds")
     payload = "\x1f".join([
@@ -93,9 +94,11 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainBreak | None:
     """The first record that does not fit the chain, or None when it is intact."""
     expected_prev = GENESIS
     last_id = 0
+    table = AuditEvent.__table__
     while True:
-        rows = session.scalars(select(AuditEvent).where(AuditEvent.id > last_id)
-                               .order_by(AuditEvent.id).limit(batch)).all()
+        # Plain rows, not ORM objects: a long log never fills the session.
+        rows = session.execute(select(table).where(table.c.id > last_id)
+                               .order_by(table.c.id).limit(batch)).all()
         if not rows:
             return None
         for row in rows:
@@ -107,4 +110,3 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainBreak | None:
                                           "(the record was changed)")
             expected_prev = row.hash
             last_id = row.id
-        session.expunge_all()
