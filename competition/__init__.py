@@ -47,11 +47,13 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     from competition.auth import views as auth_views
     from competition.entries import views as entries_views
     from competition.events import views as events_views
+    from competition.judging import views as judging_views
     from competition.public import views as public_views
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(events_views.bp)
     app.register_blueprint(entries_views.bp)
+    app.register_blueprint(judging_views.bp)
     app.register_blueprint(public_views.bp)
 
     from competition.api import init_api

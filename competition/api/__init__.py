@@ -33,9 +33,9 @@ def init_api(app: Flask) -> None:
     })
     api.init_app(app)
 
-    from competition.api import entries, panels, setup
+    from competition.api import entries, judging, panels, setup
 
-    for blueprint in (setup.blp, panels.blp, entries.blp):
+    for blueprint in (setup.blp, panels.blp, entries.blp, judging.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
 

@@ -88,3 +88,7 @@ def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
     return redirect(_safe_next(request.args.get("next")) or url_for("events.dashboard"))
+
+
+# Sign-in by a printed QR code, in its own module on this blueprint.
+from competition.auth import signin_views  # noqa: E402, F401

@@ -1,0 +1,10 @@
+"""Judging pages: the judge's tablet, the chief judge's console, paper sheets.
+
+The pages live in their own modules below, all on this one blueprint.
+"""
+
+from flask import Blueprint
+
+bp = Blueprint("judging", __name__)
+
+from competition.judging import console_views, paper_views, sheet_views  # noqa: E402, F401
