@@ -77,13 +77,19 @@ def verify_audit_command() -> None:
     """Check the audit log's hash chain; exit 1 naming the first bad record."""
     from competition.audit.log import verify_chain
     from competition.audit.models import AuditEvent
+    from competition.judging.integrity import verify_marks
 
     count = db.session.scalar(select(func.count(AuditEvent.id)))
     broken = verify_chain(db.session)
     if broken is not None:
         click.echo(f"Audit log BROKEN at record {broken.record_id}: {broken.why}.", err=True)
         raise SystemExit(1)
-    click.echo(f"Audit log intact: {count} records.")
+    mismatch = verify_marks(db.session)
+    if mismatch is not None:
+        click.echo(f"Mark {mismatch.mark_key} was changed outside the app: {mismatch.why}.",
+                   err=True)
+        raise SystemExit(1)
+    click.echo(f"Audit log intact: {count} records; every mark agrees with it.")
 
 
 def register_cli(app: Flask) -> None:

@@ -13,8 +13,8 @@ from tests import builders
 def _three_records():
     judge = builders.user("judge", username="caipan")
     for value in ("7.5", "8", "6.25"):
-        record(db.session, actor_id=judge.id, action="mark.write", object_type="mark",
-               object_id=1, old=None, new={"value": Decimal(value)}, reason="")
+        record(db.session, actor_id=judge.id, action="penalty.add", object_type="penalty",
+               object_id=1, old=None, new={"points": Decimal(value)}, reason="超时")
     db.session.commit()
     return db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
 
@@ -34,7 +34,7 @@ def test_canonical_values_do_not_depend_on_key_order_or_trailing_zeros():
 def test_a_value_changed_in_the_database_is_found(app, runner):
     rows = _three_records()
     db.session.execute(text("UPDATE audit_events SET new_value = :v WHERE id = :id"),
-                       {"v": '{"value":"9"}', "id": rows[1].id})
+                       {"v": '{"points":"9"}', "id": rows[1].id})
     db.session.commit()
     broken = verify_chain(db.session)
     assert broken is not None and broken.record_id == rows[1].id
@@ -55,3 +55,40 @@ def test_verify_passes_on_an_intact_log(app, runner):
     _three_records()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0 and "intact: 3 records" in result.output
+
+
+def _scored_mark():
+    from competition.demo import seed_demo
+    from competition.events.models import Event
+    from competition.judging import service
+    from competition.judging.service import MarkChange
+
+    seed_demo(db.session)
+    event = db.session.scalar(select(Event).where(Event.name == "养老护理员"))
+    judge = db.session.scalar(select(builders.User).where(builders.User.username == "judge1"))
+    entry = service.assignments(db.session, judge)[0].entries[0]
+    module = next(m for m in event.modules if m.criteria)
+    sheet = service.open_sheet(db.session, judge, entry, module)
+    criterion = module.criteria[0]
+    service.save_marks(db.session, judge, sheet, [MarkChange(criterion.id, Decimal(3))])
+    db.session.commit()
+    return sheet, criterion
+
+
+def test_a_mark_changed_directly_in_the_database_fails_verification(app, runner):
+    sheet, criterion = _scored_mark()
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    db.session.execute(text("UPDATE marks SET value = 5, points = 5 WHERE sheet_id = :s"),
+                       {"s": sheet.id})
+    db.session.commit()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"Mark {sheet.id}:{criterion.id} was changed outside the app" in result.output
+
+
+def test_a_mark_deleted_directly_in_the_database_fails_verification(app, runner):
+    sheet, _ = _scored_mark()
+    db.session.execute(text("DELETE FROM marks WHERE sheet_id = :s"), {"s": sheet.id})
+    db.session.commit()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and "missing" in result.output
