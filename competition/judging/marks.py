@@ -46,6 +46,7 @@ def _decimals(value: Decimal) -> int:
 
 def points_for(rule: CriterionRule, value: Decimal) -> Decimal:
     """The points ``value`` earns on the criterion, or ``MarkRefused`` saying why not."""
+    value = value if isinstance(value, Decimal) else Decimal(str(value))
     if not value.is_finite():
         raise MarkRefused(N_("%(code)s: enter a number."), code=rule.code)
     if rule.entry_mode == "pass_fail":

@@ -1,0 +1,171 @@
+"""Publication of results for public notice (公示), appeals (申诉), and final results.
+
+The state machine of one division's results (issue 6, DESIGN.md section 5):
+draft (computed, seen only by organizers and chief judges) → notice (public;
+appeals may be filed until the appeal deadline; the notice period runs) →
+final (after the notice period, once every appeal is settled; frozen).
+Publishing needs the event's scores locked by the chief judge. While in
+notice, the published snapshot is refreshed after every decision that could
+change it (``refresh``); once final it never changes again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from competition.audit.log import record
+from competition.auth.models import User
+from competition.dbtypes import utcnow
+from competition.entries.models import Entry
+from competition.errors import DomainError
+from competition.events.models import Division, Event
+from competition.events.scheme import N_
+from competition.results.models import (
+    Appeal,
+    AppealStatus,
+    Publication,
+    PublicationStatus,
+    Result,
+)
+from competition.results.service import event_results
+
+
+class PublicationError(DomainError):
+    """A rule of publication or appeals was broken."""
+
+
+def publication_of(session: Session, division_id: int) -> Publication | None:
+    return session.scalar(select(Publication).where(Publication.division_id == division_id))
+
+
+def publish(session: Session, organizer: User, division: Division,
+            now: datetime | None = None) -> Publication:
+    """Post a division's results for public notice; the appeal window and notice period
+    start now."""
+    now = now or utcnow()
+    event = session.get(Event, division.event_id)
+    if event.scores_locked_at is None:
+        raise PublicationError(N_("The chief judge has not locked the scores of %(event)s "
+                                  "yet."), event=event.name)
+    if publication_of(session, division.id) is not None:
+        raise PublicationError(N_("These results are already published."))
+    publication = Publication(
+        division_id=division.id, status=PublicationStatus.NOTICE, published_at=now,
+        published_by_id=organizer.id,
+        appeal_deadline=now + timedelta(hours=event.appeal_window_hours),
+        notice_ends_at=now + timedelta(days=event.notice_days))
+    session.add(publication)
+    session.flush()
+    _snapshot(session, publication, event, division)
+    record(session, actor_id=organizer.id, action="results.publish", object_type="division",
+           object_id=division.id, event_id=event.id,
+           new={"notice_ends_at": publication.notice_ends_at})
+    return publication
+
+
+def _snapshot(session: Session, publication: Publication, event: Event,
+              division: Division) -> None:
+    session.execute(delete(Result).where(Result.publication_id == publication.id))
+    for result in event_results(session, event.id):
+        if result.division_id != division.id:
+            continue
+        session.add(Result(
+            entry_id=result.entry_id, publication_id=publication.id,
+            module_scores={str(k): str(v) for k, v in result.module_scores.items()},
+            penalty_points=result.penalty_points, total=result.total, rank=result.rank,
+            award=result.award, has_title=result.has_title, computed_at=utcnow()))
+    session.flush()
+
+
+def refresh(session: Session, division: Division) -> None:
+    """Recompute a division's published results after a change (an accepted appeal)."""
+    publication = publication_of(session, division.id)
+    if publication is None:
+        return
+    if publication.status == PublicationStatus.FINAL:
+        raise PublicationError(N_("Final results are frozen."))
+    _snapshot(session, publication, session.get(Event, division.event_id), division)
+
+
+def file_appeal(session: Session, entry: Entry, text: str,
+                now: datetime | None = None) -> Appeal:
+    """A contestant's written appeal, within the window after publication."""
+    now = now or utcnow()
+    publication = publication_of(session, entry.division_id)
+    if publication is None or publication.status != PublicationStatus.NOTICE:
+        raise PublicationError(N_("Appeals can be filed only while the results are on "
+                                  "public notice."))
+    if now > publication.appeal_deadline:
+        raise PublicationError(N_("The appeal window closed at %(deadline)s."),
+                               deadline=publication.appeal_deadline)
+    if not (text or "").strip():
+        raise PublicationError(N_("Write what the appeal is about."))
+    pending = session.scalar(select(func.count(Appeal.id)).where(
+        Appeal.entry_id == entry.id, Appeal.status == AppealStatus.PENDING))
+    if pending:
+        raise PublicationError(N_("An appeal of yours is already waiting for a decision."))
+    appeal = Appeal(entry_id=entry.id, text=text.strip()[:4000], filed_at=now)
+    session.add(appeal)
+    session.flush()
+    record(session, actor_id=None, action="appeal.file", object_type="appeal",
+           object_id=appeal.id, event_id=entry.event_id, new={"text": appeal.text})
+    return appeal
+
+
+def decide_appeal(session: Session, chief: User, appeal: Appeal, *, accept: bool,
+                  reason: str) -> None:
+    """The chief judge accepts or rejects an appeal, with a reason the contestant sees.
+
+    Accepting does not change marks by itself: the chief judge reopens the
+    sheets concerned (audited), judges re-score, and the published results
+    are refreshed when they are submitted again (``refresh``).
+    """
+    from competition.judging.service import require_chief
+
+    entry = session.get(Entry, appeal.entry_id)
+    event = session.get(Event, entry.event_id)
+    require_chief(session, chief, event)
+    if appeal.status != AppealStatus.PENDING:
+        raise PublicationError(N_("This appeal has already been decided."))
+    if not (reason or "").strip():
+        raise PublicationError(N_("Give the reason for the decision; the contestant will "
+                                  "see it."))
+    appeal.status = AppealStatus.ACCEPTED if accept else AppealStatus.REJECTED
+    appeal.decided_at = utcnow()
+    appeal.decided_by_id = chief.id
+    appeal.decision_reason = reason.strip()
+    session.flush()
+    record(session, actor_id=chief.id, action="appeal.decide", object_type="appeal",
+           object_id=appeal.id, event_id=event.id, new={"status": appeal.status},
+           reason=appeal.decision_reason)
+
+
+def finalize(session: Session, organizer: User, division: Division,
+             now: datetime | None = None) -> Publication:
+    """Make the results final: the notice period is over and no appeal is pending."""
+    now = now or utcnow()
+    publication = publication_of(session, division.id)
+    if publication is None:
+        raise PublicationError(N_("These results have not been published yet."))
+    if publication.status == PublicationStatus.FINAL:
+        raise PublicationError(N_("These results are already final."))
+    if now < publication.notice_ends_at:
+        raise PublicationError(N_("The public notice runs until %(end)s."),
+                               end=publication.notice_ends_at)
+    pending = session.scalar(select(func.count(Appeal.id)).join(
+        Entry, Entry.id == Appeal.entry_id).where(
+        Entry.division_id == division.id, Appeal.status == AppealStatus.PENDING))
+    if pending:
+        raise PublicationError(N_("%(n)s appeals are still waiting for a decision."),
+                               n=pending)
+    _snapshot(session, publication, session.get(Event, division.event_id), division)
+    publication.status = PublicationStatus.FINAL
+    publication.finalized_at = now
+    publication.finalized_by_id = organizer.id
+    session.flush()
+    record(session, actor_id=organizer.id, action="results.finalize",
+           object_type="division", object_id=division.id, event_id=division.event_id)
+    return publication
