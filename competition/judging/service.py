@@ -364,6 +364,8 @@ def withdraw_penalty(session: Session, chief: User, penalty: Penalty, reason: st
     entry = session.get(Entry, penalty.entry_id)
     event = session.get(Event, entry.event_id)
     require_chief(session, chief, event)
+    if event.scores_locked_at is not None:
+        raise JudgingError(N_("The scores of %(event)s are locked."), event=event.name)
     if penalty.withdrawn_at is not None:
         raise JudgingError(N_("This penalty was already withdrawn."))
     if not (reason or "").strip():
@@ -490,6 +492,11 @@ def lock_event(session: Session, chief: User, event: Event) -> None:
 
 def decode(session: Session, user: User, event: Event) -> list[tuple[Entry, Contestant]]:
     """解密: codes to names, only after the scores are locked; the reading is logged."""
+    from competition.auth.permissions import organizes
+
+    if panel_role(session, user, event.id) != PanelRole.CHIEF \
+            and not organizes(user, event.competition_id):
+        raise JudgingError(N_("Only the chief judge and the organizers may decode the codes."))
     if event.scores_locked_at is None:
         raise JudgingError(N_("Codes are decoded only after the chief judge locks the "
                               "scores."))

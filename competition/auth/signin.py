@@ -1,0 +1,196 @@
+"""Sign-in by a printed QR code: a judge scans their card and the tablet is signed in.
+
+Issue 5: the organizer prints one card per judge of the competition's panels;
+scanning it signs that judge in on the device, and the organizer can revoke it.
+The card holds a random secret (256 bits) in the link ``/s/<secret>``; only its
+SHA-256 is stored (``AccessToken`` with purpose ``signin``, like the API tokens
+of ``auth.service``), so the cards can be printed only when they are issued.
+Issuing new cards for a judge revokes that judge's earlier cards of the same
+competition. A token is tied to its competition through its ``label``, so the
+organizers of one competition never see or revoke another competition's cards.
+Functions flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from competition.auth.models import AccessToken, User
+from competition.dbtypes import utcnow
+from competition.errors import DomainError
+from competition.events.models import Competition, Event, Expert, PanelMember, PanelRole
+from competition.events.scheme import N_
+
+PURPOSE = "signin"
+
+
+class SigninError(DomainError):
+    """A rule of sign-in cards was broken."""
+
+
+def token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def competition_label(competition_id: int) -> str:
+    return f"competition:{competition_id}"
+
+
+@dataclass
+class Seat:
+    """One event a judge sits on, and their role there (judge or chief)."""
+
+    event: Event
+    role: str
+
+
+@dataclass
+class PanelJudge:
+    """A judge of the competition: their account (if any), seats, and current card."""
+
+    expert: Expert
+    user: User | None
+    seats: list[Seat] = field(default_factory=list)
+    token: AccessToken | None = None
+
+
+def competition_judges(session: Session, competition: Competition) -> list[PanelJudge]:
+    """Everyone on a panel of the competition's events, in event order, each once.
+
+    ``user`` is None for an expert who has no account yet: no card can be issued
+    for them until they have one.
+    """
+    members = session.scalars(
+        select(PanelMember).join(Event, Event.id == PanelMember.event_id)
+        .where(Event.competition_id == competition.id)
+        .options(selectinload(PanelMember.event), selectinload(PanelMember.expert))
+        .order_by(Event.position, Event.id, PanelMember.role, PanelMember.id)).all()
+    expert_ids = {m.expert_id for m in members}
+    users = {u.expert_id: u for u in session.scalars(
+        select(User).where(User.expert_id.in_(expert_ids)))} if expert_ids else {}
+    tokens = active_tokens(session, competition.id)
+    judges: dict[int, PanelJudge] = {}
+    for member in members:
+        judge = judges.get(member.expert_id)
+        if judge is None:
+            user = users.get(member.expert_id)
+            judge = judges[member.expert_id] = PanelJudge(
+                expert=member.expert, user=user,
+                token=tokens.get(user.id) if user is not None else None)
+        judge.seats.append(Seat(event=member.event, role=member.role))
+    return list(judges.values())
+
+
+def seats_of(session: Session, user: User, competition_id: int) -> list[Seat]:
+    """The events of the competition the user judges, with their role."""
+    if user.expert_id is None:
+        return []
+    members = session.scalars(
+        select(PanelMember).join(Event, Event.id == PanelMember.event_id)
+        .where(Event.competition_id == competition_id, PanelMember.expert_id == user.expert_id)
+        .options(selectinload(PanelMember.event)).order_by(Event.position, Event.id)).all()
+    return [Seat(event=m.event, role=m.role) for m in members]
+
+
+def judges_anything(session: Session, user: User) -> bool:
+    """Whether the user scores on some panel as a judge (not only as its chief)."""
+    if user.expert_id is None:
+        return False
+    return session.scalar(select(PanelMember.id).where(
+        PanelMember.expert_id == user.expert_id, PanelMember.role == PanelRole.JUDGE)
+        .limit(1)) is not None
+
+
+def active_tokens(session: Session, competition_id: int) -> dict[int, AccessToken]:
+    """The newest unrevoked card of each judge for this competition, by user id."""
+    found: dict[int, AccessToken] = {}
+    for token in session.scalars(select(AccessToken).where(
+            AccessToken.purpose == PURPOSE,
+            AccessToken.label == competition_label(competition_id),
+            AccessToken.revoked_at.is_(None)).order_by(AccessToken.id)):
+        found[token.user_id] = token
+    return found
+
+
+def issue_cards(session: Session, organizer: User, competition: Competition,
+                user_ids: list[int] | None = None) -> list[tuple[PanelJudge, str]]:
+    """New sign-in cards for the competition's judges (all of them, or ``user_ids``).
+
+    Each judge's earlier cards of this competition are revoked first. Returns
+    each judge with the secret of their new card: it is not stored, so the
+    cards are printed from this answer.
+    """
+    judges = [j for j in competition_judges(session, competition) if j.user is not None]
+    if user_ids is not None:
+        wanted = set(user_ids)
+        unknown = wanted - {j.user.id for j in judges}
+        if unknown:
+            raise SigninError(N_("Sign-in cards are issued only for judges on a panel of "
+                                 "this competition who have an account."))
+        judges = [j for j in judges if j.user.id in wanted]
+    if not judges:
+        raise SigninError(N_("No judge of this competition has an account yet, so there is "
+                             "no card to issue."))
+    now = utcnow()
+    label = competition_label(competition.id)
+    ids = [j.user.id for j in judges]
+    for old in session.scalars(select(AccessToken).where(
+            AccessToken.purpose == PURPOSE, AccessToken.label == label,
+            AccessToken.user_id.in_(ids), AccessToken.revoked_at.is_(None))):
+        old.revoked_at = now
+    issued = []
+    for judge in judges:
+        secret = secrets.token_urlsafe(32)
+        token = AccessToken(user_id=judge.user.id, purpose=PURPOSE,
+                            token_hash=token_hash(secret), label=label,
+                            created_by_id=organizer.id)
+        session.add(token)
+        judge.token = token
+        issued.append((judge, secret))
+    session.flush()
+    return issued
+
+
+def revoke_card(session: Session, token: AccessToken) -> None:
+    """The card no longer signs anyone in (a lost card, a judge who left)."""
+    if token.revoked_at is not None:
+        raise SigninError(N_("This card was already revoked."))
+    token.revoked_at = utcnow()
+    session.flush()
+
+
+def competition_of(token: AccessToken) -> int | None:
+    """The competition a sign-in card was issued for, from its label."""
+    prefix = "competition:"
+    if token.label.startswith(prefix) and token.label[len(prefix):].isdigit():
+        return int(token.label[len(prefix):])
+    return None
+
+
+def find_card(session: Session, secret: str) -> AccessToken | None:
+    """The unrevoked sign-in card with this secret, of an active account; else None."""
+    if not secret or len(secret) > 128:
+        return None
+    token = session.scalar(select(AccessToken).where(
+        AccessToken.token_hash == token_hash(secret), AccessToken.purpose == PURPOSE,
+        AccessToken.revoked_at.is_(None)))
+    if token is None or not token.user.active:
+        return None
+    return token
+
+
+def sign_in_with(session: Session, secret: str) -> User | None:
+    """The judge a card signs in, recording when it was used; None if it does not."""
+    token = find_card(session, secret)
+    if token is None:
+        return None
+    now = utcnow()
+    token.last_used_at = now
+    token.user.last_login_at = now
+    session.flush()
+    return token.user
