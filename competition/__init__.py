@@ -105,9 +105,12 @@ def _register_core_routes(app: Flask) -> None:
     def choose_language():
         # Flask-Babel caches the locale on the application context, which
         # outlives a request when one is already pushed (the CLI, tests).
+        from flask import g
         from flask_babel import refresh
 
         refresh()
+        # Flask-Login keeps the signed-in user on ``g`` for the same reason.
+        g.pop("_login_user", None)
 
     @app.get("/healthz")
     def healthz():

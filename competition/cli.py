@@ -92,7 +92,22 @@ def verify_audit_command() -> None:
     click.echo(f"Audit log intact: {count} records; every mark agrees with it.")
 
 
+@click.command("forget-retries")
+@click.option("--days", default=7, show_default=True, help="Keep the keys of the last N days.")
+def forget_retries_command(days: int) -> None:
+    """Delete the tablets' idempotency keys older than N days (run daily from cron)."""
+    from datetime import timedelta
+
+    from competition.dbtypes import utcnow
+    from competition.judging.idempotency import forget_before
+
+    removed = forget_before(db.session, utcnow() - timedelta(days=days))
+    db.session.commit()
+    click.echo(f"Removed {removed} idempotency keys older than {days} days.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(forget_retries_command)

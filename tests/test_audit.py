@@ -92,3 +92,21 @@ def test_a_mark_deleted_directly_in_the_database_fails_verification(app, runner)
     db.session.commit()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1 and "missing" in result.output
+
+
+def test_old_idempotency_keys_are_forgotten(app, runner):
+    from datetime import timedelta
+
+    from competition.dbtypes import utcnow
+    from competition.judging.models import IdempotencyKey
+
+    judge = builders.user("judge", username="pingban")
+    db.session.add_all([
+        IdempotencyKey(key="old", user_id=judge.id, request_hash="x", response={},
+                       status_code=200, created_at=utcnow() - timedelta(days=30)),
+        IdempotencyKey(key="new", user_id=judge.id, request_hash="y", response={},
+                       status_code=200)])
+    db.session.commit()
+    result = runner.invoke(args=["forget-retries", "--days", "7"])
+    assert "Removed 1" in result.output
+    assert db.session.scalars(select(IdempotencyKey.key)).all() == ["new"]

@@ -208,3 +208,19 @@ def test_criteria_marked_by_gauge_reading_earn_points_by_tolerance(app):
     service.save_marks(db.session, judge, sheet, [MarkChange(a1.id, D("38.012"))])
     mark = db.session.scalar(select(Mark))
     assert mark.value == D("38.012") and mark.points == a1.max_points - 2
+
+
+def test_a_judge_cannot_change_their_paper_sheet_on_the_tablet(demo):
+    from competition.judging import paper
+
+    judge = user("judge1")
+    entry = service.assignments(db.session, judge)[0].entries[0]
+    mod = module(demo)
+    paper.enter_paper_sheet(db.session, user("organizer"), entry, mod, judge,
+                            {c.id: c.max_points for c in mod.criteria})
+    db.session.commit()
+    with pytest.raises(JudgingError, match="on paper"):
+        service.open_sheet(db.session, judge, entry, mod)
+    sheet = db.session.scalar(select(ScoreSheet).where(ScoreSheet.judge_id == judge.id))
+    with pytest.raises(JudgingError, match="on paper"):
+        service.save_marks(db.session, judge, sheet, [MarkChange(mod.criteria[0].id, D(0))])

@@ -1,6 +1,206 @@
-"""API the judges' tablets use (issue 5); filled in by the judging work."""
+"""API the judges' tablets use (issue 5): assignments, a sheet, saving marks, submitting.
 
+Every route needs a signed-in judge (the session of the pages or a bearer
+token). Entries are shown by station and anonymous code only. The judging
+rules are the service's (``competition.judging.service``); this module adds
+the HTTP answers a device acts on:
+
+- 200: done; a save answers which changes were written (``applied``) and which
+  were not because the mark changed on the server meanwhile (``conflicts``);
+- 403: the caller may not score this entry — not a judge of its event, recused
+  (回避), or another judge's sheet; nothing the device can fix by retrying;
+- 409: the sheet is submitted (locked) or the event's scores are locked; the
+  answer holds the sheet's state, and nothing was written;
+- 422: a bad mark (every problem listed), a missing or reused Idempotency-Key,
+  or a refused submission (criteria without a mark).
+
+Writes carry an ``Idempotency-Key`` header: a retry with the same key and body
+gets the first answer again and writes nothing (``judging.idempotency``).
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
 from flask_smorest import Blueprint
+
+from competition.api.judging_schemas import (
+    AssignmentSchema,
+    IdempotencyHeaderSchema,
+    MarkChangesSchema,
+    RefusalSchema,
+    SaveResultSchema,
+    SheetQuerySchema,
+    SheetSchema,
+    SubmitResultSchema,
+)
+from competition.auth.models import Role
+from competition.auth.permissions import role_required
+from competition.entries.models import Entry
+from competition.events.models import Event, Module, PanelRole
+from competition.extensions import db
+from competition.judging import idempotency, service, tablet
+from competition.judging.models import ScoreSheet
+from competition.judging.service import MarkChange, SheetConflict
 
 blp = Blueprint("api_judging", __name__, url_prefix="/api/v1",
                 description="What the judges' tablets use: assignments, sheets, marks.")
+
+
+class Refusal(Exception):
+    """An answer other than 422 for a request the judge may not make now."""
+
+    def __init__(self, status: int, message: str, sheet: ScoreSheet | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.sheet_id = sheet.id if sheet is not None else None
+
+
+@blp.errorhandler(Refusal)
+def _refused(error: Refusal):
+    db.session.rollback()
+    sheet = db.session.get(ScoreSheet, error.sheet_id) if error.sheet_id else None
+    return _refusal_response(error.status, error.message, sheet)
+
+
+@blp.errorhandler(SheetConflict)
+def _sheet_conflict(error: SheetConflict):
+    """The sheet was submitted (on this or another device): 409 with its state."""
+    db.session.rollback()
+    sheet_id = (request.view_args or {}).get("sheet_id")
+    sheet = db.session.get(ScoreSheet, sheet_id) if sheet_id else None
+    return _refusal_response(409, error.translated(), sheet)
+
+
+def _refusal_response(status: int, message: str, sheet: ScoreSheet | None):
+    names = {403: "Forbidden", 409: "Conflict"}
+    return jsonify(code=status, status=names.get(status, ""), message=message,
+                   sheet=tablet.sheet_ref(sheet) if sheet else None), status
+
+
+# --- Reading ---------------------------------------------------------------------------
+
+@blp.route("/judge/assignments")
+@role_required(Role.JUDGE)
+@blp.response(200, AssignmentSchema(many=True))
+def assignments():
+    """The caller's events as a judge: per module, the entries to score (station and
+    anonymous code only; recused entries left out) and the state of each sheet."""
+    return tablet.assignment_documents(db.session, current_user)
+
+
+@blp.route("/judge/sheets")
+@role_required(Role.JUDGE)
+@blp.arguments(SheetQuerySchema, location="query")
+@blp.response(200, SheetSchema)
+@blp.alt_response(403, schema=RefusalSchema, description="Not yours to score.")
+@blp.alt_response(409, schema=RefusalSchema, description="The event's scores are locked.")
+def open_sheet(query):
+    """The caller's sheet for an entry and a module, started as a draft the first time."""
+    entry = db.get_or_404(Entry, query["entry_id"])
+    module = db.get_or_404(Module, query["module_id"])
+    _check_may_score(entry)
+    sheet = service.open_sheet(db.session, current_user, entry, module)
+    db.session.commit()
+    return tablet.sheet_document(db.session, sheet)
+
+
+@blp.route("/judge/sheets/<int:sheet_id>")
+@role_required(Role.JUDGE)
+@blp.response(200, SheetSchema)
+@blp.alt_response(403, schema=RefusalSchema, description="Another judge's sheet.")
+def get_sheet(sheet_id: int):
+    """The sheet as the server holds it now (a device re-reads it after a conflict)."""
+    sheet = _own_sheet(sheet_id)
+    return tablet.sheet_document(db.session, sheet)
+
+
+# --- Writing -----------------------------------------------------------------------------
+
+@blp.route("/judge/sheets/<int:sheet_id>/marks", methods=["POST"])
+@role_required(Role.JUDGE)
+@blp.arguments(IdempotencyHeaderSchema, location="headers", as_kwargs=True)
+@blp.arguments(MarkChangesSchema)
+@blp.response(200, SaveResultSchema)
+@blp.alt_response(403, schema=RefusalSchema, description="Not yours to score.")
+@blp.alt_response(409, schema=RefusalSchema,
+                  description="The sheet is submitted, or the event's scores are locked.")
+def save_marks(data, sheet_id: int, key: str):
+    """Save marks on a draft sheet. Each change names the value the device last saw
+    saved (``previous``); when the server holds another value now, that change is
+    not written but returned in ``conflicts``. One bad value refuses the whole save
+    (422, every problem listed)."""
+    sheet = _own_sheet(sheet_id)
+    changes = [MarkChange(c["criterion_id"], c["value"], c["previous"])
+               for c in data["changes"]]
+
+    def work():
+        _check_may_score(sheet.entry, sheet)
+        result = service.save_marks(db.session, current_user, sheet, changes)
+        marks = tablet.marks_of(db.session, result.sheet)
+        return {
+            "sheet": tablet.sheet_ref(result.sheet),
+            "applied": result.applied,
+            "conflicts": [{"criterion_id": c["criterion_id"],
+                           "server_value": tablet.plain(c["server_value"]),
+                           "your_value": tablet.plain(c["your_value"])} for c in result.conflicts],
+            "marks": marks,
+            "total": tablet.total_of(marks),
+        }, 200
+
+    return _once(key, data, work)
+
+
+@blp.route("/judge/sheets/<int:sheet_id>/submit", methods=["POST"])
+@role_required(Role.JUDGE)
+@blp.arguments(IdempotencyHeaderSchema, location="headers", as_kwargs=True)
+@blp.response(200, SubmitResultSchema)
+@blp.alt_response(403, schema=RefusalSchema, description="Not yours to score.")
+@blp.alt_response(409, schema=RefusalSchema, description="The event's scores are locked.")
+def submit_sheet(sheet_id: int, key: str):
+    """Submit the sheet: it is locked, and only the chief judge can reopen it. Refused
+    (422) while a criterion has no mark. Submitting a submitted sheet changes nothing."""
+    sheet = _own_sheet(sheet_id)
+
+    def work():
+        _check_may_score(sheet.entry, sheet)
+        submitted = service.submit_sheet(db.session, current_user, sheet)
+        return {"sheet": tablet.sheet_ref(submitted),
+                "total": tablet.total_of(tablet.marks_of(db.session, submitted))}, 200
+
+    return _once(key, {}, work)
+
+
+def _once(key: str, payload: dict, work):
+    """Run ``work`` once for this Idempotency-Key, commit, and answer."""
+    digest = idempotency.request_hash(request.method, request.path, payload)
+    answer = idempotency.run_once(db.session, key=key, user_id=current_user.id,
+                                  digest=digest, work=work)
+    db.session.commit()
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
+    return answer.body, answer.status_code, headers
+
+
+# --- Who may score what ----------------------------------------------------------------
+
+def _own_sheet(sheet_id: int) -> ScoreSheet:
+    sheet = db.get_or_404(ScoreSheet, sheet_id)
+    if sheet.judge_id != current_user.id:
+        raise Refusal(403, _("This is another judge's sheet."))
+    return sheet
+
+
+def _check_may_score(entry: Entry, sheet: ScoreSheet | None = None) -> None:
+    """Refuse with 403 (not on the panel, recused) or 409 (scores locked) before the
+    service is asked, which checks the same rules again and refuses with 422."""
+    event = db.session.get(Event, entry.event_id)
+    if service.panel_role(db.session, current_user, event.id) != PanelRole.JUDGE:
+        raise Refusal(403, _("You are not a judge of %(event)s.", event=event.name), sheet)
+    if entry.id in service.recused_entry_ids(db.session, current_user.expert, [entry],
+                                             event.competition_id):
+        raise Refusal(403, _("You are recused from entry %(code)s and may not score it.",
+                             code=entry.code), sheet)
+    if event.scores_locked_at is not None:
+        raise Refusal(409, _("The scores of %(event)s are locked.", event=event.name), sheet)

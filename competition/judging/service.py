@@ -172,6 +172,9 @@ def open_sheet(session: Session, user: User, entry: Entry, module: Module) -> Sc
                            entered_by_id=user.id, version=1)
         session.add(sheet)
         session.flush()
+    elif sheet.source == SheetSource.PAPER:
+        raise JudgingError(N_("Your sheet for entry %(code)s is on paper; it is typed in and "
+                              "confirmed at the desk, not on the tablet."), code=entry.code)
     return sheet
 
 
@@ -219,8 +222,11 @@ def save_marks(session: Session, user: User, sheet: ScoreSheet,
     sheet = _locked_sheet(session, sheet.id)
     entry = session.get(Entry, sheet.entry_id)
     module = session.get(Module, sheet.module_id)
-    if sheet.judge_id != user.id and sheet.source != SheetSource.PAPER:
+    if sheet.judge_id != user.id:
         raise JudgingError(N_("This is another judge's sheet."))
+    if sheet.source == SheetSource.PAPER:
+        raise JudgingError(N_("Your sheet for entry %(code)s is on paper; it is typed in and "
+                              "confirmed at the desk, not on the tablet."), code=entry.code)
     _check_may_score(session, session.get(User, sheet.judge_id), entry, module)
     if sheet.status != SheetStatus.DRAFT:
         raise SheetConflict(N_("Sheet %(code)s · %(module)s is submitted and locked; only the "

@@ -1,3 +1,88 @@
-"""Routes of the judging blueprint; see the module docstring once written."""
+"""The judge's tablet: the list of entries to score, and the score sheet (issue 5).
 
-from competition.judging.views import bp  # noqa: F401
+Judges see stations and anonymous codes only, never a name or work unit.
+Recused entries are not offered (``service.assignments``) and the service
+refuses a sheet for them. The sheet page is rendered with the server's marks;
+static/js/sheet.js then saves every change through the JSON API
+(``competition.api.judging``) with an Idempotency-Key, keeps changes the
+server has not confirmed yet in the tablet's localStorage, and shows which
+marks are saved and which are waiting — so a judge on poor Wi-Fi never loses
+a mark and never overwrites one changed elsewhere without being asked.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from competition.auth.models import Role
+from competition.auth.permissions import role_required
+from competition.entries.models import Entry
+from competition.events.models import Event, Module
+from competition.extensions import db
+from competition.judging import service, tablet
+from competition.judging.service import JudgingError
+from competition.judging.views import bp
+from competition.web import flash_domain_error
+
+SHEET_STATES = {
+    "not_started": _l("Not started"),
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+}
+
+
+@bp.get("/judge")
+@role_required(Role.JUDGE)
+def assignments():
+    """The judge's events and modules, and the entries to score by station and code."""
+    return render_template("judging/assignments.html",
+                           assignments=tablet.assignment_documents(db.session, current_user),
+                           states=SHEET_STATES)
+
+
+@bp.get("/judge/entries/<int:entry_id>/modules/<int:module_id>")
+@role_required(Role.JUDGE)
+def sheet(entry_id: int, module_id: int):
+    """One entry's sheet for one module, started as a draft the first time it is opened."""
+    entry = db.get_or_404(Entry, entry_id)
+    module = db.get_or_404(Module, module_id)
+    try:
+        opened = service.open_sheet(db.session, current_user, entry, module)
+    except JudgingError as error:
+        flash_domain_error(error)
+        return redirect(url_for("judging.assignments"))
+    db.session.commit()
+    document = tablet.sheet_document(db.session, opened)
+    for criterion in document["criteria"]:
+        criterion["band"] = _tolerance_band(criterion)
+    return render_template("judging/sheet.html", sheet=document,
+                           event=db.session.get(Event, entry.event_id),
+                           next_entry=_next_entry(entry, module), states=SHEET_STATES)
+
+
+def _tolerance_band(criterion: dict) -> tuple[str, str] | None:
+    """The readings that earn the maximum, for a measured-value criterion."""
+    if criterion["entry_mode"] != "measured" or criterion["nominal"] is None \
+            or criterion["tolerance_lower"] is None or criterion["tolerance_upper"] is None:
+        return None
+    nominal = Decimal(criterion["nominal"])
+    return (tablet.plain(nominal + Decimal(criterion["tolerance_lower"])),
+            tablet.plain(nominal + Decimal(criterion["tolerance_upper"])))
+
+
+def _next_entry(entry: Entry, module: Module) -> dict | None:
+    """The entry at the next station the judge scores in this module, to move on quickly."""
+    for assignment in tablet.assignment_documents(db.session, current_user):
+        if assignment["event_id"] != entry.event_id:
+            continue
+        for listed in assignment["modules"]:
+            if listed["id"] != module.id:
+                continue
+            ids = [e["entry_id"] for e in listed["entries"]]
+            if entry.id in ids and ids.index(entry.id) + 1 < len(ids):
+                return listed["entries"][ids.index(entry.id) + 1]
+    return None

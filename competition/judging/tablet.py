@@ -1,0 +1,103 @@
+"""What the judge's tablet shows, as plain data: the same for the pages and the JSON API.
+
+Entries appear by station (工位号) and anonymous code (加密号) only — never a
+name, work unit, ID number or phone (DESIGN.md section 5, Integrity). Numbers
+are plain decimal strings ("7.5", "38.012"), so the page's script and the API
+read them the same way and no value is bent by floating point.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from competition.auth.models import User
+from competition.events.models import Module, PanelRole
+from competition.judging import service
+from competition.judging.models import Mark, ScoreSheet
+
+CRITERION_RULE_FIELDS = ("nominal", "tolerance_lower", "tolerance_upper", "deduction_step",
+                         "deduction_points", "deduction_limit")
+
+
+def plain(number: Decimal | None) -> str | None:
+    """7.5000 → "7.5", 100 → "100"; None stays None."""
+    if number is None:
+        return None
+    text = format(Decimal(number), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def sheet_ref(sheet: ScoreSheet) -> dict:
+    """Where a sheet stands; ``version`` rises on every change."""
+    return {"id": sheet.id, "status": sheet.status, "version": sheet.version,
+            "submitted_at": sheet.submitted_at.isoformat() if sheet.submitted_at else None}
+
+
+def marks_of(session: Session, sheet: ScoreSheet) -> dict[str, dict]:
+    """The sheet's marks as the database holds them now, by criterion id."""
+    marks = session.scalars(select(Mark).where(Mark.sheet_id == sheet.id)
+                            .execution_options(populate_existing=True))
+    return {str(m.criterion_id): {"value": plain(m.value), "points": plain(m.points)}
+            for m in marks}
+
+
+def total_of(marks: dict[str, dict]) -> str:
+    return plain(sum((Decimal(m["points"]) for m in marks.values()), Decimal(0)))
+
+
+def sheet_document(session: Session, sheet: ScoreSheet) -> dict:
+    """The sheet: its entry (station and code), module, criteria with their rules, marks."""
+    sheet = session.scalars(
+        select(ScoreSheet).where(ScoreSheet.id == sheet.id)
+        .options(selectinload(ScoreSheet.module).selectinload(Module.criteria),
+                 selectinload(ScoreSheet.entry))).one()
+    marks = marks_of(session, sheet)
+    criteria = [{
+        "id": c.id, "code": c.code, "description": c.description,
+        "max_points": plain(c.max_points), "kind": c.kind, "entry_mode": c.entry_mode,
+        "unit": c.unit, **{name: plain(getattr(c, name)) for name in CRITERION_RULE_FIELDS},
+    } for c in sheet.module.criteria]
+    return {
+        **sheet_ref(sheet),
+        "entry": {"id": sheet.entry.id, "station": sheet.entry.station,
+                  "code": sheet.entry.code},
+        "module": {"id": sheet.module.id, "code": sheet.module.code,
+                   "name": sheet.module.name, "max_score": plain(sheet.module.max_score)},
+        "criteria": criteria,
+        "marks": marks,
+        "total": total_of(marks),
+    }
+
+
+def assignment_documents(session: Session, judge: User) -> list[dict]:
+    """The events the user judges (not those they chair), each module with the entries
+    offered — recused ones are left out by ``service.assignments`` — and sheet states."""
+    documents = []
+    for assignment in service.assignments(session, judge):
+        if assignment.role != PanelRole.JUDGE:
+            continue
+        event = assignment.event
+        modules = []
+        for module in assignment.modules:
+            entries = []
+            for entry in assignment.entries:
+                sheet = assignment.sheets.get((entry.id, module.id))
+                entries.append({
+                    "entry_id": entry.id, "station": entry.station, "code": entry.code,
+                    "state": assignment.state(entry.id, module.id),
+                    "sheet_id": sheet.id if sheet else None,
+                    "version": sheet.version if sheet else None,
+                })
+            modules.append({
+                "id": module.id, "code": module.code, "name": module.name,
+                "max_score": plain(module.max_score), "criteria": len(module.criteria),
+                "entries": entries,
+                "submitted": sum(1 for e in entries if e["state"] == "submitted"),
+            })
+        documents.append({"event_id": event.id, "event": event.name,
+                          "competition": event.competition.name,
+                          "locked": event.scores_locked_at is not None, "modules": modules})
+    return documents
