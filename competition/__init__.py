@@ -49,12 +49,14 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     from competition.events import views as events_views
     from competition.judging import views as judging_views
     from competition.public import views as public_views
+    from competition.results import views as results_views
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(events_views.bp)
     app.register_blueprint(entries_views.bp)
     app.register_blueprint(judging_views.bp)
     app.register_blueprint(public_views.bp)
+    app.register_blueprint(results_views.bp)
 
     from competition.api import init_api
 

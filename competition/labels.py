@@ -62,6 +62,10 @@ LABELS: dict[str, dict[str, object]] = {
         "absent": _l("Absent"),
         "withdrawn": _l("Withdrawn"),
     },
+    "award": {"first": _l("First prize"), "second": _l("Second prize"),
+              "third": _l("Third prize")},
+    "appeal_status": {"pending": _l("Waiting for a decision"), "accepted": _l("Accepted"),
+                      "rejected": _l("Rejected")},
     "role": {"admin": _l("Administrator"), "organizer": _l("Organizer"), "judge": _l("Judge")},
 }
 

@@ -3,32 +3,94 @@
 This package reads every stage and no stage reads it.
 """
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from competition.entries.idcard import mask_id_number, mask_phone
+from competition.dbtypes import utcnow
+from competition.entries.idcard import mask_id_number, mask_name, mask_phone
 from competition.entries.models import Entry
-from competition.events.models import Event
+from competition.errors import DomainError
+from competition.events.models import Division, Event
 from competition.extensions import db
+from competition.results import publication
+from competition.results.forms import AppealForm
+from competition.results.models import Appeal, PublicationStatus, Result
 
 bp = Blueprint("public", __name__)
 
 
-@bp.get("/r/<token>")
-def contestant_page(token: str):
-    """选手本人页面: status and ticket before results. The token is the only key."""
+def _entry_by_token(token: str) -> Entry:
     if not 20 <= len(token) <= 64:
         abort(404)
     entry = db.session.scalar(
         select(Entry).where(Entry.token == token)
         .options(selectinload(Entry.contestant), selectinload(Entry.division),
-                 selectinload(Entry.event).selectinload(Event.competition)))
+                 selectinload(Entry.event).selectinload(Event.competition),
+                 selectinload(Entry.event).selectinload(Event.modules)))
     if entry is None:
         abort(404)
+    return entry
+
+
+@bp.get("/r/<token>")
+def contestant_page(token: str):
+    """选手本人页面: status and ticket; once published, scores, rank, award and appeals."""
+    entry = _entry_by_token(token)
     person = entry.contestant
+    published = publication.publication_of(db.session, entry.division_id)
+    result = db.session.scalar(select(Result).where(Result.entry_id == entry.id)) \
+        if published else None
+    appeals = db.session.scalars(select(Appeal).where(Appeal.entry_id == entry.id)
+                                 .order_by(Appeal.filed_at)).all()
+    may_appeal = bool(published and published.status == PublicationStatus.NOTICE
+                      and utcnow() <= published.appeal_deadline)
     return render_template(
         "public/contestant.html", entry=entry, person=person, event=entry.event,
-        competition=entry.event.competition,
+        competition=entry.event.competition, publication=published, result=result,
+        appeals=appeals, may_appeal=may_appeal, appeal_form=AppealForm(),
         masked_id=mask_id_number(person.id_number), masked_phone=mask_phone(person.phone),
     )
+
+
+@bp.post("/r/<token>/appeal")
+def file_appeal(token: str):
+    """申诉: written, from the contestant's own page, within the window."""
+    entry = _entry_by_token(token)
+    form = AppealForm()
+    if form.validate_on_submit():
+        try:
+            publication.file_appeal(db.session, entry, form.text.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.translated(), "error")
+        else:
+            db.session.commit()
+            flash(_("Your appeal was received. The chief judge's decision will appear on "
+                    "this page."), "success")
+    return redirect(url_for("public.contestant_page", token=token))
+
+
+@bp.get("/results/divisions/<int:division_id>")
+def division_results(division_id: int):
+    """Published results of one division: rank, name as the organizer chose, work unit,
+    total and award. Never an ID number or a phone."""
+    division = db.get_or_404(Division, division_id)
+    published = publication.publication_of(db.session, division_id)
+    if published is None:
+        abort(404)
+    event = db.session.get(Event, division.event_id)
+    competition = event.competition
+    rows = db.session.execute(
+        select(Result, Entry).join(Entry, Entry.id == Result.entry_id)
+        .where(Result.publication_id == published.id)
+        .options(selectinload(Entry.contestant))
+        .order_by(Result.rank.is_(None), Result.rank, Entry.station)).all()
+    masked = competition.name_display == "masked"
+    lines = [{"rank": result.rank, "total": result.total, "award": result.award,
+              "has_title": result.has_title, "work_unit": entry.contestant.work_unit,
+              "name": mask_name(entry.contestant.name) if masked else entry.contestant.name}
+             for result, entry in rows]
+    return render_template("public/division_results.html", division=division, event=event,
+                           competition=competition, publication=published, lines=lines)

@@ -1,0 +1,73 @@
+"""Publishing through the pages, public results, and the contestant's result and appeal."""
+
+from sqlalchemy import select
+
+from competition.entries.models import Entry
+from competition.extensions import db
+from competition.results.models import Appeal, Publication, Result
+from tests.test_publication import _user, locked_tea  # noqa: F401 (fixture)
+
+
+def test_organizer_publishes_and_the_public_sees_masked_names_only(locked_tea, client, auth):
+    division = locked_tea.divisions[0]
+    auth.login("organizer", "demo-organizer-2026")
+    page = client.get(f"/events/{locked_tea.id}/results").get_data(as_text=True)
+    assert "发布公示" in page
+    page = client.post(f"/divisions/{division.id}/publish",
+                       follow_redirects=True).get_data(as_text=True)
+    assert "成绩已发布公示" in page
+    assert db.session.scalar(select(Publication.status)) == "notice"
+    auth.logout()
+
+    public = client.get(f"/results/divisions/{division.id}").get_data(as_text=True)
+    entries = db.session.scalars(select(Entry).where(Entry.event_id == locked_tea.id)).all()
+    for entry in entries:
+        assert entry.contestant.id_number not in public
+        assert entry.contestant.phone not in public
+        assert entry.contestant.name not in public  # the demo masks names
+    assert "一等奖" in public and "公示中" in public
+
+
+def test_unpublished_results_are_not_public(locked_tea, client):
+    assert client.get(f"/results/divisions/{locked_tea.divisions[0].id}").status_code == 404
+    entry = db.session.scalar(select(Entry).where(Entry.event_id == locked_tea.id))
+    page = client.get(f"/r/{entry.token}").get_data(as_text=True)
+    assert "成绩尚未公布" in page and "我的成绩" not in page
+
+
+def test_contestant_sees_their_result_files_an_appeal_and_reads_the_decision(
+        locked_tea, client, auth):
+    from competition.results import publication
+
+    division = locked_tea.divisions[0]
+    publication.publish(db.session, _user("organizer"), division)
+    db.session.commit()
+    result = db.session.scalar(select(Result).order_by(Result.rank.desc()))
+    entry = db.session.get(Entry, result.entry_id)
+    page = client.get(f"/r/{entry.token}").get_data(as_text=True)
+    assert "我的成绩" in page and str(result.total) in page and "提交申诉" in page
+
+    page = client.post(f"/r/{entry.token}/appeal", data={"text": "B模块评分偏低，请复核"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已收到您的申诉" in page
+    appeal = db.session.scalar(select(Appeal))
+
+    auth.login("chief3", "demo-chief3-2026")
+    page = client.post(f"/appeals/{appeal.id}/decide", data={
+        "accept": "reject", "reason": "经复核，评分符合评分细则"},
+        follow_redirects=True).get_data(as_text=True)
+    assert "处理结果已记录" in page
+    auth.logout()
+    page = client.get(f"/r/{entry.token}").get_data(as_text=True)
+    assert "经复核，评分符合评分细则" in page
+
+
+def test_only_the_chief_judge_decides_appeals(locked_tea, client, auth):
+    from competition.results import publication
+
+    publication.publish(db.session, _user("organizer"), locked_tea.divisions[0])
+    entry = db.session.scalar(select(Entry).where(Entry.event_id == locked_tea.id))
+    appeal = publication.file_appeal(db.session, entry, "申诉")
+    db.session.commit()
+    auth.login("judge9", "demo-judge9-2026")
+    assert client.get(f"/appeals/{appeal.id}/decide").status_code == 403
