@@ -201,3 +201,34 @@ def page(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+# --- A scored competition ----------------------------------------------------------
+
+@pytest.fixture
+def locked_tea(app):
+    """The demo with 茶艺师 fully scored by its three judges and locked by its chief judge."""
+    from sqlalchemy import select
+
+    from competition.auth.models import User
+    from competition.demo import seed_demo
+    from competition.events.models import Event
+    from competition.judging import service as judging
+    from competition.judging.service import MarkChange
+
+    seed_demo(db.session)
+    db.session.commit()
+    event = db.session.scalar(select(Event).where(Event.name == "茶艺师"))
+    for number, name in enumerate(("judge9", "judge10", "judge11")):
+        judge = db.session.scalar(select(User).where(User.username == name))
+        for position, entry in enumerate(judging.assignments(db.session, judge)[0].entries):
+            for module in judging.scored_modules(event):
+                sheet = judging.open_sheet(db.session, judge, entry, module)
+                judging.save_marks(db.session, judge, sheet, [
+                    MarkChange(c.id, max(0, c.max_points - position - number))
+                    for c in module.criteria])
+                judging.submit_sheet(db.session, judge, sheet)
+    chief = db.session.scalar(select(User).where(User.username == "chief3"))
+    judging.lock_event(db.session, chief, event)
+    db.session.commit()
+    return event

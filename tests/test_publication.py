@@ -11,8 +11,6 @@ from competition.demo import seed_demo
 from competition.entries.models import Entry
 from competition.events.models import Event
 from competition.extensions import db
-from competition.judging import service as judging
-from competition.judging.service import MarkChange
 from competition.results import publication
 from competition.results.models import Result
 from competition.results.publication import PublicationError
@@ -20,26 +18,6 @@ from competition.results.publication import PublicationError
 
 def _user(name):
     return db.session.scalar(select(User).where(User.username == name))
-
-
-@pytest.fixture
-def locked_tea(app):
-    """茶艺师 fully scored by its three judges and locked by its chief judge."""
-    seed_demo(db.session)
-    db.session.commit()
-    event = db.session.scalar(select(Event).where(Event.name == "茶艺师"))
-    for number, name in enumerate(("judge9", "judge10", "judge11")):
-        judge = _user(name)
-        for position, entry in enumerate(judging.assignments(db.session, judge)[0].entries):
-            for module in judging.scored_modules(event):
-                sheet = judging.open_sheet(db.session, judge, entry, module)
-                judging.save_marks(db.session, judge, sheet, [
-                    MarkChange(c.id, max(0, c.max_points - position - number))
-                    for c in module.criteria])
-                judging.submit_sheet(db.session, judge, sheet)
-    judging.lock_event(db.session, _user("chief3"), event)
-    db.session.commit()
-    return event
 
 
 def test_publishing_needs_locked_scores(app):

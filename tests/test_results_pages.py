@@ -5,7 +5,7 @@ from sqlalchemy import select
 from competition.entries.models import Entry
 from competition.extensions import db
 from competition.results.models import Appeal, Publication, Result
-from tests.test_publication import _user, locked_tea  # noqa: F401 (fixture)
+from tests.test_publication import _user
 
 
 def test_organizer_publishes_and_the_public_sees_masked_names_only(locked_tea, client, auth):
