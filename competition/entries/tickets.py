@@ -285,12 +285,14 @@ def _fitting_size(text: str, width: float, largest: float, smallest: float) -> f
     return size
 
 
-def _wrap(text: str, size: float, width: float) -> list[str]:
-    """Break text into lines that fit ``width``: anywhere in Chinese, at spaces in words."""
+def wrap_text(text: str, size: float, width: float, font: str = FONT_NAME) -> list[str]:
+    """Break text into lines that fit ``width``: anywhere in Chinese, at spaces in words.
+
+    Shared by every PDF of the app (tickets, blank score sheets)."""
     lines: list[str] = []
     line = ""
     for char in text or "":
-        if pdfmetrics.stringWidth(line + char, FONT_NAME, size) <= width or not line:
+        if not line or pdfmetrics.stringWidth(line + char, font, size) <= width:
             line += char
             continue
         head, space, tail = line.rpartition(" ")
@@ -302,4 +304,8 @@ def _wrap(text: str, size: float, width: float) -> list[str]:
             line = char.lstrip()
     if line:
         lines.append(line)
-    return lines or [""]
+    return lines
+
+
+def _wrap(text: str, size: float, width: float) -> list[str]:
+    return wrap_text(text, size, width) or [""]

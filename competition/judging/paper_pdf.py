@@ -36,7 +36,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from competition.entries.models import Entry
-from competition.entries.tickets import ensure_font
+from competition.entries.tickets import ensure_font, wrap_text
 from competition.events.models import Criterion, EntryMode, Module
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -396,20 +396,4 @@ def _qr_image(data: str):
 
 
 def _wrap(font: str, text: str, size: float, width: float) -> list[str]:
-    """Lines that fit ``width``: Chinese breaks anywhere, other words at spaces."""
-    lines: list[str] = []
-    line = ""
-    for char in text or "":
-        if not line or pdfmetrics.stringWidth(line + char, font, size) <= width:
-            line += char
-            continue
-        head, space, tail = line.rpartition(" ")
-        if space and head and char != " ":
-            lines.append(head)
-            line = tail + char
-        else:
-            lines.append(line.rstrip())
-            line = char.lstrip()
-    if line:
-        lines.append(line)
-    return lines
+    return wrap_text(text, size, width, font)
