@@ -47,8 +47,11 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     from competition.auth import views as auth_views
     from competition.entries import views as entries_views
     from competition.events import views as events_views
+    from competition.grades import certificate_views, verify_views
+    from competition.grades import views as grades_views
     from competition.judging import views as judging_views
     from competition.public import views as public_views
+    from competition.results import explain_views, export_views, screen_views, theory_views
     from competition.results import views as results_views
 
     app.register_blueprint(auth_views.bp)
@@ -57,6 +60,9 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     app.register_blueprint(judging_views.bp)
     app.register_blueprint(public_views.bp)
     app.register_blueprint(results_views.bp)
+    for blueprint in (theory_views.bp, explain_views.bp, screen_views.bp, export_views.bp,
+                      grades_views.bp, certificate_views.bp, verify_views.bp):
+        app.register_blueprint(blueprint)
 
     from competition.api import init_api
 

@@ -232,3 +232,37 @@ def locked_tea(app):
     judging.lock_event(db.session, chief, event)
     db.session.commit()
     return event
+
+
+@pytest.fixture
+def published_tea(locked_tea):
+    """茶艺师 scored, locked and published for public notice, the notice having started
+    ten days ago (so the appeal window is closed and the notice period is over)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from competition.auth.models import User
+    from competition.dbtypes import utcnow
+    from competition.results import publication
+
+    organizer = db.session.scalar(select(User).where(User.username == "organizer"))
+    for division in locked_tea.divisions:
+        publication.publish(db.session, organizer, division, now=utcnow() - timedelta(days=10))
+    db.session.commit()
+    return locked_tea
+
+
+@pytest.fixture
+def final_tea(published_tea):
+    """茶艺师 with every division's results final (promotions decided, certificates issued)."""
+    from sqlalchemy import select
+
+    from competition.auth.models import User
+    from competition.results import publication
+
+    organizer = db.session.scalar(select(User).where(User.username == "organizer"))
+    for division in published_tea.divisions:
+        publication.finalize(db.session, organizer, division)
+    db.session.commit()
+    return published_tea

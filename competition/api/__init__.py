@@ -33,9 +33,10 @@ def init_api(app: Flask) -> None:
     })
     api.init_app(app)
 
-    from competition.api import entries, judging, panels, setup
+    from competition.api import entries, grades, judging, panels, results, setup
 
-    for blueprint in (setup.blp, panels.blp, entries.blp, judging.blp):
+    for blueprint in (setup.blp, panels.blp, entries.blp, judging.blp, results.blp,
+                      grades.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
 

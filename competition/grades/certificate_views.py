@@ -1,0 +1,5 @@
+"""Certificates: list, PDF, revocation, registry export."""
+
+from flask import Blueprint
+
+bp = Blueprint("certificates", __name__)

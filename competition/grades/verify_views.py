@@ -1,0 +1,5 @@
+"""Public verification of a certificate at /v/<number>."""
+
+from flask import Blueprint
+
+bp = Blueprint("verify", __name__)
