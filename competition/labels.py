@@ -66,6 +66,7 @@ LABELS: dict[str, dict[str, object]] = {
               "third": _l("Third prize")},
     "appeal_status": {"pending": _l("Waiting for a decision"), "accepted": _l("Accepted"),
                       "rejected": _l("Rejected")},
+    "sheet_status": {"draft": _l("Draft"), "submitted": _l("Submitted")},
     "role": {"admin": _l("Administrator"), "organizer": _l("Organizer"), "judge": _l("Judge")},
 }
 

@@ -24,6 +24,7 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
+from sqlalchemy import select
 
 from competition.api.judging_schemas import (
     AssignmentSchema,
@@ -101,7 +102,9 @@ def open_sheet(query):
     """The caller's sheet for an entry and a module, started as a draft the first time."""
     entry = db.get_or_404(Entry, query["entry_id"])
     module = db.get_or_404(Module, query["module_id"])
-    _check_may_score(entry)
+    _check_may_score(entry, db.session.scalar(select(ScoreSheet).where(
+        ScoreSheet.entry_id == entry.id, ScoreSheet.module_id == module.id,
+        ScoreSheet.judge_id == current_user.id)))
     sheet = service.open_sheet(db.session, current_user, entry, module)
     db.session.commit()
     return tablet.sheet_document(db.session, sheet)
@@ -202,5 +205,5 @@ def _check_may_score(entry: Entry, sheet: ScoreSheet | None = None) -> None:
                                              event.competition_id):
         raise Refusal(403, _("You are recused from entry %(code)s and may not score it.",
                              code=entry.code), sheet)
-    if event.scores_locked_at is not None:
+    if event.scores_locked_at is not None and not service.under_review(sheet):
         raise Refusal(409, _("The scores of %(event)s are locked.", event=event.name), sheet)

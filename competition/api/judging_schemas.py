@@ -11,7 +11,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from competition.judging.idempotency import HEADER, MAX_KEY_LENGTH
 
-SHEET_STATES = ["not_started", "draft", "submitted"]
+SHEET_STATES = ["not_started", "draft", "submitted", "review"]
 
 
 def _decimal(**kwargs) -> fields.Decimal:

@@ -76,6 +76,9 @@ class ScoreSheet(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Reopened by the chief judge after the event's scores were locked, to re-score an
+    # accepted appeal: the one kind of sheet a judge may change after the lock.
+    reopened_for_review: Mapped[bool] = mapped_column(default=False)
 
     entry: Mapped[Entry] = relationship()
     module: Mapped[Module] = relationship()

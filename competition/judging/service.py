@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from blinker import Namespace
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -40,6 +41,12 @@ from competition.events.models import (
 from competition.events.scheme import N_
 from competition.judging.marks import CriterionRule, MarkRefused, points_for
 from competition.judging.models import Mark, Penalty, ScoreSheet, SheetSource, SheetStatus
+
+_signals = Namespace()
+# Sent, with the session, ``event_id``, ``entry_id`` and ``actor_id``, when a sheet reopened after the lock
+# (to re-score an accepted appeal) is submitted again: the results stage listens and
+# refreshes the results it has published, since judging reads nothing downstream.
+review_sheet_submitted = _signals.signal("review-sheet-submitted")
 
 
 class JudgingError(DomainError):
@@ -144,13 +151,20 @@ def assignments(session: Session, user: User) -> list[Assignment]:
 
 # --- Sheets and marks ---------------------------------------------------------------
 
-def _check_may_score(session: Session, user: User, entry: Entry, module: Module) -> None:
+def under_review(sheet: ScoreSheet | None) -> bool:
+    """A sheet the chief judge reopened after the lock, for an accepted appeal: the only
+    sheet a judge may change once the scores are locked."""
+    return sheet is not None and sheet.reopened_for_review and sheet.status == SheetStatus.DRAFT
+
+
+def _check_may_score(session: Session, user: User, entry: Entry, module: Module,
+                     sheet: ScoreSheet | None = None) -> None:
     event = session.get(Event, entry.event_id)
     if module.event_id != entry.event_id or not module.criteria:
         raise JudgingError(N_("This module is not marked on sheets for this entry."))
     if panel_role(session, user, event.id) != PanelRole.JUDGE:
         raise JudgingError(N_("You are not a judge of %(event)s."), event=event.name)
-    if event.scores_locked_at is not None:
+    if event.scores_locked_at is not None and not under_review(sheet):
         raise JudgingError(N_("The scores of %(event)s are locked."), event=event.name)
     if entry.code is None or entry.status != "approved" or entry.attendance not in (
             Attendance.EXPECTED, Attendance.PRESENT):
@@ -162,10 +176,10 @@ def _check_may_score(session: Session, user: User, entry: Entry, module: Module)
 
 def open_sheet(session: Session, user: User, entry: Entry, module: Module) -> ScoreSheet:
     """The judge's sheet for this entry and module, created as a draft the first time."""
-    _check_may_score(session, user, entry, module)
     sheet = session.scalar(select(ScoreSheet).where(
         ScoreSheet.entry_id == entry.id, ScoreSheet.module_id == module.id,
         ScoreSheet.judge_id == user.id))
+    _check_may_score(session, user, entry, module, sheet)
     if sheet is None:
         sheet = ScoreSheet(entry_id=entry.id, module_id=module.id, judge_id=user.id,
                            status=SheetStatus.DRAFT, source=SheetSource.TABLET,
@@ -227,7 +241,7 @@ def save_marks(session: Session, user: User, sheet: ScoreSheet,
     if sheet.source == SheetSource.PAPER:
         raise JudgingError(N_("Your sheet for entry %(code)s is on paper; it is typed in and "
                               "confirmed at the desk, not on the tablet."), code=entry.code)
-    _check_may_score(session, session.get(User, sheet.judge_id), entry, module)
+    _check_may_score(session, session.get(User, sheet.judge_id), entry, module, sheet)
     if sheet.status != SheetStatus.DRAFT:
         raise SheetConflict(N_("Sheet %(code)s · %(module)s is submitted and locked; only the "
                                "chief judge can reopen it."), code=entry.code,
@@ -308,23 +322,34 @@ def submit_sheet(session: Session, user: User, sheet: ScoreSheet) -> ScoreSheet:
                            codes="、".join(missing))
     if sheet.source == SheetSource.PAPER and sheet.confirmed_by_id is None:
         raise JudgingError(N_("A paper sheet counts once a second person has confirmed it."))
+    reviewed = sheet.reopened_for_review
     sheet.status = SheetStatus.SUBMITTED
     sheet.submitted_at = utcnow()
+    sheet.reopened_for_review = False
     sheet.version += 1
     record(session, actor_id=user.id, action="sheet.submit", object_type="score_sheet",
            object_id=sheet.id, event_id=module.event_id, old={"status": "draft"},
            new={"status": "submitted"})
     session.flush()
+    if reviewed:
+        review_sheet_submitted.send(session, event_id=module.event_id, entry_id=sheet.entry_id,
+                                    actor_id=user.id)
     return sheet
 
 
-def reopen_sheet(session: Session, chief: User, sheet: ScoreSheet, reason: str) -> ScoreSheet:
-    """The chief judge unlocks a submitted sheet, with a reason the log keeps."""
+def reopen_sheet(session: Session, chief: User, sheet: ScoreSheet, reason: str, *,
+                 for_review: bool = False) -> ScoreSheet:
+    """The chief judge unlocks a submitted sheet, with a reason the log keeps.
+
+    After the lock a sheet is reopened only ``for_review``: the results stage asks
+    for it when the chief judge has accepted an appeal on the entry (it checks that
+    rule); the judge re-scores it and submits it again.
+    """
     sheet = _locked_sheet(session, sheet.id)
     module = session.get(Module, sheet.module_id)
     event = session.get(Event, module.event_id)
     require_chief(session, chief, event)
-    if event.scores_locked_at is not None:
+    if event.scores_locked_at is not None and not for_review:
         raise JudgingError(N_("The scores of %(event)s are locked."), event=event.name)
     if not (reason or "").strip():
         raise JudgingError(N_("Give the reason for reopening the sheet."))
@@ -332,10 +357,12 @@ def reopen_sheet(session: Session, chief: User, sheet: ScoreSheet, reason: str) 
         raise JudgingError(N_("Only a submitted sheet can be reopened."))
     sheet.status = SheetStatus.DRAFT
     sheet.submitted_at = None
+    sheet.reopened_for_review = event.scores_locked_at is not None
     sheet.version += 1
     record(session, actor_id=chief.id, action="sheet.reopen", object_type="score_sheet",
            object_id=sheet.id, event_id=event.id, old={"status": "submitted"},
-           new={"status": "draft"}, reason=reason.strip())
+           new={"status": "draft", "for_review": sheet.reopened_for_review},
+           reason=reason.strip())
     session.flush()
     return sheet
 

@@ -32,6 +32,7 @@ SHEET_STATES = {
     "not_started": _l("Not started"),
     "draft": _l("Draft"),
     "submitted": _l("Submitted"),
+    "review": _l("Re-score (appeal)"),
 }
 
 

@@ -87,7 +87,8 @@ def assignment_documents(session: Session, judge: User) -> list[dict]:
                 sheet = assignment.sheets.get((entry.id, module.id))
                 entries.append({
                     "entry_id": entry.id, "station": entry.station, "code": entry.code,
-                    "state": assignment.state(entry.id, module.id),
+                    "state": "review" if service.under_review(sheet)
+                    else assignment.state(entry.id, module.id),
                     "sheet_id": sheet.id if sheet else None,
                     "version": sheet.version if sheet else None,
                 })
@@ -99,5 +100,7 @@ def assignment_documents(session: Session, judge: User) -> list[dict]:
             })
         documents.append({"event_id": event.id, "event": event.name,
                           "competition": event.competition.name,
-                          "locked": event.scores_locked_at is not None, "modules": modules})
+                          "locked": event.scores_locked_at is not None, "modules": modules,
+                          "reviews": sum(1 for m in modules for e in m["entries"]
+                                         if e["state"] == "review")})
     return documents

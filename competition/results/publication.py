@@ -23,6 +23,8 @@ from competition.entries.models import Entry
 from competition.errors import DomainError
 from competition.events.models import Division, Event
 from competition.events.scheme import N_
+from competition.judging import service as judging
+from competition.judging.models import ScoreSheet, SheetStatus
 from competition.results.models import (
     Appeal,
     AppealStatus,
@@ -67,27 +69,94 @@ def publish(session: Session, organizer: User, division: Division,
 
 
 def _snapshot(session: Session, publication: Publication, event: Event,
-              division: Division) -> None:
+              division: Division) -> dict[int, dict]:
+    """Replace the published rows by freshly computed results; return what changed,
+    by entry: ``{entry_id: {"old": {...}, "new": {...}}}``."""
+    before = {r.entry_id: _published_values(r) for r in session.scalars(
+        select(Result).where(Result.publication_id == publication.id))}
     session.execute(delete(Result).where(Result.publication_id == publication.id))
+    changes = {}
     for result in event_results(session, event.id):
         if result.division_id != division.id:
             continue
-        session.add(Result(
+        row = Result(
             entry_id=result.entry_id, publication_id=publication.id,
             module_scores={str(k): str(v) for k, v in result.module_scores.items()},
             penalty_points=result.penalty_points, total=result.total, rank=result.rank,
-            award=result.award, has_title=result.has_title, computed_at=utcnow()))
+            award=result.award, has_title=result.has_title, computed_at=utcnow())
+        session.add(row)
+        after = _published_values(row)
+        if before and before.get(result.entry_id) != after:
+            changes[result.entry_id] = {"old": before.get(result.entry_id), "new": after}
     session.flush()
+    return changes
 
 
-def refresh(session: Session, division: Division) -> None:
-    """Recompute a division's published results after a change (an accepted appeal)."""
+def _published_values(result: Result) -> dict:
+    return {"total": str(result.total), "rank": result.rank, "award": result.award,
+            "title": result.has_title}
+
+
+def _sheets_under_review(session: Session, division_id: int) -> int:
+    return session.scalar(select(func.count(ScoreSheet.id)).join(
+        Entry, Entry.id == ScoreSheet.entry_id).where(
+        Entry.division_id == division_id, ScoreSheet.reopened_for_review.is_(True),
+        ScoreSheet.status == SheetStatus.DRAFT)) or 0
+
+
+def refresh(session: Session, division: Division, *, actor_id: int | None = None,
+            reason: str = "") -> dict[int, dict]:
+    """Recompute a division's published results after a change (an accepted appeal),
+    recording every result that changed in the audit log."""
     publication = publication_of(session, division.id)
     if publication is None:
-        return
+        return {}
     if publication.status == PublicationStatus.FINAL:
         raise PublicationError(N_("Final results are frozen."))
-    _snapshot(session, publication, session.get(Event, division.event_id), division)
+    changes = _snapshot(session, publication, session.get(Event, division.event_id), division)
+    for entry_id, change in changes.items():
+        record(session, actor_id=actor_id, action="results.refresh", object_type="entry",
+               object_id=entry_id, event_id=division.event_id, old=change["old"],
+               new=change["new"], reason=reason)
+    return changes
+
+
+@judging.review_sheet_submitted.connect
+def _after_review(session: Session, *, event_id: int, entry_id: int, actor_id: int) -> None:
+    """A sheet re-scored for an appeal was submitted: once the division has no sheet
+    left under review, the published results show the new marks."""
+    entry = session.get(Entry, entry_id)
+    if _sheets_under_review(session, entry.division_id):
+        return
+    publication = publication_of(session, entry.division_id)
+    if publication is None or publication.status != PublicationStatus.NOTICE:
+        return
+    refresh(session, session.get(Division, entry.division_id), actor_id=actor_id,
+            reason="re-scored after an accepted appeal")
+
+
+def reopen_for_appeal(session: Session, chief: User, appeal: Appeal,
+                      sheets: list[ScoreSheet], reason: str) -> list[ScoreSheet]:
+    """The chief judge reopens sheets of an entry whose appeal was accepted, although the
+    scores are locked; the judges re-score them, and when the last is submitted again the
+    published results are refreshed (``_after_review``). Each reopening is audited."""
+    if appeal.status != AppealStatus.ACCEPTED:
+        raise PublicationError(N_("Sheets are reopened after the scores are locked only for "
+                               "an accepted appeal."))
+    entry = session.get(Entry, appeal.entry_id)
+    publication = publication_of(session, entry.division_id)
+    if publication is None or publication.status != PublicationStatus.NOTICE:
+        raise PublicationError(N_("Final results are frozen."))
+    if not sheets:
+        raise PublicationError(N_("Choose the sheets to reopen."))
+    if any(sheet.entry_id != entry.id for sheet in sheets):
+        raise PublicationError(N_("Only the sheets of the appealing entry can be reopened."))
+    note = (reason or "").strip()
+    if not note:
+        raise PublicationError(N_("Give the reason for reopening the sheet."))
+    return [judging.reopen_sheet(session, chief, sheet, f"appeal #{appeal.id}: {note}",
+                                 for_review=True)
+            for sheet in sheets]
 
 
 def file_appeal(session: Session, entry: Entry, text: str,
@@ -161,7 +230,11 @@ def finalize(session: Session, organizer: User, division: Division,
     if pending:
         raise PublicationError(N_("%(n)s appeals are still waiting for a decision."),
                                n=pending)
-    _snapshot(session, publication, session.get(Event, division.event_id), division)
+    reviewing = _sheets_under_review(session, division.id)
+    if reviewing:
+        raise PublicationError(N_("%(n)s sheets reopened for an appeal are not submitted "
+                                  "again yet."), n=reviewing)
+    refresh(session, division, actor_id=organizer.id, reason="final")
     publication.status = PublicationStatus.FINAL
     publication.finalized_at = now
     publication.finalized_by_id = organizer.id
