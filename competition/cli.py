@@ -53,13 +53,18 @@ def create_token_command(username: str, label: str) -> None:
 def demo_command(if_empty: bool) -> None:
     """Seed the demo competition (safe to run again: it adds nothing twice)."""
     from competition.demo import DEMO_ACCOUNTS, DEMO_COMPETITION_NAME, seed_demo
+    from competition.demo_stages import advance_demo
     from competition.events.models import Competition
 
     if if_empty and db.session.scalar(select(func.count(Competition.id))):
         click.echo("The database already holds competitions; the demo was not added.")
     elif seed_demo(db.session):
         db.session.commit()
-        click.echo(f"Seeded the demo competition {DEMO_COMPETITION_NAME}.")
+        advance_demo(db.session)
+        db.session.commit()
+        click.echo(f"Seeded the demo competition {DEMO_COMPETITION_NAME}: 茶艺师 final with "
+                   "certificates, 养老护理员 职工组 on public notice, 车工 part-way through "
+                   "scoring.")
     else:
         click.echo("The demo competition is already there; nothing added.")
     if db.session.scalar(select(Competition.id).where(Competition.name == DEMO_COMPETITION_NAME)):

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from competition.audit.models import AuditEvent
 from competition.dbtypes import utcnow
@@ -41,6 +41,14 @@ def canonical(value: object) -> str:
                       default=default)
 
 
+_TAIL_KEY = "audit_tail"
+
+
+def _innermost_transaction(session: Session):
+    plain = session.registry() if isinstance(session, scoped_session) else session
+    return plain.get_nested_transaction() or plain.get_transaction()
+
+
 def record_hash(event) -> str:
     """The hash of a record (an ``AuditEvent`` or a row of its table)."""
     occurred = event.occurred_at.astimezone(UTC).replace(tzinfo=None).isoformat(
@@ -54,7 +62,16 @@ def record_hash(event) -> str:
 
 
 def _lock_tail(session: Session) -> str:
-    """The hash to chain onto, holding a lock until the transaction ends."""
+    """The hash to chain onto, holding a lock until the transaction ends.
+
+    Within one transaction the lock, once taken, is held, and the tail is the record
+    this transaction appended last: it is remembered rather than read again (keyed by
+    the innermost transaction, so a rolled-back savepoint never leaves a stale tail).
+    """
+    current = _innermost_transaction(session)
+    remembered = session.info.get(_TAIL_KEY)
+    if remembered is not None and remembered[0] is current:
+        return remembered[1]
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         # One appender at a time: a transaction-scoped advisory lock for the log.
@@ -81,6 +98,7 @@ def record(session: Session, *, actor_id: int | None, action: str, object_type: 
     entry.hash = record_hash(entry)
     session.add(entry)
     session.flush()
+    session.info[_TAIL_KEY] = (_innermost_transaction(session), entry.hash)
     return entry
 
 
