@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from http import HTTPStatus
 
 from flask import Flask, jsonify, render_template, request, session
 from flask_babel import gettext as _
@@ -154,5 +155,6 @@ def _register_core_routes(app: Flask) -> None:
 
 def _error_page(status: int, message: str):
     if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
-        return jsonify(error=message), status
+        # The shape of flask-smorest's documented Error schema, like the API's 401 and 422.
+        return jsonify(code=status, status=HTTPStatus(status).phrase, message=message), status
     return render_template("error.html", status=status, message=message), status

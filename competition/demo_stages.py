@@ -36,13 +36,12 @@ from competition.events.models import (
     CriterionKind,
     EntryMode,
     Event,
-    ModuleKind,
     PanelRole,
 )
 from competition.judging import service as judging
-from competition.judging.models import ExternalScore
 from competition.judging.service import MarkChange
 from competition.results import publication
+from competition.results.theory_import import importable_modules, store_scores
 
 RANDOM_SEED = 20261122
 HALF = Decimal("0.5")
@@ -122,16 +121,15 @@ def _skills(session: Session, rng: random.Random, event: Event) -> dict[int, flo
 
 def _import_theory(session: Session, organizer: User, event: Event, skills: dict[int, float],
                    rng: random.Random) -> None:
-    """The computer-based theory exam's scores, as an import would store them."""
-    for module in event.modules:
-        if module.kind != ModuleKind.THEORY or module.criteria:
-            continue
-        for entry_id, skill in skills.items():
+    """The computer-based theory exam's scores, stored as the .xlsx import stores them."""
+    entries = {e.id: e for e in session.scalars(select(Entry).where(Entry.event_id == event.id))}
+    scores = []
+    for module in importable_modules(session, event):
+        for row, (entry_id, skill) in enumerate(skills.items(), start=2):
             score = min(Decimal(100), _round(Decimal(100) * Decimal(
                 str(skill + rng.uniform(-0.12, 0.08))), Decimal(1)))
-            session.add(ExternalScore(entry_id=entry_id, module_id=module.id, score=score,
-                                      imported_by_id=organizer.id))
-    session.flush()
+            scores.append((row, entries[entry_id], module, score))
+    store_scores(session, event, organizer, scores, source="理论考试成绩.xlsx")
 
 
 def _score(session: Session, event: Event, skills: dict[int, float], rng: random.Random,

@@ -1,5 +1,339 @@
-"""Results through the JSON API."""
+"""Results through the JSON API (issue 6): live and published results, publication, appeals.
 
-from flask_smorest import Blueprint
+Who sees what follows the pages (DESIGN.md section 5, "Integrity"):
 
-blp = Blueprint("api_results", __name__, url_prefix="/api/v1", description="Results through the JSON API.")
+- live (draft) results of an event — its organizers and its chief judge; names
+  only after the chief judge locked the scores, anonymous codes before;
+- a division's published results — anyone, once published (404 before), names
+  in full or masked as the organizer chose, never an ID number or a phone;
+- a contestant's own result — whoever holds the secret of their private link;
+- publishing and finalizing — the organizers; deciding an appeal — the chief
+  judge. A refused step answers 422 with the broken rule's message.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from http import HTTPStatus
+
+from flask import jsonify
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint, abort
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from competition.api.results_schemas import (
+    AppealDecisionSchema,
+    AppealSchema,
+    ContestantResultSchema,
+    DivisionResultsSchema,
+    EventResultsSchema,
+    PublicationSchema,
+    RefusedSchema,
+)
+from competition.auth.permissions import organizes, require_organizer_of
+from competition.dbtypes import utcnow
+from competition.entries.idcard import mask_name
+from competition.entries.models import Entry
+from competition.events.models import Division, Event, NameDisplay, PanelRole
+from competition.extensions import db
+from competition.judging.service import panel_role
+from competition.results import publication
+from competition.results.models import Appeal, Publication, PublicationStatus, Result
+from competition.results.service import event_results
+
+blp = Blueprint("api_results", __name__, url_prefix="/api/v1",
+                description="Results: live, published for public notice (公示) and final; "
+                            "appeals (申诉); a contestant's own result.")
+
+@blp.errorhandler(403)
+@blp.errorhandler(404)
+def _refused(error):
+    """403 and 404 in the shape of the API's other refusals (401, 409, 422): code, status
+    and message, the message saying why when the view said it."""
+    message = (getattr(error, "data", None) or {}).get("message") or (
+        _("You do not have permission to open this page.") if error.code == 403
+        else _("The page you asked for does not exist."))
+    return jsonify(code=error.code, status=HTTPStatus(error.code).phrase,
+                   message=message), error.code
+
+
+SIGN_IN = {"schema": RefusedSchema, "description": "Not signed in."}
+UNKNOWN = {"schema": RefusedSchema, "description": "No such event, division or appeal."}
+
+
+# --- Reading ---------------------------------------------------------------------------
+
+@blp.route("/events/<int:event_id>/results")
+@login_required
+@blp.response(200, EventResultsSchema)
+@blp.alt_response(401, **SIGN_IN)
+@blp.alt_response(403, schema=RefusedSchema,
+                  description="Neither an organizer of the competition nor the chief judge.")
+@blp.alt_response(404, **UNKNOWN)
+def live_results(event_id: int):
+    """The event's results as computed now from the submitted sheets, for every division,
+    with where each division's publication stands. Organizers of the competition and the
+    event's chief judge only. Contestants are named only once the chief judge has locked
+    the scores; before that they are their anonymous codes."""
+    event = _event_for_organizer_or_chief(event_id)
+    locked = event.scores_locked_at is not None
+    entries = {e.id: e for e in db.session.scalars(
+        select(Entry).where(Entry.event_id == event_id).options(selectinload(Entry.contestant)))}
+    publications = _publications(d.id for d in event.divisions)
+    by_division: dict[int, list] = {d.id: [] for d in event.divisions}
+    for result in event_results(db.session, event_id):
+        entry = entries[result.entry_id]
+        by_division.setdefault(result.division_id, []).append({
+            "entry_id": entry.id, "station": entry.station, "code": entry.code,
+            "name": entry.contestant.name if locked else None,
+            "work_unit": entry.contestant.work_unit if locked else None,
+            **_scores(event, result.module_scores, result.penalty_points, result.total,
+                      result.rank, result.award, result.has_title),
+        })
+    return {
+        "event_id": event.id, "event": event.name, "competition": event.competition.name,
+        "locked": locked, "scores_locked_at": event.scores_locked_at,
+        "modules": event.modules,
+        "divisions": [{
+            "id": d.id, "name": d.name, "kind": d.kind,
+            "publication": _state(publications.get(d.id)),
+            "results": sorted(by_division[d.id], key=_by_rank),
+        } for d in event.divisions],
+    }
+
+
+@blp.route("/divisions/<int:division_id>/results")
+@blp.response(200, DivisionResultsSchema)
+@blp.alt_response(404, schema=RefusedSchema,
+                  description="No such division, or its results are not published.")
+def published_results(division_id: int):
+    """A division's published results (公示, then final), open to anyone: rank, name as the
+    organizer chose (in full or masked like 张*明), work unit, module scores, total, award
+    and title. Never an ID number or a phone. 404 until the results are published."""
+    division = db.get_or_404(Division, division_id)
+    published = publication.publication_of(db.session, division_id)
+    if published is None:
+        abort(404, message=_("These results have not been published yet."))
+    event = db.session.scalar(select(Event).where(Event.id == division.event_id).options(
+        selectinload(Event.competition), selectinload(Event.modules)))
+    masked = event.competition.name_display == NameDisplay.MASKED
+    rows = db.session.execute(
+        select(Result, Entry).join(Entry, Entry.id == Result.entry_id)
+        .where(Result.publication_id == published.id)
+        .options(selectinload(Entry.contestant))
+        .order_by(Result.rank.is_(None), Result.rank, Entry.station, Entry.id)).all()
+    return {
+        "division_id": division.id, "division": division.name, "event_id": event.id,
+        "event": event.name, "competition": event.competition.name,
+        "publication": _state(published), "modules": event.modules,
+        "results": [{
+            "name": mask_name(entry.contestant.name) if masked else entry.contestant.name,
+            "work_unit": entry.contestant.work_unit,
+            **_published_scores(event, result),
+        } for result, entry in rows],
+    }
+
+
+@blp.route("/contestant/<token>/result")
+@blp.response(200, ContestantResultSchema)
+@blp.alt_response(404, schema=RefusedSchema, description="No entry has this link.")
+def contestant_result(token: str):
+    """A contestant's own result, by the secret of their private link (the QR code on the
+    admission ticket): their registration, and once their division's results are
+    published the module scores, total, rank and award; their appeals with the chief
+    judge's decisions."""
+    entry = _entry_by_token(token)
+    event = entry.event
+    published = publication.publication_of(db.session, entry.division_id)
+    result = db.session.scalar(select(Result).where(Result.entry_id == entry.id)) \
+        if published else None
+    appeals = db.session.scalars(select(Appeal).where(Appeal.entry_id == entry.id)
+                                 .order_by(Appeal.filed_at, Appeal.id)).all()
+    return {
+        "name": entry.contestant.name, "competition": event.competition.name,
+        "event": event.name, "division": entry.division.name,
+        "registration_status": entry.status, "attendance": entry.attendance,
+        "ticket_number": entry.ticket_number, "station": entry.station,
+        "publication": _state(published), "modules": event.modules,
+        "result": _published_scores(event, result) if result else None,
+        "may_appeal": bool(published and published.status == PublicationStatus.NOTICE
+                           and utcnow() <= published.appeal_deadline),
+        "appeals": appeals,
+    }
+
+
+@blp.route("/events/<int:event_id>/appeals")
+@login_required
+@blp.response(200, AppealSchema(many=True))
+@blp.alt_response(401, **SIGN_IN)
+@blp.alt_response(403, schema=RefusedSchema,
+                  description="Neither an organizer of the competition nor the chief judge.")
+@blp.alt_response(404, **UNKNOWN)
+def event_appeals(event_id: int):
+    """Every appeal of the event, oldest first, with its decision. Organizers of the
+    competition and the event's chief judge only."""
+    event = _event_for_organizer_or_chief(event_id)
+    rows = db.session.execute(
+        select(Appeal, Entry).join(Entry, Entry.id == Appeal.entry_id)
+        .where(Entry.event_id == event_id).options(selectinload(Entry.contestant))
+        .order_by(Appeal.filed_at, Appeal.id)).all()
+    return [_appeal_document(event, appeal, entry) for appeal, entry in rows]
+
+
+# --- Writing -----------------------------------------------------------------------------
+
+@blp.route("/divisions/<int:division_id>/publish", methods=["POST"])
+@login_required
+@blp.response(200, PublicationSchema)
+@blp.alt_response(401, **SIGN_IN)
+@blp.alt_response(403, schema=RefusedSchema,
+                  description="Not an organizer of the competition.")
+@blp.alt_response(404, **UNKNOWN)
+@blp.alt_response(422, schema=RefusedSchema, description="Refused: the scores are not "
+                  "locked, or the results are already published.")
+def publish(division_id: int):
+    """Post the division's results for public notice (公示): the published results are a
+    snapshot of the live ones, and the appeal window and the notice period start now."""
+    division = _division_for_organizer(division_id)
+    published = publication.publish(db.session, current_user, division)
+    db.session.commit()
+    return _publication_document(division, published)
+
+
+@blp.route("/divisions/<int:division_id>/finalize", methods=["POST"])
+@login_required
+@blp.response(200, PublicationSchema)
+@blp.alt_response(401, **SIGN_IN)
+@blp.alt_response(403, schema=RefusedSchema,
+                  description="Not an organizer of the competition.")
+@blp.alt_response(404, **UNKNOWN)
+@blp.alt_response(422, schema=RefusedSchema, description="Refused: not published, already "
+                  "final, the notice period still runs, or appeals wait for a decision.")
+def finalize(division_id: int):
+    """Make the division's results final: once the notice period is over and no appeal is
+    pending. Final results are frozen."""
+    division = _division_for_organizer(division_id)
+    published = publication.finalize(db.session, current_user, division)
+    db.session.commit()
+    return _publication_document(division, published)
+
+
+@blp.route("/appeals/<int:appeal_id>/decision", methods=["POST"])
+@login_required
+@blp.arguments(AppealDecisionSchema)
+@blp.response(200, AppealSchema)
+@blp.alt_response(401, **SIGN_IN)
+@blp.alt_response(403, schema=RefusedSchema, description="Not the event's chief judge.")
+@blp.alt_response(404, **UNKNOWN)
+@blp.alt_response(422, schema=RefusedSchema, description="Refused: a bad body, the appeal "
+                  "is already decided, or no reason is given.")
+def decide_appeal(data, appeal_id: int):
+    """The chief judge accepts or rejects an appeal, with the reason the contestant will
+    read. Refused (422) when it is already decided or no reason is given. Accepting
+    changes no mark by itself: the chief judge reopens the sheets concerned."""
+    appeal = db.get_or_404(Appeal, appeal_id)
+    entry = db.session.scalar(select(Entry).where(Entry.id == appeal.entry_id)
+                              .options(selectinload(Entry.contestant)))
+    event = db.session.get(Event, entry.event_id)
+    if panel_role(db.session, current_user, event.id) != PanelRole.CHIEF:
+        abort(403, message=_("Only the chief judge of %(event)s may do this.",
+                             event=event.name))
+    publication.decide_appeal(db.session, current_user, appeal, accept=data["accept"],
+                              reason=data["reason"])
+    db.session.commit()
+    return _appeal_document(event, appeal, entry)
+
+
+# --- Who may see what --------------------------------------------------------------------
+
+def _event_for_organizer_or_chief(event_id: int) -> Event:
+    event = db.session.scalar(select(Event).where(Event.id == event_id).options(
+        selectinload(Event.competition), selectinload(Event.divisions),
+        selectinload(Event.modules)))
+    if event is None:
+        abort(404)
+    if not organizes(current_user, event.competition_id) \
+            and panel_role(db.session, current_user, event.id) != PanelRole.CHIEF:
+        abort(403, message=_("Only the organizers and the chief judge of %(event)s may see "
+                             "this.", event=event.name))
+    return event
+
+
+def _division_for_organizer(division_id: int) -> Division:
+    division = db.get_or_404(Division, division_id)
+    require_organizer_of(division.event.competition_id)
+    return division
+
+
+def _entry_by_token(token: str) -> Entry:
+    if not 20 <= len(token) <= 64:
+        abort(404)
+    entry = db.session.scalar(
+        select(Entry).where(Entry.token == token)
+        .options(selectinload(Entry.contestant), selectinload(Entry.division),
+                 selectinload(Entry.event).selectinload(Event.competition),
+                 selectinload(Entry.event).selectinload(Event.modules)))
+    if entry is None:
+        abort(404)
+    return entry
+
+
+# --- Documents ---------------------------------------------------------------------------
+
+def _publications(division_ids) -> dict[int, Publication]:
+    return {p.division_id: p for p in db.session.scalars(
+        select(Publication).where(Publication.division_id.in_(list(division_ids))))}
+
+
+def _state(published: Publication | None) -> dict:
+    if published is None:
+        return {"status": "draft", "published_at": None, "appeal_deadline": None,
+                "notice_ends_at": None, "finalized_at": None}
+    return {"status": published.status, "published_at": published.published_at,
+            "appeal_deadline": published.appeal_deadline,
+            "notice_ends_at": published.notice_ends_at,
+            "finalized_at": published.finalized_at}
+
+
+def _publication_document(division: Division, published: Publication) -> dict:
+    return {"division_id": division.id, "division": division.name,
+            "event_id": division.event_id, **_state(published)}
+
+
+def _scores(event: Event, module_scores: dict, penalty_points, total, rank, award,
+            has_title: bool) -> dict:
+    """Scores as the result lists show them: module scores to 2 decimals (more when the
+    event keeps more), the total as computed."""
+    places = Decimal(1).scaleb(-max(2, event.decimals))
+    return {
+        "module_scores": [{
+            "module_id": m.id, "code": m.code,
+            "score": Decimal(module_scores.get(m.id, 0)).quantize(places, ROUND_HALF_UP),
+        } for m in event.modules],
+        "penalty_points": Decimal(penalty_points),
+        "total": Decimal(total), "rank": rank, "award": award,
+        "title": (event.title_name or None) if has_title else None,
+    }
+
+
+def _published_scores(event: Event, result: Result) -> dict:
+    """A published ``Result`` row; its module scores are kept by module id as text."""
+    module_scores = {int(k): v for k, v in (result.module_scores or {}).items()}
+    return _scores(event, module_scores, result.penalty_points, result.total, result.rank,
+                   result.award, result.has_title)
+
+
+def _appeal_document(event: Event, appeal: Appeal, entry: Entry) -> dict:
+    return {
+        "id": appeal.id, "entry_id": entry.id, "division_id": entry.division_id,
+        "station": entry.station, "code": entry.code,
+        "name": entry.contestant.name if event.scores_locked_at else None,
+        "text": appeal.text, "filed_at": appeal.filed_at, "status": appeal.status,
+        "decided_at": appeal.decided_at, "decision_reason": appeal.decision_reason,
+    }
+
+
+def _by_rank(line: dict) -> tuple:
+    return (line["rank"] is None, line["rank"] or 0, line["station"] or 0, line["entry_id"])

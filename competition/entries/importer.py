@@ -403,7 +403,7 @@ def _rows(table) -> tuple[list[ImportRow], list[Problem]]:
     for number, values in table:
         cells = {key: values[index] if index < len(values) else None
                  for key, index in columns.items()}
-        if all(_text(value) == "" for value in cells.values()):
+        if all(cell_text(value) == "" for value in cells.values()):
             continue
         if len(rows) >= MAX_ROWS:
             return [], [Problem(N_("The file has more than %(n)s contestants: split it into "
@@ -416,7 +416,7 @@ def _rows(table) -> tuple[list[ImportRow], list[Problem]]:
 
 
 def _blank_values(values) -> bool:
-    return all(_text(value) == "" for value in values)
+    return all(cell_text(value) == "" for value in values)
 
 
 def _header_columns(values) -> dict[str, int]:
@@ -425,16 +425,16 @@ def _header_columns(values) -> dict[str, int]:
     by_header = {}
     for column in COLUMNS:
         for header in (column.header, *column.aliases):
-            by_header.setdefault(_header_key(header), column.key)
+            by_header.setdefault(header_key(header), column.key)
     found: dict[str, int] = {}
     for index, value in enumerate(values):
-        key = by_header.get(_header_key(_text(value)))
+        key = by_header.get(header_key(cell_text(value)))
         if key is not None and key not in found:
             found[key] = index
     return found
 
 
-def _header_key(header: str) -> str:
+def header_key(header: str) -> str:
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", header)).strip("*")
     return re.split(r"[(\[]", text, maxsplit=1)[0]
 
@@ -445,7 +445,7 @@ def _read_row(number: int, cells: dict[str, object]) -> ImportRow:
     def problem(key: str, message: str, **params) -> None:
         problems.append(Problem(message, params, row=number, column=COLUMN_BY_KEY[key].header))
 
-    shown = {key: _text(value) for key, value in cells.items()}
+    shown = {key: cell_text(value) for key, value in cells.items()}
     id_cell = cells.get("id_number")
     if isinstance(id_cell, int | float) and not isinstance(id_cell, bool):
         # Excel keeps 15 significant digits and no X: the number is lost for good.
@@ -506,7 +506,7 @@ def parse_grade(value: object) -> int | None:
         return None
     if isinstance(value, int | float):
         return int(value) if value == int(value) and 1 <= value <= 5 else None
-    text = _word(_text(value))
+    text = _word(cell_text(value))
     if text in NO_GRADE_WORDS:
         return None
     if re.fullmatch(r"[1-5](级)?", text):
@@ -523,7 +523,7 @@ def _word(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
-def _text(value: object) -> str:
+def cell_text(value: object) -> str:
     """A cell as text: numbers without a trailing .0, dates as 2026-01-31."""
     if value is None:
         return ""

@@ -43,9 +43,10 @@ from competition.judging.marks import CriterionRule, MarkRefused, points_for
 from competition.judging.models import Mark, Penalty, ScoreSheet, SheetSource, SheetStatus
 
 _signals = Namespace()
-# Sent, with the session, ``event_id``, ``entry_id`` and ``actor_id``, when a sheet reopened after the lock
-# (to re-score an accepted appeal) is submitted again: the results stage listens and
-# refreshes the results it has published, since judging reads nothing downstream.
+# Sent, with the session, ``event_id``, ``entry_id`` and ``actor_id``, when a sheet
+# reopened after the lock (to re-score an accepted appeal) is submitted again: the
+# results stage listens and refreshes the results it has published, since judging
+# reads nothing downstream.
 review_sheet_submitted = _signals.signal("review-sheet-submitted")
 
 

@@ -12,11 +12,12 @@ from competition.dbtypes import utcnow
 from competition.entries.idcard import mask_id_number, mask_name, mask_phone
 from competition.entries.models import Entry
 from competition.errors import DomainError
-from competition.events.models import Division, Event
+from competition.events.models import Competition, Division, Event
 from competition.extensions import db
+from competition.grades.models import Promotion
 from competition.results import publication
 from competition.results.forms import AppealForm
-from competition.results.models import Appeal, PublicationStatus, Result
+from competition.results.models import Appeal, Publication, PublicationStatus, Result
 
 bp = Blueprint("public", __name__)
 
@@ -46,10 +47,15 @@ def contestant_page(token: str):
                                  .order_by(Appeal.filed_at)).all()
     may_appeal = bool(published and published.status == PublicationStatus.NOTICE
                       and utcnow() <= published.appeal_deadline)
+    promotion = db.session.scalar(
+        select(Promotion).where(Promotion.entry_id == entry.id)
+        .options(selectinload(Promotion.certificate))) \
+        if published and published.status == PublicationStatus.FINAL else None
     return render_template(
         "public/contestant.html", entry=entry, person=person, event=entry.event,
         competition=entry.event.competition, publication=published, result=result,
         appeals=appeals, may_appeal=may_appeal, appeal_form=AppealForm(),
+        promotion=promotion, certificate=promotion.certificate if promotion else None,
         masked_id=mask_id_number(person.id_number), masked_phone=mask_phone(person.phone),
     )
 
@@ -94,3 +100,15 @@ def division_results(division_id: int):
              for result, entry in rows]
     return render_template("public/division_results.html", division=division, event=event,
                            competition=competition, publication=published, lines=lines)
+
+
+@bp.get("/results")
+def results_index():
+    """公示与结果: every division whose results are published, newest first."""
+    rows = db.session.execute(
+        select(Publication, Division, Event, Competition)
+        .join(Division, Division.id == Publication.division_id)
+        .join(Event, Event.id == Division.event_id)
+        .join(Competition, Competition.id == Event.competition_id)
+        .order_by(Publication.published_at.desc())).all()
+    return render_template("public/results_index.html", rows=rows)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from blinker import Namespace
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,13 @@ from competition.results.models import (
     Result,
 )
 from competition.results.service import event_results
+
+
+_signals = Namespace()
+# Sent, with the session, ``actor``, ``division`` and ``now``, inside the transaction that
+# makes a division's results final: the grades stage decides the promotions and issues
+# the certificates, so a refusal there undoes the finalization too.
+results_final = _signals.signal("results-final")
 
 
 class PublicationError(DomainError):
@@ -239,6 +247,8 @@ def finalize(session: Session, organizer: User, division: Division,
     publication.finalized_at = now
     publication.finalized_by_id = organizer.id
     session.flush()
+    # 以赛代评: final results decide the promotions (the grades stage listens).
+    results_final.send(session, actor=organizer, division=division, now=now)
     record(session, actor_id=organizer.id, action="results.finalize",
            object_type="division", object_id=division.id, event_id=division.event_id)
     return publication

@@ -1,0 +1,191 @@
+"""Schemas of the results API: live results, published results, appeals, a contestant's own.
+
+Numbers travel as strings ("86.67") so no decimal is bent by floating point on
+the way. Nothing a member of the public can read carries an ID number or a
+phone; names there are shown as the organizer chose (``name_display``).
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+PUBLICATION_STATES = ["draft", "notice", "final"]
+AWARDS = ["first", "second", "third"]
+APPEAL_STATES = ["pending", "accepted", "rejected"]
+
+
+def _decimal(**kwargs) -> fields.Decimal:
+    return fields.Decimal(as_string=True, allow_nan=False, **kwargs)
+
+
+class PublicationStateSchema(Schema):
+    """Where a division's results stand: draft → notice (公示) → final."""
+
+    status = fields.Str(validate=validate.OneOf(PUBLICATION_STATES), metadata={
+        "description": "draft (seen only by organizers and the chief judge), notice (on "
+                       "public notice, 公示; appeals until appeal_deadline) or final "
+                       "(frozen)."})
+    published_at = fields.DateTime(allow_none=True)
+    appeal_deadline = fields.DateTime(allow_none=True, metadata={
+        "description": "Appeals (申诉) are taken until then."})
+    notice_ends_at = fields.DateTime(allow_none=True, metadata={
+        "description": "The public notice runs until then; the results may be made final "
+                       "after it once no appeal is pending."})
+    finalized_at = fields.DateTime(allow_none=True)
+
+
+class PublicationSchema(PublicationStateSchema):
+    """The answer to publishing or finalizing a division's results."""
+
+    division_id = fields.Int()
+    division = fields.Str()
+    event_id = fields.Int()
+
+
+class ModuleInfoSchema(Schema):
+    id = fields.Int()
+    code = fields.Str()
+    name = fields.Str()
+    kind = fields.Str(validate=validate.OneOf(["theory", "practical"]))
+    weight = _decimal(metadata={"description": "Its weight in the total, in percent."})
+
+
+class ModuleScoreSchema(Schema):
+    module_id = fields.Int()
+    code = fields.Str()
+    score = _decimal(metadata={"description": "Out of 100, penalties on the module "
+                                              "deducted, to 2 decimals (or the event's "
+                                              "decimals when it keeps more)."})
+
+
+class ScoresSchema(Schema):
+    """An entry's scores as computed (live) or published."""
+
+    module_scores = fields.List(fields.Nested(ModuleScoreSchema))
+    penalty_points = _decimal(metadata={"description": "Penalties (扣分) on the total."})
+    total = _decimal(metadata={"description": "Weighted total out of 100, to the event's "
+                                              "decimals."})
+    rank = fields.Int(allow_none=True, metadata={
+        "description": "Standard competition ranking (1, 2, 2, 4) within the division; "
+                       "null when not ranked (absent or withdrawn)."})
+    award = fields.Str(allow_none=True, validate=validate.OneOf(AWARDS), metadata={
+        "description": "first (一等奖), second (二等奖), third (三等奖) or null."})
+    title = fields.Str(allow_none=True, metadata={
+        "description": "The title the entry earns (e.g. 咸宁市技术能手), or null."})
+
+
+class LiveResultSchema(ScoresSchema):
+    entry_id = fields.Int()
+    station = fields.Int(allow_none=True, metadata={"description": "工位号"})
+    code = fields.Str(allow_none=True, metadata={"description": "The anonymous code (加密号)."})
+    name = fields.Str(allow_none=True, metadata={
+        "description": "The contestant's full name, once the chief judge has locked the "
+                       "scores; null before (codes only)."})
+    work_unit = fields.Str(allow_none=True, metadata={
+        "description": "Shown with the name: null before the scores are locked."})
+
+
+class LiveDivisionSchema(Schema):
+    id = fields.Int()
+    name = fields.Str()
+    kind = fields.Str()
+    publication = fields.Nested(PublicationStateSchema)
+    results = fields.List(fields.Nested(LiveResultSchema), metadata={
+        "description": "Ranked entries first, by rank; then those not ranked."})
+
+
+class EventResultsSchema(Schema):
+    event_id = fields.Int()
+    event = fields.Str()
+    competition = fields.Str()
+    locked = fields.Bool(metadata={"description": "The chief judge locked the scores; names "
+                                                  "are shown only then."})
+    scores_locked_at = fields.DateTime(allow_none=True)
+    modules = fields.List(fields.Nested(ModuleInfoSchema))
+    divisions = fields.List(fields.Nested(LiveDivisionSchema))
+
+
+class PublishedResultSchema(ScoresSchema):
+    """One line of a published result list. Never an ID number or a phone."""
+
+    name = fields.Str(metadata={"description": "In full or masked (张*明), as the organizer "
+                                               "chose for the competition."})
+    work_unit = fields.Str()
+
+
+class DivisionResultsSchema(Schema):
+    division_id = fields.Int()
+    division = fields.Str()
+    event_id = fields.Int()
+    event = fields.Str()
+    competition = fields.Str()
+    publication = fields.Nested(PublicationStateSchema)
+    modules = fields.List(fields.Nested(ModuleInfoSchema))
+    results = fields.List(fields.Nested(PublishedResultSchema))
+
+
+class AppealSchema(Schema):
+    """An appeal as the chief judge and the organizers see it."""
+
+    id = fields.Int()
+    entry_id = fields.Int()
+    division_id = fields.Int()
+    station = fields.Int(allow_none=True)
+    code = fields.Str(allow_none=True)
+    name = fields.Str(allow_none=True, metadata={
+        "description": "The contestant's name, once the scores are locked."})
+    text = fields.Str(metadata={"description": "What the contestant wrote."})
+    filed_at = fields.DateTime()
+    status = fields.Str(validate=validate.OneOf(APPEAL_STATES))
+    decided_at = fields.DateTime(allow_none=True)
+    decision_reason = fields.Str(metadata={"description": "The reason the contestant sees."})
+
+
+class AppealDecisionSchema(Schema):
+    accept = fields.Bool(required=True)
+    reason = fields.Str(required=True, validate=validate.Length(max=4000), metadata={
+        "description": "Why; the contestant sees it on their page."})
+
+
+class OwnAppealSchema(Schema):
+    """An appeal as the contestant who filed it sees it."""
+
+    id = fields.Int()
+    text = fields.Str()
+    filed_at = fields.DateTime()
+    status = fields.Str(validate=validate.OneOf(APPEAL_STATES))
+    decided_at = fields.DateTime(allow_none=True)
+    decision_reason = fields.Str()
+
+
+class ContestantResultSchema(Schema):
+    """A contestant's own page (选手本人), by the secret in their link or QR code."""
+
+    name = fields.Str()
+    competition = fields.Str()
+    event = fields.Str()
+    division = fields.Str()
+    registration_status = fields.Str(validate=validate.OneOf(
+        ["pending", "approved", "rejected"]))
+    attendance = fields.Str(validate=validate.OneOf(
+        ["expected", "present", "absent", "withdrawn"]))
+    ticket_number = fields.Str(allow_none=True)
+    station = fields.Int(allow_none=True)
+    publication = fields.Nested(PublicationStateSchema)
+    modules = fields.List(fields.Nested(ModuleInfoSchema))
+    result = fields.Nested(ScoresSchema, allow_none=True, metadata={
+        "description": "Null until the division's results are published, and for an entry "
+                       "not in them."})
+    may_appeal = fields.Bool(metadata={
+        "description": "An appeal may be filed now (on the contestant's page)."})
+    appeals = fields.List(fields.Nested(OwnAppealSchema))
+
+
+class RefusedSchema(Schema):
+    """A refusal: 401, 403, 404, or 422 with the broken rule in the caller's language."""
+
+    code = fields.Int()
+    status = fields.Str()
+    message = fields.Str()
+    problems = fields.List(fields.Dict(), metadata={
+        "description": "422 only: every problem found, when there are several."})

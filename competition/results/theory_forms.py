@@ -1,0 +1,23 @@
+"""Forms of the theory-score import: the upload, and the confirmation after the preview."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, SubmitField
+from wtforms.validators import DataRequired, Length, Regexp
+
+
+class TheoryUploadForm(FlaskForm):
+    file = FileField(_l("Theory scores (.xlsx)"),
+                     validators=[FileRequired(_l("Choose the file to upload."))],
+                     render_kw={"accept": ".xlsx,application/vnd.openxmlformats-"
+                                          "officedocument.spreadsheetml.sheet"})
+    submit = SubmitField(_l("Check the file"))
+
+
+class TheoryConfirmForm(FlaskForm):
+    """Names the file kept after a clean preview (see ``entries.import_views.UploadStore``)."""
+
+    upload = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
+    filename = HiddenField(validators=[Length(max=200)])  # kept in the audit log as the source
+    confirm = SubmitField(_l("Import these scores"))
