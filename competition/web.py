@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import flash
+from flask import abort, flash
+from flask_login import current_user
 
-from competition.auth.permissions import require_organizer_of
+from competition.auth.permissions import organizes, require_organizer_of
 from competition.errors import DomainError, translate_problem
-from competition.events.models import Event
+from competition.events.models import Event, PanelRole
 from competition.extensions import db
 
 MAX_FLASHED_PROBLEMS = 50
@@ -30,3 +31,16 @@ def flash_domain_error(error: DomainError) -> None:
         where, problem = item if isinstance(item, tuple) else ("", item)
         text = translate_problem(problem)
         flash(f"{where}：{text}" if where else text, "error")
+
+
+def event_for_organizer_or_chief(event_id: int) -> Event:
+    """The event, for the organizers of its competition (and admins) and its chief
+    judge; 403 for anyone else, 404 if there is none."""
+    event = db.get_or_404(Event, event_id)
+    if organizes(current_user, event.competition_id):
+        return event
+    from competition.judging.service import panel_role
+
+    if panel_role(db.session, current_user, event.id) == PanelRole.CHIEF:
+        return event
+    abort(403)

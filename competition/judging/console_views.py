@@ -71,6 +71,15 @@ ACTION_LABELS = {
     "entry.decode": _l("Codes decoded to names"),
     "sheet.paper_enter": _l("Paper sheet entered"),
     "sheet.paper_confirm": _l("Paper sheet confirmed"),
+    "screen.freeze": _l("Big screen frozen"),
+    "screen.unfreeze": _l("Big screen unfrozen"),
+    "results.publish": _l("Results published for public notice"),
+    "results.refresh": _l("Published result recomputed"),
+    "results.finalize": _l("Results made final"),
+    "appeal.file": _l("Appeal filed"),
+    "appeal.decide": _l("Appeal decided"),
+    "theory_score.import": _l("Theory score imported"),
+    "promotion.decide": _l("Promotion decided"),
 }
 
 # Words for the fields the audit records keep in old and new values.

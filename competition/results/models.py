@@ -137,3 +137,21 @@ class Appeal(db.Model):
     decision_reason: Mapped[str] = mapped_column(Text, default="")
 
 
+
+
+class ScreenFreeze(db.Model):
+    """The big screen of an event held at the standings of one moment (issue 6).
+
+    The standings are kept here, not in a process's memory, so every screen and
+    every server process shows the same frozen list; unfreezing deletes the row.
+    """
+
+    __tablename__ = "screen_freezes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"),
+                                          unique=True)
+    frozen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    frozen_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The standings as the screen showed them: {"locked": bool, "divisions": [...]}.
+    snapshot: Mapped[dict] = mapped_column(JSON)

@@ -35,7 +35,6 @@ from competition.results.models import (
 )
 from competition.results.service import event_results
 
-
 _signals = Namespace()
 # Sent, with the session, ``actor``, ``division`` and ``now``, inside the transaction that
 # makes a division's results final: the grades stage decides the promotions and issues

@@ -98,48 +98,90 @@ class EntryResult:
     has_title: bool = False
 
 
+def effective_method(values: list[Decimal], method: str, trim: int = 1) -> str:
+    """The method ``aggregate`` really applies: a trimmed mean with too few marks to drop
+    ``2 × trim`` of them falls back to the median."""
+    if method == "trimmed_mean" and trim > 0 and len(values) <= 2 * trim:
+        return "median"
+    return method
+
+
 def aggregate(values: list[Decimal], method: str, trim: int = 1) -> Decimal:
     """One criterion's points from several judges' points, by the event's method."""
     if not values:
         return ZERO
     ordered = sorted(values)
+    method = effective_method(ordered, method, trim)
     if method == "median":
         return Decimal(statistics.median(ordered))
-    if method == "trimmed_mean":
-        if trim > 0 and len(ordered) > 2 * trim:
-            ordered = ordered[trim:len(ordered) - trim]
-        elif trim > 0:
-            return Decimal(statistics.median(ordered))
+    if method == "trimmed_mean" and trim > 0:
+        ordered = ordered[trim:len(ordered) - trim]
     return sum(ordered, ZERO) / len(ordered)
+
+
+def criterion_method(criterion: CriterionInfo, rules: Rules) -> str:
+    """Measurement criteria are objective: several entries of one are averaged."""
+    return "mean" if criterion.kind == "measurement" else rules.aggregation
+
+
+def marks_by_criterion(entry: EntryInput) -> dict[int, list[JudgeMark]]:
+    by_criterion: dict[int, list[JudgeMark]] = defaultdict(list)
+    for mark in entry.marks:
+        by_criterion[mark.criterion_id].append(mark)
+    return by_criterion
+
+
+def is_imported(module: ModuleInfo, entry: EntryInput) -> bool:
+    """A module scored outside the sheets (an imported theory exam) brings its score."""
+    return module.id in entry.external or not module.criteria
+
+
+def module_penalties(module: ModuleInfo, entry: EntryInput) -> list[Decimal]:
+    return [p for m, p in entry.penalties if m == module.id]
+
+
+def total_penalties(entry: EntryInput) -> list[Decimal]:
+    return [p for m, p in entry.penalties if m is None]
 
 
 def module_score(module: ModuleInfo, entry: EntryInput, rules: Rules) -> Decimal:
     """The module's score out of 100 (exact), penalties on the module deducted."""
-    if module.id in entry.external or not module.criteria:
-        raw_score = entry.external.get(module.id, ZERO)
-        scaled = raw_score
+    imported = is_imported(module, entry)
+    if imported:
+        scaled = entry.external.get(module.id, ZERO)
     else:
-        by_criterion: dict[int, list[Decimal]] = defaultdict(list)
-        for mark in entry.marks:
-            by_criterion[mark.criterion_id].append(mark.points)
+        by_criterion = marks_by_criterion(entry)
         points = ZERO
         for criterion in module.criteria:
-            values = by_criterion.get(criterion.id, [])
-            method = "mean" if criterion.kind == "measurement" else rules.aggregation
-            points += aggregate(values, method, rules.trim_count)
+            values = [mark.points for mark in by_criterion.get(criterion.id, [])]
+            points += aggregate(values, criterion_method(criterion, rules), rules.trim_count)
         scaled = points / module.max_score * HUNDRED
-    deduction = sum((p for m, p in entry.penalties if m == module.id), ZERO)
-    deduction_scaled = deduction if module.id in entry.external or not module.criteria \
-        else deduction / module.max_score * HUNDRED
+    deduction = sum(module_penalties(module, entry), ZERO)
+    deduction_scaled = deduction if imported else deduction / module.max_score * HUNDRED
     return max(ZERO, scaled - deduction_scaled)
+
+
+def contribution(module: ModuleInfo, score: Decimal) -> Decimal:
+    """What a module's score (out of 100) adds to the total: its weighted share."""
+    return module.weight * score / HUNDRED
+
+
+def exact_total(weighted: Decimal, on_total: Decimal) -> Decimal:
+    """The total before publishing: never below 0, kept to six decimals."""
+    return max(ZERO, weighted - on_total).quantize(EXACT, ROUND_HALF_UP)
+
+
+def published_total(exact: Decimal, rules: Rules) -> Decimal:
+    """The total to the event's decimals, half up."""
+    return exact.quantize(Decimal(1).scaleb(-rules.decimals), ROUND_HALF_UP)
 
 
 def score_entry(modules: list[ModuleInfo], entry: EntryInput, rules: Rules) -> EntryResult:
     scores = {m.id: module_score(m, entry, rules) for m in modules}
-    weighted = sum((m.weight * scores[m.id] / HUNDRED for m in modules), ZERO)
-    on_total = sum((p for m, p in entry.penalties if m is None), ZERO)
-    exact = max(ZERO, weighted - on_total).quantize(EXACT, ROUND_HALF_UP)
-    published = exact.quantize(Decimal(1).scaleb(-rules.decimals), ROUND_HALF_UP)
+    weighted = sum((contribution(m, scores[m.id]) for m in modules), ZERO)
+    on_total = sum(total_penalties(entry), ZERO)
+    exact = exact_total(weighted, on_total)
+    published = published_total(exact, rules)
     return EntryResult(entry_id=entry.entry_id, division_id=entry.division_id,
                        module_scores=scores,
                        penalty_points=sum((p for _, p in entry.penalties), ZERO),
@@ -147,22 +189,32 @@ def score_entry(modules: list[ModuleInfo], entry: EntryInput, rules: Rules) -> E
 
 
 def _kind_score(modules: list[ModuleInfo], result: EntryResult, kind: str) -> Decimal:
-    return sum((m.weight * result.module_scores[m.id] / HUNDRED
+    return sum((contribution(m, result.module_scores[m.id])
                 for m in modules if m.kind == kind), ZERO)
+
+
+def tie_break_steps(modules: list[ModuleInfo], rules: Rules, result: EntryResult,
+                    chief_order: int | None) -> list[tuple[str, object, object]]:
+    """Each step of the event's tie-break chain as ``(step, value, key)``: the value
+    compared (more decimals: the exact total; practical or theory: the weighted score
+    of those modules; chief judge: the decided order) and its sort key, lower first."""
+    steps: list[tuple[str, object, object]] = []
+    for step in rules.tie_break:
+        if step == "more_decimals":
+            steps.append((step, result.exact_total, -result.exact_total))
+        elif step in ("practical", "theory"):
+            value = _kind_score(modules, result, step)
+            steps.append((step, value, -value))
+        elif step == "chief_judge":
+            steps.append((step, chief_order,
+                          chief_order if chief_order is not None else float("inf")))
+    return steps
 
 
 def _sort_key(modules: list[ModuleInfo], rules: Rules, result: EntryResult,
               chief_order: int | None) -> tuple:
     key: list = [-result.total]
-    for step in rules.tie_break:
-        if step == "more_decimals":
-            key.append(-result.exact_total)
-        elif step == "practical":
-            key.append(-_kind_score(modules, result, "practical"))
-        elif step == "theory":
-            key.append(-_kind_score(modules, result, "theory"))
-        elif step == "chief_judge":
-            key.append(chief_order if chief_order is not None else float("inf"))
+    key.extend(k for _, _, k in tie_break_steps(modules, rules, result, chief_order))
     return tuple(key)
 
 

@@ -1,5 +1,107 @@
-"""The big-screen live ranking for the ceremony hall."""
+"""The big-screen live ranking for the ceremony hall.
 
-from flask import Blueprint
+A full-screen page for the projector: each division's ranking in large type,
+refreshed every few seconds from ``screen.data`` by static/js/screen.js. The
+organizers or the chief judge may freeze it at the standings of one moment
+(kept in the database by ``results.service.freeze_screen``, so every screen and
+every server process shows the same) and unfreeze it to follow the live
+results again. Before the scores are locked it shows anonymous codes only.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
+from flask_babel import format_time
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from competition.dbtypes import utcnow
+from competition.errors import DomainError
+from competition.events.models import Event
+from competition.extensions import db
+from competition.labels import label
+from competition.results import service
+from competition.web import event_for_organizer_or_chief, flash_domain_error
 
 bp = Blueprint("screen", __name__)
+
+# Seconds between two refreshes of the screen (static/js/screen.js reads it).
+REFRESH_SECONDS = 5
+
+
+def _screen(event: Event) -> dict:
+    """What the screen shows: the frozen snapshot, or the live standings; award
+    labels in the viewer's language."""
+    freeze = service.screen_freeze(db.session, event.id)
+    standings = freeze.snapshot if freeze else service.screen_standings(db.session, event)
+    divisions = []
+    for division in standings["divisions"]:
+        rows = []
+        for row in division["rows"]:
+            award = label(row["award"], "award")
+            if row["title"] and event.title_name:
+                award = f"{award} · {event.title_name}" if award else event.title_name
+            rows.append({**row, "award_label": award})
+        divisions.append({**division, "rows": rows})
+    return {
+        "event": event.name,
+        "competition": event.competition.name,
+        "locked": standings["locked"],
+        "frozen": freeze is not None,
+        "frozen_at": freeze.frozen_at.isoformat() if freeze else None,
+        "frozen_label": _("Frozen at %(time)s", time=format_time(freeze.frozen_at, "HH:mm:ss"))
+        if freeze else "",
+        "divisions": divisions,
+        "refreshed_at": format_time(utcnow(), "HH:mm:ss"),
+    }
+
+
+@bp.get("/events/<int:event_id>/screen")
+@login_required
+def show(event_id: int):
+    """大屏幕: the ranking of every division, for the ceremony hall's projector."""
+    event = event_for_organizer_or_chief(event_id)
+    return render_template("results/screen.html", event=event, screen=_screen(event),
+                           form=FlaskForm(), refresh_seconds=REFRESH_SECONDS)
+
+
+@bp.get("/events/<int:event_id>/screen.json")
+@login_required
+def data(event_id: int):
+    """What the screen's refresh needs, the same as the page shows."""
+    event = event_for_organizer_or_chief(event_id)
+    response = jsonify(_screen(event))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/events/<int:event_id>/screen/freeze")
+@login_required
+def freeze(event_id: int):
+    event = event_for_organizer_or_chief(event_id)
+    if FlaskForm().validate_on_submit():
+        try:
+            service.freeze_screen(db.session, current_user, event)
+        except DomainError as error:
+            flash_domain_error(error)
+        else:
+            db.session.commit()
+            flash(_("The big screen is frozen: it keeps these standings until you unfreeze "
+                    "it."), "success")
+    return redirect(url_for("screen.show", event_id=event.id))
+
+
+@bp.post("/events/<int:event_id>/screen/unfreeze")
+@login_required
+def unfreeze(event_id: int):
+    event = event_for_organizer_or_chief(event_id)
+    if FlaskForm().validate_on_submit():
+        try:
+            service.unfreeze_screen(db.session, current_user, event)
+        except DomainError as error:
+            flash_domain_error(error)
+        else:
+            db.session.commit()
+            flash(_("The big screen follows the live results again."), "success")
+    return redirect(url_for("screen.show", event_id=event.id))

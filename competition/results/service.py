@@ -3,20 +3,31 @@
 Loading takes a fixed number of queries whatever the number of entries: the
 marks of submitted sheets, the imported module scores, the penalties in force
 and the chief judge's tie-break decisions, each in one query.
+
+The big screen in the ceremony hall shows the same live results, and may be
+frozen at one moment's standings: the snapshot is stored, so every screen and
+every server process agrees.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from competition.audit.log import record
+from competition.auth.models import User
+from competition.dbtypes import utcnow
+from competition.entries.idcard import mask_name
 from competition.entries.models import Attendance, Entry, RegistrationStatus
-from competition.events.models import Event, Module
+from competition.errors import DomainError
+from competition.events.models import Event, Module, NameDisplay
+from competition.events.scheme import N_
 from competition.judging.models import ExternalScore, Mark, Penalty, ScoreSheet, SheetStatus
-from competition.results.models import TieBreakDecision
+from competition.results.models import ScreenFreeze, TieBreakDecision
 from competition.results.ranking import (
     CriterionInfo,
     EntryInput,
@@ -46,12 +57,30 @@ def modules_of(event: Event) -> list[ModuleInfo]:
     ]
 
 
+@dataclass
+class EventInputs:
+    """What the engine needs for an event: ``compute(modules, rules, entries)``."""
+
+    event: Event
+    modules: list[ModuleInfo]
+    rules: Rules
+    entries: list[EntryInput]
+
+
 def event_results(session: Session, event_id: int) -> list[EntryResult]:
     """Every approved entry's result, ranked within its division.
 
     Only submitted sheets count; absent and withdrawn entries are listed but
     not ranked.
     """
+    inputs = event_inputs(session, event_id)
+    return compute(inputs.modules, inputs.rules, inputs.entries)
+
+
+def event_inputs(session: Session, event_id: int) -> EventInputs:
+    """The event (its modules and criteria loaded) and the engine's inputs for every
+    approved entry: marks of submitted sheets, imported scores, penalties in force
+    and the chief judge's tie-break order."""
     event = session.scalar(select(Event).where(Event.id == event_id).options(
         selectinload(Event.modules).selectinload(Module.criteria)))
     entries = session.scalars(select(Entry).where(
@@ -90,4 +119,79 @@ def event_results(session: Session, event_id: int) -> list[EntryResult]:
     for entry_id, position in decisions:
         if entry_id in inputs:
             inputs[entry_id].chief_order = position
-    return compute(modules_of(event), rules_of(event), list(inputs.values()))
+    return EventInputs(event=event, modules=modules_of(event), rules=rules_of(event),
+                       entries=list(inputs.values()))
+
+
+# --- The big screen -------------------------------------------------------------------
+
+class ScreenError(DomainError):
+    """A rule of the big screen was broken."""
+
+
+def screen_standings(session: Session, event: Event) -> dict:
+    """What the big screen shows now: each division's ranked entries by rank — rank,
+    name, work unit, published total, award and title.
+
+    Before the chief judge locks the scores the screen shows anonymous codes and no
+    work unit (which would point to the person); after the lock, names as the
+    competition shows them on public lists (in full or masked like 张*明).
+    Entries that are not ranked (absent, withdrawn) are left off.
+    """
+    locked = event.scores_locked_at is not None
+    masked = event.competition.name_display != NameDisplay.FULL
+    entries = {e.id: e for e in session.scalars(
+        select(Entry).where(Entry.event_id == event.id)
+        .options(selectinload(Entry.contestant)))}
+    by_division = defaultdict(list)
+    for result in event_results(session, event.id):
+        if result.rank is not None:
+            by_division[result.division_id].append(result)
+    divisions = []
+    for division in event.divisions:
+        rows = []
+        for result in sorted(by_division[division.id],
+                             key=lambda r: (r.rank, entries[r.entry_id].code or "")):
+            entry = entries[result.entry_id]
+            if locked:
+                name = entry.contestant.name
+                name = mask_name(name) if masked else name
+            rows.append({
+                "rank": result.rank,
+                "name": name if locked else (entry.code or "—"),
+                "work_unit": entry.contestant.work_unit if locked else "",
+                "total": str(result.total),
+                "award": result.award,
+                "title": result.has_title,
+            })
+        divisions.append({"id": division.id, "name": division.name, "rows": rows})
+    return {"locked": locked, "divisions": divisions}
+
+
+def screen_freeze(session: Session, event_id: int) -> ScreenFreeze | None:
+    return session.scalar(select(ScreenFreeze).where(ScreenFreeze.event_id == event_id))
+
+
+def freeze_screen(session: Session, user: User, event: Event) -> ScreenFreeze:
+    """Hold the big screen at the standings of this moment, until it is unfrozen."""
+    if screen_freeze(session, event.id) is not None:
+        raise ScreenError(N_("The big screen of %(event)s is already frozen."),
+                          event=event.name)
+    freeze = ScreenFreeze(event_id=event.id, frozen_at=utcnow(), frozen_by_id=user.id,
+                          snapshot=screen_standings(session, event))
+    session.add(freeze)
+    session.flush()
+    record(session, actor_id=user.id, action="screen.freeze", object_type="event",
+           object_id=event.id, event_id=event.id, new={"frozen_at": freeze.frozen_at})
+    return freeze
+
+
+def unfreeze_screen(session: Session, user: User, event: Event) -> None:
+    """Let the big screen follow the live results again."""
+    freeze = screen_freeze(session, event.id)
+    if freeze is None:
+        raise ScreenError(N_("The big screen of %(event)s is not frozen."), event=event.name)
+    record(session, actor_id=user.id, action="screen.unfreeze", object_type="event",
+           object_id=event.id, event_id=event.id, old={"frozen_at": freeze.frozen_at})
+    session.delete(freeze)
+    session.flush()
