@@ -46,7 +46,8 @@ def competition(name: str | None = None, organizers: tuple[User, ...] = (),
     row = Competition(
         name=name or f"测试大赛{next(_counter)}", level=kwargs.pop("level", "city"),
         starts_on=kwargs.pop("starts_on", date(2026, 11, 20)),
-        ends_on=kwargs.pop("ends_on", date(2026, 11, 22)), **kwargs,
+        ends_on=kwargs.pop("ends_on", date(2026, 11, 22)),
+        host=kwargs.pop("host", "咸宁市人力资源和社会保障局"), **kwargs,
     )
     db.session.add(row)
     db.session.flush()

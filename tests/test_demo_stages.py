@@ -7,6 +7,7 @@ from competition.demo_stages import advance_demo
 from competition.entries.models import Entry
 from competition.events.models import Event
 from competition.extensions import db
+from competition.grades.models import Certificate, Promotion
 from competition.judging.models import ExternalScore, ScoreSheet
 from competition.results.models import Publication, Result
 
@@ -45,4 +46,18 @@ def test_demo_goes_through_the_stages(app, client):
     assert page.status_code == 200 and str(ranked[0].total) in page.text
     entry = db.session.get(Entry, ranked[0].entry_id)
     mine = client.get(f"/r/{entry.token}")
-    assert str(ranked[0].total) in mine.text
+    assert str(ranked[0].total) in mine.text and "证书编号" not in mine.text
+
+    # 茶艺师 is final: promotions decided by the rules, a certificate for each, shown on
+    # the winner's page and verifiable through the link its QR code carries.
+    promotions = db.session.scalars(select(Promotion)).all()
+    certificates = db.session.scalars(select(Certificate).order_by(Certificate.serial)).all()
+    assert promotions and len(certificates) == len(promotions)
+    assert [c.serial for c in certificates] == list(range(1, len(certificates) + 1))
+    winner = db.session.scalar(select(Result).join(Entry).where(
+        Entry.event_id == tea.id, Result.rank == 1))
+    certificate = next(c for c in certificates if c.promotion.entry_id == winner.entry_id)
+    page = client.get(f"/r/{db.session.get(Entry, winner.entry_id).token}").text
+    assert certificate.number in page and "晋升至" in page
+    check = client.get(f"/v/{certificate.number}?c={certificate.verification_code}")
+    assert check.status_code == 200 and "有效" in check.text

@@ -71,3 +71,56 @@ def test_only_the_chief_judge_decides_appeals(locked_tea, client, auth):
     db.session.commit()
     auth.login("judge9", "demo-judge9-2026")
     assert client.get(f"/appeals/{appeal.id}/decide").status_code == 403
+
+
+def test_results_page_is_fresh_right_after_a_mark_changes(app, client, auth):
+    """The organizers' results page and the big screen compute from the marks on every
+    request: a re-scored sheet shows at once, with no stale copy anywhere."""
+    from decimal import Decimal
+
+    from competition.demo import seed_demo
+    from competition.events.models import Event
+    from competition.judging import service as judging
+    from competition.judging.service import MarkChange
+    from competition.results.service import event_results
+
+    seed_demo(db.session)
+    db.session.commit()
+    tea = db.session.scalar(select(Event).where(Event.name == "茶艺师"))
+    module = judging.scored_modules(tea)[0]
+    judges = [_user(name) for name in ("judge9", "judge10", "judge11")]
+    entry = judging.assignments(db.session, judges[0])[0].entries[0]
+    sheets = []
+    for judge in judges:
+        sheet = judging.open_sheet(db.session, judge, entry, module)
+        judging.save_marks(db.session, judge, sheet,
+                           [MarkChange(c.id, Decimal(0)) for c in module.criteria])
+        judging.submit_sheet(db.session, judge, sheet)
+        sheets.append(sheet)
+    db.session.commit()
+
+    def shown_total() -> str:
+        result = next(r for r in event_results(db.session, tea.id) if r.entry_id == entry.id)
+        return str(result.total)
+
+    def row_of_entry(page: str) -> str:
+        return next(row for row in page.split("<tr>") if f">{entry.code}<" in row)
+
+    auth.login("organizer", "demo-organizer-2026")
+    before = shown_total()
+    assert f"<strong>{before}</strong>" in row_of_entry(
+        client.get(f"/events/{tea.id}/results").text)
+
+    # Two of the three judges re-score (a trimmed mean of 3 keeps the middle mark).
+    for judge, sheet in zip(judges[:2], sheets[:2], strict=True):
+        judging.reopen_sheet(db.session, _user("chief3"), sheet, "漏评一项")
+        judging.save_marks(db.session, judge, sheet, [MarkChange(
+            module.criteria[0].id, module.criteria[0].max_points, previous=Decimal(0))])
+        judging.submit_sheet(db.session, judge, sheet)
+    db.session.commit()
+    after = shown_total()
+    assert Decimal(after) > Decimal(before)
+    row = row_of_entry(client.get(f"/events/{tea.id}/results").text)
+    assert f"<strong>{after}</strong>" in row and f"<strong>{before}</strong>" not in row
+    screen = client.get(f"/events/{tea.id}/screen.json").get_json()
+    assert after in str(screen)

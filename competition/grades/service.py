@@ -37,6 +37,7 @@ from competition.errors import DomainError
 from competition.events.models import Division, Event, PromotionRule
 from competition.events.scheme import N_
 from competition.grades import rules as engine
+from competition.grades.certificates import issue_for_division
 from competition.grades.models import Promotion
 from competition.judging.models import ScoreSheet, SheetStatus
 from competition.results.models import Appeal, AppealStatus, PublicationStatus, Result
@@ -271,5 +272,7 @@ def decide_promotions(session: Session, actor: User, division: Division,
 @results_final.connect
 def _on_results_final(session: Session, *, actor: User, division: Division,
                       now: datetime) -> None:
-    """The results of a division became final: decide its promotions in that transaction."""
+    """The results of a division became final: decide its promotions and issue their
+    certificates in that transaction (a refusal undoes the finalization too)."""
     decide_promotions(session, actor, division, now)
+    issue_for_division(session, actor, division, issued_on=to_user_timezone(now).date())
