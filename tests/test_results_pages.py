@@ -124,3 +124,25 @@ def test_results_page_is_fresh_right_after_a_mark_changes(app, client, auth):
     assert f"<strong>{after}</strong>" in row and f"<strong>{before}</strong>" not in row
     screen = client.get(f"/events/{tea.id}/screen.json").get_json()
     assert after in str(screen)
+
+
+def test_standardised_scores_compare_events(locked_tea, client, auth):
+    from decimal import Decimal
+
+    from competition.results.ranking import median_scaled, z_scores
+    from competition.results.service import event_results
+
+    ranked = [r for r in event_results(db.session, locked_tea.id) if r.rank]
+    totals = {r.entry_id: r.total for r in ranked}
+    z, scaled = z_scores(totals), median_scaled(totals, Decimal(80))
+    top = min(ranked, key=lambda r: r.rank)
+    assert z[top.entry_id] > 0 and abs(sum(z.values())) < Decimal("0.001")
+
+    auth.login("organizer", "demo-organizer-2026")
+    page = client.get(f"/competitions/{locked_tea.competition_id}/standardised?median=80").text
+    row = next(row for row in page.split("<tr>") if f">{top.total}<" in row)
+    assert f">{z[top.entry_id]}<" in row and f">{scaled[top.entry_id]}<" in row
+    auth.logout()
+    auth.login("judge9", "demo-judge9-2026")
+    assert client.get(f"/competitions/{locked_tea.competition_id}/standardised"
+                      ).status_code == 403

@@ -1,15 +1,17 @@
 """Organizers publish results; the chief judge decides appeals."""
 
+from decimal import Decimal, InvalidOperation
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from competition.auth.permissions import organizes
+from competition.auth.permissions import organizes, require_organizer_of
 from competition.entries.models import Entry
 from competition.errors import DomainError
-from competition.events.models import Division, Event
+from competition.events.models import Competition, Division, Event
 from competition.extensions import db
 from competition.judging.models import ScoreSheet, SheetStatus
 from competition.judging.service import panel_role
@@ -22,6 +24,7 @@ from competition.results.models import (
     PublicationStatus,
     Result,
 )
+from competition.results.ranking import median_scaled, z_scores
 from competition.results.service import event_results
 from competition.web import event_for_organizer, flash_domain_error
 
@@ -184,3 +187,28 @@ def reopen_for_appeal(appeal_id: int):
                 "results are updated when the last one is submitted again.", n=len(sheets)),
               "success")
     return redirect(url_for("results.decide_appeal", appeal_id=appeal.id))
+
+
+@bp.get("/competitions/<int:competition_id>/standardised")
+@login_required
+def standardised(competition_id: int):
+    """Standardised scores for comparing contestants across events: each event's totals as
+    z-scores, and scaled so the event's median maps to a chosen value (default 75)."""
+    competition = db.get_or_404(Competition, competition_id)
+    require_organizer_of(competition.id)
+    try:
+        target = Decimal(request.args.get("median", "75"))
+    except InvalidOperation:
+        target = Decimal(75)
+    if not Decimal(1) <= target <= Decimal(100):
+        target = Decimal(75)
+    events = []
+    for event in competition.events:
+        ranked = [r for r in event_results(db.session, event.id) if r.rank is not None]
+        totals = {r.entry_id: r.total for r in ranked}
+        events.append((event, ranked, z_scores(totals), median_scaled(totals, target)))
+    entries = {e.id: e for e in db.session.scalars(
+        select(Entry).join(Event).where(Event.competition_id == competition.id)
+        .options(selectinload(Entry.contestant), selectinload(Entry.division)))}
+    return render_template("results/standardised.html", competition=competition,
+                           events=events, entries=entries, target=target)
