@@ -79,26 +79,34 @@ def database_url(tmp_path_factory) -> str:
 
 
 def _empty_tables() -> None:
-    tables = [t for t in reversed(db.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        db.session.execute(text(f"TRUNCATE TABLE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(table.delete())
+    """Delete every row, children first. (DELETE on a few small tables is far quicker
+    than TRUNCATE, which costs a fixed ~0.1 s per call on PostgreSQL.)"""
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
     db.session.commit()
 
 
+@pytest.fixture(scope="session")
+def _shared_app(database_url):
+    """One app for the run: building one costs ~0.3 s (the API's OpenAPI document among
+    other things), which every test would otherwise pay."""
+    return make_app(database_url)
+
+
 @pytest.fixture
-def app(database_url):
-    app = make_app(database_url)
+def app(_shared_app):
+    """The app, in a fresh app context on empty tables; a test may change its config,
+    which is put back afterwards."""
+    app = _shared_app
+    config = dict(app.config)
     with app.app_context():
         yield app
         db.session.rollback()
         db.session.remove()
         _empty_tables()
         db.session.remove()
-        db.engine.dispose()
+    app.config.clear()
+    app.config.update(config)
 
 
 @pytest.fixture
