@@ -61,3 +61,9 @@ def test_demo_goes_through_the_stages(app, client):
     assert certificate.number in page and "晋升至" in page
     check = client.get(f"/v/{certificate.number}?c={certificate.verification_code}")
     assert check.status_code == 200 and "有效" in check.text
+    # The same through the JSON API, by the contestant's own link.
+    own = client.get(f"/api/v1/contestant/{db.session.get(Entry, winner.entry_id).token}"
+                     "/result").get_json()
+    assert own["promotion"]["certificate_number"] == certificate.number
+    assert own["promotion"]["to_grade"] == certificate.grade and not own["promotion"]["revoked"]
+    assert certificate.verification_code in own["promotion"]["verification_url"]

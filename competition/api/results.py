@@ -16,7 +16,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from http import HTTPStatus
 
-from flask import jsonify
+from flask import jsonify, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint, abort
@@ -38,10 +38,12 @@ from competition.entries.idcard import mask_name
 from competition.entries.models import Entry
 from competition.events.models import Division, Event, NameDisplay, PanelRole
 from competition.extensions import db
+from competition.grades.models import Promotion
 from competition.judging.service import panel_role
 from competition.results import publication
 from competition.results.models import Appeal, Publication, PublicationStatus, Result
 from competition.results.service import event_results
+from competition.skill_grades import grade_label
 
 blp = Blueprint("api_results", __name__, url_prefix="/api/v1",
                 description="Results: live, published for public notice (公示) and final; "
@@ -161,6 +163,27 @@ def contestant_result(token: str):
         "may_appeal": bool(published and published.status == PublicationStatus.NOTICE
                            and utcnow() <= published.appeal_deadline),
         "appeals": appeals,
+        "promotion": _own_promotion(entry, published),
+    }
+
+
+def _own_promotion(entry: Entry, published) -> dict | None:
+    if published is None or published.status != PublicationStatus.FINAL:
+        return None
+    promotion = db.session.scalar(select(Promotion).where(Promotion.entry_id == entry.id)
+                                  .options(selectinload(Promotion.certificate)))
+    if promotion is None:
+        return None
+    certificate = promotion.certificate
+    return {
+        "from_grade": promotion.from_grade, "to_grade": promotion.to_grade,
+        "grade_label": grade_label(promotion.to_grade), "rule": promotion.rule_text,
+        "certificate_number": certificate.number if certificate else None,
+        "issued_on": certificate.issued_on if certificate else None,
+        "revoked": bool(certificate and certificate.revoked_at),
+        "verification_url": url_for("verify.certificate", number=certificate.number,
+                                    c=certificate.verification_code, _external=True)
+        if certificate else None,
     }
 
 

@@ -158,6 +158,20 @@ class OwnAppealSchema(Schema):
     decision_reason = fields.Str()
 
 
+class OwnPromotionSchema(Schema):
+    """The grade the final results promoted the contestant to, and its certificate."""
+
+    from_grade = fields.Int(allow_none=True, metadata={"description": "1 (highest) to 5."})
+    to_grade = fields.Int()
+    grade_label = fields.Str(metadata={"description": "e.g. 二级/技师"})
+    rule = fields.Str(metadata={"description": "The rule that applied, in words."})
+    certificate_number = fields.Str(allow_none=True)
+    issued_on = fields.Date(allow_none=True)
+    revoked = fields.Bool()
+    verification_url = fields.Str(allow_none=True, metadata={
+        "description": "The certificate's verification page, with its secret code."})
+
+
 class ContestantResultSchema(Schema):
     """A contestant's own page (选手本人), by the secret in their link or QR code."""
 
@@ -179,6 +193,9 @@ class ContestantResultSchema(Schema):
     may_appeal = fields.Bool(metadata={
         "description": "An appeal may be filed now (on the contestant's page)."})
     appeals = fields.List(fields.Nested(OwnAppealSchema))
+    promotion = fields.Nested(OwnPromotionSchema, allow_none=True, metadata={
+        "description": "Null until the results are final, and when they promote no one "
+                       "to a grade for this entry."})
 
 
 class RefusedSchema(Schema):
