@@ -44,3 +44,24 @@ def event_for_organizer_or_chief(event_id: int) -> Event:
     if panel_role(db.session, current_user, event.id) == PanelRole.CHIEF:
         return event
     abort(403)
+
+
+def entry_by_token(token: str):
+    """The entry whose private link (the QR code on its ticket, ``/r/<token>``) carries this
+    secret, with what its pages show; 404 for anything else. The length is checked first,
+    so a guess costs no query."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from competition.entries.models import Entry
+
+    if not 20 <= len(token) <= 64:
+        abort(404)
+    entry = db.session.scalar(
+        select(Entry).where(Entry.token == token)
+        .options(selectinload(Entry.contestant), selectinload(Entry.division),
+                 selectinload(Entry.event).selectinload(Event.competition),
+                 selectinload(Entry.event).selectinload(Event.modules)))
+    if entry is None:
+        abort(404)
+    return entry

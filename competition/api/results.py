@@ -44,6 +44,7 @@ from competition.results import publication
 from competition.results.models import Appeal, Publication, PublicationStatus, Result
 from competition.results.service import event_results
 from competition.skill_grades import grade_label
+from competition.web import entry_by_token
 
 blp = Blueprint("api_results", __name__, url_prefix="/api/v1",
                 description="Results: live, published for public notice (公示) and final; "
@@ -146,7 +147,7 @@ def contestant_result(token: str):
     admission ticket): their registration, and once their division's results are
     published the module scores, total, rank and award; their appeals with the chief
     judge's decisions."""
-    entry = _entry_by_token(token)
+    entry = entry_by_token(token)
     event = entry.event
     published = publication.publication_of(db.session, entry.division_id)
     result = db.session.scalar(select(Result).where(Result.entry_id == entry.id)) \
@@ -290,17 +291,6 @@ def _division_for_organizer(division_id: int) -> Division:
     return division
 
 
-def _entry_by_token(token: str) -> Entry:
-    if not 20 <= len(token) <= 64:
-        abort(404)
-    entry = db.session.scalar(
-        select(Entry).where(Entry.token == token)
-        .options(selectinload(Entry.contestant), selectinload(Entry.division),
-                 selectinload(Entry.event).selectinload(Event.competition),
-                 selectinload(Entry.event).selectinload(Event.modules)))
-    if entry is None:
-        abort(404)
-    return entry
 
 
 # --- Documents ---------------------------------------------------------------------------

@@ -24,18 +24,16 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from competition.auth.permissions import require_organizer_of
-from competition.entries.models import Contestant, Entry
+from competition.entries.models import Contestant
 from competition.errors import DomainError
-from competition.events.models import Competition, Event
+from competition.events.models import Competition
 from competition.extensions import db
 from competition.grades import certificate_pdf, certificates
 from competition.grades.certificate_forms import RevokeForm
 from competition.grades.models import Certificate
-from competition.web import flash_domain_error
+from competition.web import entry_by_token, flash_domain_error
 
 bp = Blueprint("certificates", __name__)
 
@@ -66,7 +64,7 @@ def pdf(certificate_id: int):
 def my_pdf(token: str):
     """The contestant's own certificate, by the secret of their private link; the ID
     number is masked, since the link may be forwarded."""
-    entry = _entry_by_token(token)
+    entry = entry_by_token(token)
     certificate = certificates.certificate_of_entry(db.session, entry.id)
     if certificate is None:
         abort(404)
@@ -115,17 +113,6 @@ def _certificate_for_organizer(certificate_id: int) -> Certificate:
     return certificate
 
 
-def _entry_by_token(token: str) -> Entry:
-    # As in public.views: a private link's secret, checked for length before the query.
-    if not 20 <= len(token) <= 64:
-        abort(404)
-    entry = db.session.scalar(
-        select(Entry).where(Entry.token == token)
-        .options(selectinload(Entry.contestant),
-                 selectinload(Entry.event).selectinload(Event.competition)))
-    if entry is None:
-        abort(404)
-    return entry
 
 
 def _pdf(certificate: Certificate, *, mask_id: bool):

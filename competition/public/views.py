@@ -18,27 +18,17 @@ from competition.grades.models import Promotion
 from competition.results import publication
 from competition.results.forms import AppealForm
 from competition.results.models import Appeal, Publication, PublicationStatus, Result
+from competition.web import entry_by_token
 
 bp = Blueprint("public", __name__)
 
 
-def _entry_by_token(token: str) -> Entry:
-    if not 20 <= len(token) <= 64:
-        abort(404)
-    entry = db.session.scalar(
-        select(Entry).where(Entry.token == token)
-        .options(selectinload(Entry.contestant), selectinload(Entry.division),
-                 selectinload(Entry.event).selectinload(Event.competition),
-                 selectinload(Entry.event).selectinload(Event.modules)))
-    if entry is None:
-        abort(404)
-    return entry
 
 
 @bp.get("/r/<token>")
 def contestant_page(token: str):
     """选手本人页面: status and ticket; once published, scores, rank, award and appeals."""
-    entry = _entry_by_token(token)
+    entry = entry_by_token(token)
     person = entry.contestant
     published = publication.publication_of(db.session, entry.division_id)
     result = db.session.scalar(select(Result).where(Result.entry_id == entry.id)) \
@@ -63,7 +53,7 @@ def contestant_page(token: str):
 @bp.post("/r/<token>/appeal")
 def file_appeal(token: str):
     """申诉: written, from the contestant's own page, within the window."""
-    entry = _entry_by_token(token)
+    entry = entry_by_token(token)
     form = AppealForm()
     if form.validate_on_submit():
         try:
