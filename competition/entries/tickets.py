@@ -192,9 +192,9 @@ def _draw_ticket(canvas: Canvas, ticket: Ticket, labels: dict[str, str], x0: flo
     column_x = right - 5 * mm - QR_SIZE
     photo_x = column_x + (QR_SIZE - PHOTO_WIDTH) / 2
     photo_top = rule_y - 4 * mm
-    _photo(canvas, ticket.photo, labels["photo"], photo_x, photo_top - PHOTO_HEIGHT)
+    photo_box(canvas, ticket.photo, labels["photo"], photo_x, photo_top - PHOTO_HEIGHT)
     qr_top = photo_top - PHOTO_HEIGHT - 3 * mm
-    canvas.drawImage(ImageReader(_qr_image(ticket.private_url)), column_x, qr_top - QR_SIZE,
+    canvas.drawImage(ImageReader(qr_image(ticket.private_url)), column_x, qr_top - QR_SIZE,
                      QR_SIZE, QR_SIZE)
     canvas.setFont(FONT_NAME, 6.5)
     canvas.setFillColorRGB(*MUTED)
@@ -244,7 +244,10 @@ def _draw_ticket(canvas: Canvas, ticket: Ticket, labels: dict[str, str], x0: flo
     canvas.restoreState()
 
 
-def _photo(canvas: Canvas, photo: bytes | str | None, word: str, x: float, y: float) -> None:
+def photo_box(canvas: Canvas, photo: bytes | str | None, word: str, x: float, y: float,
+              font: str = FONT_NAME) -> None:
+    """A one-inch photo in a frame; an empty frame saying ``word`` (照片) to glue one in."""
+    canvas.saveState()
     canvas.setLineWidth(0.6)
     canvas.rect(x, y, PHOTO_WIDTH, PHOTO_HEIGHT)
     if photo is not None:
@@ -252,18 +255,19 @@ def _photo(canvas: Canvas, photo: bytes | str | None, word: str, x: float, y: fl
             source = ImageReader(io.BytesIO(photo) if isinstance(photo, bytes) else photo)
             canvas.drawImage(source, x, y, PHOTO_WIDTH, PHOTO_HEIGHT,
                              preserveAspectRatio=True, anchor="c")
+            canvas.restoreState()
             return
         except (OSError, ValueError):
             pass  # an unreadable photo leaves the box to glue one in
     canvas.setFillColorRGB(*MUTED)
-    canvas.setFont(FONT_NAME, 11)
+    canvas.setFont(font, 11)
     canvas.drawCentredString(x + PHOTO_WIDTH / 2, y + PHOTO_HEIGHT / 2 - 4, word)
-    canvas.setFillColorRGB(*INK)
+    canvas.restoreState()
 
 
-def _qr_image(url: str):
+def qr_image(url: str, box_size: int = 8):
     """The URL as a QR code image; medium error correction survives a crease or a smudge."""
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=8, border=2)
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=box_size, border=2)
     code.add_data(url)
     code.make(fit=True)
     return code.make_image(fill_color="black", back_color="white").get_image().convert("L")

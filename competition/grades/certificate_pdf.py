@@ -18,17 +18,22 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-import qrcode
 from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import gettext as _
-from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from competition.entries.idcard import mask_id_number
-from competition.entries.tickets import ensure_font, wrap_text
+from competition.entries.tickets import (
+    PHOTO_HEIGHT,
+    PHOTO_WIDTH,
+    ensure_font,
+    photo_box,
+    qr_image,
+    wrap_text,
+)
 from competition.grades.certificates import EVALUATION_METHOD, id_type_label
 from competition.grades.models import Certificate
 from competition.labels import label
@@ -36,7 +41,6 @@ from competition.skill_grades import grade_label
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 14 * mm
-PHOTO_WIDTH, PHOTO_HEIGHT = 25 * mm, 35 * mm
 QR_SIZE = 36 * mm
 INK = (0.11, 0.14, 0.16)
 BRAND = (0.70, 0.15, 0.12)
@@ -144,7 +148,7 @@ def build_pdf(sheet: CertificateSheet) -> bytes:
     photo_top = y - 6 * mm
     canvas.setStrokeColorRGB(*INK)
     canvas.setFillColorRGB(*INK)
-    _photo(canvas, font, sheet.photo, labels["photo"], photo_x, photo_top - PHOTO_HEIGHT)
+    photo_box(canvas, sheet.photo, labels["photo"], photo_x, photo_top - PHOTO_HEIGHT, font)
 
     rows = [
         ("name", sheet.name, 18),
@@ -181,7 +185,7 @@ def build_pdf(sheet: CertificateSheet) -> bytes:
     # The QR code of the verification page, bottom right, with its caption.
     qr_x = right - QR_SIZE
     qr_y = MARGIN + 22 * mm
-    canvas.drawImage(ImageReader(_qr_image(sheet.verify_url)), qr_x, qr_y, QR_SIZE, QR_SIZE)
+    canvas.drawImage(ImageReader(qr_image(sheet.verify_url)), qr_x, qr_y, QR_SIZE, QR_SIZE)
     canvas.setFillColorRGB(*MUTED)
     canvas.setFont(font, 8)
     canvas.drawCentredString(qr_x + QR_SIZE / 2, qr_y - 4 * mm, labels["scan"])
@@ -235,32 +239,3 @@ def _revoked(canvas: Canvas, font: str, stamp: str, line: str, left: float,
         canvas.drawString(left, y, text)
         y -= 14
     canvas.restoreState()
-
-
-def _photo(canvas: Canvas, font: str, photo: bytes | str | None, word: str, x: float,
-           y: float) -> None:
-    """The contestant's photo in a frame; an empty frame (照片) to glue one in."""
-    canvas.saveState()
-    canvas.setLineWidth(0.6)
-    canvas.rect(x, y, PHOTO_WIDTH, PHOTO_HEIGHT)
-    if photo is not None:
-        try:
-            source = ImageReader(io.BytesIO(photo) if isinstance(photo, bytes) else photo)
-            canvas.drawImage(source, x, y, PHOTO_WIDTH, PHOTO_HEIGHT,
-                             preserveAspectRatio=True, anchor="c")
-            canvas.restoreState()
-            return
-        except (OSError, ValueError):
-            pass  # an unreadable photo leaves the box to glue one in
-    canvas.setFillColorRGB(*MUTED)
-    canvas.setFont(font, 11)
-    canvas.drawCentredString(x + PHOTO_WIDTH / 2, y + PHOTO_HEIGHT / 2 - 4, word)
-    canvas.restoreState()
-
-
-def _qr_image(url: str):
-    """Medium error correction, as on the tickets: it survives a crease or a smudge."""
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=8, border=2)
-    code.add_data(url)
-    code.make(fit=True)
-    return code.make_image(fill_color="black", back_color="white").get_image().convert("L")

@@ -26,9 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-import qrcode
 from flask_babel import gettext as _
-from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
@@ -36,7 +34,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from competition.entries.models import Entry
-from competition.entries.tickets import ensure_font, wrap_text
+from competition.entries.tickets import ensure_font, qr_image, wrap_text
 from competition.events.models import Criterion, EntryMode, Module
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -212,7 +210,7 @@ def _draw_head(canvas: Canvas, font: str, sheet: BlankSheet, labels: dict[str, s
 
     # The QR code at the top right, with the text id under it.
     qr_y = top - QR_SIZE
-    canvas.drawImage(ImageReader(_qr_image(sheet.link)), right - QR_SIZE, qr_y,
+    canvas.drawImage(ImageReader(qr_image(sheet.link, box_size=6)), right - QR_SIZE, qr_y,
                      QR_SIZE, QR_SIZE)
     canvas.setFont(font, 8)
     canvas.setFillColorRGB(*MUTED)
@@ -387,12 +385,6 @@ def _draw_foot(canvas: Canvas, font: str, sheet: BlankSheet, labels: dict[str, s
     canvas.setFillColorRGB(*INK)
 
 
-def _qr_image(data: str):
-    """The QR code as an image; medium error correction survives a crease or a smudge."""
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=6, border=2)
-    code.add_data(data)
-    code.make(fit=True)
-    return code.make_image(fill_color="black", back_color="white").get_image().convert("L")
 
 
 def _wrap(font: str, text: str, size: float, width: float) -> list[str]:
