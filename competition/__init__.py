@@ -87,12 +87,22 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def score_text(value, decimals: int = 2) -> str:
+    """A score as published: to the event's decimals (the database keeps four)."""
+    if value is None:
+        return ""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return str(Decimal(value).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP))
+
+
 def _register_template_helpers(app: Flask) -> None:
     from competition.labels import label
     from competition.skill_grades import grade_label
 
     app.add_template_filter(label, "label")
     app.add_template_filter(grade_label, "grade")
+    app.add_template_filter(score_text, "score")
 
     @app.template_global()
     def has_endpoint(endpoint: str) -> bool:

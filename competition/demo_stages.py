@@ -30,6 +30,7 @@ from competition.auth.models import User
 from competition.dbtypes import utcnow
 from competition.demo import DEMO_COMPETITION_NAME, EVENT_PLANS
 from competition.entries.models import Attendance, Entry
+from competition.entries.service import set_attendance
 from competition.events.models import (
     Competition,
     Criterion,
@@ -54,12 +55,13 @@ class _Stage:
     publish: tuple[str, ...] = ()  # divisions published for public notice
     final: bool = False
     notice_days: int | None = None  # the organizers' choice, when not the default
+    absent: int = 0  # contestants who did not turn up (the last registered)
 
 
 STAGES = (
     # A 3-day notice, so the results published on the contest's last evening are final.
     _Stage("茶艺师", 1.0, publish=("职工组",), final=True, notice_days=3),
-    _Stage("养老护理员", 1.0, publish=("职工组",)),
+    _Stage("养老护理员", 1.0, publish=("职工组",), absent=1),
     _Stage("车工", 0.5),
 )
 
@@ -84,6 +86,7 @@ def advance_demo(session: Session, now: datetime | None = None) -> bool:
     plans = {plan.occupation: plan for plan in EVENT_PLANS}
     for stage in STAGES:
         event = events[stage.occupation]
+        _check_in(session, event, absent=stage.absent)
         skills = _skills(session, rng, event)
         _import_theory(session, organizer, event, skills, rng)
         _score(session, event, skills, rng, stage.scored_share)
@@ -110,6 +113,15 @@ def _publication_time(starts_at: datetime, event: Event, stage: _Stage,
         return now
     evening = starts_at.replace(hour=18, minute=0)
     return min(evening, now - timedelta(days=event.notice_days, hours=1))
+
+
+def _check_in(session: Session, event: Event, absent: int) -> None:
+    """检录 on the day: everyone present but the last ``absent`` registered."""
+    entries = session.scalars(select(Entry).where(Entry.event_id == event.id)
+                              .order_by(Entry.id)).all()
+    for number, entry in enumerate(entries, start=1):
+        set_attendance(session, entry, Attendance.ABSENT if number > len(entries) - absent
+                       else Attendance.PRESENT)
 
 
 def _skills(session: Session, rng: random.Random, event: Event) -> dict[int, float]:

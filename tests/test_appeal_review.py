@@ -93,7 +93,7 @@ def test_accepted_appeal_rescored_changes_the_published_rank(locked_tea, client)
         AuditEvent.action == "results.refresh")).all()
     assert str(entry.id) in {r.object_id for r in refreshed}
     public = client.get(f"/results/divisions/{division.id}")
-    assert str(result.total) in public.text
+    assert f"{result.total:.2f}" in public.text
     # Other judges' sheets were not touched, and no judge may change anything else.
     other = db.session.scalar(select(ScoreSheet).where(ScoreSheet.entry_id != entry.id))
     _sign_in(client, db.session.get(User, other.judge_id).username)

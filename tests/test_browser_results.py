@@ -35,7 +35,7 @@ def test_contestant_page_on_a_phone_before_and_after_publication(locked_tea, liv
     card = page.locator(".contestant-card").first
     assert page.get_by_role("heading", name="我的成绩").is_visible()
     text = card.inner_text()
-    assert str(result.total) in text
+    assert f"{result.total:.2f}" in text
     assert f"名次\n{result.rank}" in text or f"名次\t{result.rank}" in text \
         or str(result.rank) in text.split("名次")[1][:8]
     assert entry.contestant.id_number not in page.content()

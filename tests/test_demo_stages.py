@@ -43,10 +43,10 @@ def test_demo_goes_through_the_stages(app, client):
 
     # The public sees the 养老护理员 notice, and a contestant their result.
     page = client.get(f"/results/divisions/{workers.id}")
-    assert page.status_code == 200 and str(ranked[0].total) in page.text
+    assert page.status_code == 200 and f"{ranked[0].total:.2f}" in page.text
     entry = db.session.get(Entry, ranked[0].entry_id)
     mine = client.get(f"/r/{entry.token}")
-    assert str(ranked[0].total) in mine.text and "证书编号" not in mine.text
+    assert f"{ranked[0].total:.2f}" in mine.text and "证书编号" not in mine.text
 
     # 茶艺师 is final: promotions decided by the rules, a certificate for each, shown on
     # the winner's page and verifiable through the link its QR code carries.

@@ -45,7 +45,7 @@ def test_contestant_sees_their_result_files_an_appeal_and_reads_the_decision(
     result = db.session.scalar(select(Result).order_by(Result.rank.desc()))
     entry = db.session.get(Entry, result.entry_id)
     page = client.get(f"/r/{entry.token}").get_data(as_text=True)
-    assert "我的成绩" in page and str(result.total) in page and "提交申诉" in page
+    assert "我的成绩" in page and f"{result.total:.2f}" in page and "提交申诉" in page
 
     page = client.post(f"/r/{entry.token}/appeal", data={"text": "B模块评分偏低，请复核"},
                        follow_redirects=True).get_data(as_text=True)
