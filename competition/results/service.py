@@ -172,8 +172,14 @@ def screen_freeze(session: Session, event_id: int) -> ScreenFreeze | None:
     return session.scalar(select(ScreenFreeze).where(ScreenFreeze.event_id == event_id))
 
 
+def _lock_event(session: Session, event: Event) -> None:
+    """Two people pressing freeze at once take turns: the second is told it is frozen."""
+    session.execute(select(Event.id).where(Event.id == event.id).with_for_update())
+
+
 def freeze_screen(session: Session, user: User, event: Event) -> ScreenFreeze:
     """Hold the big screen at the standings of this moment, until it is unfrozen."""
+    _lock_event(session, event)
     if screen_freeze(session, event.id) is not None:
         raise ScreenError(N_("The big screen of %(event)s is already frozen."),
                           event=event.name)
@@ -188,6 +194,7 @@ def freeze_screen(session: Session, user: User, event: Event) -> ScreenFreeze:
 
 def unfreeze_screen(session: Session, user: User, event: Event) -> None:
     """Let the big screen follow the live results again."""
+    _lock_event(session, event)
     freeze = screen_freeze(session, event.id)
     if freeze is None:
         raise ScreenError(N_("The big screen of %(event)s is not frozen."), event=event.name)
