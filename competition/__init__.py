@@ -6,10 +6,10 @@ import logging
 import os
 from http import HTTPStatus
 
-from flask import Flask, jsonify, render_template, request, session
+from flask import Flask, g, jsonify, make_response, render_template, request, session
 from flask_babel import gettext as _
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
 from competition.config import check_config, load_config
 from competition.dbtypes import render_migration_item
@@ -17,6 +17,8 @@ from competition.extensions import babel, csrf, db, login_manager, migrate
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 log = logging.getLogger(__name__)
+# What a 503 asks clients (the tablets' sync among them) to wait before trying again.
+RETRY_AFTER_SECONDS = 10
 
 
 def create_app(config_overrides: dict | None = None) -> Flask:
@@ -133,20 +135,34 @@ def _register_core_routes(app: Flask) -> None:
 
     @app.get("/healthz")
     def healthz():
+        """For the load balancer and monitoring: 200 while the database answers, else 503."""
         try:
             db.session.execute(text("SELECT 1"))
-        except SQLAlchemyError:
-            db.session.rollback()
-            log.exception("health check: database unreachable")
-            return jsonify(status="unavailable", database="unreachable"), 503
+        except SQLAlchemyError as error:
+            _forget_failed_transaction()
+            log.warning("health check: database unreachable: %s", getattr(error, "orig", error))
+            response = jsonify(status="unavailable", database="unreachable")
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response, 503
         return jsonify(status="ok")
 
-    @app.errorhandler(OperationalError)
-    def database_unavailable(error):
-        db.session.rollback()
+    @app.errorhandler(DBAPIError)
+    def database_error(error):
+        """The database went away (a restart, a failover, the network): a friendly 503 that
+        says to try again, never a stack trace or SQL. The pool drops the broken connections
+        (``pool_pre_ping`` tests the others), so the app recovers by itself when the database
+        is back. Any other database error is a bug, left to the 500 handler."""
+        if not (isinstance(error, OperationalError | InterfaceError)
+                or error.connection_invalidated):
+            raise error
+        _forget_failed_transaction()
         log.error("database unavailable: %s", error.orig)
-        return _error_page(503, _("The service is temporarily unavailable. "
-                                  "Please try again in a moment."))
+        # Rendering the page must not ask the database who is signed in.
+        g._login_user = login_manager.anonymous_user()
+        response = _error_page(503, _("The service is temporarily unavailable. "
+                                      "Please try again in a moment."))
+        response[0].headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.errorhandler(404)
     def not_found(error):
@@ -158,13 +174,20 @@ def _register_core_routes(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(error):
-        db.session.rollback()
+        _forget_failed_transaction()
         return _error_page(500, _("Something went wrong on our side. "
                                   "The error has been logged."))
+
+
+def _forget_failed_transaction() -> None:
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # the connection is gone; the pool replaces it
+        db.session.remove()
 
 
 def _error_page(status: int, message: str):
     if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
         # The shape of flask-smorest's documented Error schema, like the API's 401 and 422.
         return jsonify(code=status, status=HTTPStatus(status).phrase, message=message), status
-    return render_template("error.html", status=status, message=message), status
+    return make_response(render_template("error.html", status=status, message=message)), status

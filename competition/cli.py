@@ -1,4 +1,4 @@
-"""Command-line tools: ``flask users create``, ``flask demo``."""
+"""Command-line tools: ``flask users create``, ``flask demo``, ``flask backup``/``restore``."""
 
 from __future__ import annotations
 
@@ -111,8 +111,92 @@ def forget_retries_command(days: int) -> None:
     click.echo(f"Removed {removed} idempotency keys older than {days} days.")
 
 
+@click.command("backup")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, writable=True))
+def backup_command(path: str | None) -> None:
+    """Write the whole database to one file (default: backup-<date-time>.zip here)."""
+    from datetime import datetime
+
+    from competition.backup import BackupError, write_backup
+
+    path = path or f"backup-{datetime.now():%Y%m%d-%H%M%S}.zip"
+    try:
+        summary = write_backup(db.engine, db.metadata.sorted_tables, path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backed up {summary.rows} rows of {summary.tables} tables "
+               f"(schema revision {summary.revision}) to {path}.")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True,
+              help="Replace everything the database holds by the backup.")
+def restore_command(path: str, force: bool) -> None:
+    """Restore a file made by `flask backup` into this database (empty unless --force)."""
+    from flask_migrate import upgrade
+
+    from competition.audit.log import verify_chain
+    from competition.backup import BackupError, restore_backup
+    from competition.judging.integrity import verify_marks
+
+    db.session.remove()
+    try:
+        summary = restore_backup(db.engine, db.metadata.sorted_tables, path, force=force,
+                                 create_schema=_schema_builder(upgrade))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored {summary.rows} rows of {summary.tables} tables "
+               f"(schema revision {summary.revision}).")
+    head = _migrations_head()
+    if head != summary.revision:
+        click.echo(f"This version of the app expects schema revision {head}: run "
+                   "`flask db upgrade` next.")
+    broken = verify_chain(db.session)
+    if broken is not None:
+        click.echo(f"Audit log BROKEN at record {broken.record_id}: {broken.why}.", err=True)
+        raise SystemExit(1)
+    mismatch = verify_marks(db.session)
+    if mismatch is not None:
+        click.echo(f"Mark {mismatch.mark_key} disagrees with the audit log: {mismatch.why}.",
+                   err=True)
+        raise SystemExit(1)
+    click.echo("Audit log intact; every mark agrees with it.")
+
+
+def _schema_builder(upgrade):
+    """Build an empty database's schema with the migrations, up to the backup's revision."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+    from flask import current_app
+
+    from competition.backup import BackupError
+
+    def build(revision: str) -> None:
+        config = current_app.extensions["migrate"].migrate.get_config()
+        try:
+            ScriptDirectory.from_config(config).get_revision(revision)
+        except CommandError:
+            raise BackupError(f"The backup's schema revision {revision} is unknown to this "
+                              "version of the app; restore it with the version that made "
+                              "it.") from None
+        upgrade(revision=revision)
+
+    return build
+
+
+def _migrations_head() -> str | None:
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(audit_cli)
     app.cli.add_command(forget_retries_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

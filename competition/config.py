@@ -53,6 +53,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     }
     if overrides:
         config.update(overrides)
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A database that silently drops packets gets a 503 within seconds, not a hang.
+        options = config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.setdefault("connect_args", {"connect_timeout": 5})
     return config
 
 
