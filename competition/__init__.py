@@ -47,6 +47,10 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     )
     login_manager.init_app(app)
 
+    from competition.hardening import init_hardening
+
+    init_hardening(app)
+
     from competition.auth import views as auth_views
     from competition.entries import views as entries_views
     from competition.events import views as events_views

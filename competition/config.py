@@ -46,13 +46,20 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
+        # Secure cookies outside development; a venue LAN served over plain HTTP sets
+        # SESSION_COOKIE_SECURE=0 knowingly.
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"),
+                                       not _bool(env.get("FLASK_DEBUG"), False)),
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"),
+                                        not _bool(env.get("FLASK_DEBUG"), False)),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "TESTING": False,
         "DEBUG": _bool(env.get("FLASK_DEBUG"), False),
     }
     if overrides:
         config.update(overrides)
+    if config.get("TESTING") and "SESSION_COOKIE_SECURE" not in (overrides or {}):
+        config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = False
     if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # A database that silently drops packets gets a 503 within seconds, not a hang.
         options = config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
@@ -61,7 +68,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
 
 
 def check_config(config: dict) -> None:
-    """Refuse to run a real server with the built-in secret key."""
+    """Refuse to run a real server with the built-in secret key, or with sign-in
+    throttling counters that only one process would see."""
     if config["SECRET_KEY"] == DEFAULT_SECRET_KEY and not (
         config.get("DEBUG") or config.get("TESTING")
     ):
@@ -70,4 +78,11 @@ def check_config(config: dict) -> None:
             "random string (for example the output of "
             "`python -c \"import secrets; print(secrets.token_hex(32))\"`) "
             "before starting the app outside debug mode."
+        )
+    if not (config.get("DEBUG") or config.get("TESTING")) and not config.get("REDIS_URL") \
+            and not config.get("RATELIMIT_STORAGE_URI"):
+        raise ConfigError(
+            "REDIS_URL is not set. Set it (for example redis://127.0.0.1:6379/0) so that "
+            "sign-in throttling counts attempts across every worker and server, or set "
+            "RATELIMIT_STORAGE_URI to another shared store."
         )

@@ -44,6 +44,8 @@ def make_app(database_url: str, **overrides):
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
+        # One app serves the whole run from one address: throttling is tested on its own.
+        "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
     }
     config.update(overrides)

@@ -15,6 +15,7 @@ def test_refuses_to_start_in_production_with_the_default_secret_key(monkeypatch)
 
 def test_starts_in_production_with_a_secret_key(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SECRET_KEY"] != DEFAULT_SECRET_KEY
 
@@ -22,6 +23,7 @@ def test_starts_in_production_with_a_secret_key(monkeypatch):
 def test_database_url_from_the_environment(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://u@db.example/contest")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/contest"
 

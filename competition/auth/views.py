@@ -18,6 +18,7 @@ from competition.auth.forms import LoginForm, LogoutForm
 from competition.auth.models import User
 from competition.auth.service import authenticate, user_for_api_token
 from competition.extensions import db, login_manager
+from competition.hardening import throttle_by_address, throttle_by_username
 
 bp = Blueprint("auth", __name__)
 
@@ -57,6 +58,8 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@throttle_by_address
+@throttle_by_username
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("events.dashboard"))

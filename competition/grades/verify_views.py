@@ -16,11 +16,13 @@ from flask import Blueprint, abort, make_response, render_template, request
 from competition.extensions import db
 from competition.grades import certificates
 from competition.grades.certificate_forms import HolderNameForm
+from competition.hardening import throttle_verification
 
 bp = Blueprint("verify", __name__)
 
 
 @bp.route("/v/<number>", methods=["GET", "POST"])
+@throttle_verification
 def certificate(number: str):
     """核验证书: the status of a certificate for whoever holds the paper or its QR code."""
     try:
