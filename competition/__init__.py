@@ -51,6 +51,10 @@ def create_app(config_overrides: dict | None = None) -> Flask:
 
     init_hardening(app)
 
+    from competition.security import init_security
+
+    init_security(app)
+
     from competition.auth import views as auth_views
     from competition.entries import views as entries_views
     from competition.events import views as events_views

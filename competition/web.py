@@ -51,7 +51,7 @@ def entry_by_token(token: str):
     secret, with what its pages show; 404 for anything else. The length is checked first,
     so a guess costs no query."""
     from sqlalchemy import select
-    from sqlalchemy.orm import selectinload
+    from sqlalchemy.orm import joinedload, selectinload
 
     from competition.entries.models import Entry
 
@@ -59,7 +59,7 @@ def entry_by_token(token: str):
         abort(404)
     entry = db.session.scalar(
         select(Entry).where(Entry.token == token)
-        .options(selectinload(Entry.contestant), selectinload(Entry.division),
+        .options(joinedload(Entry.contestant), joinedload(Entry.division),
                  selectinload(Entry.event).selectinload(Event.competition),
                  selectinload(Entry.event).selectinload(Event.modules)))
     if entry is None:

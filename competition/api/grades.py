@@ -100,7 +100,7 @@ def division_promotions(division_id: int):
         .join(Entry, Entry.id == Promotion.entry_id)
         .outerjoin(Certificate, Certificate.promotion_id == Promotion.id)
         .where(Entry.division_id == division.id)
-        .options(selectinload(Promotion.entry).selectinload(Entry.contestant))
+        .options(selectinload(Promotion.entry).joinedload(Entry.contestant))
         .order_by(Promotion.decided_at, Promotion.id)).all()
     return [{
         "id": p.id, "entry_id": p.entry_id, "contestant_id": p.contestant_id,

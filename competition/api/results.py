@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from competition.api.results_schemas import (
     AppealDecisionSchema,
@@ -83,7 +83,7 @@ def live_results(event_id: int):
     event = _event_for_organizer_or_chief(event_id)
     locked = event.scores_locked_at is not None
     entries = {e.id: e for e in db.session.scalars(
-        select(Entry).where(Entry.event_id == event_id).options(selectinload(Entry.contestant)))}
+        select(Entry).where(Entry.event_id == event_id).options(joinedload(Entry.contestant)))}
     publications = _publications(d.id for d in event.divisions)
     by_division: dict[int, list] = {d.id: [] for d in event.divisions}
     for result in event_results(db.session, event_id):
@@ -125,7 +125,7 @@ def published_results(division_id: int):
     rows = db.session.execute(
         select(Result, Entry).join(Entry, Entry.id == Result.entry_id)
         .where(Result.publication_id == published.id)
-        .options(selectinload(Entry.contestant))
+        .options(joinedload(Entry.contestant))
         .order_by(Result.rank.is_(None), Result.rank, Entry.station, Entry.id)).all()
     return {
         "division_id": division.id, "division": division.name, "event_id": event.id,
@@ -201,7 +201,7 @@ def event_appeals(event_id: int):
     event = _event_for_organizer_or_chief(event_id)
     rows = db.session.execute(
         select(Appeal, Entry).join(Entry, Entry.id == Appeal.entry_id)
-        .where(Entry.event_id == event_id).options(selectinload(Entry.contestant))
+        .where(Entry.event_id == event_id).options(joinedload(Entry.contestant))
         .order_by(Appeal.filed_at, Appeal.id)).all()
     return [_appeal_document(event, appeal, entry) for appeal, entry in rows]
 
@@ -259,7 +259,7 @@ def decide_appeal(data, appeal_id: int):
     changes no mark by itself: the chief judge reopens the sheets concerned."""
     appeal = db.get_or_404(Appeal, appeal_id)
     entry = db.session.scalar(select(Entry).where(Entry.id == appeal.entry_id)
-                              .options(selectinload(Entry.contestant)))
+                              .options(joinedload(Entry.contestant)))
     event = db.session.get(Event, entry.event_id)
     if panel_role(db.session, current_user, event.id) != PanelRole.CHIEF:
         abort(403, message=_("Only the chief judge of %(event)s may do this.",

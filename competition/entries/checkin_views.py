@@ -16,7 +16,7 @@ from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from competition.entries import service
 from competition.entries.checkin_forms import MARKS, AttendanceForm
@@ -54,7 +54,7 @@ def id_last4(number: str) -> str:
 
 
 def _entries():
-    return select(Entry).options(selectinload(Entry.contestant), selectinload(Entry.division))
+    return select(Entry).options(joinedload(Entry.contestant), joinedload(Entry.division))
 
 
 def search_entries(event: Event, text: str) -> list[Entry]:

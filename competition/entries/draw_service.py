@@ -28,7 +28,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from competition.auth.models import User
 from competition.entries import lots
@@ -50,7 +50,7 @@ def event_entries(session: Session, event: Event) -> list[Entry]:
     """Every entry of the event, with contestant and division, in a stable order."""
     return list(session.scalars(
         select(Entry).where(Entry.event_id == event.id)
-        .options(selectinload(Entry.contestant), selectinload(Entry.division))
+        .options(joinedload(Entry.contestant), joinedload(Entry.division))
         .order_by(Entry.id)))
 
 
@@ -190,7 +190,7 @@ def draw_record(session: Session, draw: LotDraw) -> DrawRecord:
     record.verifiable = True
     entries = {e.id: e for e in session.scalars(
         select(Entry).where(Entry.id.in_([lot.entry_id for lot in recorded]))
-        .options(selectinload(Entry.contestant), selectinload(Entry.division)))}
+        .options(joinedload(Entry.contestant), joinedload(Entry.division)))}
     for lot in recorded:
         entry = entries.get(lot.entry_id)
         if entry is None:

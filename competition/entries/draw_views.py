@@ -14,7 +14,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from competition.auth.models import User
 from competition.entries import draw_service, tickets
@@ -103,7 +103,7 @@ def tickets_pdf(event_id: int):
     query = (select(Entry).where(Entry.event_id == event.id,
                                  Entry.status == RegistrationStatus.APPROVED,
                                  Entry.attendance != Attendance.WITHDRAWN)
-             .options(selectinload(Entry.contestant), selectinload(Entry.division),
+             .options(joinedload(Entry.contestant), joinedload(Entry.division),
                       selectinload(Entry.event).selectinload(Event.competition))
              .order_by(Entry.station.nulls_last(), Entry.ticket_number.nulls_last(), Entry.id))
     division_id = request.args.get("division_id", type=int)

@@ -24,7 +24,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from competition.auth.permissions import require_organizer_of
 from competition.entries import service
@@ -140,7 +140,7 @@ def registered_entry(competition_id: int) -> Entry | None:
         return None
     entry = db.session.scalar(
         select(Entry).where(Entry.token == token)
-        .options(selectinload(Entry.contestant), selectinload(Entry.division),
+        .options(joinedload(Entry.contestant), joinedload(Entry.division),
                  selectinload(Entry.event)))
     if entry is None or entry.event.competition_id != competition_id:
         return None
@@ -186,7 +186,7 @@ def review(competition_id: int):
         select(Entry).join(Event, Event.id == Entry.event_id)
         .where(Event.competition_id == competition_id,
                Entry.status == RegistrationStatus.PENDING)
-        .options(selectinload(Entry.contestant), selectinload(Entry.division),
+        .options(joinedload(Entry.contestant), joinedload(Entry.division),
                  selectinload(Entry.event))
         .order_by(Entry.registered_at, Entry.id)).all()
     return render_template("entries/review.html", competition=competition, entries=entries)

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from competition.entries import service
 from competition.entries.forms import EntryForm
@@ -26,7 +26,7 @@ def entry_list(event_id: int):
     event = event_for_organizer(event_id)
     entries = db.session.scalars(
         select(Entry).where(Entry.event_id == event_id)
-        .options(selectinload(Entry.contestant), selectinload(Entry.division))
+        .options(joinedload(Entry.contestant), joinedload(Entry.division))
         .order_by(Entry.division_id, Entry.station.nulls_last(), Entry.id)
     ).all()
     counts = dict(db.session.execute(

@@ -11,7 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from competition.auth.models import Role, User
 from competition.auth.permissions import role_required
@@ -151,7 +151,7 @@ def _render_panel(event: Event, *, add_form: PanelAddForm | None = None,
     entries = db.session.scalars(
         select(Entry).where(Entry.event_id == event.id,
                             Entry.status != RegistrationStatus.REJECTED)
-        .options(selectinload(Entry.contestant))
+        .options(joinedload(Entry.contestant))
     ).all()
     contestants = sorted({e.contestant for e in entries}, key=lambda c: (c.name, c.id))
     conflict_form = conflict_form or ConflictForm(formdata=None)

@@ -33,7 +33,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from competition.audit.log import record
 from competition.auth.models import User
@@ -198,7 +198,7 @@ def issue_certificate(session: Session, promotion: Promotion, *, issued_on: date
         raise CertificateError(N_("This promotion already has certificate %(number)s."),
                                number=existing.number)
     entry = session.scalar(select(Entry).where(Entry.id == promotion.entry_id).options(
-        selectinload(Entry.contestant),
+        joinedload(Entry.contestant),
         selectinload(Entry.event).selectinload(Event.competition)))
     competition = entry.event.competition
     series = competition_series(competition)
@@ -263,7 +263,7 @@ def revoke(session: Session, actor: User, certificate: Certificate, reason: str)
 
 def _loaded():
     return (selectinload(Certificate.promotion).selectinload(Promotion.entry)
-            .selectinload(Entry.contestant),
+            .joinedload(Entry.contestant),
             selectinload(Certificate.promotion).selectinload(Promotion.entry)
             .selectinload(Entry.event).selectinload(Event.occupation),
             selectinload(Certificate.promotion).selectinload(Promotion.entry)

@@ -26,7 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask import current_app
 from flask_babel import force_locale, gettext, to_user_timezone
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from competition.audit.log import record
 from competition.audit.models import AuditEvent
@@ -163,7 +163,7 @@ def preview(session: Session, division: Division,
     results = _division_results(session, event, division)
     entries = {e.id: e for e in session.scalars(
         select(Entry).where(Entry.id.in_([r[0] for r in results]))
-        .options(selectinload(Entry.contestant)))}
+        .options(joinedload(Entry.contestant)))}
     history = _promoted_years(session, sorted({e.contestant_id for e in entries.values()}))
     modules = {m.id: m.name for m in event.modules}
     candidates = []

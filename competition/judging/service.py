@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from blinker import Namespace
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload, subqueryload
 
 from competition.audit.log import record
 from competition.auth.models import User
@@ -86,7 +86,7 @@ def scoreable_entries(session: Session, event_id: int) -> list[Entry]:
             Entry.event_id == event_id, Entry.status == "approved",
             Entry.attendance.in_([Attendance.EXPECTED, Attendance.PRESENT]),
             Entry.code.is_not(None))
-        .options(selectinload(Entry.contestant))
+        .options(joinedload(Entry.contestant))
         .order_by(Entry.station, Entry.id)).all()
 
 
@@ -446,7 +446,7 @@ def progress(session: Session, event: Event) -> Progress:
     judges = [users[m.expert_id] for m in members if m.expert_id in users]
     sheets = session.scalars(select(ScoreSheet).where(
         ScoreSheet.entry_id.in_([e.id for e in entries]))
-        .options(selectinload(ScoreSheet.marks))).all()
+        .options(subqueryload(ScoreSheet.marks))).all()
     by_key = {(s.entry_id, s.module_id, s.judge_id): s for s in sheets}
     cells = {}
     for member in members:
@@ -537,6 +537,6 @@ def decode(session: Session, user: User, event: Event) -> list[tuple[Entry, Cont
     record(session, actor_id=user.id, action="entry.decode", object_type="event",
            object_id=event.id, event_id=event.id)
     entries = session.scalars(select(Entry).where(Entry.event_id == event.id)
-                              .options(selectinload(Entry.contestant))
+                              .options(joinedload(Entry.contestant))
                               .order_by(Entry.station)).all()
     return [(e, e.contestant) for e in entries]

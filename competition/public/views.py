@@ -6,7 +6,7 @@ This package reads every stage and no stage reads it.
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from competition.dbtypes import utcnow
 from competition.entries.idcard import mask_id_number, mask_name, mask_phone
@@ -81,7 +81,7 @@ def division_results(division_id: int):
     rows = db.session.execute(
         select(Result, Entry).join(Entry, Entry.id == Result.entry_id)
         .where(Result.publication_id == published.id)
-        .options(selectinload(Entry.contestant))
+        .options(joinedload(Entry.contestant))
         .order_by(Result.rank.is_(None), Result.rank, Entry.station)).all()
     masked = competition.name_display == "masked"
     lines = [{"rank": result.rank, "total": result.total, "award": result.award,

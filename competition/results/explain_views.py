@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask import Blueprint, abort, render_template
 from flask_login import login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from competition.auth.models import User
 from competition.entries.models import Entry
@@ -59,7 +59,7 @@ def entry(entry_id: int):
     judges = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(judge_ids)))}
     entries = {e.id: e for e in db.session.scalars(
         select(Entry).where(Entry.event_id == event.id)
-        .options(selectinload(Entry.contestant)))}
+        .options(joinedload(Entry.contestant)))}
     shown = {entry_id} | {tie.other_entry_id for tie in explanation.ties}
     decisions = {d.entry_id: d for d in db.session.scalars(
         select(TieBreakDecision).where(TieBreakDecision.entry_id.in_(shown)))}

@@ -15,7 +15,7 @@ from flask import Blueprint, abort, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from competition.auth.permissions import organizes
 from competition.dbtypes import utcnow
@@ -86,7 +86,7 @@ def my_score_report(token: str):
 
 def _entry(query) -> Entry:
     entry = db.session.scalar(query.options(
-        selectinload(Entry.contestant), selectinload(Entry.division),
+        joinedload(Entry.contestant), joinedload(Entry.division),
         selectinload(Entry.event).selectinload(Event.competition),
         selectinload(Entry.event).selectinload(Event.modules)))
     if entry is None:

@@ -42,7 +42,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from competition.entries.idcard import mask_id_number, mask_name
 from competition.entries.models import Entry
@@ -149,7 +149,7 @@ def event_standings(session: Session, event: Event,
         Publication.division_id.in_([d.id for d in divisions])))}
     entries = {e.id: e for e in session.scalars(
         select(Entry).where(Entry.event_id == event.id)
-        .options(selectinload(Entry.contestant)))}
+        .options(joinedload(Entry.contestant)))}
     published_rows = session.scalars(select(Result).where(
         Result.publication_id.in_([p.id for p in publications.values()]))).all() \
         if publications else []
@@ -297,7 +297,7 @@ def notice_of(session: Session, division: Division, publication: Publication) ->
     rows = session.execute(
         select(Result, Entry).join(Entry, Entry.id == Result.entry_id)
         .where(Result.publication_id == publication.id)
-        .options(selectinload(Entry.contestant))
+        .options(joinedload(Entry.contestant))
         .order_by(Result.rank.is_(None), Result.rank, Entry.code, Entry.id)).all()
     lines = []
     for result, entry in rows:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from competition.audit.log import record
 from competition.auth.models import User
@@ -142,7 +142,7 @@ def screen_standings(session: Session, event: Event) -> dict:
     masked = event.competition.name_display != NameDisplay.FULL
     entries = {e.id: e for e in session.scalars(
         select(Entry).where(Entry.event_id == event.id)
-        .options(selectinload(Entry.contestant)))}
+        .options(joinedload(Entry.contestant)))}
     by_division = defaultdict(list)
     for result in event_results(session, event.id):
         if result.rank is not None:

@@ -44,7 +44,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from competition.audit.log import record
 from competition.auth.models import User
@@ -172,7 +172,7 @@ def template_workbook(session: Session, event: Event) -> bytes:
     entries = session.scalars(
         select(Entry).where(Entry.event_id == event.id,
                             Entry.status == RegistrationStatus.APPROVED)
-        .options(selectinload(Entry.contestant))
+        .options(joinedload(Entry.contestant))
         .order_by(Entry.ticket_number, Entry.id)).all()
     book = Workbook()
     sheet = book.active
@@ -415,7 +415,7 @@ def check_rows(session: Session, event: Event, rows: list[ScoreRow]) -> list[Pro
     rows: the same entry twice (on every such row, naming the others).
     """
     entries = session.scalars(select(Entry).where(Entry.event_id == event.id)
-                              .options(selectinload(Entry.contestant))).all()
+                              .options(joinedload(Entry.contestant))).all()
     by_ticket = {e.ticket_number: e for e in entries if e.ticket_number}
     by_id = {_plain(e.contestant.id_number): e for e in entries}
     by_digits: dict[Decimal, list[Entry]] = defaultdict(list)

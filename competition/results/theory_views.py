@@ -17,7 +17,7 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from competition.entries.import_views import UploadStore
 from competition.entries.importer import MAX_BYTES, MAX_ROWS
@@ -130,7 +130,7 @@ def _page(event: Event, form: TheoryUploadForm, *, preview: TheoryPreview | None
     entries = db.session.scalars(
         select(Entry).where(Entry.event_id == event.id,
                             Entry.status == RegistrationStatus.APPROVED)
-        .options(selectinload(Entry.contestant))
+        .options(joinedload(Entry.contestant))
         .order_by(Entry.ticket_number, Entry.id)).all()
     held = held_scores(db.session, event)
     divisions = {d.id: d.name for d in event.divisions}

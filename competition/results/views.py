@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload, subqueryload
 
 from competition.auth.permissions import organizes, require_organizer_of
 from competition.entries.models import Entry
@@ -41,7 +41,7 @@ def event_results_page(event_id: int):
         Publication.division_id.in_([d.id for d in event.divisions])))}
     entries = {e.id: e for e in db.session.scalars(
         select(Entry).where(Entry.event_id == event_id)
-        .options(selectinload(Entry.contestant)))}
+        .options(joinedload(Entry.contestant)))}
     by_division = {d.id: sorted((r for r in results if r.division_id == d.id),
                                 key=lambda r: (r.rank is None, r.rank or 0))
                    for d in event.divisions}
@@ -105,7 +105,7 @@ def appeals(event_id: int):
     is_chief = _appeal_reader(event)
     rows = db.session.execute(
         select(Appeal, Entry).join(Entry, Entry.id == Appeal.entry_id)
-        .where(Entry.event_id == event.id).options(selectinload(Entry.contestant))
+        .where(Entry.event_id == event.id).options(joinedload(Entry.contestant))
         .order_by((Appeal.status == AppealStatus.PENDING).desc(), Appeal.filed_at)).all()
     return render_template("results/appeals.html", event=event, rows=rows, is_chief=is_chief)
 
@@ -144,7 +144,7 @@ def _render_appeal(appeal: Appeal, entry: Entry, event: Event, is_chief: bool, *
     sheets = db.session.scalars(
         select(ScoreSheet).where(ScoreSheet.entry_id == entry.id)
         .options(selectinload(ScoreSheet.module), selectinload(ScoreSheet.judge),
-                 selectinload(ScoreSheet.marks))
+                 subqueryload(ScoreSheet.marks))
         .order_by(ScoreSheet.module_id, ScoreSheet.judge_id)).all()
     published = publication.publication_of(db.session, entry.division_id)
     may_reopen = (is_chief and appeal.status == AppealStatus.ACCEPTED and published is not None
@@ -209,6 +209,6 @@ def standardised(competition_id: int):
         events.append((event, ranked, z_scores(totals), median_scaled(totals, target)))
     entries = {e.id: e for e in db.session.scalars(
         select(Entry).join(Event).where(Event.competition_id == competition.id)
-        .options(selectinload(Entry.contestant), selectinload(Entry.division)))}
+        .options(joinedload(Entry.contestant), joinedload(Entry.division)))}
     return render_template("results/standardised.html", competition=competition,
                            events=events, entries=entries, target=target)
