@@ -1,0 +1,669 @@
+"""Who may open what: every route of the app × every kind of visitor (issue 9).
+
+The routes are read from ``app.url_map``, so a route added without a line in
+``EXPECTED`` fails the test; only the routes marked ``PUBLIC`` (or reached with a
+contestant's private link) answer visitors who are not signed in.
+
+The world is the demo taken through every stage (``seed_demo`` + ``advance_demo``:
+茶艺师 final with certificates, 养老护理员 职工组 on public notice, 车工 being
+scored), plus what the demo lacks — an appeal, a penalty, a paper sheet, a lot
+draw, a declared conflict, a sign-in card — and a second competition whose
+organizer is the "other organizer". It is built once for the module.
+
+The visitors, relative to the event a URL belongs to (茶艺师 unless said otherwise):
+anonymous; a contestant holding their private link (otherwise anonymous); a judge
+of another event; a judge of the event; its chief judge; the organizer of the
+other competition; the demo's organizer; an admin.
+
+Outcomes: ``OK`` (2xx, or a redirect to a page of the app that is not the sign-in
+page), ``LOGIN`` (a redirect to /login, or 401 from the API), ``FORBIDDEN`` (403),
+``NOT_FOUND`` (404), ``REFUSED`` (sent to another page with an error message). Every
+GET is requested by every visitor. A state-changing request (POST, PUT, PATCH, DELETE)
+is sent by every visitor expected to be refused, and the test checks the database is
+unchanged afterwards; allowed writes are tested in each part's own tests.
+``SHOW_PERMISSIONS=1 pytest -s`` prints what each visitor got, to write the line of a
+new route.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from competition.auth import signin
+from competition.auth.models import User
+from competition.demo import DEMO_COMPETITION_NAME, seed_demo
+from competition.demo_stages import advance_demo
+from competition.entries.models import Entry, LotDraw
+from competition.events import experts as expert_service
+from competition.events.models import (
+    Competition,
+    CompetitionStatus,
+    Division,
+    Event,
+    PanelMember,
+    PromotionRule,
+)
+from competition.extensions import db
+from competition.grades.models import Certificate
+from competition.judging import paper
+from competition.judging import service as judging
+from competition.judging.models import ScoreSheet
+from competition.judging.service import JudgingError
+from competition.results import publication
+from tests import builders
+from tests.conftest import _empty_tables
+
+OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", "403", "404"
+# Sent back to another page with an error message (e.g. a judge opening a sheet that is
+# not theirs to score is sent to their list of sheets, told why).
+REFUSED = "refused"
+VISITORS = ("anonymous", "contestant", "other_judge", "judge", "chief", "other_organizer",
+            "organizer", "admin")
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def who(anonymous, contestant, other_judge, judge, chief, other_organizer, organizer, admin):
+    return (anonymous, contestant, other_judge, judge, chief, other_organizer, organizer,
+            admin)
+
+
+# --- Who may use a route, by kind -------------------------------------------------------
+
+PUBLIC = who(OK, OK, OK, OK, OK, OK, OK, OK)
+# Reached through a contestant's private link /r/<token>: a visitor without it (every
+# visitor but the contestant uses a made-up link) finds nothing there, signed in or not.
+PRIVATE_LINK = who(NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND,
+                   NOT_FOUND)
+SIGNED_IN = who(LOGIN, LOGIN, OK, OK, OK, OK, OK, OK)
+ORGANIZERS = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK)
+ORGANIZERS_AND_CHIEF = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK, OK)
+PANEL_AND_ORGANIZERS = who(LOGIN, LOGIN, FORBIDDEN, OK, OK, FORBIDDEN, OK, OK)
+# Any organizer (of any competition) and admins: the expert pool, the occupation
+# catalogue, a new competition.
+ANY_ORGANIZER = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, OK)
+ADMINS = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
+JUDGES = who(LOGIN, LOGIN, OK, OK, OK, FORBIDDEN, FORBIDDEN, OK)
+THE_JUDGE = who(LOGIN, LOGIN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
+THE_PANEL = who(LOGIN, LOGIN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN, OK)
+THE_CHIEF = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK)
+
+# The API answers 401 where a page would send the visitor to the sign-in page.
+API_LOGIN = "401"
+
+CHIEF_ONLY = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN)
+# The judge's own sheet (an admin is no judge of the event either).
+OWN_SHEET = who(LOGIN, LOGIN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
+# Nobody: a made-up sign-in card, or a registration QR code asked for by someone who has
+# not just registered in this browser.
+NOBODY = who(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND,
+             NOT_FOUND)
+
+
+def _routes_of(pattern, *routes: str) -> dict:
+    """``"GET POST /path"`` lines, each method with the same expected outcomes."""
+    table = {}
+    for line in routes:
+        *methods, rule = line.split()
+        for method in methods:
+            table[(method, rule)] = pattern
+    return table
+
+
+EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
+    **_routes_of(
+        PUBLIC,
+        "GET /healthz", "GET /static/<path:filename>", "GET /lang/<code>",
+        "GET POST /login", "POST /logout",
+        "GET /results", "GET /results/divisions/<int:division_id>",
+        "GET /divisions/<int:division_id>/notice.pdf",
+        "GET POST /v/<number>",
+        "GET POST /competitions/<int:competition_id>/register",
+        "GET /competitions/<int:competition_id>/register/done",
+        "GET /api/v1/openapi.json", "GET /api/v1/certificates/<number>",
+        "GET /api/v1/divisions/<int:division_id>/results",
+    ),
+    **_routes_of(
+        PRIVATE_LINK,
+        "GET /r/<token>", "POST /r/<token>/appeal", "GET /r/<token>/certificate.pdf",
+        "GET /r/<token>/score-report.pdf", "GET /api/v1/contestant/<token>/result",
+    ),
+    **_routes_of(
+        NOBODY,
+        "GET POST /s/<token>", "GET /competitions/<int:competition_id>/register/qr.png",
+    ),
+    **_routes_of(SIGNED_IN, "GET /", "GET /api/v1/occupations"),
+    **_routes_of(JUDGES, "GET /judge", "GET /api/v1/judge/assignments"),
+    **_routes_of(
+        OWN_SHEET,
+        "GET /api/v1/judge/sheets", "GET /api/v1/judge/sheets/<int:sheet_id>",
+        "POST /api/v1/judge/sheets/<int:sheet_id>/marks",
+        "POST /api/v1/judge/sheets/<int:sheet_id>/submit",
+    ),
+    # Signed-in judges are sent back to their list, told why, when the sheet is not theirs
+    # to score; organizers are no judges.
+    ("GET", "/judge/entries/<int:entry_id>/modules/<int:module_id>"):
+        who(LOGIN, LOGIN, REFUSED, OK, REFUSED, FORBIDDEN, FORBIDDEN, REFUSED),
+    **_routes_of(
+        ORGANIZERS_AND_CHIEF,
+        "GET /judge/events/<int:event_id>/console",
+        "GET /judge/events/<int:event_id>/console/audit",
+        "GET /judge/events/<int:event_id>/console/data",
+        "GET /judge/events/<int:event_id>/console/decode",
+        "GET /events/<int:event_id>/appeals", "GET /appeals/<int:appeal_id>/decide",
+        "GET /api/v1/events/<int:event_id>/appeals",
+        "GET /api/v1/events/<int:event_id>/results",
+        "GET /entries/<int:entry_id>/explanation",
+        "GET /entries/<int:entry_id>/score-report.pdf",
+        "GET /events/<int:event_id>/screen", "GET /events/<int:event_id>/screen.json",
+        "POST /events/<int:event_id>/screen/freeze",
+        "POST /events/<int:event_id>/screen/unfreeze",
+        "GET POST /events/<int:event_id>/paper", "GET /events/<int:event_id>/paper-sheets.pdf",
+        "POST /paper-sheets/<int:sheet_id>/confirm", "POST /paper-sheets/<int:sheet_id>/correct",
+        "POST /paper-sheets/<int:sheet_id>/discard",
+    ),
+    # A paper sheet is confirmed by someone other than whoever typed it in (the organizer
+    # here), and corrected only by the typist.
+    ("GET", "/paper-sheets/<int:sheet_id>/confirm"):
+        who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, REFUSED, OK),
+    ("GET", "/paper-sheets/<int:sheet_id>/correct"):
+        who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, REFUSED, FORBIDDEN, OK, REFUSED),
+    **_routes_of(
+        CHIEF_ONLY,
+        "POST /appeals/<int:appeal_id>/decide", "POST /appeals/<int:appeal_id>/reopen",
+        "POST /api/v1/appeals/<int:appeal_id>/decision",
+        "POST /judge/events/<int:event_id>/console/lock",
+        "POST /judge/events/<int:event_id>/console/penalties",
+        "POST /judge/events/<int:event_id>/console/penalties/<int:penalty_id>/withdraw",
+        "GET POST /judge/events/<int:event_id>/console/sheets/<int:sheet_id>/reopen",
+    ),
+    **_routes_of(
+        ANY_ORGANIZER,
+        "GET POST /competitions/new", "GET POST /competitions/import",
+        "GET /events/scheme-template.xlsx",
+        "GET /experts", "GET POST /experts/new", "GET POST /experts/<int:expert_id>/edit",
+        "GET /occupations", "GET POST /occupations/<int:occupation_id>/edit",
+        "GET POST /api/v1/competitions", "POST /api/v1/competitions/import",
+        "GET POST /api/v1/experts",
+    ),
+    **_routes_of(ADMINS, "GET POST /occupations/new"),
+    **_routes_of(
+        ORGANIZERS,
+        # Competition
+        "GET /competitions/<int:competition_id>",
+        "GET POST /competitions/<int:competition_id>/edit",
+        "GET POST /competitions/<int:competition_id>/clone",
+        "POST /competitions/<int:competition_id>/status",
+        "GET /competitions/<int:competition_id>/definition.json",
+        "GET POST /competitions/<int:competition_id>/events/new",
+        "GET /competitions/<int:competition_id>/contestants-template.xlsx",
+        "GET /competitions/<int:competition_id>/pending",
+        "GET /competitions/<int:competition_id>/signin-cards",
+        "POST /competitions/<int:competition_id>/signin-cards/issue",
+        "POST /competitions/<int:competition_id>/signin-cards/<int:token_id>/revoke",
+        "GET /competitions/<int:competition_id>/standardised",
+        "GET /competitions/<int:competition_id>/certificates",
+        "GET /competitions/<int:competition_id>/certificates/registry.xlsx",
+        # Event set-up
+        "GET /events/<int:event_id>", "GET POST /events/<int:event_id>/edit",
+        "GET /events/<int:event_id>/scheme", "GET /events/<int:event_id>/scheme.xlsx",
+        "GET POST /events/<int:event_id>/scheme/import", "POST /events/<int:event_id>/modules",
+        "GET POST /modules/<int:module_id>/edit", "POST /modules/<int:module_id>/delete",
+        "GET POST /modules/<int:module_id>/criteria/new",
+        "GET POST /criteria/<int:criterion_id>/edit", "POST /criteria/<int:criterion_id>/delete",
+        "GET /events/<int:event_id>/rules", "GET POST /events/<int:event_id>/rules/new",
+        "POST /events/<int:event_id>/rules/preset",
+        "GET POST /events/<int:event_id>/rules/<int:rule_id>/edit",
+        "POST /events/<int:event_id>/rules/<int:rule_id>/move",
+        "POST /events/<int:event_id>/rules/<int:rule_id>/delete",
+        "GET /events/<int:event_id>/panel", "POST /events/<int:event_id>/panel/draw",
+        "POST /events/<int:event_id>/panel/members",
+        "POST /events/<int:event_id>/panel/members/<int:member_id>/chief",
+        "POST /events/<int:event_id>/panel/members/<int:member_id>/remove",
+        "POST /events/<int:event_id>/conflicts",
+        "POST /events/<int:event_id>/conflicts/<int:conflict_id>/remove",
+        # Entries
+        "GET /events/<int:event_id>/entries", "GET POST /events/<int:event_id>/entries/new",
+        "GET POST /events/<int:event_id>/import", "POST /events/<int:event_id>/import/confirm",
+        "GET /entries/<int:entry_id>", "POST /entries/<int:entry_id>/review",
+        "GET POST /events/<int:event_id>/draw", "GET /draws/<int:draw_id>",
+        "GET /entries/<int:entry_id>/ticket.pdf", "GET /events/<int:event_id>/tickets.pdf",
+        "GET /events/<int:event_id>/checkin", "GET /events/<int:event_id>/checkin/counts",
+        "GET /events/<int:event_id>/checkin/lookup", "POST /entries/<int:entry_id>/attendance",
+        # Results and certificates
+        "GET /events/<int:event_id>/results", "GET /events/<int:event_id>/results.xlsx",
+        "GET POST /events/<int:event_id>/theory-scores",
+        "GET /events/<int:event_id>/theory-scores/template.xlsx",
+        "POST /divisions/<int:division_id>/publish", "POST /divisions/<int:division_id>/finalize",
+        "GET /divisions/<int:division_id>/promotions",
+        "GET /certificates/<int:certificate_id>.pdf",
+        "POST /certificates/<int:certificate_id>/revoke",
+        # The API
+        "GET PATCH /api/v1/competitions/<int:competition_id>",
+        "GET POST /api/v1/competitions/<int:competition_id>/events",
+        "GET /api/v1/competitions/<int:competition_id>/definition",
+        "POST /api/v1/competitions/<int:competition_id>/status",
+        "POST /api/v1/competitions/<int:competition_id>/contestants/import",
+        "GET /api/v1/competitions/<int:competition_id>/certificates",
+        "GET PATCH /api/v1/events/<int:event_id>", "GET PUT /api/v1/events/<int:event_id>/scheme",
+        "GET POST /api/v1/events/<int:event_id>/entries",
+        "GET POST /api/v1/events/<int:event_id>/panel",
+        "POST /api/v1/events/<int:event_id>/panel/draw",
+        "DELETE /api/v1/panel-members/<int:member_id>",
+        "GET POST /api/v1/events/<int:event_id>/promotion-rules",
+        "POST /api/v1/events/<int:event_id>/promotion-rules/preset",
+        "POST /api/v1/entries/<int:entry_id>/attendance",
+        "POST /api/v1/entries/<int:entry_id>/review",
+        "POST /api/v1/divisions/<int:division_id>/publish",
+        "POST /api/v1/divisions/<int:division_id>/finalize",
+        "GET /api/v1/divisions/<int:division_id>/promotions",
+    ),
+}
+
+# Which context (event) a route's URL is filled from, when not 茶艺师.
+CONTEXT = {
+    "/appeals/<int:appeal_id>/decide": "care",
+    "/appeals/<int:appeal_id>/reopen": "care",
+    "/api/v1/appeals/<int:appeal_id>/decision": "care",
+    "/judge/events/<int:event_id>/console/penalties/<int:penalty_id>/withdraw": "lathe",
+    "/paper-sheets/<int:sheet_id>/confirm": "lathe",
+    "/paper-sheets/<int:sheet_id>/correct": "lathe",
+    "/paper-sheets/<int:sheet_id>/discard": "lathe",
+    "/api/v1/judge/sheets": "lathe",
+    "/judge/entries/<int:entry_id>/modules/<int:module_id>": "lathe",
+    "/competitions/<int:competition_id>/register": "registration",
+    "/competitions/<int:competition_id>/register/done": "registration",
+    "/competitions/<int:competition_id>/register/qr.png": "registration",
+}
+
+# Well-formed bodies for the API writes that read the body before they check who is
+# asking (a malformed one gets 422 from anyone): with these, the refusal is the
+# permission's. The rest are refused before their body is read.
+BODIES = {
+    "/api/v1/appeals/<int:appeal_id>/decision":
+        lambda values: {"accept": False, "reason": "复核无误"},
+    "/api/v1/judge/sheets/<int:sheet_id>/marks":
+        lambda values: {"changes": [{"criterion_id": values["criterion_id"], "value": "0"}]},
+}
+
+QUERY = {
+    "/api/v1/judge/sheets": "?entry_id={entry_id}&module_id={module_id}",
+    "/v/<number>": "?c={verification_code}",
+    "/api/v1/certificates/<number>": "?code={verification_code}",
+    "/events/<int:event_id>/checkin/lookup": "?q=001",
+}
+
+
+# --- The world ------------------------------------------------------------------------------
+
+@dataclass
+class Context:
+    """The URL arguments and the judges of one event."""
+
+    values: dict
+    judge: str
+    chief: str
+    other_judge: str
+
+
+@dataclass
+class World:
+    contexts: dict[str, Context]
+    passwords: dict[str, str]
+    # The other organizer's own event and promotion rule, and a division of the demo whose
+    # results are still a draft.
+    own_event_id: int
+    own_rule_id: int
+    draft_division_id: int
+
+
+def _user(username: str) -> User:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def _event(name: str) -> Event:
+    return db.session.scalar(select(Event).where(Event.name == name))
+
+
+def _build_world() -> World:
+    seed_demo(db.session)
+    db.session.commit()
+    advance_demo(db.session)
+    db.session.commit()
+    demo = db.session.scalar(select(Competition).where(
+        Competition.name == DEMO_COMPETITION_NAME))
+    organizer = _user("organizer")
+    other = builders.user("organizer", username="other_organizer")
+    # The other competition takes registrations from the public.
+    open_for_registration = builders.competition(organizers=(other,), self_registration=True,
+                                                 status=CompetitionStatus.REGISTRATION)
+    own_event = builders.event(open_for_registration, name="车工",
+                               occupation=_event("车工").occupation)
+    own_rule = PromotionRule(event_id=own_event.id, name="一等奖晋升", rank_from=1, rank_to=1,
+                             effect="grant", grant_grade=3)
+    db.session.add(own_rule)
+
+    # 茶艺师: final, certificates issued.
+    tea = _event("茶艺师")
+    judge9 = _user("judge9")
+    assignment = judging.assignments(db.session, judge9)[0]
+    tea_entry = next(e for e in assignment.entries)
+    tea_module = judging.scored_modules(tea)[0]
+    sheet = db.session.scalar(select(ScoreSheet).where(
+        ScoreSheet.judge_id == judge9.id, ScoreSheet.entry_id == tea_entry.id,
+        ScoreSheet.module_id == tea_module.id))
+    certificate = db.session.scalars(select(Certificate).order_by(Certificate.id)).first()
+    member = db.session.scalar(select(PanelMember).where(
+        PanelMember.event_id == tea.id, PanelMember.expert_id == _user("judge10").expert_id))
+    conflict = expert_service.declare_conflict(
+        db.session, tea, member.expert, work_unit="某茶厂", reason="亲属任职",
+        declared_by=organizer)
+    draw = LotDraw(event_id=tea.id, seed="0" * 64, drawn_by_id=organizer.id, inputs={})
+    db.session.add(draw)
+    [(_, card_secret)] = signin.issue_cards(db.session, organizer, demo, [judge9.id])
+    card = signin.find_card(db.session, card_secret)
+    rule = db.session.scalar(select(PromotionRule).where(PromotionRule.event_id == tea.id))
+    tea_values = {
+        "competition_id": demo.id, "event_id": tea.id,
+        "division_id": tea.divisions[0].id, "entry_id": tea_entry.id,
+        "module_id": tea_module.id, "criterion_id": tea_module.criteria[0].id,
+        "sheet_id": sheet.id, "member_id": member.id, "conflict_id": conflict.id,
+        "rule_id": rule.id, "draw_id": draw.id, "token_id": card.id,
+        "certificate_id": certificate.id, "number": certificate.number,
+        "verification_code": certificate.verification_code,
+        "token": certificate.promotion.entry.token,
+        "expert_id": member.expert_id, "occupation_id": tea.occupation_id,
+        "code": "zh", "filename": "css/app.css",
+    }
+
+    # 养老护理员: the 职工组 results on public notice; a contestant appeals.
+    care = _event("养老护理员")
+    workers = db.session.scalar(select(Division).where(
+        Division.event_id == care.id, Division.name == "职工组"))
+    appellant = db.session.scalar(select(Entry).where(Entry.division_id == workers.id))
+    appeal = publication.file_appeal(db.session, appellant, "第二模块计分有误，请复核。")
+
+    # 车工: being scored; a penalty and a paper sheet waiting for confirmation.
+    lathe = _event("车工")
+    chief2 = _user("chief2")
+    judge6 = _user("judge6")
+    lathe_assignment = judging.assignments(db.session, judge6)[0]
+    lathe_entries = judging.scoreable_entries(db.session, lathe.id)
+    penalty = judging.add_penalty(db.session, chief2, lathe_entries[0], Decimal(2),
+                                  "未按规定穿戴防护用品")
+    paper_sheet = _paper_sheet(lathe, lathe_entries, organizer)
+    db.session.commit()
+
+    contexts = {
+        "tea": Context(tea_values, judge="judge9", chief="chief3", other_judge="judge1"),
+        "care": Context({**tea_values, "event_id": care.id, "appeal_id": appeal.id},
+                        judge="judge1", chief="chief1", other_judge="judge6"),
+        "lathe": Context({**tea_values, "event_id": lathe.id, "penalty_id": penalty.id,
+                          "sheet_id": paper_sheet.id,
+                          "entry_id": lathe_assignment.entries[-1].id,
+                          "module_id": judging.scored_modules(lathe)[0].id},
+                         judge="judge6", chief="chief2", other_judge="judge9"),
+        "registration": Context({**tea_values, "competition_id": open_for_registration.id},
+                                judge="judge9", chief="chief3", other_judge="judge1"),
+    }
+    passwords = {name: f"demo-{name}-2026" for name in (
+        "admin", "organizer", "judge1", "judge6", "judge9", "chief1", "chief2", "chief3")}
+    passwords["other_organizer"] = builders.PASSWORD
+    students = db.session.scalar(select(Division).where(
+        Division.event_id == care.id, Division.name == "学生组"))
+    assert publication.publication_of(db.session, students.id) is None
+    return World(contexts, passwords, own_event_id=own_event.id, own_rule_id=own_rule.id,
+                 draft_division_id=students.id)
+
+
+def _paper_sheet(event: Event, entries: list[Entry], typist: User) -> ScoreSheet:
+    """A paper sheet typed in for a judge who has no sheet yet for an entry and module."""
+    # Not judge6's: the matrix opens judge6's own sheets on the tablet.
+    judges = [j for j in paper.panel_judges(db.session, event) if j.username != "judge6"]
+    for module in judging.scored_modules(event):
+        for entry in entries:
+            for judge in judges:
+                try:
+                    paper.check_can_enter(db.session, typist, entry, module, judge)
+                except JudgingError:  # this pair cannot take one: try the next
+                    continue
+                values = {c.id: Decimal(0) for c in module.criteria}
+                return paper.enter_paper_sheet(db.session, typist, entry, module, judge,
+                                               values)
+    raise AssertionError("no room for a paper sheet in the demo")
+
+
+@pytest.fixture(scope="module")
+def world(_shared_app):
+    """The world, built once for the module and emptied at its end."""
+    from werkzeug.security import generate_password_hash
+
+    from competition.auth import models as auth_models
+
+    with _shared_app.app_context(), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth_models, "generate_password_hash",
+                      lambda password: generate_password_hash(password,
+                                                              method="pbkdf2:sha256:1000"))
+        try:
+            yield _build_world()
+        finally:
+            db.session.rollback()
+            _empty_tables()
+            db.session.remove()
+
+
+# --- Requests --------------------------------------------------------------------------------
+
+def _url(rule: str, values: dict, visitor: str) -> str:
+    def value(match: re.Match) -> str:
+        name = match.group(2)
+        if name == "token" and (visitor != "contestant" or rule.startswith("/s/")):
+            return "x" * 43  # a made-up private link, or sign-in card
+        return str(values[name])
+
+    path = re.sub(r"<(?:(\w+):)?(\w+)>", value, rule)
+    return path + QUERY.get(rule, "").format(**values)
+
+
+def _outcome(client, response, api: bool) -> str:
+    status = response.status_code
+    with client.session_transaction() as session:
+        errors = [m for category, m in session.pop("_flashes", []) if category == "error"]
+    if status in (301, 302, 303, 307, 308):
+        location = response.headers["Location"]
+        if location.split("?")[0].endswith("/login"):
+            return LOGIN
+        assert location.startswith("/") or location.startswith("http://localhost/"), location
+        return REFUSED if errors else OK
+    if status == 401 and api:
+        return API_LOGIN
+    if status < 300:
+        return OK
+    return str(status)
+
+
+def _expected(rule: str, method: str, visitor: str) -> str:
+    outcome = EXPECTED[(method, rule)][VISITORS.index(visitor)]
+    if outcome == LOGIN and rule.startswith("/api/"):
+        return API_LOGIN
+    return outcome
+
+
+def _clients(app, world: World) -> dict[str, object]:
+    clients = {}
+    for username, password in world.passwords.items():
+        client = app.test_client()
+        response = client.post("/login", data={"username": username, "password": password})
+        assert response.status_code == 302, username
+        clients[username] = client
+    clients["anonymous"] = app.test_client()
+    return clients
+
+
+def _username(visitor: str, context: Context) -> str:
+    return {"anonymous": "anonymous", "contestant": "anonymous",
+            "other_judge": context.other_judge, "judge": context.judge,
+            "chief": context.chief}.get(visitor, visitor)
+
+
+def _routes(app) -> list[tuple[str, str]]:
+    found = set()
+    for rule in app.url_map.iter_rules():
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            found.add((method, rule.rule))
+    return sorted(found, key=lambda item: (item[1], item[0]))
+
+
+def test_every_route_is_in_the_expected_table(_shared_app):
+    routes = set(_routes(_shared_app))
+    missing = sorted(routes - EXPECTED.keys(), key=lambda item: item[1])
+    assert not missing, "routes with no expected outcome: " + ", ".join(
+        f"{m} {r}" for m, r in missing)
+    assert not EXPECTED.keys() - routes, "expected outcomes for routes that are gone"
+
+
+def test_who_may_open_every_page(_shared_app, world):
+    app = _shared_app
+    clients = _clients(app, world)
+    observed, wrong = {}, []
+    for method, rule in _routes(app):
+        if method != "GET":
+            continue
+        context = world.contexts[CONTEXT.get(rule, "tea")]
+        row = []
+        for visitor in VISITORS:
+            client = clients[_username(visitor, context)]
+            url = _url(rule, context.values, visitor)
+            outcome = _outcome(client, client.get(url), rule.startswith("/api/"))
+            row.append(outcome)
+            if (method, rule) in EXPECTED and outcome != _expected(rule, method, visitor):
+                wrong.append(f"GET {url} as {visitor}: {outcome}, "
+                             f"expected {_expected(rule, method, visitor)}")
+        observed[(method, rule)] = row
+    if os.environ.get("SHOW_PERMISSIONS"):
+        for (method, rule), row in observed.items():
+            print(method, rule, row)
+    assert not wrong, "\n".join(wrong)
+
+
+def _digest() -> str:
+    """Everything the database holds, as one hash."""
+    digest = hashlib.sha256()
+    for table in db.metadata.sorted_tables:
+        for row in db.session.execute(select(table).order_by(*table.primary_key.columns)):
+            digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
+def test_refused_visitors_change_nothing(_shared_app, world):
+    app = _shared_app
+    clients = _clients(app, world)
+    before = _digest()
+    wrong, observed = [], {}
+    for method, rule in _routes(app):
+        if method not in WRITE_METHODS:
+            continue
+        context = world.contexts[CONTEXT.get(rule, "tea")]
+        api = rule.startswith("/api/")
+        row = []
+        for visitor in VISITORS:
+            expected = _expected(rule, method, visitor) if (method, rule) in EXPECTED else "?"
+            if expected == OK:
+                row.append("(ok)")
+                continue
+            client = clients[_username(visitor, context)]
+            url = _url(rule, context.values, visitor)
+            if api:
+                body = BODIES[rule](context.values) if rule in BODIES else {}
+                response = client.open(url, method=method, json=body,
+                                       headers={"Idempotency-Key": f"matrix-{visitor}"})
+            else:
+                response = client.open(url, method=method, data={"reason": "x"})
+            outcome = _outcome(client, response, api)
+            row.append(outcome)
+            if expected != "?" and outcome != expected:
+                wrong.append(f"{method} {url} as {visitor}: {outcome}, expected {expected}")
+        observed[(method, rule)] = row
+    if os.environ.get("SHOW_PERMISSIONS"):
+        for (method, rule), row in observed.items():
+            print(method, rule, row)
+    db.session.expire_all()
+    assert not wrong, "\n".join(wrong)
+    assert _digest() == before
+
+
+def test_an_id_from_elsewhere_is_not_found_under_ones_own_event(_shared_app, world):
+    """Routes naming two things check that the second belongs to the first: the other
+    organizer, under their own competition or event, cannot reach the demo's cards, panel
+    members, conflicts or rules; a chief judge, under their own event, cannot reach another
+    event's sheets or penalties."""
+    clients = _clients(_shared_app, world)
+    tea, lathe = world.contexts["tea"].values, world.contexts["lathe"].values
+    own, own_competition = world.own_event_id, world.contexts["registration"].values[
+        "competition_id"]
+    before = _digest()
+    other = clients["other_organizer"]
+    assert other.get(f"/events/{own}/rules/{world.own_rule_id}/edit").status_code == 200
+    for method, url in (
+            ("GET", f"/events/{own}/rules/{tea['rule_id']}/edit"),
+            ("POST", f"/events/{own}/rules/{tea['rule_id']}/delete"),
+            ("POST", f"/events/{own}/rules/{tea['rule_id']}/move"),
+            ("POST", f"/events/{own}/panel/members/{tea['member_id']}/chief"),
+            ("POST", f"/events/{own}/panel/members/{tea['member_id']}/remove"),
+            ("POST", f"/events/{own}/conflicts/{tea['conflict_id']}/remove"),
+            ("POST", f"/competitions/{own_competition}/signin-cards/{tea['token_id']}/revoke")):
+        assert other.open(url, method=method).status_code == 404, url
+    for chief, method, url in (
+            ("chief2", "GET", f"/judge/events/{lathe['event_id']}/console/sheets/"
+                              f"{tea['sheet_id']}/reopen"),
+            ("chief2", "POST", f"/judge/events/{lathe['event_id']}/console/sheets/"
+                               f"{tea['sheet_id']}/reopen"),
+            ("chief3", "POST", f"/judge/events/{tea['event_id']}/console/penalties/"
+                               f"{lathe['penalty_id']}/withdraw")):
+        response = clients[chief].open(url, method=method, data={"reason": "x"})
+        assert response.status_code == 404, url
+    db.session.expire_all()
+    assert _digest() == before
+
+
+def test_results_still_a_draft_are_public_nowhere(_shared_app, world):
+    """The 养老护理员 学生组 results are not published: every public address of a
+    division answers 404, to anyone."""
+    clients = _clients(_shared_app, world)
+    division = world.draft_division_id
+    for client in (clients["anonymous"], clients["judge1"], clients["organizer"]):
+        for url in (f"/results/divisions/{division}", f"/divisions/{division}/notice.pdf",
+                    f"/api/v1/divisions/{division}/results"):
+            assert client.get(url).status_code == 404, url
+    assert "学生组" not in clients["anonymous"].get("/results").text
+
+
+def test_an_api_token_carries_its_user_s_permissions_and_no_more(_shared_app, world):
+    """``Authorization: Bearer`` is the session's equal: the same answers, per user."""
+    from competition.auth.service import issue_api_token
+
+    tokens = {name: issue_api_token(db.session, _user(name), "matrix")
+              for name in ("judge9", "other_organizer", "organizer")}
+    db.session.commit()
+    client = _shared_app.test_client()
+    competition = world.contexts["tea"].values["competition_id"]
+
+    def get(url: str, name: str | None) -> int:
+        headers = {"Authorization": f"Bearer {tokens[name]}"} if name else {}
+        return client.get(url, headers=headers).status_code
+
+    assert get("/api/v1/judge/assignments", "judge9") == 200
+    assert get("/api/v1/judge/assignments", "organizer") == 403
+    assert get(f"/api/v1/competitions/{competition}", "organizer") == 200
+    assert get(f"/api/v1/competitions/{competition}", "other_organizer") == 403
+    assert get(f"/api/v1/competitions/{competition}", "judge9") == 403
+    assert client.get(f"/api/v1/competitions/{competition}",
+                      headers={"Authorization": "Bearer not-a-token"}).status_code == 401
+    # A token signs in one request only: the next, without it, is anonymous.
+    assert get(f"/api/v1/competitions/{competition}", None) == 401
