@@ -55,6 +55,12 @@ def create_app(config_overrides: dict | None = None) -> Flask:
 
     init_security(app)
 
+    # ``<int:...>`` in every URL only matches an id the database can hold: a larger number
+    # is a 404, not an overflow in the database driver.
+    from competition.api import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
+
     from competition.auth import views as auth_views
     from competition.entries import views as entries_views
     from competition.events import views as events_views

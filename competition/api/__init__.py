@@ -9,10 +9,28 @@ JSON bodies only, so a cross-site form cannot post to them.
 from __future__ import annotations
 
 from flask import Flask, jsonify
-from flask_smorest import Api
+from flask_smorest import Api as SmorestApi
+from marshmallow import fields
+from werkzeug.routing import IntegerConverter
 
+from competition.api.schemas import MAX_INT, ErrorSchema
 from competition.errors import DomainError, translate_problem
 from competition.extensions import csrf, db
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in the API's URLs: an id the database can hold, so a larger number
+    matches no route (404) instead of failing in the database driver (500). The OpenAPI
+    document states the bounds."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_INT, signed=False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class Api(SmorestApi):
+    # Errors carry the broken rule's problems too (the DomainError handler below).
+    ERROR_SCHEMA = ErrorSchema
+
 
 api = Api()
 
@@ -31,7 +49,10 @@ def init_api(app: Flask) -> None:
         }},
         "security": [{"bearer": []}, {"session": []}],
     })
+    # Before the API's routes are made, which read the converter when they are added.
+    app.url_map.converters["int"] = IdConverter
     api.init_app(app)
+    api.ma_plugin.converter.add_attribute_function(_decimal_as_string)
 
     from competition.api import entries, grades, judging, panels, results, setup
 
@@ -55,3 +76,14 @@ def init_api(app: Flask) -> None:
             })
         return jsonify(code=422, status="Unprocessable Entity", message=error.translated(),
                        problems=problems), 422
+
+
+DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+
+
+def _decimal_as_string(self, field, **kwargs) -> dict:
+    """Decimals travel as strings ("86.67") so no digit is bent by floating point on the
+    way: the document says so, where apispec would call them numbers."""
+    if isinstance(field, fields.Decimal) and field.as_string:
+        return {"type": "string", "format": "decimal", "pattern": DECIMAL_PATTERN}
+    return {}

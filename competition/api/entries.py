@@ -6,13 +6,14 @@ from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from competition.api.schemas import (
     AttendanceSchema,
     ContestantFileSchema,
     EntrySchema,
     ImportQuerySchema,
+    ImportRefusedSchema,
     ImportResultSchema,
     RegistrationSchema,
     ReviewSchema,
@@ -39,7 +40,7 @@ class EventEntries(MethodView):
         """Every entry of the event, with the contestants' full details."""
         return db.session.scalars(
             select(Entry).where(Entry.event_id == event_id)
-            .options(selectinload(Entry.contestant)).order_by(Entry.id)).all()
+            .options(joinedload(Entry.contestant)).order_by(Entry.id)).all()
 
     @blp.arguments(RegistrationSchema)
     @blp.response(201, EntrySchema)
@@ -84,8 +85,9 @@ def check_in(data, entry_id: int):
 @blp.arguments(ImportQuerySchema, location="query")
 @blp.arguments(ContestantFileSchema, location="files")
 @blp.response(200, ImportResultSchema)
-@blp.alt_response(422, schema=ImportResultSchema,
-                  description="The file has problems; nothing was imported.")
+@blp.alt_response(422, schema=ImportRefusedSchema,
+                  description="The file has problems, or no file was sent; nothing was "
+                              "imported.")
 def import_contestants(query, files, competition_id: int):
     """Import contestants from a file, all or nothing: one bad row imports no row and
     the answer lists every problem with its row and column. ``dry_run`` only checks."""

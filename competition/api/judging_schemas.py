@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from competition.api.schemas import DatabaseInt
 from competition.judging.idempotency import HEADER, MAX_KEY_LENGTH
 
 SHEET_STATES = ["not_started", "draft", "submitted", "review"]
@@ -67,8 +68,8 @@ class AssignmentSchema(Schema):
 
 
 class SheetQuerySchema(Schema):
-    entry_id = fields.Int(required=True)
-    module_id = fields.Int(required=True)
+    entry_id = DatabaseInt(required=True)
+    module_id = DatabaseInt(required=True)
 
 
 class SheetCriterionSchema(Schema):
@@ -118,7 +119,7 @@ class SheetSchema(SheetRefSchema):
 
 
 class MarkChangeSchema(Schema):
-    criterion_id = fields.Int(required=True)
+    criterion_id = DatabaseInt(required=True)
     value = _decimal(required=True, allow_none=True,
                      metadata={"description": "The new value; null clears the mark."})
     previous = _decimal(load_default=None, allow_none=True, metadata={

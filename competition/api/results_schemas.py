@@ -206,3 +206,6 @@ class RefusedSchema(Schema):
     message = fields.Str()
     problems = fields.List(fields.Dict(), metadata={
         "description": "422 only: every problem found, when there are several."})
+    errors = fields.Dict(metadata={
+        "description": "422 only: the fields of the body or query that do not match their "
+                       "schema, by location."})

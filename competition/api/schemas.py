@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from marshmallow import INCLUDE, Schema, fields, validate
+from flask_smorest.error_handler import ErrorSchema as SmorestErrorSchema
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
 from competition.events.models import (
     AggregationMethod,
@@ -13,8 +14,33 @@ from competition.events.models import (
     EntryMode,
     ModuleKind,
     NameDisplay,
+    Occupation,
 )
 from competition.events.service import TIE_BREAK_STEPS
+from competition.extensions import db
+
+# The largest value the database's INTEGER columns hold (32-bit on PostgreSQL).
+MAX_INT = 2**31 - 1
+
+
+class DatabaseInt(fields.Int):
+    """An integer the database can store (ids, counts, ranks, ages…): a larger one is
+    refused with 422 like any other bad value, instead of failing in the database."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.validators.insert(0, validate.Range(-MAX_INT - 1, MAX_INT))
+
+
+def _existing(model, message: str):
+    """A validator: the id names a row of ``model`` (checked before any service adds rows,
+    so an unknown id is a 422 on the field, never a foreign-key failure)."""
+
+    def check(value: int) -> None:
+        if not 0 < value <= MAX_INT or db.session.get(model, value) is None:
+            raise ValidationError(message)
+
+    return check
 
 
 def _one_of(enum) -> validate.OneOf:
@@ -22,11 +48,11 @@ def _one_of(enum) -> validate.OneOf:
 
 
 class CompetitionSchema(Schema):
-    id = fields.Int(dump_only=True)
+    id = DatabaseInt(dump_only=True)
     name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
-    edition = fields.Int(allow_none=True, validate=validate.Range(min=1))
+    edition = DatabaseInt(allow_none=True, validate=validate.Range(min=1))
     level = fields.Str(required=True, validate=_one_of(CompetitionLevel))
-    level_class = fields.Int(allow_none=True, validate=validate.OneOf([1, 2]))
+    level_class = DatabaseInt(allow_none=True, validate=validate.OneOf([1, 2]))
     host = fields.Str(load_default="")
     starts_on = fields.Date(allow_none=True)
     ends_on = fields.Date(allow_none=True)
@@ -50,34 +76,35 @@ class StatusChangeSchema(Schema):
 
 
 class DivisionSchema(Schema):
-    id = fields.Int(dump_only=True)
+    id = DatabaseInt(dump_only=True)
     name = fields.Str(required=True)
     kind = fields.Str(load_default="worker", validate=_one_of(DivisionKind))
 
 
 class EventSchema(Schema):
-    id = fields.Int(dump_only=True)
-    competition_id = fields.Int(dump_only=True)
-    occupation_id = fields.Int(required=True)
+    id = DatabaseInt(dump_only=True)
+    competition_id = DatabaseInt(dump_only=True)
+    occupation_id = DatabaseInt(required=True, validate=_existing(
+        Occupation, "No occupation of the catalogue has this id."))
     name = fields.Str(load_default="")
     venue = fields.Str(load_default="")
-    grade_min = fields.Int(allow_none=True, validate=validate.Range(1, 5))
-    grade_max = fields.Int(allow_none=True, validate=validate.Range(1, 5))
+    grade_min = DatabaseInt(allow_none=True, validate=validate.Range(1, 5))
+    grade_max = DatabaseInt(allow_none=True, validate=validate.Range(1, 5))
     aggregation = fields.Str(load_default="mean", validate=_one_of(AggregationMethod))
-    trim_count = fields.Int(load_default=1, validate=validate.Range(min=0))
-    decimals = fields.Int(load_default=2, validate=validate.Range(0, 4))
+    trim_count = DatabaseInt(load_default=1, validate=validate.Range(min=0))
+    decimals = DatabaseInt(load_default=2, validate=validate.Range(0, 4))
     tie_break = fields.List(fields.Str(validate=validate.OneOf(TIE_BREAK_STEPS)),
                             load_default=lambda: ["more_decimals", "practical", "chief_judge"])
     first_prize_pct = fields.Decimal(load_default=10, as_string=True)
     second_prize_pct = fields.Decimal(load_default=20, as_string=True)
     third_prize_pct = fields.Decimal(load_default=30, as_string=True)
     title_name = fields.Str(load_default="")
-    title_top_n = fields.Int(allow_none=True, validate=validate.Range(min=1))
-    appeal_window_hours = fields.Int(load_default=2, validate=validate.Range(min=0))
-    notice_days = fields.Int(load_default=5, validate=validate.Range(min=0))
-    min_age = fields.Int(allow_none=True)
-    max_age_male = fields.Int(allow_none=True)
-    max_age_female = fields.Int(allow_none=True)
+    title_top_n = DatabaseInt(allow_none=True, validate=validate.Range(min=1))
+    appeal_window_hours = DatabaseInt(load_default=2, validate=validate.Range(min=0))
+    notice_days = DatabaseInt(load_default=5, validate=validate.Range(min=0))
+    min_age = DatabaseInt(allow_none=True)
+    max_age_male = DatabaseInt(allow_none=True)
+    max_age_female = DatabaseInt(allow_none=True)
     divisions = fields.List(fields.Nested(DivisionSchema), load_default=list)
     marking_started_at = fields.DateTime(dump_only=True)
 
@@ -87,7 +114,7 @@ class EventPatchSchema(EventSchema):
 
 
 class CriterionSchema(Schema):
-    id = fields.Int(dump_only=True)
+    id = DatabaseInt(dump_only=True)
     code = fields.Str(required=True)
     description = fields.Str(required=True)
     max_points = fields.Decimal(required=True, as_string=True)
@@ -103,7 +130,7 @@ class CriterionSchema(Schema):
 
 
 class ModuleSchema(Schema):
-    id = fields.Int(dump_only=True)
+    id = DatabaseInt(dump_only=True)
     code = fields.Str(required=True)
     name = fields.Str(required=True)
     kind = fields.Str(required=True, validate=_one_of(ModuleKind))
@@ -119,19 +146,28 @@ class SchemeSchema(Schema):
 
 class ProblemSchema(Schema):
     where = fields.Str(allow_none=True)
-    row = fields.Int(allow_none=True)
+    row = DatabaseInt(allow_none=True)
     column = fields.Str(allow_none=True)
     message = fields.Str()
 
 
+class ErrorSchema(SmorestErrorSchema):
+    """Every error answer: 401, 403, 404, and 422 either for a body or query that does not
+    match its schema (``errors``, by location and field) or for a broken rule (``message``
+    and ``problems``, in the caller's language)."""
+
+    problems = fields.List(fields.Nested(ProblemSchema), metadata={
+        "description": "A broken rule's problems (422), each with where it was found."})
+
+
 class OccupationSchema(Schema):
-    id = fields.Int(dump_only=True)
+    id = DatabaseInt(dump_only=True)
     name = fields.Str()
     code = fields.Str(allow_none=True)
 
 
 class ExpertSchema(Schema):
-    id = fields.Int(dump_only=True)
+    id = DatabaseInt(dump_only=True)
     name = fields.Str(required=True)
     work_unit = fields.Str(load_default="")
     title = fields.Str(load_default="")
@@ -141,49 +177,49 @@ class ExpertSchema(Schema):
     certificate_number = fields.Str(allow_none=True, load_default=None)
     certificate_expires_on = fields.Date(allow_none=True, load_default=None)
     certificate_state = fields.Str(dump_only=True)
-    occupation_ids = fields.List(fields.Int(), required=True, load_only=True)
+    occupation_ids = fields.List(DatabaseInt(), required=True, load_only=True)
     occupations = fields.List(fields.Nested(OccupationSchema), dump_only=True)
 
 
 class PanelMemberSchema(Schema):
-    id = fields.Int(dump_only=True)
-    event_id = fields.Int(dump_only=True)
-    expert_id = fields.Int(required=True)
+    id = DatabaseInt(dump_only=True)
+    event_id = DatabaseInt(dump_only=True)
+    expert_id = DatabaseInt(required=True)
     role = fields.Str(load_default="judge", validate=validate.OneOf(["judge", "chief"]))
     expert = fields.Nested(ExpertSchema, dump_only=True)
-    draw_id = fields.Int(dump_only=True, allow_none=True)
+    draw_id = DatabaseInt(dump_only=True, allow_none=True)
 
 
 class PanelDrawRequestSchema(Schema):
-    count = fields.Int(required=True, validate=validate.Range(min=1, max=50))
+    count = DatabaseInt(required=True, validate=validate.Range(min=1, max=50))
 
 
 class PanelDrawSchema(Schema):
-    id = fields.Int()
+    id = DatabaseInt()
     seed = fields.Str()
-    candidate_ids = fields.List(fields.Int())
-    chosen_ids = fields.List(fields.Int())
+    candidate_ids = fields.List(DatabaseInt())
+    chosen_ids = fields.List(DatabaseInt())
     drawn_at = fields.DateTime()
 
 
 class PromotionRuleSchema(Schema):
-    id = fields.Int(dump_only=True)
-    position = fields.Int(dump_only=True)
+    id = DatabaseInt(dump_only=True)
+    position = DatabaseInt(dump_only=True)
     preset = fields.Str(dump_only=True)
-    division_id = fields.Int(allow_none=True, load_default=None)
+    division_id = DatabaseInt(allow_none=True, load_default=None)
     name = fields.Str(load_default="")
-    rank_from = fields.Int(allow_none=True, load_default=None)
-    rank_to = fields.Int(allow_none=True, load_default=None)
+    rank_from = DatabaseInt(allow_none=True, load_default=None)
+    rank_to = DatabaseInt(allow_none=True, load_default=None)
     top_percent = fields.Decimal(allow_none=True, as_string=True, load_default=None)
     min_total = fields.Decimal(allow_none=True, as_string=True, load_default=None)
     min_module_score = fields.Decimal(allow_none=True, as_string=True, load_default=None)
-    required_grade = fields.Int(allow_none=True, load_default=None)
-    max_age_male = fields.Int(allow_none=True, load_default=None)
-    max_age_female = fields.Int(allow_none=True, load_default=None)
+    required_grade = DatabaseInt(allow_none=True, load_default=None)
+    max_age_male = DatabaseInt(allow_none=True, load_default=None)
+    max_age_female = DatabaseInt(allow_none=True, load_default=None)
     once_per_year = fields.Bool(load_default=True)
     effect = fields.Str(load_default="grant", validate=validate.OneOf(["grant", "step_up"]))
-    grant_grade = fields.Int(allow_none=True, load_default=None)
-    cap_grade = fields.Int(allow_none=True, load_default=None)
+    grant_grade = DatabaseInt(allow_none=True, load_default=None)
+    cap_grade = DatabaseInt(allow_none=True, load_default=None)
 
 
 class PresetRequestSchema(Schema):
@@ -197,7 +233,7 @@ class DefinitionDocumentSchema(Schema):
         unknown = INCLUDE
 
     format = fields.Str()
-    version = fields.Int()
+    version = DatabaseInt()
     competition = fields.Dict()
     events = fields.List(fields.Dict())
 
@@ -218,26 +254,26 @@ class DefinitionImportResultSchema(Schema):
 class ContestantSchema(Schema):
     """A contestant as organizers see them: ID number and phone in full."""
 
-    id = fields.Int(dump_only=True)
+    id = DatabaseInt(dump_only=True)
     name = fields.Str()
     id_number = fields.Str()
     sex = fields.Str()
     birth_date = fields.Date()
     phone = fields.Str()
     work_unit = fields.Str()
-    current_grade = fields.Int(allow_none=True)
+    current_grade = DatabaseInt(allow_none=True)
     current_certificate_no = fields.Str()
 
 
 class EntrySchema(Schema):
-    id = fields.Int(dump_only=True)
-    event_id = fields.Int(dump_only=True)
-    division_id = fields.Int()
+    id = DatabaseInt(dump_only=True)
+    event_id = DatabaseInt(dump_only=True)
+    division_id = DatabaseInt()
     status = fields.Str()
     attendance = fields.Str()
     source = fields.Str()
     ticket_number = fields.Str(allow_none=True)
-    station = fields.Int(allow_none=True)
+    station = DatabaseInt(allow_none=True)
     code = fields.Str(allow_none=True)
     checked_in_at = fields.DateTime(allow_none=True)
     review_note = fields.Str()
@@ -250,8 +286,8 @@ class RegistrationSchema(Schema):
     sex = fields.Str(load_default="", validate=validate.OneOf(["", "M", "F"]))
     phone = fields.Str(load_default="")
     work_unit = fields.Str(load_default="")
-    division_id = fields.Int(required=True)
-    current_grade = fields.Int(allow_none=True, load_default=None)
+    division_id = DatabaseInt(required=True)
+    current_grade = DatabaseInt(allow_none=True, load_default=None)
     current_certificate_no = fields.Str(load_default="")
     is_student = fields.Bool(allow_none=True, load_default=None)
 
@@ -277,7 +313,11 @@ class ImportQuerySchema(Schema):
 
 
 class ImportResultSchema(Schema):
-    imported = fields.Int(metadata={"description": "How many entries were created (0 on a "
+    imported = DatabaseInt(metadata={"description": "How many entries were created (0 on a "
                                                    "dry run)."})
-    rows = fields.Int(metadata={"description": "Contestant rows read from the file."})
+    rows = DatabaseInt(metadata={"description": "Contestant rows read from the file."})
     problems = fields.List(fields.Nested(ProblemSchema))
+
+
+class ImportRefusedSchema(ErrorSchema, ImportResultSchema):
+    """A refused import: the file's problems, or (``errors``) a request without a file."""

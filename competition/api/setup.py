@@ -124,7 +124,11 @@ class CompetitionEvents(MethodView):
         """Add an event with its divisions and settings."""
         competition = db.get_or_404(Competition, competition_id)
         divisions = [(d["name"], d["kind"]) for d in data.pop("divisions")]
-        event = service.create_event(db.session, competition, divisions=divisions, **data)
+        # The service sets the values before it checks them: a query meanwhile must not
+        # write them (a CHECK constraint would answer 500 before the rule's 422).
+        with db.session.no_autoflush:
+            event = service.create_event(db.session, competition, divisions=divisions,
+                                         **data)
         db.session.commit()
         return event
 
@@ -137,13 +141,15 @@ class EventItem(MethodView):
     def get(self, event_id: int):
         return db.session.get(Event, event_id)
 
-    @blp.arguments(EventPatchSchema(partial=True))
+    # Partial at the top only: a division listed still needs its name.
+    @blp.arguments(EventPatchSchema(partial=tuple(EventPatchSchema().fields)))
     @blp.response(200, EventSchema)
     def patch(self, data, event_id: int):
         """Change an event's settings; divisions listed that it lacks are added."""
         event = db.session.get(Event, event_id)
         divisions = data.pop("divisions", [])
-        service.update_event(db.session, event, **data)
+        with db.session.no_autoflush:  # as in post: checked before anything is written
+            service.update_event(db.session, event, **data)
         known = {d.name for d in event.divisions}
         for division in divisions:
             if division["name"] not in known:
