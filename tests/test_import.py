@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import time
@@ -16,6 +17,8 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from competition.audit.models import AuditEvent
+from competition.auth.models import User
 from competition.entries import importer
 from competition.entries.idcard import check_character, make_id_number
 from competition.entries.importer import HEADERS, import_file, parse_grade, preview_file
@@ -254,9 +257,17 @@ def test_the_corrected_file_is_previewed_then_imported_whole(app, client, auth, 
         ("王芳", "养老护理员", "职工组"), ("李强", "养老护理员", "职工组"),
         ("李强", "车工", "职工组"), ("周杰", "车工", "职工组"), ("赵敏", "养老护理员", "学生组")}
     assert all(e.status == "approved" and e.ticket_number for e in imported)
-    tickets = db.session.scalars(select(Entry.ticket_number)).all()
-    assert len(set(tickets)) == 6
-    assert all(t.startswith(f"2026{competition.id:03d}") for t in tickets)
+    tickets = sorted(db.session.scalars(select(Entry.ticket_number)).all())
+    assert tickets == [f"2026{competition.id:03d}{n:05d}" for n in range(1, 7)]
+    assert len({e.token for e in imported}) == 5 and all(len(e.token) >= 43 for e in imported)
+    # One audit record per event, naming who imported how many.
+    audited = db.session.execute(select(AuditEvent.event_id, AuditEvent.actor_id,
+                                        AuditEvent.new_value)
+                                 .where(AuditEvent.action == "entries.register")).all()
+    mine = db.session.scalar(select(User.id).where(User.username == "mine"))
+    by_event = {event_id: (actor, json.loads(new)["entries"]) for event_id, actor, new in audited}
+    lathe = next(e.event_id for e in imported if e.event.name == "车工")
+    assert by_event == {care.id: (mine, 3), lathe: (mine, 2)}
 
 
 def test_a_csv_in_utf8_with_bom_is_imported(app, client, auth, uploads):
@@ -328,20 +339,22 @@ def test_one_id_number_under_two_names_in_the_file_is_reported(app):
 
 def test_a_failure_midway_rolls_back_every_row(app, monkeypatch):
     competition, _ = setup_competition()
-    real_register = importer.service.register
+    real_insert = importer.service._insert
     calls = []
 
-    def register_then_fail(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 3:
+    def insert_then_fail(session, table, rows):
+        # The new contestants are written; the entries' insert then fails.
+        calls.append(table.name)
+        if table.name == "entries":
             raise IntegrityError("INSERT INTO entries", {}, Exception("duplicate key"))
-        return real_register(*args, **kwargs)
+        return real_insert(session, table, rows)
 
-    monkeypatch.setattr(importer.service, "register", register_then_fail)
+    monkeypatch.setattr(importer.service, "_insert", insert_then_fail)
 
     with pytest.raises(RegistrationError) as refused:
         import_file(db.session, competition, "a.xlsx", xlsx(GOOD_ROWS), TODAY)
     assert "nothing was imported" in str(refused.value)
+    assert calls == ["contestants", "entries"]
     db.session.commit()  # even a careless caller's commit saves none of it
     assert counts() == (1, 1)
 

@@ -104,6 +104,7 @@ def import_contestants(query, files, competition_id: int):
     if query["dry_run"]:
         db.session.rollback()
         return {"imported": 0, "rows": len(preview.rows), "problems": []}
-    entries = importer.import_rows(db.session, competition, preview.rows, today=local_today())
+    entries = importer.import_rows(db.session, competition, preview.rows, today=local_today(),
+                                   actor_id=current_user.id)
     db.session.commit()
     return {"imported": len(entries), "rows": len(preview.rows), "problems": []}

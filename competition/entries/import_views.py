@@ -185,7 +185,8 @@ def import_confirm(event_id: int):
         return redirect(url_for("entries.import_entries", event_id=event.id))
     filename, data = kept
     try:
-        entries = import_file(db.session, event.competition, filename, data, local_today())
+        entries = import_file(db.session, event.competition, filename, data, local_today(),
+                              actor_id=current_user.id)
     except RegistrationError as error:
         db.session.rollback()
         store.release(current_user.id, event.competition_id, token)

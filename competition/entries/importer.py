@@ -45,7 +45,7 @@ from competition.entries import service
 from competition.entries.idcard import make_id_number
 from competition.entries.models import Entry, EntrySource
 from competition.entries.service import RegistrationError
-from competition.entries.validation import PersonData, check_person
+from competition.entries.validation import PersonData
 from competition.events.models import Competition, Division, Event
 from competition.events.scheme import N_, Problem
 
@@ -465,7 +465,8 @@ def _read_row(number: int, cells: dict[str, object]) -> ImportRow:
             problem("sex", N_("The sex must be 男 or 女 (or left empty)."))
 
     grade = None
-    if shown.get("current_grade"):
+    # 无 (none) is what the template tells people to write when they hold no grade.
+    if shown.get("current_grade") and _word(shown["current_grade"]) not in NO_GRADE_WORDS:
         grade = parse_grade(cells.get("current_grade"))
         if grade is None:
             problem("current_grade", N_("“%(value)s” is not a skill grade: write 五级 to 一级, "
@@ -552,21 +553,24 @@ def check_rows(session: Session, competition: Competition, rows: list[ImportRow]
     under two names.
     """
     events = _events(session, competition)
+    people = [replace(row.person) for row in rows]
+    checked = service.check_people(people, today=today)
+    known = service.KnownPeople(session, (person.id_number for person in people))
     problems: list[Problem] = []
     by_event: dict[tuple[int, str], list[ImportRow]] = defaultdict(list)
     first_with_id: dict[str, ImportRow] = {}
-    for row in rows:
+    for row, person, person_problems in zip(rows, people, checked, strict=True):
         row_problems = list(row.problems)
         bad = {problem.column for problem in row.problems}
-        person = replace(row.person)
         row.event, row.division = _event_and_division(row, events, row_problems)
         if row.event is not None:
             found = service.registration_problems(session, row.event, row.division, person,
-                                                  today=today, is_student=row.is_student)
+                                                  today=today, is_student=row.is_student,
+                                                  known=known, person_problems=person_problems)
             if row.division is None:  # already reported as an unknown division
                 found = [p for p in found if p.column != "division"]
         else:
-            found = check_person(person, today=today)
+            found = person_problems
         for problem in found:
             header = _header_of(problem.column)
             if header not in bad:
@@ -658,36 +662,37 @@ def refusal(problems: list[Problem]) -> RegistrationError:
 
 
 def import_rows(session: Session, competition: Competition, rows: list[ImportRow], *,
-                today: date) -> list[Entry]:
+                today: date, actor_id: int | None = None) -> list[Entry]:
     """Register every row, or none: all or nothing (issue 4).
 
     Checks the rows (``check_rows``) and refuses with every problem before
-    writing anything. Then each row is registered by ``service.register``
-    (source ``import``) inside one savepoint of the caller's transaction; if
-    anything fails midway — someone registered the same person meanwhile —
-    everything is rolled back and the import refused. The caller commits.
+    writing anything. Then the rows are registered together by
+    ``service.register_many`` (source ``import``; the same rules again, a few
+    statements for the whole file, one audit record per event) inside one
+    savepoint of the caller's transaction; if anything fails midway — someone
+    registered the same person meanwhile — everything is rolled back and the
+    import refused. The caller commits.
     """
     problems = check_rows(session, competition, rows, today=today)
     if problems:
         raise refusal(problems)
-    entries: list[Entry] = []
+    registrations = [service.Registration(event=row.event, division=row.division,
+                                          person=replace(row.person),
+                                          is_student=row.is_student) for row in rows]
     try:
         with session.begin_nested():
-            for row in rows:
-                try:
-                    entries.append(service.register(
-                        session, row.event, row.division, replace(row.person), today=today,
-                        source=EntrySource.IMPORT, is_student=row.is_student))
-                except RegistrationError as error:
-                    raise refusal([
-                        Problem(p.message, p.params, row=row.number, column=_header_of(p.column))
-                        for p in error.problems or [Problem(error.message, error.params)]
-                    ]) from error
+            return service.register_many(session, registrations, today=today,
+                                         source=EntrySource.IMPORT, actor_id=actor_id)
+    except RegistrationError as error:
+        raise refusal([
+            Problem(p.message, p.params, row=rows[p.row - 1].number if p.row else None,
+                    column=_header_of(p.column))
+            for p in error.problems or [Problem(error.message, error.params)]
+        ]) from error
     except IntegrityError:
         raise RegistrationError(N_("The registrations changed while the file was being "
                                    "imported, so nothing was imported. Upload the file "
                                    "again.")) from None
-    return entries
 
 
 def preview_file(session: Session, competition: Competition, filename: str, data: bytes,
@@ -701,9 +706,9 @@ def preview_file(session: Session, competition: Competition, filename: str, data
 
 
 def import_file(session: Session, competition: Competition, filename: str, data: bytes,
-                today: date) -> list[Entry]:
+                today: date, *, actor_id: int | None = None) -> list[Entry]:
     """Import an uploaded file whole, or raise RegistrationError with every problem."""
     rows, problems = read_file(filename, data)
     if problems:
         raise refusal(problems)
-    return import_rows(session, competition, rows, today=today)
+    return import_rows(session, competition, rows, today=today, actor_id=actor_id)

@@ -6,11 +6,15 @@ Functions take the session and plain values, ``flush()`` and raise
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from competition.audit.log import record
 from competition.auth.models import User
 from competition.dbtypes import utcnow
 from competition.entries.models import (
@@ -20,6 +24,7 @@ from competition.entries.models import (
     EntrySource,
     IdType,
     RegistrationStatus,
+    new_entry_token,
 )
 from competition.entries.validation import (
     Eligibility,
@@ -47,16 +52,51 @@ def find_contestant(session: Session, id_number: str) -> Contestant | None:
         Contestant.id_type == IdType.RESIDENT_ID, Contestant.id_number == id_number))
 
 
+# Lookups by ID number are cut into chunks: SQLite allows a few thousand parameters.
+_CHUNK = 500
+
+
+class KnownPeople:
+    """The contestants already registered under some ID numbers, and the events they are
+    entered in: two queries per 500 ID numbers, however many rows ask."""
+
+    def __init__(self, session: Session, id_numbers: Iterable[str]) -> None:
+        numbers = sorted({n for n in id_numbers if n})
+        self.contestants: dict[str, Contestant] = {}
+        for start in range(0, len(numbers), _CHUNK):
+            for contestant in session.scalars(select(Contestant).where(
+                    Contestant.id_type == IdType.RESIDENT_ID,
+                    Contestant.id_number.in_(numbers[start:start + _CHUNK]))):
+                self.contestants[contestant.id_number] = contestant
+        ids = [c.id for c in self.contestants.values()]
+        self.entered: set[tuple[int, int]] = set()
+        for start in range(0, len(ids), _CHUNK):
+            self.entered.update(session.execute(select(Entry.event_id, Entry.contestant_id).where(
+                Entry.contestant_id.in_(ids[start:start + _CHUNK]))).tuples())
+
+    def contestant(self, id_number: str) -> Contestant | None:
+        return self.contestants.get(id_number)
+
+    def is_entered(self, event_id: int, contestant_id: int) -> bool:
+        return (event_id, contestant_id) in self.entered
+
+
 def registration_problems(session: Session, event: Event, division: Division | None,
                           person: PersonData, *, today: date,
-                          is_student: bool | None = None) -> list[Problem]:
+                          is_student: bool | None = None,
+                          known: KnownPeople | None = None,
+                          person_problems: list[Problem] | None = None) -> list[Problem]:
     """Every problem of registering ``person`` in ``event``/``division``, without saving.
 
     Checks the person (ID number by GB 11643, phone), the event's eligibility
     rules, that the division is the event's, that an ID number already known
     belongs to the same name, and that the person is not entered twice.
+    A batch checks every person first (``check_people``), looks them all up at
+    once (``known``) and passes each one's ``person_problems``; alone, a person is
+    checked and looked up here.
     """
-    problems = check_person(person, today=today)
+    problems = list(person_problems) if person_problems is not None \
+        else check_person(person, today=today)
     if division is None or division.event_id != event.id:
         problems.append(Problem(N_("Choose a division of %(event)s."), {"event": event.name},
                                 column="division"))
@@ -65,19 +105,25 @@ def registration_problems(session: Session, event: Event, division: Division | N
                                       is_student=is_student)
     if any(p.column == "id_number" for p in problems):
         return problems
-    known = find_contestant(session, person.id_number)
-    if known is not None:
-        if known.name != person.name:
+    if known is None:
+        known = KnownPeople(session, [person.id_number])
+    contestant = known.contestant(person.id_number)
+    if contestant is not None:
+        if contestant.name != person.name:
             problems.append(Problem(
                 N_("This ID number is already registered for %(name)s, not %(given)s."),
-                {"name": known.name, "given": person.name}, column="id_number"))
-        entered = session.scalar(select(Entry.id).where(
-            Entry.event_id == event.id, Entry.contestant_id == known.id))
-        if entered is not None:
+                {"name": contestant.name, "given": person.name}, column="id_number"))
+        if known.is_entered(event.id, contestant.id):
             problems.append(Problem(N_("%(name)s is already entered in %(event)s."),
-                                    {"name": known.name, "event": event.name},
+                                    {"name": contestant.name, "event": event.name},
                                     column="id_number"))
     return problems
+
+
+def check_people(people: Iterable[PersonData], *, today: date) -> list[list[Problem]]:
+    """``check_person`` for each of a batch (which fills in sex and birth date), to look
+    them all up at once (``KnownPeople``) before ``registration_problems``."""
+    return [check_person(person, today=today) for person in people]
 
 
 def register(session: Session, event: Event, division: Division | None, person: PersonData,
@@ -100,6 +146,19 @@ def register(session: Session, event: Event, division: Division | None, person: 
         contestant = Contestant(id_type=IdType.RESIDENT_ID, id_number=person.id_number,
                                 name=person.name)
         session.add(contestant)
+    _update_contestant(contestant, person, known=known, source=source)
+    session.flush()
+    entry = Entry(event_id=event.id, division_id=division.id, contestant_id=contestant.id,
+                  source=source, status=status, is_student=is_student,
+                  reviewed_by_id=reviewed_by.id if reviewed_by else None,
+                  ticket_number=next_ticket_number(session, event.competition))
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def _update_contestant(contestant: Contestant, person: PersonData, *, known: bool,
+                       source: str) -> None:
     contestant.sex = person.sex
     contestant.birth_date = person.birth_date
     # A stranger who knows someone's name and ID number must not change that
@@ -110,14 +169,145 @@ def register(session: Session, event: Event, division: Division | None, person: 
                 setattr(contestant, name, getattr(person, name))
         if person.current_grade is not None:
             contestant.current_grade = person.current_grade
-    session.flush()
-    entry = Entry(event_id=event.id, division_id=division.id, contestant_id=contestant.id,
-                  source=source, status=status, is_student=is_student,
-                  reviewed_by_id=reviewed_by.id if reviewed_by else None,
-                  ticket_number=next_ticket_number(session, event.competition))
-    session.add(entry)
-    session.flush()
-    return entry
+
+
+@dataclass
+class Registration:
+    """One person to enter in an event and division, as ``register`` takes it."""
+
+    event: Event
+    division: Division | None
+    person: PersonData
+    is_student: bool | None = None
+
+
+def register_many(session: Session, registrations: list[Registration], *, today: date,
+                  source: str = EntrySource.IMPORT,
+                  status: str = RegistrationStatus.APPROVED,
+                  actor_id: int | None = None) -> list[Entry]:
+    """Enter many people at once — all, or none and refuse with every problem.
+
+    The rules are ``register``'s, row by row (``registration_problems``), and across
+    the batch: one person entered twice in an event, one ID number under two names.
+    A problem's ``row`` is the position of its registration in ``registrations``,
+    counted from 1.
+    Contestants are looked up and entries written in a few statements for the whole
+    batch (a city's list of thousands takes seconds, not minutes); a person given in
+    several rows ends with the details of the last one, as if registered in turn.
+    The audit log gets one record per event: how many entries came from where.
+    """
+    people = [replace(r.person) for r in registrations]
+    checked = check_people(people, today=today)
+    known = KnownPeople(session, (p.id_number for p in people))
+    problems: list[Problem] = []
+    for index, (registration, person) in enumerate(zip(registrations, people, strict=True)):
+        for problem in registration_problems(
+                session, registration.event, registration.division, person, today=today,
+                is_student=registration.is_student, known=known,
+                person_problems=checked[index]):
+            problems.append(Problem(problem.message, problem.params, row=index + 1,
+                                    column=problem.column))
+    problems += _batch_problems(registrations, people)
+    if problems:
+        raise RegistrationError(N_("The registration was refused; nothing was saved."),
+                                problems=sorted(problems, key=lambda p: p.row or 0))
+    if not registrations:
+        return []
+
+    now = utcnow()
+    new_people: dict[str, Contestant] = {}
+    for person in people:
+        contestant = known.contestant(person.id_number)
+        if contestant is None:
+            contestant = new_people.setdefault(person.id_number, Contestant(
+                id_type=IdType.RESIDENT_ID, id_number=person.id_number, name=person.name,
+                phone="", work_unit="", current_certificate_no="", created_at=now))
+            _update_contestant(contestant, person, known=False, source=source)
+        else:
+            _update_contestant(contestant, person, known=True, source=source)
+    session.flush()  # the known contestants' new details
+    ids = dict(zip(new_people, _insert(session, Contestant.__table__,
+                                       [_row_of(c) for c in new_people.values()]),
+                   strict=True))
+    serials: dict[int, tuple[str, int]] = {}
+    rows = []
+    for registration, person in zip(registrations, people, strict=True):
+        event = registration.event
+        competition = event.competition
+        if competition.id not in serials:
+            ticket = next_ticket_number(session, competition)
+            serials[competition.id] = (ticket[:-5], int(ticket[-5:]))
+        prefix, serial = serials[competition.id]
+        serials[competition.id] = (prefix, serial + 1)
+        contestant = known.contestant(person.id_number)
+        rows.append({
+            "event_id": event.id, "division_id": registration.division.id,
+            "contestant_id": contestant.id if contestant else ids[person.id_number],
+            "source": source, "status": status, "is_student": registration.is_student,
+            "attendance": Attendance.EXPECTED, "token": new_entry_token(),
+            "ticket_number": f"{prefix}{serial:05d}", "registered_at": now,
+            "review_note": ""})
+    entry_ids = _insert(session, Entry.__table__, rows)
+    loaded = {}
+    for start in range(0, len(entry_ids), _CHUNK):
+        loaded.update((e.id, e) for e in session.scalars(
+            select(Entry).where(Entry.id.in_(entry_ids[start:start + _CHUNK]))))
+    entries = [loaded[entry_id] for entry_id in entry_ids]
+    for event_id, count in Counter(r["event_id"] for r in rows).items():
+        record(session, actor_id=actor_id, action="entries.register", object_type="event",
+               object_id=event_id, event_id=event_id, new={"entries": count, "source": source})
+    return entries
+
+
+def _insert(session: Session, table, rows: list[dict]) -> list[int]:
+    """Insert ``rows`` in one executemany; return their new ids, in order."""
+    if not rows:
+        return []
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # Ids drawn from the sequence first: a plain executemany is about three times
+        # faster than INSERT … RETURNING for thousands of rows (bench/RESULTS.md).
+        ids = connection.execute(text(
+            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
+            "FROM generate_series(1, :n)"), {"table": table.name, "n": len(rows)}).scalars().all()
+        connection.execute(insert(table), [dict(row, id=id_) for row, id_ in zip(
+            rows, ids, strict=True)])
+        return ids
+    return connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                              rows).scalars().all()
+
+
+def _row_of(contestant: Contestant) -> dict:
+    return {name: getattr(contestant, name) for name in (
+        "id_type", "id_number", "name", "sex", "birth_date", "phone", "work_unit",
+        "current_grade", "current_certificate_no", "created_at")}
+
+
+def _batch_problems(registrations: list[Registration],
+                    people: list[PersonData]) -> list[Problem]:
+    """Rules across a batch: a person twice in one event, an ID number under two names."""
+    problems = []
+    rows_of: dict[tuple[int, str], list[int]] = defaultdict(list)
+    first_name: dict[str, tuple[int, str]] = {}
+    for index, (registration, person) in enumerate(zip(registrations, people, strict=True)):
+        if not person.id_number:
+            continue
+        rows_of[(registration.event.id, person.id_number)].append(index + 1)
+        row, name = first_name.setdefault(person.id_number, (index + 1, person.name))
+        if name != person.name:
+            problems.append(Problem(
+                N_("Row %(row)s has this ID number under another name, %(name)s."),
+                {"row": row, "name": name}, row=index + 1, column="id_number"))
+    for rows in rows_of.values():
+        if len(rows) > 1:
+            event = registrations[rows[0] - 1].event
+            for index in rows:
+                problems.append(Problem(
+                    N_("The same person is entered in %(event)s again in row %(rows)s."),
+                    {"event": event.name,
+                     "rows": "、".join(str(other) for other in rows if other != index)},
+                    row=index, column="id_number"))
+    return problems
 
 
 def next_ticket_number(session: Session, competition: Competition) -> str:
