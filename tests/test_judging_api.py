@@ -15,6 +15,7 @@ from competition.auth.service import issue_api_token
 from competition.dbtypes import utcnow
 from competition.demo import seed_demo
 from competition.entries.models import Contestant, Entry
+from competition.events import experts as expert_service
 from competition.events.models import Criterion, Event, Module
 from competition.extensions import db
 from competition.judging import service
@@ -418,6 +419,44 @@ def test_a_judge_of_another_event_cannot_open_or_write_a_sheet(demo, app, client
                on(app, lathe_judge.get, "/api/v1/judge/assignments").get_json())
 
 
+# Bodies no write accepts, and headers without a usable Idempotency-Key: a caller who may
+# not write the sheet is refused for that, never for what they sent.
+MALFORMED = (
+    {"json": {}}, {"json": {"changes": "all of them"}}, {"json": [1, 2]},
+    {"data": "{not json", "content_type": "application/json"}, {},
+)
+NO_KEY = ({}, {"Idempotency-Key": ""}, {"Idempotency-Key": "k" * 65})
+
+
+@pytest.mark.parametrize("write", ["marks", "submit"])
+def test_who_may_not_write_a_sheet_is_refused_whatever_they_send(demo, app, client, write):
+    sign_in(client, "judge1")
+    sheet = open_sheet(client, first_entry(demo), module_a(demo))
+    url = f"/api/v1/judge/sheets/{sheet['id']}/{write}"
+    callers = {"anonymous": app.test_client()}
+    for username in ("judge2", "judge6", "organizer", "admin"):
+        callers[username] = second_tablet(app, username)
+    for who, caller in callers.items():
+        for body in MALFORMED:
+            for headers in NO_KEY:
+                response = on(app, caller.post, url, headers=headers, **body)
+                expected = 401 if who == "anonymous" else 403
+                assert response.status_code == expected, (who, body, headers)
+    # The sheet's own judge, once recused from the entry, is refused the same way.
+    entry = db.session.get(Entry, sheet["entry"]["id"])
+    expert_service.declare_conflict(db.session, demo, user("judge1").expert,
+                                    contestant_id=entry.contestant_id, reason="亲属参赛",
+                                    declared_by=user("organizer"))
+    db.session.commit()
+    for body in MALFORMED:
+        for headers in NO_KEY:
+            response = client.post(url, headers=headers, **body)
+            assert response.status_code == 403, (body, headers)
+            assert "回避" in response.get_json()["message"]
+    assert count(Mark) == 0 and count(IdempotencyKey) == 0 and mark_writes() == 0
+    assert db.session.get(ScoreSheet, sheet["id"]).status == "draft"
+
+
 def test_a_bearer_token_works_like_the_session(demo, client):
     token = issue_api_token(db.session, user("judge1"), "平板")
     db.session.commit()
@@ -434,7 +473,9 @@ def test_the_tablet_api_is_in_the_openapi_document(app, client):
         assert path in paths
     post = paths["/api/v1/judge/sheets/{sheet_id}/marks"]["post"]
     assert {"name": "Idempotency-Key", "in": "header"}.items() <= post["parameters"][0].items()
-    assert {"200", "403", "409", "422"} <= set(post["responses"])
+    assert {"200", "401", "403", "409", "422"} <= set(post["responses"])
+    submit_responses = paths["/api/v1/judge/sheets/{sheet_id}/submit"]["post"]["responses"]
+    assert {"200", "401", "403", "409", "422"} <= set(submit_responses)
 
 
 # --- The tablet's pages (their behaviour is tested in Chromium: test_browser_judging.py) ----

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from competition.audit.models import AuditEvent
 from competition.auth.models import User
@@ -258,6 +258,33 @@ def test_the_chief_judge_decides_an_appeal_and_the_contestant_sees_it(app, locke
     assert body["appeals"][0]["status"] == "rejected"
     assert body["appeals"][0]["decision_reason"] == "经复核，评分符合评分细则"
     assert body["may_appeal"] is True  # the two-hour window is still open
+
+
+def test_who_may_not_decide_an_appeal_is_refused_whatever_they_send(app, locked_tea):
+    """The chief judge's right is checked before the body is read: anyone else gets
+    401 or 403, never 422 for a bad body, and the appeal stays pending."""
+    division = locked_tea.divisions[0]
+    publication.publish(db.session, _user("organizer"), division)
+    last = db.session.scalar(select(Result).order_by(Result.rank.desc()))
+    appeal = publication.file_appeal(db.session, db.session.get(Entry, last.entry_id),
+                                     "我对B模块评分有异议")
+    db.session.commit()
+    tokens = _tokens("organizer", "chief3", "judge9", "admin")
+    audited = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    url = f"/api/v1/appeals/{appeal.id}/decision"
+    bodies = ({"json": {}}, {"json": {"accept": "perhaps"}}, {"json": ["accept"]},
+              {"data": "{not json", "content_type": "application/json"}, {})
+    for who, status in (("anonymous", 401), ("organizer", 403), ("judge9", 403),
+                        ("stranger", 403), ("admin", 403)):
+        for body in bodies:
+            response = _call(app, "post", url, tokens[who], **body)
+            assert response.status_code == status, (who, body)
+    # The chief judge gets past the check, so a bad body is theirs to correct.
+    assert _call(app, "post", url, tokens["chief3"], json={}).status_code == 422
+    db.session.expire_all()
+    stored = db.session.get(Appeal, appeal.id)
+    assert stored.status == "pending" and stored.decided_by_id is None
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == audited
 
 
 def test_a_contestant_reads_their_result_and_it_becomes_final(app, published_tea):

@@ -7,8 +7,11 @@ the HTTP answers a device acts on:
 
 - 200: done; a save answers which changes were written (``applied``) and which
   were not because the mark changed on the server meanwhile (``conflicts``);
+- 401: not signed in;
 - 403: the caller may not score this entry — not a judge of its event, recused
-  (回避), or another judge's sheet; nothing the device can fix by retrying;
+  (回避), or another judge's sheet; nothing the device can fix by retrying. Writes
+  check this before they read the body or the Idempotency-Key, so the caller is
+  refused the same whatever they sent;
 - 409: the sheet is submitted (locked) or the event's scores are locked; the
   answer holds the sheet's state, and nothing was written;
 - 422: a bad mark (every problem listed), a missing or reused Idempotency-Key,
@@ -19,6 +22,8 @@ gets the first answer again and writes nothing (``judging.idempotency``).
 """
 
 from __future__ import annotations
+
+from functools import wraps
 
 from flask import jsonify, request
 from flask_babel import gettext as _
@@ -122,11 +127,27 @@ def get_sheet(sheet_id: int):
 
 # --- Writing -----------------------------------------------------------------------------
 
+def sheet_of_caller_required(view):
+    """Only the judge whose sheet it is, on the event's panel and not recused, gets past
+    (403) — before the body or the Idempotency-Key is read, so a caller without the right
+    is refused whatever they sent."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        sheet = _own_sheet(kwargs["sheet_id"])
+        _check_on_panel(sheet.entry, sheet)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 @blp.route("/judge/sheets/<int:sheet_id>/marks", methods=["POST"])
 @role_required(Role.JUDGE)
+@sheet_of_caller_required
 @blp.arguments(IdempotencyHeaderSchema, location="headers", as_kwargs=True)
 @blp.arguments(MarkChangesSchema)
 @blp.response(200, SaveResultSchema)
+@blp.alt_response(401, schema=RefusalSchema, description="Not signed in.")
 @blp.alt_response(403, schema=RefusalSchema, description="Not yours to score.")
 @blp.alt_response(409, schema=RefusalSchema,
                   description="The sheet is submitted, or the event's scores are locked.")
@@ -135,12 +156,12 @@ def save_marks(data, sheet_id: int, key: str):
     saved (``previous``); when the server holds another value now, that change is
     not written but returned in ``conflicts``. One bad value refuses the whole save
     (422, every problem listed)."""
-    sheet = _own_sheet(sheet_id)
+    sheet = db.session.get(ScoreSheet, sheet_id)  # the caller's: sheet_of_caller_required
     changes = [MarkChange(c["criterion_id"], c["value"], c["previous"])
                for c in data["changes"]]
 
     def work():
-        _check_may_score(sheet.entry, sheet)
+        _check_not_locked(sheet.entry, sheet)
         result = service.save_marks(db.session, current_user, sheet, changes)
         marks = tablet.marks_of(db.session, result.sheet)
         return {
@@ -158,17 +179,19 @@ def save_marks(data, sheet_id: int, key: str):
 
 @blp.route("/judge/sheets/<int:sheet_id>/submit", methods=["POST"])
 @role_required(Role.JUDGE)
+@sheet_of_caller_required
 @blp.arguments(IdempotencyHeaderSchema, location="headers", as_kwargs=True)
 @blp.response(200, SubmitResultSchema)
+@blp.alt_response(401, schema=RefusalSchema, description="Not signed in.")
 @blp.alt_response(403, schema=RefusalSchema, description="Not yours to score.")
 @blp.alt_response(409, schema=RefusalSchema, description="The event's scores are locked.")
 def submit_sheet(sheet_id: int, key: str):
     """Submit the sheet: it is locked, and only the chief judge can reopen it. Refused
     (422) while a criterion has no mark. Submitting a submitted sheet changes nothing."""
-    sheet = _own_sheet(sheet_id)
+    sheet = db.session.get(ScoreSheet, sheet_id)  # the caller's: sheet_of_caller_required
 
     def work():
-        _check_may_score(sheet.entry, sheet)
+        _check_not_locked(sheet.entry, sheet)
         submitted = service.submit_sheet(db.session, current_user, sheet)
         return {"sheet": tablet.sheet_ref(submitted),
                 "total": tablet.total_of(tablet.marks_of(db.session, submitted))}, 200
@@ -198,6 +221,12 @@ def _own_sheet(sheet_id: int) -> ScoreSheet:
 def _check_may_score(entry: Entry, sheet: ScoreSheet | None = None) -> None:
     """Refuse with 403 (not on the panel, recused) or 409 (scores locked) before the
     service is asked, which checks the same rules again and refuses with 422."""
+    _check_on_panel(entry, sheet)
+    _check_not_locked(entry, sheet)
+
+
+def _check_on_panel(entry: Entry, sheet: ScoreSheet | None = None) -> None:
+    """403 unless the caller is a judge of the entry's event and not recused from it."""
     event = db.session.get(Event, entry.event_id)
     if service.panel_role(db.session, current_user, event.id) != PanelRole.JUDGE:
         raise Refusal(403, _("You are not a judge of %(event)s.", event=event.name), sheet)
@@ -205,5 +234,10 @@ def _check_may_score(entry: Entry, sheet: ScoreSheet | None = None) -> None:
                                              event.competition_id):
         raise Refusal(403, _("You are recused from entry %(code)s and may not score it.",
                              code=entry.code), sheet)
+
+
+def _check_not_locked(entry: Entry, sheet: ScoreSheet | None = None) -> None:
+    """409 once the event's scores are locked, but for a sheet reopened for review."""
+    event = db.session.get(Event, entry.event_id)
     if event.scores_locked_at is not None and not service.under_review(sheet):
         raise Refusal(409, _("The scores of %(event)s are locked.", event=event.name), sheet)

@@ -14,6 +14,7 @@ Who sees what follows the pages (DESIGN.md section 5, "Integrity"):
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import wraps
 from http import HTTPStatus
 
 from flask import jsonify, url_for
@@ -244,8 +245,24 @@ def finalize(division_id: int):
     return _publication_document(division, published)
 
 
+def chief_of_the_appeal_required(view):
+    """Only the chief judge of the appeal's event gets past (403; 404 for no such appeal),
+    before the body is read: a caller without the right is refused whatever they sent."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        appeal = db.get_or_404(Appeal, kwargs["appeal_id"])
+        event = db.session.get(Event, db.session.get(Entry, appeal.entry_id).event_id)
+        if panel_role(db.session, current_user, event.id) != PanelRole.CHIEF:
+            abort(403, message=_("Only the chief judge of %(event)s may do this.",
+                                 event=event.name))
+        return view(*args, **kwargs)
+
+    return login_required(wrapped)
+
+
 @blp.route("/appeals/<int:appeal_id>/decision", methods=["POST"])
-@login_required
+@chief_of_the_appeal_required
 @blp.arguments(AppealDecisionSchema)
 @blp.response(200, AppealSchema)
 @blp.alt_response(401, **SIGN_IN)
@@ -257,13 +274,10 @@ def decide_appeal(data, appeal_id: int):
     """The chief judge accepts or rejects an appeal, with the reason the contestant will
     read. Refused (422) when it is already decided or no reason is given. Accepting
     changes no mark by itself: the chief judge reopens the sheets concerned."""
-    appeal = db.get_or_404(Appeal, appeal_id)
+    appeal = db.session.get(Appeal, appeal_id)
     entry = db.session.scalar(select(Entry).where(Entry.id == appeal.entry_id)
                               .options(joinedload(Entry.contestant)))
     event = db.session.get(Event, entry.event_id)
-    if panel_role(db.session, current_user, event.id) != PanelRole.CHIEF:
-        abort(403, message=_("Only the chief judge of %(event)s may do this.",
-                             event=event.name))
     publication.decide_appeal(db.session, current_user, appeal, accept=data["accept"],
                               reason=data["reason"])
     db.session.commit()
