@@ -50,7 +50,7 @@ def entry(entry_id: int):
     """How this entry's total and rank were computed, step by step."""
     entry = db.get_or_404(Entry, entry_id)
     event = event_for_organizer_or_chief(entry.event_id)
-    inputs = event_inputs(db.session, event.id)
+    inputs = event_inputs(db.session, event.id, marks_of=entry_id)
     if entry_id not in {e.entry_id for e in inputs.entries}:
         abort(404)  # not an approved entry: it has no result
     explanation = explain(inputs.modules, inputs.rules, inputs.entries, entry_id)

@@ -83,6 +83,22 @@ class EntryInput:
     penalties: list[tuple[int | None, Decimal]] = field(default_factory=list)
     chief_order: int | None = None  # the chief judge's decided order among ties
     ranked: bool = True  # absent or withdrawn entries are not ranked
+    # Each criterion's marks already aggregated (``Kept``), when the database did it
+    # (``results.service``); otherwise ``marks`` are aggregated here.
+    kept: dict[int, Kept] | None = None
+
+
+@dataclass(frozen=True)
+class Kept:
+    """The marks of one criterion that its method takes — their sum and how many —
+    as the database counts them: ``aggregate`` is ``total / count``."""
+
+    total: Decimal
+    count: int
+
+    @property
+    def points(self) -> Decimal:
+        return self.total / self.count
 
 
 @dataclass
@@ -149,6 +165,10 @@ def module_score(module: ModuleInfo, entry: EntryInput, rules: Rules) -> Decimal
     imported = is_imported(module, entry)
     if imported:
         scaled = entry.external.get(module.id, ZERO)
+    elif entry.kept is not None:
+        points = sum((entry.kept[c.id].points for c in module.criteria if c.id in entry.kept),
+                     ZERO)
+        scaled = points / module.max_score * HUNDRED
     else:
         by_criterion = marks_by_criterion(entry)
         points = ZERO

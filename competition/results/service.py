@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from competition.audit.log import record
@@ -24,7 +24,7 @@ from competition.dbtypes import utcnow
 from competition.entries.idcard import mask_name
 from competition.entries.models import Attendance, Entry, RegistrationStatus
 from competition.errors import DomainError
-from competition.events.models import Event, Module, NameDisplay
+from competition.events.models import Criterion, CriterionKind, Event, Module, NameDisplay
 from competition.events.scheme import N_
 from competition.judging.models import ExternalScore, Mark, Penalty, ScoreSheet, SheetStatus
 from competition.results.models import ScreenFreeze, TieBreakDecision
@@ -33,6 +33,7 @@ from competition.results.ranking import (
     EntryInput,
     EntryResult,
     JudgeMark,
+    Kept,
     ModuleInfo,
     Rules,
     compute,
@@ -77,26 +78,34 @@ def event_results(session: Session, event_id: int) -> list[EntryResult]:
     return compute(inputs.modules, inputs.rules, inputs.entries)
 
 
-def event_inputs(session: Session, event_id: int) -> EventInputs:
+def event_inputs(session: Session, event_id: int, *,
+                 marks_of: int | None = None) -> EventInputs:
     """The event (its modules and criteria loaded) and the engine's inputs for every
-    approved entry: marks of submitted sheets, imported scores, penalties in force
-    and the chief judge's tie-break order."""
+    approved entry: its criteria's marks of submitted sheets as the event's method
+    takes them (aggregated by the database, ``kept_marks``), imported scores,
+    penalties in force and the chief judge's tie-break order. The judges' marks
+    themselves are loaded for one entry only, ``marks_of``, to explain its result.
+    """
     event = session.scalar(select(Event).where(Event.id == event_id).options(
         selectinload(Event.modules).selectinload(Module.criteria)))
-    entries = session.scalars(select(Entry).where(
+    rules = rules_of(event)
+    entries = session.execute(select(Entry.id, Entry.division_id, Entry.attendance).where(
         Entry.event_id == event_id, Entry.status == RegistrationStatus.APPROVED)).all()
-    inputs = {e.id: EntryInput(entry_id=e.id, division_id=e.division_id,
-                               ranked=e.attendance in (Attendance.EXPECTED,
-                                                       Attendance.PRESENT))
-              for e in entries}
-    marks = session.execute(
-        select(ScoreSheet.entry_id, ScoreSheet.judge_id, Mark.criterion_id, Mark.points)
-        .join(Mark, Mark.sheet_id == ScoreSheet.id)
-        .join(Entry, Entry.id == ScoreSheet.entry_id)
-        .where(Entry.event_id == event_id, ScoreSheet.status == SheetStatus.SUBMITTED))
-    for entry_id, judge_id, criterion_id, points in marks:
+    inputs = {entry_id: EntryInput(entry_id=entry_id, division_id=division_id,
+                                   ranked=attendance in (Attendance.EXPECTED,
+                                                         Attendance.PRESENT), kept={})
+              for entry_id, division_id, attendance in entries}
+    for entry_id, criterion_id, total, count in session.execute(
+            kept_marks(event_id, rules)):
         if entry_id in inputs:
-            inputs[entry_id].marks.append(JudgeMark(judge_id, criterion_id, Decimal(points)))
+            inputs[entry_id].kept[criterion_id] = Kept(Decimal(total), count)
+    if marks_of in inputs:
+        marks = session.execute(
+            select(ScoreSheet.judge_id, Mark.criterion_id, Mark.points)
+            .join(Mark, Mark.sheet_id == ScoreSheet.id)
+            .where(ScoreSheet.entry_id == marks_of, ScoreSheet.status == SheetStatus.SUBMITTED))
+        inputs[marks_of].marks = [JudgeMark(judge_id, criterion_id, Decimal(points))
+                                  for judge_id, criterion_id, points in marks]
     external = session.execute(
         select(ExternalScore.entry_id, ExternalScore.module_id, ExternalScore.score)
         .join(Entry, Entry.id == ExternalScore.entry_id).where(Entry.event_id == event_id))
@@ -119,8 +128,49 @@ def event_inputs(session: Session, event_id: int) -> EventInputs:
     for entry_id, position in decisions:
         if entry_id in inputs:
             inputs[entry_id].chief_order = position
-    return EventInputs(event=event, modules=modules_of(event), rules=rules_of(event),
+    return EventInputs(event=event, modules=modules_of(event), rules=rules,
                        entries=list(inputs.values()))
+
+
+def kept_marks(event_id: int, rules: Rules) -> Select:
+    """Per approved entry and criterion of the event: the sum and the count of the marks
+    of submitted sheets that the criterion's method takes — ``ranking.aggregate`` done
+    by the database, so that a provincial event's hundreds of thousands of marks are
+    not carried to Python one by one (bench/RESULTS.md).
+
+    Measurement criteria and the mean (WorldSkills too) take every mark. A trimmed
+    mean dropping ``k`` at each end takes ranks ``k+1 .. n-k`` of the ``n`` marks
+    sorted by points; with ``n <= 2k`` it is the median, which takes the middle one
+    or two. Which of equal marks is dropped does not change the sum.
+    ``tests/test_results_sql.py`` checks this against ``ranking.aggregate``.
+    """
+    marks = (select(ScoreSheet.entry_id, Mark.criterion_id, Mark.points, Criterion.kind)
+             .join(Mark, Mark.sheet_id == ScoreSheet.id)
+             .join(Criterion, Criterion.id == Mark.criterion_id)
+             .join(Entry, Entry.id == ScoreSheet.entry_id)
+             .where(Entry.event_id == event_id, Entry.status == RegistrationStatus.APPROVED,
+                    ScoreSheet.status == SheetStatus.SUBMITTED))
+    method, trim = rules.aggregation, rules.trim_count
+    if method not in ("median", "trimmed_mean") or (method == "trimmed_mean" and trim <= 0):
+        marks = marks.subquery()
+        return (select(marks.c.entry_id, marks.c.criterion_id, func.sum(marks.c.points),
+                       func.count())
+                .group_by(marks.c.entry_id, marks.c.criterion_id))
+    each = (ScoreSheet.entry_id, Mark.criterion_id)
+    ranked = marks.add_columns(
+        func.row_number().over(partition_by=each, order_by=Mark.points).label("place"),
+        func.count().over(partition_by=each).label("n")).subquery()
+    place, n = ranked.c.place, ranked.c.n
+    middle = or_(place == (n + 1) // 2, place == (n + 2) // 2)
+    if method == "median":
+        taken = middle
+    else:
+        taken = or_(and_(n > 2 * trim, place > trim, place <= n - trim),
+                    and_(n <= 2 * trim, middle))
+    return (select(ranked.c.entry_id, ranked.c.criterion_id, func.sum(ranked.c.points),
+                   func.count())
+            .where(or_(ranked.c.kind == CriterionKind.MEASUREMENT, taken))
+            .group_by(ranked.c.entry_id, ranked.c.criterion_id))
 
 
 # --- The big screen -------------------------------------------------------------------

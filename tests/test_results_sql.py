@@ -1,0 +1,127 @@
+"""The database aggregates the judges' marks (``results.service.kept_marks``) exactly as
+the pure engine does (``ranking.aggregate``): every method, any number of judges,
+ties among the marks, measurement criteria, drafts and unapproved entries ignored.
+
+One event with marks drawn at random (seeded) is ranked twice for each method: from
+what the database aggregated, and by the engine from the raw marks.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from competition.dbtypes import utcnow
+from competition.entries import service as entries
+from competition.entries.idcard import make_id_number
+from competition.entries.models import Entry
+from competition.entries.validation import PersonData
+from competition.extensions import db
+from competition.judging.models import Mark, ScoreSheet
+from competition.results.ranking import EntryInput, JudgeMark, compute
+from competition.results.service import event_inputs, event_results
+from tests import builders
+
+METHODS = [("mean", 1), ("worldskills", 1), ("median", 1), ("trimmed_mean", 0),
+           ("trimmed_mean", 1), ("trimmed_mean", 2)]
+
+
+@pytest.fixture
+def marked_event(app):
+    """An event of 30 entries in two divisions, each scored by 1 to 7 judges (some
+    sheets left in draft) on three criteria, with many equal marks."""
+    rng = random.Random(20261202)
+    competition = builders.competition("湖北省职业技能大赛")
+    event = builders.event(competition, "茶艺师", divisions=("职工组", "学生组"))
+    module = builders.module(event, weight=100, criteria=(
+        ("A1", 10, "judgement"), ("A2", 5, "judgement"), ("A3", 4, "measurement")))
+    judges = [builders.user("judge", username=f"judge{n}") for n in range(7)]
+    for n in range(30):
+        division = event.divisions[n % 2]
+        person = PersonData(name=f"选手{n}",
+                            id_number=make_id_number("421202", date(1990, 1, 1 + n), 11 + 2 * n,
+                                                     "M"))
+        entry = entries.register(db.session, event, division, person, today=date(2026, 11, 1),
+                                 is_student=division.kind == "student")
+        for judge in rng.sample(judges, rng.randint(1, 7)):
+            submitted = rng.random() < 0.9
+            sheet = ScoreSheet(entry_id=entry.id, module_id=module.id, judge_id=judge.id,
+                               status="submitted" if submitted else "draft",
+                               submitted_at=utcnow() if submitted else None)
+            db.session.add(sheet)
+            db.session.flush()
+            for criterion in module.criteria:
+                # Quarter points from a narrow range: ties at the ends are common.
+                points = Decimal(rng.randint(int(criterion.max_points) * 2,
+                                             int(criterion.max_points) * 4)) / 4
+                db.session.add(Mark(sheet_id=sheet.id, criterion_id=criterion.id,
+                                    value=points, points=points))
+    waiting = entries.register(
+        db.session, event, event.divisions[0],
+        PersonData(name="待审", id_number=make_id_number("421202", date(1991, 2, 2), 3, "M")),
+        today=date(2026, 11, 1), status="pending")
+    sheet = ScoreSheet(entry_id=waiting.id, module_id=module.id, judge_id=judges[0].id,
+                       status="submitted", submitted_at=utcnow())
+    db.session.add(sheet)
+    db.session.flush()
+    db.session.add(Mark(sheet_id=sheet.id, criterion_id=module.criteria[0].id,
+                        value=Decimal(10), points=Decimal(10)))
+    db.session.commit()
+    return event
+
+
+def from_raw_marks(event_id: int) -> list:
+    """The engine's ranking from every submitted mark, aggregated in Python."""
+    inputs = event_inputs(db.session, event_id)
+    raw = db.session.execute(
+        select(ScoreSheet.entry_id, ScoreSheet.judge_id, Mark.criterion_id, Mark.points)
+        .join(Mark, Mark.sheet_id == ScoreSheet.id)
+        .where(ScoreSheet.status == "submitted")).all()
+    plain = [EntryInput(entry_id=e.entry_id, division_id=e.division_id, ranked=e.ranked,
+                        marks=[JudgeMark(judge, criterion, Decimal(points))
+                               for entry_id, judge, criterion, points in raw
+                               if entry_id == e.entry_id])
+             for e in inputs.entries]
+    return compute(inputs.modules, inputs.rules, plain)
+
+
+@pytest.mark.parametrize(("method", "trim"), METHODS)
+def test_the_database_aggregates_the_marks_as_the_engine_does(marked_event, method, trim):
+    marked_event.aggregation, marked_event.trim_count = method, trim
+    db.session.commit()
+
+    expected = {r.entry_id: (r.exact_total, r.total, r.rank, r.award)
+                for r in from_raw_marks(marked_event.id)}
+    found = {r.entry_id: (r.exact_total, r.total, r.rank, r.award)
+             for r in event_results(db.session, marked_event.id)}
+
+    assert found == expected
+    assert len(found) == 30  # the pending entry is not ranked
+    assert len({total for total, *_ in found.values()}) > 20  # the marks really differ
+
+
+def test_the_methods_really_differ_on_these_marks(marked_event):
+    """So that the test above could fail: each method ranks these marks differently."""
+    totals = set()
+    for method, trim in METHODS:
+        marked_event.aggregation, marked_event.trim_count = method, trim
+        db.session.commit()
+        totals.add(tuple(sorted((r.entry_id, r.exact_total)
+                                for r in event_results(db.session, marked_event.id))))
+    assert len(totals) == 4  # mean = worldskills = trimmed by 0; the other three differ
+
+
+def test_an_explained_entry_carries_its_judges_marks(marked_event):
+    entry_id = db.session.scalars(select(Entry.id).where(Entry.event_id == marked_event.id)
+                                  .order_by(Entry.id)).first()
+    inputs = event_inputs(db.session, marked_event.id, marks_of=entry_id)
+    marks = {e.entry_id: e.marks for e in inputs.entries}
+    submitted = db.session.scalar(select(db.func.count()).select_from(Mark).join(ScoreSheet)
+                                  .where(ScoreSheet.entry_id == entry_id,
+                                         ScoreSheet.status == "submitted"))
+    assert len(marks[entry_id]) == submitted > 0
+    assert all(not found for other, found in marks.items() if other != entry_id)
