@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from decimal import Decimal
@@ -519,6 +520,10 @@ def test_the_sheet_page_shows_codes_and_the_saved_marks(demo, client):
     page = client.get(sheet_page(demo)).get_data(as_text=True)
     assert entry.code in page and "提交评分表" in page and "满分" in page
     assert 'data-server-value="2.5"' in page
+    # One heading names the sheet: the station, the anonymous code and the module.
+    [heading] = re.findall(r"<h1[^>]*>(.*?)</h1>", page, re.S)
+    assert entry.code in heading and f"{entry.station} 号工位" in heading
+    assert "模块A" in heading
     assert "草稿" in client.get("/judge").get_data(as_text=True)
     for person in db.session.scalars(select(Contestant)):
         assert person.name not in page and person.work_unit not in page
