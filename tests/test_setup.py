@@ -135,6 +135,27 @@ def test_organizer_builds_an_event_and_its_scheme(app, client, login_as):
     assert a1.tolerance_lower == Decimal("-0.025")
 
 
+def test_a_refused_event_change_shows_its_rule_and_writes_nothing(app, client, login_as):
+    """The settings are checked before anything is written: a crossed grade range gets the
+    rule's message, not a database error from a CHECK constraint flushed half-way."""
+    organizer = login_as("organizer")
+    competition = builders.competition(organizers=(organizer,))
+    event = builders.event(competition, name="养老护理员")
+    db.session.commit()
+    response = client.post(f"/events/{event.id}/edit", data={
+        "occupation_id": event.occupation_id, "name": "养老护理员（改）", "divisions": "职工组",
+        "aggregation": "mean", "trim_count": "0", "decimals": "2",
+        "tie_break": ["more_decimals"], "first_prize_pct": "10", "second_prize_pct": "20",
+        "third_prize_pct": "30", "appeal_window_hours": "2", "notice_days": "5",
+        "grade_min": "3", "grade_max": "5",
+    })
+    assert response.status_code == 200
+    assert "最高目标等级不能低于最低目标等级" in response.get_data(as_text=True)
+    db.session.expire_all()
+    stored = db.session.get(Event, event.id)
+    assert (stored.name, stored.grade_min, stored.grade_max) == ("养老护理员", None, None)
+
+
 def test_a_bad_criterion_is_refused_with_a_message(app, client, login_as):
     organizer = login_as("organizer")
     _, event = _ready_competition(organizer)

@@ -124,11 +124,7 @@ class CompetitionEvents(MethodView):
         """Add an event with its divisions and settings."""
         competition = db.get_or_404(Competition, competition_id)
         divisions = [(d["name"], d["kind"]) for d in data.pop("divisions")]
-        # The service sets the values before it checks them: a query meanwhile must not
-        # write them (a CHECK constraint would answer 500 before the rule's 422).
-        with db.session.no_autoflush:
-            event = service.create_event(db.session, competition, divisions=divisions,
-                                         **data)
+        event = service.create_event(db.session, competition, divisions=divisions, **data)
         db.session.commit()
         return event
 
@@ -148,8 +144,7 @@ class EventItem(MethodView):
         """Change an event's settings; divisions listed that it lacks are added."""
         event = db.session.get(Event, event_id)
         divisions = data.pop("divisions", [])
-        with db.session.no_autoflush:  # as in post: checked before anything is written
-            service.update_event(db.session, event, **data)
+        service.update_event(db.session, event, **data)
         known = {d.name for d in event.divisions}
         for division in divisions:
             if division["name"] not in known:

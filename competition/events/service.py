@@ -151,11 +151,20 @@ def create_event(session: Session, competition: Competition, *,
 
 
 def update_event(session: Session, event: Event, **settings) -> None:
+    """Set the event's settings, then check them (``SetupError`` for a broken rule). The
+    checks' queries run without autoflush, so a refused change is never written — not
+    even to fail on a CHECK constraint before the rule's message."""
     unknown = set(settings) - set(EVENT_SETTINGS)
     if unknown:
         raise TypeError(f"unknown event settings: {sorted(unknown)}")
-    for name, value in settings.items():
-        setattr(event, name, value)
+    with session.no_autoflush:
+        for name, value in settings.items():
+            setattr(event, name, value)
+        _check_event(session, event)
+    session.flush()
+
+
+def _check_event(session: Session, event: Event) -> None:
     if not (event.name or "").strip():
         occupation = session.get(Occupation, event.occupation_id) if event.occupation_id else None
         event.name = occupation.name if occupation else ""
@@ -163,12 +172,11 @@ def update_event(session: Session, event: Event, **settings) -> None:
         raise SetupError(N_("The event needs a name or an occupation."))
     if event.occupation_id is None or session.get(Occupation, event.occupation_id) is None:
         raise SetupError(N_("Choose the event's occupation from the catalogue."))
-    with session.no_autoflush:
-        query = select(Event.id).where(Event.competition_id == event.competition.id,
-                                       Event.name == event.name)
-        if event.id is not None:
-            query = query.where(Event.id != event.id)
-        clash = session.scalar(query)
+    query = select(Event.id).where(Event.competition_id == event.competition.id,
+                                   Event.name == event.name)
+    if event.id is not None:
+        query = query.where(Event.id != event.id)
+    clash = session.scalar(query)
     if clash:
         raise SetupError(N_("The competition already has an event called %(name)s."),
                          name=event.name)
@@ -190,7 +198,6 @@ def update_event(session: Session, event: Event, **settings) -> None:
         raise SetupError(N_("The tie-break order may only list each known rule once."))
     if event.title_name and not event.title_top_n:
         raise SetupError(N_("Say how many of the top contestants receive the title."))
-    session.flush()
 
 
 def add_division(session: Session, event: Event, *, name: str, kind: str,
