@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: run test setup setup-dev compile db lint translations check-translations clean
+.PHONY: run test setup setup-dev compile db lint translations check-translations clean bench bench-quick
 
 # Set everything up, then serve the app with the demo competition at http://127.0.0.1:$(PORT)
 run: setup compile db
@@ -50,3 +50,13 @@ check-translations: setup
 
 clean:
 	rm -rf $(VENV) instance translations/*/LC_MESSAGES/*.mo
+
+# Benchmarks (issue 8): every figure beside its reference, written to bench/RESULTS.md.
+# Needs wrk (apt-get install wrk) and PostgreSQL ($BENCH_DATABASE_URL, default local "bench").
+bench: setup-dev compile
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || echo "wrk is missing: benchmark 2 will be skipped"
+	$(BIN)/python -m bench.run --size full
+
+bench-quick: setup-dev compile
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || echo "wrk is missing: benchmark 2 will be skipped"
+	$(BIN)/python -m bench.run --size quick --output /tmp/bench-quick.md

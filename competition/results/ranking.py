@@ -83,22 +83,10 @@ class EntryInput:
     penalties: list[tuple[int | None, Decimal]] = field(default_factory=list)
     chief_order: int | None = None  # the chief judge's decided order among ties
     ranked: bool = True  # absent or withdrawn entries are not ranked
-    # Each criterion's marks already aggregated (``Kept``), when the database did it
-    # (``results.service``); otherwise ``marks`` are aggregated here.
-    kept: dict[int, Kept] | None = None
-
-
-@dataclass(frozen=True)
-class Kept:
-    """The marks of one criterion that its method takes — their sum and how many —
-    as the database counts them: ``aggregate`` is ``total / count``."""
-
-    total: Decimal
-    count: int
-
-    @property
-    def points(self) -> Decimal:
-        return self.total / self.count
+    # The marks the criteria's methods take, summed per module and per how many a
+    # criterion took (``module_sums``), when the database did it (``results.service``);
+    # otherwise ``marks`` are aggregated here.
+    kept: dict[int, dict[int, Decimal]] | None = None
 
 
 @dataclass
@@ -122,17 +110,23 @@ def effective_method(values: list[Decimal], method: str, trim: int = 1) -> str:
     return method
 
 
-def aggregate(values: list[Decimal], method: str, trim: int = 1) -> Decimal:
-    """One criterion's points from several judges' points, by the event's method."""
-    if not values:
-        return ZERO
+def kept(values: list[Decimal], method: str, trim: int = 1) -> list[Decimal]:
+    """The marks ``aggregate`` takes, lowest first: all of them for the mean; the
+    middle ones for a trimmed mean; the middle one or two for the median."""
     ordered = sorted(values)
     method = effective_method(ordered, method, trim)
     if method == "median":
-        return Decimal(statistics.median(ordered))
+        return ordered[(len(ordered) - 1) // 2:len(ordered) // 2 + 1]
     if method == "trimmed_mean" and trim > 0:
-        ordered = ordered[trim:len(ordered) - trim]
-    return sum(ordered, ZERO) / len(ordered)
+        return ordered[trim:len(ordered) - trim]
+    return ordered
+
+
+def aggregate(values: list[Decimal], method: str, trim: int = 1) -> Decimal:
+    """One criterion's points from several judges' points, by the event's method: the
+    mean of the marks it takes (``kept``)."""
+    taken = kept(values, method, trim)
+    return sum(taken, ZERO) / len(taken) if taken else ZERO
 
 
 def criterion_method(criterion: CriterionInfo, rules: Rules) -> str:
@@ -160,21 +154,31 @@ def total_penalties(entry: EntryInput) -> list[Decimal]:
     return [p for m, p in entry.penalties if m is None]
 
 
+def module_sums(module: ModuleInfo, entry: EntryInput, rules: Rules) -> dict[int, Decimal]:
+    """The marks each criterion's method takes, summed over the module's criteria by how
+    many marks a criterion took: ``{3: sum of the middle three marks of each criterion
+    with five, 1: …}``. A criterion without marks adds nothing."""
+    by_criterion = marks_by_criterion(entry)
+    sums: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for criterion in module.criteria:
+        taken = kept([mark.points for mark in by_criterion.get(criterion.id, [])],
+                     criterion_method(criterion, rules), rules.trim_count)
+        if taken:
+            sums[len(taken)] += sum(taken, ZERO)
+    return sums
+
+
 def module_score(module: ModuleInfo, entry: EntryInput, rules: Rules) -> Decimal:
     """The module's score out of 100 (exact), penalties on the module deducted."""
     imported = is_imported(module, entry)
     if imported:
         scaled = entry.external.get(module.id, ZERO)
-    elif entry.kept is not None:
-        points = sum((entry.kept[c.id].points for c in module.criteria if c.id in entry.kept),
-                     ZERO)
-        scaled = points / module.max_score * HUNDRED
     else:
-        by_criterion = marks_by_criterion(entry)
-        points = ZERO
-        for criterion in module.criteria:
-            values = [mark.points for mark in by_criterion.get(criterion.id, [])]
-            points += aggregate(values, criterion_method(criterion, rules), rules.trim_count)
+        sums = entry.kept.get(module.id, {}) if entry.kept is not None \
+            else module_sums(module, entry, rules)
+        # Criteria that took as many marks share one division: exact where dividing
+        # each criterion's sum first would round.
+        points = sum((total / count for count, total in sorted(sums.items())), ZERO)
         scaled = points / module.max_score * HUNDRED
     deduction = sum(module_penalties(module, entry), ZERO)
     deduction_scaled = deduction if imported else deduction / module.max_score * HUNDRED

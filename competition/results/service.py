@@ -15,16 +15,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import BigInteger, ColumnElement, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from competition.audit.log import record
 from competition.auth.models import User
-from competition.dbtypes import utcnow
+from competition.dbtypes import POINT_PLACES, utcnow
 from competition.entries.idcard import mask_name
 from competition.entries.models import Attendance, Entry, RegistrationStatus
 from competition.errors import DomainError
-from competition.events.models import Criterion, CriterionKind, Event, Module, NameDisplay
+from competition.events.models import CriterionKind, Event, Module, NameDisplay
 from competition.events.scheme import N_
 from competition.judging.models import ExternalScore, Mark, Penalty, ScoreSheet, SheetStatus
 from competition.results.models import ScreenFreeze, TieBreakDecision
@@ -33,7 +33,6 @@ from competition.results.ranking import (
     EntryInput,
     EntryResult,
     JudgeMark,
-    Kept,
     ModuleInfo,
     Rules,
     compute,
@@ -95,10 +94,9 @@ def event_inputs(session: Session, event_id: int, *,
                                    ranked=attendance in (Attendance.EXPECTED,
                                                          Attendance.PRESENT), kept={})
               for entry_id, division_id, attendance in entries}
-    for entry_id, criterion_id, total, count in session.execute(
-            kept_marks(event_id, rules)):
+    for entry_id, modules in kept_marks(session, event, rules).items():
         if entry_id in inputs:
-            inputs[entry_id].kept[criterion_id] = Kept(Decimal(total), count)
+            inputs[entry_id].kept = modules
     if marks_of in inputs:
         marks = session.execute(
             select(ScoreSheet.judge_id, Mark.criterion_id, Mark.points)
@@ -132,45 +130,72 @@ def event_inputs(session: Session, event_id: int, *,
                        entries=list(inputs.values()))
 
 
-def kept_marks(event_id: int, rules: Rules) -> Select:
-    """Per approved entry and criterion of the event: the sum and the count of the marks
-    of submitted sheets that the criterion's method takes — ``ranking.aggregate`` done
-    by the database, so that a provincial event's hundreds of thousands of marks are
-    not carried to Python one by one (bench/RESULTS.md).
+def kept_marks(session: Session, event: Event,
+               rules: Rules) -> dict[int, dict[int, dict[int, Decimal]]]:
+    """Entry → module → ``{marks taken: their sum}``, as ``ranking.module_sums`` makes
+    it from the marks of submitted sheets, for every approved entry of the event — but
+    done by the database, so that a provincial event's hundreds of thousands of marks
+    are not carried to Python one by one (bench/RESULTS.md).
 
     Measurement criteria and the mean (WorldSkills too) take every mark. A trimmed
     mean dropping ``k`` at each end takes ranks ``k+1 .. n-k`` of the ``n`` marks
     sorted by points; with ``n <= 2k`` it is the median, which takes the middle one
-    or two. Which of equal marks is dropped does not change the sum.
-    ``tests/test_results_sql.py`` checks this against ``ranking.aggregate``.
+    or two. Which of equal marks is dropped does not change the sum. The usual
+    trimmed mean, one dropped at each end, is the sum less the highest and the
+    lowest: a plain GROUP BY; other trims and the median rank the marks in a window.
+    ``tests/test_results_sql.py`` checks every method against the engine.
     """
-    marks = (select(ScoreSheet.entry_id, Mark.criterion_id, Mark.points, Criterion.kind)
+    measured = {c.id for m in event.modules for c in m.criteria
+                if c.kind == CriterionKind.MEASUREMENT}
+    marks = (select(ScoreSheet.entry_id, ScoreSheet.module_id, Mark.criterion_id, Mark.points)
              .join(Mark, Mark.sheet_id == ScoreSheet.id)
-             .join(Criterion, Criterion.id == Mark.criterion_id)
              .join(Entry, Entry.id == ScoreSheet.entry_id)
-             .where(Entry.event_id == event_id, Entry.status == RegistrationStatus.APPROVED,
+             .where(Entry.event_id == event.id, Entry.status == RegistrationStatus.APPROVED,
                     ScoreSheet.status == SheetStatus.SUBMITTED))
     method, trim = rules.aggregation, rules.trim_count
-    if method not in ("median", "trimmed_mean") or (method == "trimmed_mean" and trim <= 0):
-        marks = marks.subquery()
-        return (select(marks.c.entry_id, marks.c.criterion_id, func.sum(marks.c.points),
-                       func.count())
-                .group_by(marks.c.entry_id, marks.c.criterion_id))
-    each = (ScoreSheet.entry_id, Mark.criterion_id)
-    ranked = marks.add_columns(
-        func.row_number().over(partition_by=each, order_by=Mark.points).label("place"),
-        func.count().over(partition_by=each).label("n")).subquery()
-    place, n = ranked.c.place, ranked.c.n
-    middle = or_(place == (n + 1) // 2, place == (n + 2) // 2)
-    if method == "median":
-        taken = middle
+    if method not in ("median", "trimmed_mean") or (method == "trimmed_mean" and trim <= 1):
+        rows = marks.subquery()
+        total, count = func.sum(rows.c.points), func.count()
+        if method == "trimmed_mean" and trim == 1:
+            trimmed = and_(count > 2, rows.c.criterion_id.not_in(measured))
+            total = case((trimmed, total - func.min(rows.c.points) - func.max(rows.c.points)),
+                         else_=total)
+            count = case((trimmed, count - 2), else_=count)
     else:
-        taken = or_(and_(n > 2 * trim, place > trim, place <= n - trim),
-                    and_(n <= 2 * trim, middle))
-    return (select(ranked.c.entry_id, ranked.c.criterion_id, func.sum(ranked.c.points),
-                   func.count())
-            .where(or_(ranked.c.kind == CriterionKind.MEASUREMENT, taken))
-            .group_by(ranked.c.entry_id, ranked.c.criterion_id))
+        each = (ScoreSheet.entry_id, Mark.criterion_id)
+        ranked = marks.add_columns(
+            func.row_number().over(partition_by=each, order_by=Mark.points).label("place"),
+            func.count().over(partition_by=each).label("n")).subquery()
+        place, n = ranked.c.place, ranked.c.n
+        middle = or_(place == (n + 1) // 2, place == (n + 2) // 2)
+        if method == "median":
+            taken = middle
+        else:
+            taken = or_(and_(n > 2 * trim, place > trim, place <= n - trim),
+                        and_(n <= 2 * trim, middle))
+        if measured:
+            taken = or_(ranked.c.criterion_id.in_(measured), taken)
+        rows = select(ranked).where(taken).subquery()
+        total, count = func.sum(rows.c.points), func.count()
+    per_criterion = (select(rows.c.entry_id, rows.c.module_id, _units(total).label("units"),
+                            count.label("taken"))
+                     .group_by(rows.c.entry_id, rows.c.module_id, rows.c.criterion_id)
+                     .subquery())
+    query = (select(per_criterion.c.entry_id, per_criterion.c.module_id, per_criterion.c.taken,
+                    func.sum(per_criterion.c.units))
+             .group_by(per_criterion.c.entry_id, per_criterion.c.module_id,
+                       per_criterion.c.taken))
+    sums: dict[int, dict[int, dict[int, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    # Core, not the ORM: plain rows, nothing to map.
+    for entry_id, module_id, taken_count, units in session.connection().execute(query):
+        sums[entry_id][module_id][taken_count] = Decimal(int(units)).scaleb(-POINT_PLACES)
+    return sums
+
+
+def _units(points: ColumnElement) -> ColumnElement:
+    """Points as a whole number of 1/10,000ths: exact from either database's sum (SQLite
+    adds them as floating point), and no decimal conversion per row."""
+    return cast(func.round(points * 10 ** POINT_PLACES), BigInteger)
 
 
 # --- The big screen -------------------------------------------------------------------

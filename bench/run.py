@@ -1,0 +1,246 @@
+"""Run every benchmark of issue 8 and write the figures into ``bench/RESULTS.md``.
+
+    make bench          # full size: 20 events, 10,000 contestants, 1.5 million marks
+    make bench-quick    # 4 events, 1,000 contestants: a check that everything runs
+
+Each figure is the median of several runs, beside a reference measured in the same
+run on the same machine, and the ratio between them; the goals are ratios, since
+these machines are noisy. The SQLite database is a file under ``instance/``; the
+PostgreSQL one is ``$BENCH_DATABASE_URL`` (default: the database ``bench`` on the
+local server, created if missing) and is emptied first.
+
+Only the part of RESULTS.md between the ``figures`` markers is rewritten; what we
+changed and what it gained is written by hand around it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bench import importing, judges, pages, recompute
+from bench.generate import SIZES, bench_app, generate, reset_schema
+from competition.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "RESULTS.md"
+BEGIN, END = "<!-- figures -->", "<!-- /figures -->"
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
+
+# Per size: runs of each timed pass, wrk rounds × seconds, judges × sheets each, import rows.
+PLANS = {
+    "full": {"runs": 5, "rounds": 3, "seconds": 10, "judges": 200, "sheets": 5,
+             "rows": 10_000, "import_runs": 3},
+    "quick": {"runs": 3, "rounds": 2, "seconds": 4, "judges": 50, "sheets": 3,
+              "rows": 1_000, "import_runs": 3},
+}
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL benchmark database when it does not exist."""
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                           {"name": parsed.database}):
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+
+
+def analyze() -> None:
+    """Fresh planner statistics, as a live database has after autovacuum."""
+    db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE"))
+
+
+def machine() -> dict:
+    memory = ""
+    try:
+        with open("/proc/meminfo") as info:
+            kib = int(next(line for line in info if line.startswith("MemTotal")).split()[1])
+        memory = f"{kib / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration, ValueError):
+        pass
+    return {"cores": os.cpu_count(), "memory": memory, "python": platform.python_version(),
+            "system": f"{platform.system()} {platform.release()}",
+            "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")}
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def bench_database(url: str, size: str, plan: dict, *, http: bool) -> dict:
+    """Generate the competition into ``url`` and run the benchmarks that use it."""
+    found: dict = {"url": make_url(url).render_as_string(hide_password=True)}
+    app = bench_app(url)
+    with app.app_context():
+        found["dialect"] = db.engine.dialect.name
+        found["server"] = db.session.scalar(text(
+            "SELECT version()" if found["dialect"] == "postgresql" else "SELECT sqlite_version()"))
+        log(f"{found['dialect']}: generating the {size} competition")
+        reset_schema()
+        made = generate(SIZES[size])
+        analyze()
+        found["generated"] = {"seconds": made.seconds, **made.counts}
+        log(f"{found['dialect']}: generated in {made.seconds:.0f} s: {made.counts}")
+
+        log(f"{found['dialect']}: 1. recomputing every event's results")
+        found["recompute"] = recompute.run(made.event_ids, plan["runs"])
+        if not http:
+            return found
+
+        log(f"{found['dialect']}: 4. importing {plan['rows']:,} rows")
+        found["import"] = importing.run(made.competition_id, plan["rows"], plan["import_runs"])
+
+        if pages.available():
+            log(f"{found['dialect']}: 2. serving pages under gunicorn, loaded by wrk")
+            found["pages"] = pages.run(url, made.tokens[0], made.published_division_ids[0],
+                                       plan["rounds"], plan["seconds"])
+        else:
+            found["pages"] = None
+            log("wrk is not installed (apt-get install wrk): benchmark 2 skipped")
+
+        log(f"{found['dialect']}: 3. {plan['judges']} judges scoring through the API")
+        setup = judges.setup(made.competition_id, plan["judges"], plan["sheets"])
+        found["judges"] = judges.run(url, setup)
+    return found
+
+
+def ratio_line(name: str, app: list[float], reference: list[float], goal: str,
+               within) -> str:
+    a, r = median(app), median(reference)
+    ratio = a / r
+    verdict = "met" if within(ratio) else "**missed**"
+    return (f"| {name} | {a * 1000:,.0f} ms | {r * 1000:,.0f} ms | {ratio:.2f}× | {goal} | "
+            f"{verdict} |")
+
+
+def report(size: str, plan: dict, runs: list[dict], seconds: float) -> str:
+    m = machine()
+    lines = [
+        f"Latest run: `{'make bench' if size == 'full' else 'make bench-quick'}` ({size} size), "
+        f"{m['date']}, on {m['cores']} cores and {m['memory']} of memory "
+        f"({m['system']}, Python {m['python']}); the whole run took {seconds / 60:.1f} min.",
+        "",
+    ]
+    for found in runs:
+        counts = found["generated"]
+        lines.append(f"Generated on {found['dialect']} ({found['server'].split(' on ')[0]}) in "
+                     f"{counts['seconds']:.0f} s: {counts['events']} events, "
+                     f"{counts['contestants']:,} contestants, {counts['sheets']:,} submitted "
+                     f"sheets, {counts['marks']:,} marks.")
+    lines += ["", "### 1. Recomputing every event's results", "",
+              f"Median of {plan['runs']} runs over all events. Reference: one SQL aggregate "
+              "per event (each entry's total) plus a Python sort.", "",
+              "| database | app | reference | ratio | goal | |", "|---|---|---|---|---|---|"]
+    for found in runs:
+        r = found["recompute"]
+        lines.append(ratio_line(found["dialect"], r["app"], r["reference"], "≤ 2×",
+                                lambda x: x <= 2))
+        assert r["entries"] == r["reference_entries"], "the two passes ranked different entries"
+    for found in runs:
+        if "import" not in found:
+            continue
+        i = found["import"]
+        lines += ["", "### 4. Importing a contestant .xlsx", "",
+                  f"{i['rows']:,} rows ({i['bytes'] / 1024:,.0f} KiB) on {found['dialect']}, "
+                  f"median of {plan['import_runs']} runs, each checked against the rules and "
+                  "the database and registered all or nothing, then rolled back. Reference: "
+                  "openpyxl's read-only pass over the same file.", "",
+                  "| | app | reference | ratio | goal | |", "|---|---|---|---|---|---|",
+                  ratio_line("import", i["app"], i["reference"], "≤ 3×", lambda x: x <= 3),
+                  "", f"Rows read {i['read']:,}, imported {i['imported']:,}, left in the "
+                  f"database afterwards {i['left_in_db']}."]
+        p = found["pages"]
+        lines += ["", "### 2. Pages under gunicorn (2 sync workers), loaded by wrk", ""]
+        if p is None:
+            lines.append("Not measured: wrk is not installed.")
+        else:
+            bare = median([x["rps"] for x in p["runs"]["bare"]])
+            lines += [f"{pages.CONNECTIONS} connections, {pages.THREADS} wrk threads, "
+                      f"{plan['rounds']} rounds of {plan['seconds']} s each in turn; medians. "
+                      "Reference: a bare Flask app returning a short string, same gunicorn "
+                      "settings.", "",
+                      "| page | requests/s | of bare | p50 | p99 | non-2xx | goal | |",
+                      "|---|---|---|---|---|---|---|---|"]
+            for name, label, goal in (("bare", "bare Flask `/`", ""),
+                                      ("contestant", "`/r/<token>`", "≥ 0.5×"),
+                                      ("results", "public results of a division", "")):
+                rps = median([x["rps"] for x in p["runs"][name]])
+                share = rps / bare
+                verdict = ("met" if share >= 0.5 else "**missed**") if goal else ""
+                lines.append(
+                    f"| {label} | {rps:,.0f} | {share:.2f}× | "
+                    f"{median([x['p50'] for x in p['runs'][name]]):.1f} ms | "
+                    f"{median([x['p99'] for x in p['runs'][name]]):.1f} ms | "
+                    f"{sum(x['non_2xx'] for x in p['runs'][name])} | {goal} | {verdict} |")
+        j = found["judges"]
+        c = j["check"]
+        lines += ["", "### 3. Judges scoring at once through the JSON API", "",
+                  f"{j['judges']} judges, each on its own thread and connection, started "
+                  f"together; {j['sheets']:,} sheets opened, saved in two halves and "
+                  f"submitted; one write in ten sent twice with the same Idempotency-Key "
+                  f"({j['replays']} replays answered from the record).", "",
+                  "| requests | seconds | requests/s | p50 | p99 | failed |",
+                  "|---|---|---|---|---|---|",
+                  f"| {j['requests']:,} | {j['seconds']:.1f} | {j['rps']:,.0f} | "
+                  f"{j['p50_ms']:.0f} ms | {j['p99_ms']:.0f} ms | {j['failure_count']} |", "",
+                  f"Counted afterwards: {c['marks_in_db']:,} marks in the database for "
+                  f"{c['expected_marks']:,} sent; lost {c['lost']}, doubled {c['doubled']}, "
+                  f"wrong value {c['wrong_value']}, unexpected {c['unexpected']}; "
+                  f"{c['submitted']:,} of {c['expected_sheets']:,} sheets submitted — "
+                  + ("**nothing lost, nothing doubled**." if judges.ok(c) else
+                     "**MISMATCH**.")]
+        if j["failures"]:
+            lines += ["", "First failures:", ""] + [f"- `{f}`" for f in j["failures"]]
+    return "\n".join(lines)
+
+
+def write(text_: str, path: Path = RESULTS) -> None:
+    old = path.read_text() if path.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
+    if BEGIN not in old:
+        old += f"\n{BEGIN}\n{END}\n"
+    head, rest = old.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1] if END in rest else ""
+    path.write_text(f"{head}{BEGIN}\n{text_}\n{END}{tail}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=sorted(PLANS), default="full")
+    parser.add_argument("--postgres", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG))
+    parser.add_argument("--sqlite", default=None,
+                        help="SQLite file (default instance/bench-<size>.db)")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    plan = PLANS[args.size]
+    started = time.perf_counter()
+    sqlite_file = Path(args.sqlite or ROOT / "instance" / f"bench-{args.size}.db")
+    sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+    runs = [bench_database(f"sqlite:///{sqlite_file}", args.size, plan, http=False)]
+    ensure_database(args.postgres)
+    runs.append(bench_database(args.postgres, args.size, plan, http=True))
+    text_ = report(args.size, plan, runs, time.perf_counter() - started)
+    write(text_, args.output)
+    print(text_)
+    log(f"written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
