@@ -2,7 +2,9 @@
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from competition.audit.log import GENESIS, canonical, record, verify_chain
 from competition.audit.models import AuditEvent
@@ -110,3 +112,59 @@ def test_old_idempotency_keys_are_forgotten(app, runner):
     result = runner.invoke(args=["forget-retries", "--days", "7"])
     assert "Removed 1" in result.output
     assert db.session.scalars(select(IdempotencyKey.key)).all() == ["new"]
+
+
+def test_a_savepoint_rolled_back_takes_its_records_with_it(app):
+    judge = builders.user("judge", username="caipan")
+    record(db.session, actor_id=judge.id, action="mark.save", object_type="mark", object_id=1)
+    try:
+        with db.session.begin_nested():
+            record(db.session, actor_id=judge.id, action="mark.save", object_type="mark",
+                   object_id=2)
+            raise RuntimeError("the nested change fails")
+    except RuntimeError:
+        pass
+    with db.session.begin_nested():
+        record(db.session, actor_id=judge.id, action="mark.save", object_type="mark",
+               object_id=3)
+    db.session.commit()
+
+    rows = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [r.object_id for r in rows] == ["1", "3"]
+    assert verify_chain(db.session) is None
+
+
+def test_a_transaction_rolled_back_leaves_no_record(app):
+    judge = builders.user("judge", username="caipan")
+    db.session.commit()
+    record(db.session, actor_id=judge.id, action="mark.save", object_type="mark", object_id=1)
+    db.session.rollback()
+    record(db.session, actor_id=judge.id, action="mark.save", object_type="mark", object_id=2)
+    db.session.commit()
+
+    rows = db.session.scalars(select(AuditEvent)).all()
+    assert [r.object_id for r in rows] == ["2"]
+    assert rows[0].prev_hash == GENESIS
+
+
+def test_a_writer_in_the_middle_of_its_work_does_not_hold_up_another(app):
+    """The log is locked only while a transaction commits: one that has recorded a change
+    and is still working does not make another writer wait (PostgreSQL)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time whatever the log does; "
+                    "run with TEST_DATABASE_URL=postgresql+psycopg://… to test the lock")
+    judge = builders.user("judge", username="caipan")
+    db.session.commit()
+    slow = Session(db.engine)
+    record(slow, actor_id=judge.id, action="mark.save", object_type="mark", object_id=1)
+    slow.execute(text("SELECT 1"))  # still working, its transaction open
+    with Session(db.engine) as other:
+        other.execute(text("SET LOCAL lock_timeout = '2s'"))
+        record(other, actor_id=judge.id, action="mark.save", object_type="mark", object_id=2)
+        other.commit()  # would fail on the lock timeout if the slow writer held the log
+    slow.commit()
+    slow.close()
+
+    rows = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [r.object_id for r in rows] == ["2", "1"]  # chained in the order they committed
+    assert verify_chain(db.session) is None

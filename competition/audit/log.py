@@ -4,8 +4,14 @@ Each record's hash covers its own fields and the previous record's hash
 (SHA-256 over canonical JSON), so changing or deleting any row in the
 database breaks the chain from that row on; ``verify_chain`` finds the first
 bad one. Appending takes a lock so two writers never chain onto the same
-record: a row lock on PostgreSQL (the newest record, ``FOR UPDATE``) and the
-database's own write lock on SQLite.
+record: an advisory lock on PostgreSQL and the database's own write lock on
+SQLite.
+
+A transaction's records are appended when it commits, not as they are made:
+the lock is then held for the few inserts of the commit rather than for the
+whole request, so judges saving marks at once do not queue behind each other
+(bench/RESULTS.md). Records made in a savepoint that is rolled back are
+dropped with it; records of a transaction that is rolled back never exist.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, scoped_session
 
@@ -41,7 +48,7 @@ def canonical(value: object) -> str:
                       default=default)
 
 
-_TAIL_KEY = "audit_tail"
+_PENDING_KEY = "audit_pending"
 
 
 def _innermost_transaction(session: Session):
@@ -62,16 +69,7 @@ def record_hash(event) -> str:
 
 
 def _lock_tail(session: Session) -> str:
-    """The hash to chain onto, holding a lock until the transaction ends.
-
-    Within one transaction the lock, once taken, is held, and the tail is the record
-    this transaction appended last: it is remembered rather than read again (keyed by
-    the innermost transaction, so a rolled-back savepoint never leaves a stale tail).
-    """
-    current = _innermost_transaction(session)
-    remembered = session.info.get(_TAIL_KEY)
-    if remembered is not None and remembered[0] is current:
-        return remembered[1]
+    """The hash to chain onto, holding a lock until the transaction ends."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         # One appender at a time: a transaction-scoped advisory lock for the log.
@@ -86,20 +84,58 @@ def _lock_tail(session: Session) -> str:
 def record(session: Session, *, actor_id: int | None, action: str, object_type: str,
            object_id: object, event_id: int | None = None, old: object = None,
            new: object = None, reason: str = "") -> AuditEvent:
-    """Append one record: who (``actor_id``) did what (``action``) to which object,
-    from ``old`` to ``new`` and why. Flushes; the caller commits with its change."""
+    """Record who (``actor_id``) did what (``action``) to which object, from ``old``
+    to ``new`` and why. The record joins the chain when the caller commits its change
+    (``_append_pending``), in the order the records were made."""
     entry = AuditEvent(
         occurred_at=utcnow(),
         actor_id=actor_id, action=action, object_type=object_type,
         object_id=str(object_id), event_id=event_id,
         old_value=canonical(old), new_value=canonical(new), reason=reason or "",
     )
-    entry.prev_hash = _lock_tail(session)
-    entry.hash = record_hash(entry)
-    session.add(entry)
-    session.flush()
-    session.info[_TAIL_KEY] = (_innermost_transaction(session), entry.hash)
+    plain = session.registry() if isinstance(session, scoped_session) else session
+    plain.info.setdefault(_PENDING_KEY, []).append((_innermost_transaction(session), entry))
     return entry
+
+
+@sqlalchemy_event.listens_for(Session, "before_commit")
+def _append_pending(session: Session) -> None:
+    """Chain the transaction's records onto the log, just before it commits."""
+    if session.in_nested_transaction():
+        return  # a savepoint released: its records wait for the real commit
+    pending = session.info.pop(_PENDING_KEY, None)
+    if not pending:
+        return
+    previous = _lock_tail(session)
+    for _, entry in pending:
+        entry.prev_hash = previous
+        entry.hash = previous = record_hash(entry)
+        session.add(entry)
+    session.flush()
+
+
+@sqlalchemy_event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, rolled_back) -> None:
+    """Forget the records made in a transaction or savepoint that was rolled back."""
+    pending = session.info.get(_PENDING_KEY)
+    if not pending:
+        return
+
+    def inside(transaction) -> bool:
+        while transaction is not None:
+            if transaction is rolled_back:
+                return True
+            transaction = transaction.parent
+        return False
+
+    session.info[_PENDING_KEY] = [(t, e) for t, e in pending if not inside(t)]
+
+
+@sqlalchemy_event.listens_for(Session, "after_transaction_end")
+def _forget_ended(session: Session, transaction) -> None:
+    """A transaction that ended without committing them takes its records with it."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING_KEY, None)
 
 
 @dataclass(frozen=True)
