@@ -51,7 +51,7 @@ def entry_by_token(token: str):
     secret, with what its pages show; 404 for anything else. The length is checked first,
     so a guess costs no query."""
     from sqlalchemy import select
-    from sqlalchemy.orm import joinedload, selectinload
+    from sqlalchemy.orm import joinedload
 
     from competition.entries.models import Entry
 
@@ -60,8 +60,7 @@ def entry_by_token(token: str):
     entry = db.session.scalar(
         select(Entry).where(Entry.token == token)
         .options(joinedload(Entry.contestant), joinedload(Entry.division),
-                 selectinload(Entry.event).selectinload(Event.competition),
-                 selectinload(Entry.event).selectinload(Event.modules)))
+                 joinedload(Entry.event).joinedload(Event.competition)))
     if entry is None:
         abort(404)
     return entry

@@ -33,8 +33,9 @@ def contestant_page(token: str):
     published = publication.publication_of(db.session, entry.division_id)
     result = db.session.scalar(select(Result).where(Result.entry_id == entry.id)) \
         if published else None
+    # Appeals are filed against published results only.
     appeals = db.session.scalars(select(Appeal).where(Appeal.entry_id == entry.id)
-                                 .order_by(Appeal.filed_at)).all()
+                                 .order_by(Appeal.filed_at)).all() if published else []
     may_appeal = bool(published and published.status == PublicationStatus.NOTICE
                       and utcnow() <= published.appeal_deadline)
     promotion = db.session.scalar(

@@ -35,6 +35,7 @@ from competition.results.ranking import (
     is_imported,
     marks_by_criterion,
     module_penalties,
+    module_points,
     module_score,
     tie_break_steps,
     total_penalties,
@@ -152,7 +153,8 @@ def _counted(count: int, applied: str, trim: int) -> list[bool]:
 def explain_module(module: ModuleInfo, entry: EntryInput, rules: Rules) -> ModuleStep:
     imported = is_imported(module, entry)
     criteria = () if imported else explain_criteria(module, entry, rules)
-    raw = sum((c.points for c in criteria), ZERO)
+    # The engine's sum: the criteria's points, rounded once (``module_points``).
+    raw = ZERO if imported else module_points(module, entry, rules)
     penalties = tuple(module_penalties(module, entry))
     deduction = sum(penalties, ZERO)
     if imported:

@@ -168,18 +168,22 @@ def module_sums(module: ModuleInfo, entry: EntryInput, rules: Rules) -> dict[int
     return sums
 
 
+def module_points(module: ModuleInfo, entry: EntryInput, rules: Rules) -> Decimal:
+    """The sum of the module's criteria's points (before scaling to 100). Criteria that
+    took as many marks share one division: the same sum, rounded once where dividing
+    each criterion's marks first would round each."""
+    sums = entry.kept.get(module.id, {}) if entry.kept is not None \
+        else module_sums(module, entry, rules)
+    return sum((total / count for count, total in sorted(sums.items())), ZERO)
+
+
 def module_score(module: ModuleInfo, entry: EntryInput, rules: Rules) -> Decimal:
     """The module's score out of 100 (exact), penalties on the module deducted."""
     imported = is_imported(module, entry)
     if imported:
         scaled = entry.external.get(module.id, ZERO)
     else:
-        sums = entry.kept.get(module.id, {}) if entry.kept is not None \
-            else module_sums(module, entry, rules)
-        # Criteria that took as many marks share one division: exact where dividing
-        # each criterion's sum first would round.
-        points = sum((total / count for count, total in sorted(sums.items())), ZERO)
-        scaled = points / module.max_score * HUNDRED
+        scaled = module_points(module, entry, rules) / module.max_score * HUNDRED
     deduction = sum(module_penalties(module, entry), ZERO)
     deduction_scaled = deduction if imported else deduction / module.max_score * HUNDRED
     return max(ZERO, scaled - deduction_scaled)
