@@ -11,6 +11,7 @@ import zipfile
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from competition.auth.models import User
 from competition.backup import SEEDED_BY_MIGRATIONS
@@ -19,8 +20,6 @@ from competition.demo_stages import advance_demo
 from competition.extensions import db
 from tests import builders
 from tests.conftest import make_app
-
-RESTORE_DATABASE = "test_resil_restore"
 
 
 def rows_of(session, table) -> list[tuple]:
@@ -42,8 +41,17 @@ def run(target_app, *args):
 
 
 def empty_postgresql(url: str) -> str:
-    """The restore database, emptied: no tables at all."""
-    url = url.rsplit("/", 1)[0] + "/" + RESTORE_DATABASE
+    """The restore database beside the tests' own (``<name>_restore``), created when
+    missing and emptied: no tables at all."""
+    tests = make_url(url)
+    restore = tests.set(database=f"{tests.database}_restore")
+    server = create_engine(tests.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                           {"name": restore.database}):
+            conn.execute(text(f'CREATE DATABASE "{restore.database}"'))
+    server.dispose()
+    url = restore.render_as_string(hide_password=False)
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
