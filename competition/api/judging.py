@@ -30,6 +30,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from competition.api.judging_schemas import (
     AssignmentSchema,
@@ -105,7 +106,8 @@ def assignments():
 @blp.alt_response(409, schema=RefusalSchema, description="The event's scores are locked.")
 def open_sheet(query):
     """The caller's sheet for an entry and a module, started as a draft the first time."""
-    entry = db.get_or_404(Entry, query["entry_id"])
+    entry = db.get_or_404(Entry, query["entry_id"],
+                          options=[joinedload(Entry.event), joinedload(Entry.contestant)])
     module = db.get_or_404(Module, query["module_id"])
     _check_may_score(entry, db.session.scalar(select(ScoreSheet).where(
         ScoreSheet.entry_id == entry.id, ScoreSheet.module_id == module.id,
@@ -211,8 +213,18 @@ def _once(key: str, payload: dict, work):
 
 # --- Who may score what ----------------------------------------------------------------
 
+# A sheet's entry with its person and event, and its module, loaded with it: the checks
+# and the service read them all, and holding them keeps them in the session's identity
+# map (it holds objects weakly), so ``session.get`` finds them without a query.
+_SHEET_WITH_CONTEXT = (
+    joinedload(ScoreSheet.entry).joinedload(Entry.event),
+    joinedload(ScoreSheet.entry).joinedload(Entry.contestant),
+    joinedload(ScoreSheet.module),
+)
+
+
 def _own_sheet(sheet_id: int) -> ScoreSheet:
-    sheet = db.get_or_404(ScoreSheet, sheet_id)
+    sheet = db.get_or_404(ScoreSheet, sheet_id, options=_SHEET_WITH_CONTEXT)
     if sheet.judge_id != current_user.id:
         raise Refusal(403, _("This is another judge's sheet."))
     return sheet
