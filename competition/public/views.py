@@ -6,11 +6,11 @@ This package reads every stage and no stage reads it.
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from competition.dbtypes import utcnow
 from competition.entries.idcard import mask_id_number, mask_name, mask_phone
-from competition.entries.models import Entry
+from competition.entries.models import Contestant, Entry
 from competition.errors import DomainError
 from competition.events.models import Competition, Division, Event
 from competition.extensions import db
@@ -79,16 +79,19 @@ def division_results(division_id: int):
         abort(404)
     event = db.session.get(Event, division.event_id)
     competition = event.competition
+    # Plain columns, not objects: a provincial division has hundreds of lines, and this
+    # is the page everyone reloads the moment results are published.
     rows = db.session.execute(
-        select(Result, Entry).join(Entry, Entry.id == Result.entry_id)
+        select(Result.rank, Result.total, Result.award, Result.has_title,
+               Contestant.work_unit, Contestant.name)
+        .join(Entry, Entry.id == Result.entry_id)
+        .join(Contestant, Contestant.id == Entry.contestant_id)
         .where(Result.publication_id == published.id)
-        .options(joinedload(Entry.contestant))
         .order_by(Result.rank.is_(None), Result.rank, Entry.station)).all()
     masked = competition.name_display == "masked"
-    lines = [{"rank": result.rank, "total": result.total, "award": result.award,
-              "has_title": result.has_title, "work_unit": entry.contestant.work_unit,
-              "name": mask_name(entry.contestant.name) if masked else entry.contestant.name}
-             for result, entry in rows]
+    lines = [{"rank": rank, "total": total, "award": award, "has_title": has_title,
+              "work_unit": work_unit, "name": mask_name(name) if masked else name}
+             for rank, total, award, has_title, work_unit, name in rows]
     return render_template("public/division_results.html", division=division, event=event,
                            competition=competition, publication=published, lines=lines)
 
