@@ -32,13 +32,17 @@ METHODS = [("mean", 1), ("worldskills", 1), ("median", 1), ("trimmed_mean", 0),
 
 @pytest.fixture
 def marked_event(app):
-    """An event of 30 entries in two divisions, each scored by 1 to 7 judges (some
-    sheets left in draft) on three criteria, with many equal marks."""
+    """An event of 30 entries in two divisions and two modules (five criteria, two of
+    them measurements), each module of each entry scored by 1 to 7 judges (some sheets
+    left in draft), with many equal marks."""
     rng = random.Random(20261202)
     competition = builders.competition("湖北省职业技能大赛")
     event = builders.event(competition, "茶艺师", divisions=("职工组", "学生组"))
-    module = builders.module(event, weight=100, criteria=(
+    practical = builders.module(event, weight=60, criteria=(
         ("A1", 10, "judgement"), ("A2", 5, "judgement"), ("A3", 4, "measurement")))
+    second = builders.module(event, code="B", weight=40, criteria=(
+        ("B1", 6, "judgement"), ("B2", 3, "measurement")))
+    second.max_score = Decimal(9)
     judges = [builders.user("judge", username=f"judge{n}") for n in range(7)]
     for n in range(30):
         division = event.divisions[n % 2]
@@ -47,7 +51,8 @@ def marked_event(app):
                                                      "M"))
         entry = entries.register(db.session, event, division, person, today=date(2026, 11, 1),
                                  is_student=division.kind == "student")
-        for judge in rng.sample(judges, rng.randint(1, 7)):
+        for module, judge in [(m, j) for m in (practical, second)
+                              for j in rng.sample(judges, rng.randint(1, 7))]:
             submitted = rng.random() < 0.9
             sheet = ScoreSheet(entry_id=entry.id, module_id=module.id, judge_id=judge.id,
                                status="submitted" if submitted else "draft",
@@ -64,11 +69,11 @@ def marked_event(app):
         db.session, event, event.divisions[0],
         PersonData(name="待审", id_number=make_id_number("421202", date(1991, 2, 2), 3, "M")),
         today=date(2026, 11, 1), status="pending")
-    sheet = ScoreSheet(entry_id=waiting.id, module_id=module.id, judge_id=judges[0].id,
+    sheet = ScoreSheet(entry_id=waiting.id, module_id=practical.id, judge_id=judges[0].id,
                        status="submitted", submitted_at=utcnow())
     db.session.add(sheet)
     db.session.flush()
-    db.session.add(Mark(sheet_id=sheet.id, criterion_id=module.criteria[0].id,
+    db.session.add(Mark(sheet_id=sheet.id, criterion_id=practical.criteria[0].id,
                         value=Decimal(10), points=Decimal(10)))
     db.session.commit()
     return event
