@@ -229,23 +229,20 @@ def register_many(session: Session, registrations: list[Registration], *, today:
     ids = dict(zip(new_people, _insert(session, Contestant.__table__,
                                        [_row_of(c) for c in new_people.values()]),
                    strict=True))
-    serials: dict[int, tuple[str, int]] = {}
+    competitions = {r.event.competition_id: r.event.competition for r in registrations}
+    wanted = Counter(r.event.competition_id for r in registrations)
+    tickets = {competition_id: iter(ticket_numbers(session, competition, wanted[competition_id]))
+               for competition_id, competition in competitions.items()}
     rows = []
     for registration, person in zip(registrations, people, strict=True):
         event = registration.event
-        competition = event.competition
-        if competition.id not in serials:
-            ticket = next_ticket_number(session, competition)
-            serials[competition.id] = (ticket[:-5], int(ticket[-5:]))
-        prefix, serial = serials[competition.id]
-        serials[competition.id] = (prefix, serial + 1)
         contestant = known.contestant(person.id_number)
         rows.append({
             "event_id": event.id, "division_id": registration.division.id,
             "contestant_id": contestant.id if contestant else ids[person.id_number],
             "source": source, "status": status, "is_student": registration.is_student,
             "attendance": Attendance.EXPECTED, "token": new_entry_token(),
-            "ticket_number": f"{prefix}{serial:05d}", "registered_at": now,
+            "ticket_number": next(tickets[event.competition_id]), "registered_at": now,
             "review_note": ""})
     entry_ids = _insert(session, Entry.__table__, rows)
     loaded = {}
@@ -321,13 +318,18 @@ def _batch_problems(registrations: list[Registration],
 
 def next_ticket_number(session: Session, competition: Competition) -> str:
     """准考证号: year, competition id and a serial — 2026, 003, 00041 → 202600300041."""
+    return ticket_numbers(session, competition, 1)[0]
+
+
+def ticket_numbers(session: Session, competition: Competition, count: int) -> list[str]:
+    """The competition's next ``count`` ticket numbers (``next_ticket_number``), in order."""
     year = (competition.starts_on or date.today()).year
     prefix = f"{year}{competition.id:03d}"
     # A range rather than LIKE, so the unique index on ticket_number serves it.
     last = session.scalar(select(func.max(Entry.ticket_number)).where(
         Entry.ticket_number >= prefix, Entry.ticket_number < prefix + ":"))
-    serial = int(last[len(prefix):]) + 1 if last else 1
-    return f"{prefix}{serial:05d}"
+    first = int(last[len(prefix):]) + 1 if last else 1
+    return [f"{prefix}{serial:05d}" for serial in range(first, first + count)]
 
 
 def review(session: Session, entry: Entry, *, approve: bool, reviewer: User,
