@@ -499,7 +499,8 @@ def _add_entries(session: Session, rng: random.Random, plan: _EventPlan, event: 
         zip(people, stations, codes, strict=True), start=1
     ):
         student = division.kind == DivisionKind.STUDENT
-        contestant = _contestant(session, rng, person, student=student)
+        contestant = _contestant(session, rng, person, event.competition_id,
+                                 student=student)
         session.add(Entry(
             event=event,
             division_id=division.id,
@@ -513,9 +514,9 @@ def _add_entries(session: Session, rng: random.Random, plan: _EventPlan, event: 
         ))
 
 
-def _contestant(session: Session, rng: random.Random, person: _Person, *,
-                student: bool) -> Contestant:
-    """The person as a contestant, found by ID number or added.
+def _contestant(session: Session, rng: random.Random, person: _Person,
+                competition_id: int, *, student: bool) -> Contestant:
+    """The person as a contestant of the competition, found by ID number or added.
 
     Students are 18 to 22 on the first day of the contest; workers 26 to 54.
     Birth date and sex are read back from the ID number, so they always agree.
@@ -536,10 +537,12 @@ def _contestant(session: Session, rng: random.Random, person: _Person, *,
                       if person.current_grade is not None else "")
 
     contestant = session.scalar(select(Contestant).where(
+        Contestant.competition_id == competition_id,
         Contestant.id_type == IdType.RESIDENT_ID, Contestant.id_number == info.number
     ))
     if contestant is None:
         contestant = Contestant(
+            competition_id=competition_id,
             name=person.name,
             id_type=IdType.RESIDENT_ID,
             id_number=info.number,

@@ -22,6 +22,10 @@ class DomainError(Exception):
         return gettext(self.message, **self.params)
 
 
+class Refused(DomainError):
+    """The caller may not do this at all (HTTP 403), whatever they send."""
+
+
 def translate_problem(problem) -> str:
     """A ``scheme.Problem`` (or anything with ``message`` and ``params``) in the user's language."""
     return gettext(problem.message, **problem.params)

@@ -43,7 +43,8 @@ class Scene:
             ("judge_ke", "柯美玲", "咸宁市中心医院"))]
         self.entries = []
         for number, (name, unit, station, code) in enumerate(CONTESTANTS, start=1):
-            person = Contestant(name=name, id_number=make_id_number(
+            person = Contestant(competition_id=self.event.competition_id, name=name,
+                                id_number=make_id_number(
                 "421202", date(1985, 3, number), 10 + 2 * number, "F"), sex="F",
                 birth_date=date(1985, 3, number), work_unit=unit)
             db.session.add(person)

@@ -40,7 +40,8 @@ def expert(name: str, work_unit: str = "咸宁市中心医院", *, expires_in: i
 
 def entry(event, name: str, work_unit: str, **kwargs) -> Entry:
     number = next(_serial)
-    person = Contestant(name=name, id_number=f"X{number:017d}", sex="F",
+    person = Contestant(competition_id=event.competition_id, name=name,
+                        id_number=f"X{number:017d}", sex="F",
                         birth_date=date(1985, 5, 1), work_unit=work_unit)
     db.session.add(person)
     db.session.flush()

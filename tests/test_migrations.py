@@ -71,7 +71,8 @@ def test_database_refuses_an_entry_in_another_events_division(app):
     nursing = builders.event(competition, "养老护理员")
     turning = builders.event(competition, "车工",
                              occupation=builders.occupation("车工", "6-18-01-01"))
-    person = Contestant(name="张三", id_number="11010519491231002X", sex="F",
+    person = Contestant(competition_id=competition.id, name="张三",
+                        id_number="11010519491231002X", sex="F",
                         birth_date=date(1949, 12, 31))
     db.session.add(person)
     db.session.flush()

@@ -46,7 +46,8 @@ class Experts(MethodView):
     @blp.response(201, ExpertSchema)
     def post(self, data):
         """Add an expert to the pool."""
-        expert = experts.create_expert(db.session, occupation_ids=data.pop("occupation_ids"),
+        expert = experts.create_expert(db.session, created_by=current_user,
+                                       occupation_ids=data.pop("occupation_ids"),
                                        **data)
         db.session.commit()
         return _with_state(expert)

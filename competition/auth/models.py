@@ -4,16 +4,24 @@ Roles are global (admin, organizer, judge). Being the chief judge of an event
 is a panel role (``events.models.PanelMember``), and organizing a competition
 is a link (``events.models.CompetitionOrganizer``), so permissions are always
 per competition or per event.
+
+A judge's account may be *scoped* to one competition (``competition_id``): the
+accounts a competition's organizers open for their panel act in that
+competition only, so a password an organizer printed can never score another
+competition. An expert therefore has at most one account per competition and
+at most one unscoped account (opened by an admin). A sign-in card narrows a
+session the same way (``acting_competition_id``). See docs/tenancy.md.
 """
 
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -30,9 +38,19 @@ class Role(enum.StrEnum):
     JUDGE = "judge"
 
 
+def new_session_stamp() -> str:
+    return secrets.token_hex(16)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
-    __table_args__ = (one_of("role", Role, "role"),)
+    __table_args__ = (
+        one_of("role", Role, "role"),
+        UniqueConstraint("expert_id", "competition_id"),
+        Index("uq_users_one_unscoped_account", "expert_id", unique=True,
+              sqlite_where=text("competition_id IS NULL"),
+              postgresql_where=text("competition_id IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -43,15 +61,45 @@ class User(UserMixin, db.Model):
     # A judge's account is tied to their entry in the expert pool (专家库),
     # which holds their work unit for recusal.
     expert_id: Mapped[int | None] = mapped_column(
-        ForeignKey("experts.id", ondelete="SET NULL"), unique=True
+        ForeignKey("experts.id", ondelete="SET NULL"), index=True
     )
+    # The one competition a judge's account acts in; empty: every competition the
+    # expert judges (accounts an admin opens).
+    competition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("competitions.id", ondelete="CASCADE"), index=True
+    )
+    # Part of every session and "remember me" cookie: changing it (sign-out, a new
+    # password, disabling) ends them all.
+    session_stamp: Mapped[str] = mapped_column(String(32), default=new_session_stamp)
+    # Set when someone else chose the password (a new account, a reset): the user
+    # must choose their own at the next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    expert: Mapped[Expert | None] = relationship()
+    expert: Mapped[Expert | None] = relationship(foreign_keys=[expert_id])
+
+    # Set for the request by the session loader when a sign-in card signed this
+    # session in: the competition the card was issued for.
+    card_competition_id = None
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Every session and "remember me" cookie of this user stops working."""
+        self.session_stamp = new_session_stamp()
+
+    def get_id(self) -> str:  # Flask-Login: what the session and cookie remember
+        return f"{self.id}.{self.session_stamp}"
+
+    @property
+    def acting_competition_id(self) -> int | None:
+        """The one competition this sign-in may act in as a judge, or None for every
+        competition the expert sits on a panel of."""
+        return self.card_competition_id or self.competition_id
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -6,7 +6,6 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import exists, select
 
 from competition.auth.models import Role, User
 from competition.extensions import db
@@ -29,19 +28,11 @@ def role_required(*roles: Role):
 
 
 def organizes(user: User, competition_id: int) -> bool:
-    """True for admins and for the organizers linked to the competition."""
-    from competition.events.models import CompetitionOrganizer
+    """True for admins and for the organizers linked to the competition
+    (``events.tenancy.organizes``)."""
+    from competition.events import tenancy
 
-    if not user.is_authenticated:
-        return False
-    if user.role == Role.ADMIN:
-        return True
-    if user.role != Role.ORGANIZER:
-        return False
-    return bool(db.session.scalar(select(exists().where(
-        CompetitionOrganizer.competition_id == competition_id,
-        CompetitionOrganizer.user_id == user.id,
-    ))))
+    return tenancy.organizes(db.session, user, competition_id)
 
 
 def require_organizer_of(competition_id: int) -> None:

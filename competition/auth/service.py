@@ -39,6 +39,19 @@ def create_user(session: Session, *, username: str, password: str, role: str,
     return user
 
 
+def user_for_session_id(session: Session, remembered: str) -> User | None:
+    """The active user of a session id ``<user id>.<session stamp>`` (``User.get_id``);
+    None once the stamp changed (sign-out, a new password, a disabled account)."""
+    user_id, _, stamp = (remembered or "").partition(".")
+    if not user_id.isdigit() or not stamp or len(user_id) > 18:
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not user.active or not secrets.compare_digest(
+            user.session_stamp, stamp):
+        return None
+    return user
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with these credentials, or None. Records the sign-in time."""
     user = session.scalar(

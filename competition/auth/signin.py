@@ -16,10 +16,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from competition.audit.log import record
 from competition.auth.models import AccessToken, User
 from competition.dbtypes import utcnow
 from competition.errors import DomainError
@@ -27,6 +29,10 @@ from competition.events.models import Competition, Event, Expert, PanelMember, P
 from competition.events.scheme import N_
 
 PURPOSE = "signin"
+# Where a session opened by a card keeps which card, for which competition, until when.
+CARD_SESSION_KEY = "card"
+# A card's session lasts a working day at the venue; the judge scans again the next day.
+CARD_SESSION_HOURS = 12
 
 
 class SigninError(DomainError):
@@ -62,8 +68,9 @@ class PanelJudge:
 def competition_judges(session: Session, competition: Competition) -> list[PanelJudge]:
     """Everyone on a panel of the competition's events, in event order, each once.
 
-    ``user`` is None for an expert who has no account yet: no card can be issued
-    for them until they have one.
+    ``user`` is the account the expert acts with in this competition: the one its
+    organizers opened for them, else their own unscoped account; None while they have
+    neither, and no card can be issued for them until they have one.
     """
     members = session.scalars(
         select(PanelMember).join(Event, Event.id == PanelMember.event_id)
@@ -71,8 +78,7 @@ def competition_judges(session: Session, competition: Competition) -> list[Panel
         .options(selectinload(PanelMember.event), selectinload(PanelMember.expert))
         .order_by(Event.position, Event.id, PanelMember.role, PanelMember.id)).all()
     expert_ids = {m.expert_id for m in members}
-    users = {u.expert_id: u for u in session.scalars(
-        select(User).where(User.expert_id.in_(expert_ids)))} if expert_ids else {}
+    users = accounts_for(session, competition.id, expert_ids)
     tokens = active_tokens(session, competition.id)
     judges: dict[int, PanelJudge] = {}
     for member in members:
@@ -84,6 +90,21 @@ def competition_judges(session: Session, competition: Competition) -> list[Panel
                 token=tokens.get(user.id) if user is not None else None)
         judge.seats.append(Seat(event=member.event, role=member.role))
     return list(judges.values())
+
+
+def accounts_for(session: Session, competition_id: int,
+                 expert_ids: set[int]) -> dict[int, User]:
+    """The account each expert acts with in the competition, by expert id: the account
+    scoped to it, else the expert's unscoped account."""
+    if not expert_ids:
+        return {}
+    found: dict[int, User] = {}
+    for user in session.scalars(select(User).where(
+            User.expert_id.in_(expert_ids),
+            (User.competition_id == competition_id) | User.competition_id.is_(None))
+            .order_by(User.competition_id.is_(None), User.id)):
+        found.setdefault(user.expert_id, user)
+    return found
 
 
 def seats_of(session: Session, user: User, competition_id: int) -> list[Seat]:
@@ -99,11 +120,10 @@ def seats_of(session: Session, user: User, competition_id: int) -> list[Seat]:
 
 def judges_anything(session: Session, user: User) -> bool:
     """Whether the user scores on some panel as a judge (not only as its chief)."""
-    if user.expert_id is None:
-        return False
-    return session.scalar(select(PanelMember.id).where(
-        PanelMember.expert_id == user.expert_id, PanelMember.role == PanelRole.JUDGE)
-        .limit(1)) is not None
+    from competition.events.tenancy import acting_seats
+
+    return session.scalar(acting_seats(user).where(PanelMember.role == PanelRole.JUDGE)
+                          .with_only_columns(PanelMember.id).limit(1)) is not None
 
 
 def active_tokens(session: Session, competition_id: int) -> dict[int, AccessToken]:
@@ -143,6 +163,9 @@ def issue_cards(session: Session, organizer: User, competition: Competition,
             AccessToken.purpose == PURPOSE, AccessToken.label == label,
             AccessToken.user_id.in_(ids), AccessToken.revoked_at.is_(None))):
         old.revoked_at = now
+        record(session, actor_id=organizer.id, action="card.revoke", object_type="user",
+               object_id=old.user_id, old={"competition": competition.id, "card": old.id},
+               reason="replaced by a new card")
     issued = []
     for judge in judges:
         secret = secrets.token_urlsafe(32)
@@ -153,15 +176,23 @@ def issue_cards(session: Session, organizer: User, competition: Competition,
         judge.token = token
         issued.append((judge, secret))
     session.flush()
+    for judge, _ in issued:
+        record(session, actor_id=organizer.id, action="card.issue", object_type="user",
+               object_id=judge.user.id,
+               new={"competition": competition.id, "card": judge.token.id})
     return issued
 
 
-def revoke_card(session: Session, token: AccessToken) -> None:
-    """The card no longer signs anyone in (a lost card, a judge who left)."""
+def revoke_card(session: Session, token: AccessToken, *, actor: User) -> None:
+    """The card no longer signs anyone in (a lost card, a judge who left), and the
+    sessions it opened end (``card_session_scope``)."""
     if token.revoked_at is not None:
         raise SigninError(N_("This card was already revoked."))
     token.revoked_at = utcnow()
     session.flush()
+    record(session, actor_id=actor.id, action="card.revoke", object_type="user",
+           object_id=token.user_id, old={"competition": competition_of(token),
+                                         "card": token.id})
 
 
 def competition_of(token: AccessToken) -> int | None:
@@ -194,3 +225,33 @@ def sign_in_with(session: Session, secret: str) -> User | None:
     token.user.last_login_at = now
     session.flush()
     return token.user
+
+
+def card_session(token: AccessToken, now: datetime | None = None) -> dict:
+    """What a session opened by ``token`` remembers: the card, its competition and
+    when the session ends (``CARD_SESSION_HOURS`` after signing in)."""
+    ends = (now or utcnow()) + timedelta(hours=CARD_SESSION_HOURS)
+    return {"token": token.id, "competition": competition_of(token),
+            "until": int(ends.timestamp())}
+
+
+def card_session_scope(session: Session, card: object, user: User,
+                       now: datetime | None = None) -> int | None:
+    """The competition a card's session acts in, while the session is valid: the card is
+    the user's, unrevoked, for a competition the account may act in, and not expired.
+    None ends the session."""
+    if not isinstance(card, dict):
+        return None
+    competition_id, token_id, until = card.get("competition"), card.get("token"), card.get(
+        "until")
+    if not all(isinstance(v, int) for v in (competition_id, token_id, until)):
+        return None
+    if (now or utcnow()) >= datetime.fromtimestamp(until, UTC):
+        return None
+    if user.competition_id is not None and user.competition_id != competition_id:
+        return None
+    token = session.get(AccessToken, token_id)
+    if token is None or token.user_id != user.id or token.revoked_at is not None \
+            or competition_of(token) != competition_id:
+        return None
+    return competition_id

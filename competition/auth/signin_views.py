@@ -16,6 +16,7 @@ from flask import (
     make_response,
     redirect,
     render_template,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -122,7 +123,7 @@ def signin_revoke(competition_id: int, token_id: int):
     form = RevokeCardForm()
     if form.validate_on_submit():
         try:
-            signin.revoke_card(db.session, token)
+            signin.revoke_card(db.session, token, actor=current_user)
         except DomainError as error:
             flash_domain_error(error)
         else:
@@ -152,7 +153,11 @@ def signin_with_token(token: str):
     if form.validate_on_submit():
         user = signin.sign_in_with(db.session, token)
         db.session.commit()
-        login_user(user, remember=True)
+        # The card's session: its competition only, for a working day, and never a
+        # "remember me" cookie, which would outlive the card's limits.
+        login_user(user, remember=False)
+        session[signin.CARD_SESSION_KEY] = signin.card_session(card)
+        session.permanent = True
         flash(_("Welcome, %(name)s.", name=user.display_name), "success")
         return _private(redirect(url_for(_landing(user))))
     competition_id = signin.competition_of(card)

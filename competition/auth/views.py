@@ -14,9 +14,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from competition.auth import signin
 from competition.auth.forms import LoginForm, LogoutForm
 from competition.auth.models import User
-from competition.auth.service import authenticate, user_for_api_token
+from competition.auth.service import authenticate, user_for_api_token, user_for_session_id
 from competition.extensions import db, login_manager
 from competition.hardening import throttle_by_address, throttle_by_username
 
@@ -27,8 +28,22 @@ login_manager.login_message = None
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(remembered: str) -> User | None:
+    """The user a session or "remember me" cookie names, while its stamp is current.
+
+    A session opened by a sign-in card acts only in the card's competition, and only
+    until the card's session ends (``auth.signin.card_session``).
+    """
+    user = user_for_session_id(db.session, remembered)
+    if user is None:
+        return None
+    card = session.get(signin.CARD_SESSION_KEY)
+    if card is not None:
+        competition_id = signin.card_session_scope(db.session, card, user)
+        if competition_id is None:
+            return None
+        user.card_competition_id = competition_id
+    return user
 
 
 @login_manager.request_loader
@@ -70,6 +85,7 @@ def login():
             flash(_("Wrong username or password."), "error")
         else:
             db.session.commit()
+            session.pop(signin.CARD_SESSION_KEY, None)
             login_user(user, remember=form.remember.data)
             flash(_("Welcome, %(name)s.", name=user.display_name), "success")
             return redirect(_safe_next(request.args.get("next")) or url_for("events.dashboard"))
@@ -80,7 +96,12 @@ def login():
 def logout():
     form = LogoutForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            # Every copy of this user's session and "remember me" cookie ends too.
+            current_user.end_sessions()
+            db.session.commit()
         logout_user()
+        session.pop(signin.CARD_SESSION_KEY, None)
         flash(_("You have signed out."), "success")
     return redirect(url_for("auth.login"))
 

@@ -555,7 +555,8 @@ def check_rows(session: Session, competition: Competition, rows: list[ImportRow]
     events = _events(session, competition)
     people = [replace(row.person) for row in rows]
     checked = service.check_people(people, today=today)
-    known = service.KnownPeople(session, (person.id_number for person in people))
+    known = service.KnownPeople(session, competition.id,
+                                (person.id_number for person in people))
     problems: list[Problem] = []
     by_event: dict[tuple[int, str], list[ImportRow]] = defaultdict(list)
     first_with_id: dict[str, ImportRow] = {}

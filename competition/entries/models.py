@@ -1,8 +1,11 @@
 """Contestants and their entries: registration, check-in and drawing lots.
 
 Glossary: 选手 Contestant, 报名 Entry, 工位号 station, 加密号 code. A contestant
-is one person across all competitions (found by ID number), so the
-once-a-year promotion limit can look across every competition.
+is one person *as registered for one competition*: name, phone, work unit and
+declared grade are what that competition was given, and only its organizers
+read or change them (docs/tenancy.md). The same person in another competition
+is another row; rules that look across competitions (once a year) match people
+by ID type and number.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
     String,
     Text,
     UniqueConstraint,
@@ -46,13 +50,18 @@ class Contestant(db.Model):
 
     __tablename__ = "contestants"
     __table_args__ = (
-        UniqueConstraint("id_type", "id_number"),
+        UniqueConstraint("competition_id", "id_type", "id_number"),
+        # The same person across competitions (the once-a-year limit).
+        Index("ix_contestants_person", "id_type", "id_number"),
         one_of("id_type", IdType, "id_type"),
         one_of("sex", Sex, "sex"),
         grade_check("current_grade", "current_grade"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(
+        ForeignKey("competitions.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(50))
     id_type: Mapped[str] = mapped_column(String(16), default=IdType.RESIDENT_ID)
     id_number: Mapped[str] = mapped_column(String(32))

@@ -47,8 +47,12 @@ def eligibility_of(event: Event, today: date) -> Eligibility:
                        max_age_male=event.max_age_male, max_age_female=event.max_age_female)
 
 
-def find_contestant(session: Session, id_number: str) -> Contestant | None:
+def find_contestant(session: Session, competition_id: int,
+                    id_number: str) -> Contestant | None:
+    """The person registered under this ID number in this competition (contestants are
+    rows of one competition: another competition's registrations are never found)."""
     return session.scalar(select(Contestant).where(
+        Contestant.competition_id == competition_id,
         Contestant.id_type == IdType.RESIDENT_ID, Contestant.id_number == id_number))
 
 
@@ -57,14 +61,17 @@ _CHUNK = 500
 
 
 class KnownPeople:
-    """The contestants already registered under some ID numbers, and the events they are
-    entered in: two queries per 500 ID numbers, however many rows ask."""
+    """The contestants already registered in a competition under some ID numbers, and the
+    events they are entered in: two queries per 500 ID numbers, however many rows ask."""
 
-    def __init__(self, session: Session, id_numbers: Iterable[str]) -> None:
+    def __init__(self, session: Session, competition_id: int,
+                 id_numbers: Iterable[str]) -> None:
         numbers = sorted({n for n in id_numbers if n})
+        self.competition_id = competition_id
         self.contestants: dict[str, Contestant] = {}
         for start in range(0, len(numbers), _CHUNK):
             for contestant in session.scalars(select(Contestant).where(
+                    Contestant.competition_id == competition_id,
                     Contestant.id_type == IdType.RESIDENT_ID,
                     Contestant.id_number.in_(numbers[start:start + _CHUNK]))):
                 self.contestants[contestant.id_number] = contestant
@@ -106,7 +113,7 @@ def registration_problems(session: Session, event: Event, division: Division | N
     if any(p.column == "id_number" for p in problems):
         return problems
     if known is None:
-        known = KnownPeople(session, [person.id_number])
+        known = KnownPeople(session, event.competition_id, [person.id_number])
     contestant = known.contestant(person.id_number)
     if contestant is not None:
         if contestant.name != person.name:
@@ -140,10 +147,11 @@ def register(session: Session, event: Event, division: Division | None, person: 
     if problems:
         raise RegistrationError(N_("The registration was refused; nothing was saved."),
                                 problems=problems)
-    contestant = find_contestant(session, person.id_number)
+    contestant = find_contestant(session, event.competition_id, person.id_number)
     known = contestant is not None
     if contestant is None:
-        contestant = Contestant(id_type=IdType.RESIDENT_ID, id_number=person.id_number,
+        contestant = Contestant(competition_id=event.competition_id,
+                                id_type=IdType.RESIDENT_ID, id_number=person.id_number,
                                 name=person.name)
         session.add(contestant)
     _update_contestant(contestant, person, known=known, source=source)
@@ -196,9 +204,15 @@ def register_many(session: Session, registrations: list[Registration], *, today:
     several rows ends with the details of the last one, as if registered in turn.
     The audit log gets one record per event: how many entries came from where.
     """
+    competition_ids = {r.event.competition_id for r in registrations}
+    if len(competition_ids) > 1:
+        raise ValueError("register_many takes the registrations of one competition")
     people = [replace(r.person) for r in registrations]
     checked = check_people(people, today=today)
-    known = KnownPeople(session, (p.id_number for p in people))
+    if not registrations:
+        return []
+    (competition_id,) = competition_ids
+    known = KnownPeople(session, competition_id, (p.id_number for p in people))
     problems: list[Problem] = []
     for index, (registration, person) in enumerate(zip(registrations, people, strict=True)):
         for problem in registration_problems(
@@ -211,8 +225,6 @@ def register_many(session: Session, registrations: list[Registration], *, today:
     if problems:
         raise RegistrationError(N_("The registration was refused; nothing was saved."),
                                 problems=sorted(problems, key=lambda p: p.row or 0))
-    if not registrations:
-        return []
 
     now = utcnow()
     new_people: dict[str, Contestant] = {}
@@ -220,7 +232,7 @@ def register_many(session: Session, registrations: list[Registration], *, today:
         contestant = known.contestant(person.id_number)
         if contestant is None:
             contestant = new_people.setdefault(person.id_number, Contestant(
-                id_type=IdType.RESIDENT_ID, id_number=person.id_number, name=person.name,
+                competition_id=competition_id, id_type=IdType.RESIDENT_ID, id_number=person.id_number, name=person.name,
                 phone="", work_unit="", current_certificate_no="", created_at=now))
             _update_contestant(contestant, person, known=False, source=source)
         else:
@@ -285,7 +297,7 @@ def _insert(session: Session, table, rows: list[dict]) -> list[int]:
 
 def _row_of(contestant: Contestant) -> dict:
     return {name: getattr(contestant, name) for name in (
-        "id_type", "id_number", "name", "sex", "birth_date", "phone", "work_unit",
+        "competition_id", "id_type", "id_number", "name", "sex", "birth_date", "phone", "work_unit",
         "current_grade", "current_certificate_no", "created_at")}
 
 

@@ -18,6 +18,7 @@ from competition.auth.permissions import role_required
 from competition.entries.idcard import mask_phone
 from competition.entries.models import Conflict, Contestant, Entry, RegistrationStatus
 from competition.events import experts as service
+from competition.events import tenancy
 from competition.events.expert_forms import (
     CERTIFICATE_STATES,
     EXAMINER_LEVELS,
@@ -69,7 +70,9 @@ def experts():
         for expert in service.list_experts(db.session, today=today,
                                            occupation_id=form.occupation.data, state=state)
     ]
+    editable = tenancy.editable_experts(db.session, current_user, [row[0] for row in rows])
     return render_template("events/experts.html", rows=rows, form=form, today=today,
+                           editable=editable,
                            warning_days=service.EXPIRY_WARNING_DAYS, **_labels)
 
 
@@ -96,7 +99,8 @@ def expert_new():
     form = _expert_form()
     if form.validate_on_submit():
         try:
-            expert = service.create_expert(db.session, occupation_ids=form.occupations.data,
+            expert = service.create_expert(db.session, created_by=current_user,
+                                           occupation_ids=form.occupations.data,
                                            **_expert_fields(form))
         except SetupError as error:
             flash_domain_error(error)
@@ -111,10 +115,13 @@ def expert_new():
 @role_required(Role.ORGANIZER)
 def expert_edit(expert_id: int):
     expert = db.get_or_404(Expert, expert_id)
+    if not tenancy.may_edit_expert(db.session, current_user, expert):
+        abort(403)
     form = _expert_form(expert)
     if form.validate_on_submit():
         try:
-            service.update_expert(db.session, expert, occupation_ids=form.occupations.data,
+            service.update_expert(db.session, expert, actor=current_user,
+                                  occupation_ids=form.occupations.data,
                                   **_expert_fields(form))
         except SetupError as error:
             flash_domain_error(error)

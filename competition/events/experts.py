@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from competition.audit.log import record
 from competition.auth.models import User
 from competition.entries.models import Conflict, Contestant, Entry, RegistrationStatus
 from competition.events.models import (
@@ -40,6 +41,8 @@ from competition.events.models import (
     PanelMember,
     PanelRole,
 )
+from competition.errors import Refused
+from competition.events import tenancy
 from competition.events.scheme import N_
 from competition.events.service import SetupError
 
@@ -80,19 +83,33 @@ EXPERT_FIELDS = (
 )
 
 
-def create_expert(session: Session, *, occupation_ids: Iterable[int], **fields) -> Expert:
+def create_expert(session: Session, *, created_by: User | None,
+                  occupation_ids: Iterable[int], **fields) -> Expert:
     """A new expert in the pool, who can judge the given occupations."""
-    expert = Expert()
+    expert = Expert(created_by_id=created_by.id if created_by else None)
     _apply_expert(session, expert, list(occupation_ids), fields)
     session.add(expert)
     session.flush()
+    record(session, actor_id=created_by.id if created_by else None, action="expert.create",
+           object_type="expert", object_id=expert.id,
+           new={"name": expert.name, "work_unit": expert.work_unit})
     return expert
 
 
-def update_expert(session: Session, expert: Expert, *, occupation_ids: Iterable[int],
-                  **fields) -> None:
+def update_expert(session: Session, expert: Expert, *, actor: User,
+                  occupation_ids: Iterable[int], **fields) -> None:
+    """Change an expert's record: admins, or the organizer who added the expert while it
+    sits on no other competition's panel (``tenancy.may_edit_expert``)."""
+    if not tenancy.may_edit_expert(session, actor, expert):
+        raise Refused(N_("Only an administrator may change %(name)s: the expert judges "
+                         "in a competition you do not run, or was added by someone else."),
+                      name=expert.name)
+    before = {"name": expert.name, "work_unit": expert.work_unit}
     _apply_expert(session, expert, list(occupation_ids), fields)
     session.flush()
+    record(session, actor_id=actor.id, action="expert.update", object_type="expert",
+           object_id=expert.id, old=before,
+           new={"name": expert.name, "work_unit": expert.work_unit})
 
 
 def _apply_expert(session: Session, expert: Expert, occupation_ids: list[int],

@@ -444,7 +444,13 @@ class ExaminerLevel(enum.StrEnum):
 
 
 class Expert(db.Model):
-    """A qualified judge in the pool kept across competitions (专家库)."""
+    """A qualified judge in the pool kept across competitions (专家库).
+
+    The pool is the installation's (one bureau's): every organizer chooses from
+    it and may add to it; a record is changed only by an admin, or by the
+    organizer who added it while it sits on no other competition's panel
+    (``events.experts.may_edit_expert``). ID number and phone are sensitive.
+    """
 
     __tablename__ = "experts"
     __table_args__ = (
@@ -453,6 +459,8 @@ class Expert(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(50))
+    # 身份证号 (GB 11643), to tell two experts of one name apart; optional.
+    id_number: Mapped[str | None] = mapped_column(String(32), unique=True)
     work_unit: Mapped[str] = mapped_column(String(200), default="")
     title: Mapped[str] = mapped_column(String(100), default="")  # 职称, e.g. 高级技师
     phone: Mapped[str] = mapped_column(String(20), default="")
@@ -461,6 +469,10 @@ class Expert(db.Model):
     certificate_number: Mapped[str | None] = mapped_column(String(40), unique=True)
     certificate_expires_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who added the expert to the pool (``tenancy.may_edit_expert``). ``use_alter``: users
+    # refer to experts too, and the tables are emptied and created in dependency order.
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL", use_alter=True))
 
     occupations: Mapped[list[Occupation]] = relationship(secondary="expert_occupations")
 

@@ -161,16 +161,14 @@ def occupation_new():
 
 
 @bp.route("/occupations/<int:occupation_id>/edit", methods=["GET", "POST"])
-@role_required(Role.ORGANIZER)
+@role_required(Role.ADMIN)
 def occupation_edit(occupation_id: int):
+    """Admins keep the catalogue: every competition's events and experts refer to it."""
     occupation = db.get_or_404(Occupation, occupation_id)
-    # Admins keep the catalogue; an organizer may only correct a code.
-    may_rename = current_user.role == Role.ADMIN
     form = OccupationForm(obj=occupation)
     if form.validate_on_submit():
-        name = form.name.data if may_rename else occupation.name
         try:
-            service.save_occupation(db.session, occupation, name, form.code.data)
+            service.save_occupation(db.session, occupation, form.name.data, form.code.data)
         except SetupError as error:
             flash_domain_error(error)
         else:
@@ -179,4 +177,4 @@ def occupation_edit(occupation_id: int):
                   "success")
             return redirect(url_for("events.occupations"))
     return render_template("events/occupation_form.html", form=form, occupation=occupation,
-                           may_rename=may_rename)
+                           may_rename=True)

@@ -10,7 +10,7 @@ from competition.auth.models import Role
 from competition.auth.permissions import require_organizer_of, role_required
 from competition.entries.models import Entry
 from competition.errors import DomainError
-from competition.events import service
+from competition.events import service, tenancy
 from competition.events.forms import (
     CompetitionForm,
     ConfirmForm,
@@ -42,8 +42,7 @@ def dashboard():
     """Organizers see the competitions they run; judges see the events they judge."""
     if current_user.role == Role.JUDGE:
         panels = db.session.scalars(
-            select(PanelMember)
-            .where(PanelMember.expert_id == current_user.expert_id)
+            tenancy.acting_seats(current_user)
             .options(selectinload(PanelMember.event).selectinload(Event.competition))
         ).all() if current_user.expert_id else []
         return render_template("events/judge_dashboard.html", panels=panels)

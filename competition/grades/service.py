@@ -137,16 +137,21 @@ def _division_results(session: Session, event: Event, division: Division
             for entry_id, rank, total, scores in found]
 
 
-def _promoted_years(session: Session, contestant_ids: list[int]) -> dict[int, list]:
+def _promoted_years(session: Session, contestants: list[Contestant]) -> dict[int, list]:
     """Every decided promotion of these people, in any competition: contestant id →
-    [(entry id, year)]."""
+    [(entry id, year)]. A person is a contestant row per competition, so promotions
+    are matched by ID type and number."""
     years: dict[int, list] = {}
-    if not contestant_ids:
+    person_of = {(c.id_type, c.id_number): c.id for c in contestants}
+    if not person_of:
         return years
-    for contestant_id, entry_id, year in session.execute(
-            select(Promotion.contestant_id, Promotion.entry_id, Promotion.year)
-            .where(Promotion.contestant_id.in_(contestant_ids))):
-        years.setdefault(contestant_id, []).append((entry_id, year))
+    for id_type, id_number, entry_id, year in session.execute(
+            select(Contestant.id_type, Contestant.id_number, Promotion.entry_id, Promotion.year)
+            .join(Contestant, Contestant.id == Promotion.contestant_id)
+            .where(Contestant.id_number.in_(sorted({n for _, n in person_of})))):
+        contestant_id = person_of.get((id_type, id_number))
+        if contestant_id is not None:
+            years.setdefault(contestant_id, []).append((entry_id, year))
     return years
 
 
@@ -164,7 +169,7 @@ def preview(session: Session, division: Division,
     entries = {e.id: e for e in session.scalars(
         select(Entry).where(Entry.id.in_([r[0] for r in results]))
         .options(joinedload(Entry.contestant)))}
-    history = _promoted_years(session, sorted({e.contestant_id for e in entries.values()}))
+    history = _promoted_years(session, [e.contestant for e in entries.values()])
     modules = {m.id: m.name for m in event.modules}
     candidates = []
     for entry_id, rank, total, scores in results:

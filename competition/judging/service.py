@@ -30,6 +30,7 @@ from competition.auth.models import User
 from competition.dbtypes import utcnow
 from competition.entries.models import Attendance, Conflict, Contestant, Entry
 from competition.errors import DomainError
+from competition.events import tenancy
 from competition.events.experts import unit_key
 from competition.events.models import (
     Criterion,
@@ -61,11 +62,9 @@ class SheetConflict(JudgingError):
 # --- Who judges what ----------------------------------------------------------------
 
 def panel_role(session: Session, user: User, event_id: int) -> str | None:
-    """``judge`` or ``chief`` when the user sits on the event's panel, else None."""
-    if user.expert_id is None:
-        return None
-    return session.scalar(select(PanelMember.role).where(
-        PanelMember.event_id == event_id, PanelMember.expert_id == user.expert_id))
+    """``judge`` or ``chief`` when the user may act on the event's panel, else None
+    (``events.tenancy.panel_role``: an account or card acts in its competition only)."""
+    return tenancy.panel_role(session, user, event_id)
 
 
 def require_chief(session: Session, user: User, event: Event) -> None:
@@ -131,7 +130,7 @@ def assignments(session: Session, user: User) -> list[Assignment]:
     if user.expert_id is None:
         return []
     members = session.scalars(
-        select(PanelMember).where(PanelMember.expert_id == user.expert_id)
+        tenancy.acting_seats(user)
         .options(selectinload(PanelMember.event).selectinload(Event.modules)
                  .selectinload(Module.criteria),
                  selectinload(PanelMember.expert))).all()

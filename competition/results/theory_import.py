@@ -426,7 +426,7 @@ def check_rows(session: Session, event: Event, rows: list[ScoreRow]) -> list[Pro
     tickets_elsewhere = _tickets_elsewhere(
         session, event, {r.ticket for r in rows if r.ticket and r.ticket not in by_ticket})
     ids_elsewhere = _known_ids(
-        session, {r.id_number for r in rows if r.id_number and r.id_number not in by_id})
+        session, event, {r.id_number for r in rows if r.id_number and r.id_number not in by_id})
 
     problems: list[Problem] = []
     by_entry: dict[int, list[ScoreRow]] = defaultdict(list)
@@ -518,16 +518,22 @@ def _entry_by_id(row: ScoreRow, by_id: dict[str, Entry],
 
 
 def _tickets_elsewhere(session: Session, event: Event, tickets: set[str]) -> set[str]:
+    """Tickets of the same competition's other events (another competition's are never
+    looked at: its registrations are not this organizer's to know)."""
     if not tickets:
         return set()
     return set(session.scalars(select(Entry.ticket_number).where(
-        Entry.ticket_number.in_(tickets), Entry.event_id != event.id)))
+        Entry.ticket_number.in_(tickets), Entry.event_id != event.id,
+        Entry.event_id.in_(select(Event.id).where(
+            Event.competition_id == event.competition_id)))))
 
 
-def _known_ids(session: Session, numbers: set[str]) -> set[str]:
+def _known_ids(session: Session, event: Event, numbers: set[str]) -> set[str]:
+    """ID numbers registered in the event's competition."""
     if not numbers:
         return set()
     return set(session.scalars(select(Contestant.id_number).where(
+        Contestant.competition_id == event.competition_id,
         Contestant.id_number.in_(numbers))))
 
 
