@@ -18,12 +18,19 @@ users_cli = AppGroup("users", help="Manage accounts.")
 @click.argument("username")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--name", "display_name", default="", help="Name shown in the app.")
+@click.option("--expert", "expert_id", type=int, default=None,
+              help="A judge's expert in the pool (its id), whose panels the account judges.")
+@click.option("--competition", "competition_id", type=int, default=None,
+              help="With --role organizer: the competition the account runs (its id). "
+                   "With --role judge: the one competition the account acts in.")
 @click.password_option(help="At least 8 characters; asked for when not given.")
-def create_user_command(username: str, role: str, display_name: str, password: str) -> None:
+def create_user_command(username: str, role: str, display_name: str, expert_id: int | None,
+                        competition_id: int | None, password: str) -> None:
     """Add an account that can sign in."""
     try:
         user = create_user(db.session, username=username, password=password, role=role,
-                           display_name=display_name)
+                           display_name=display_name, expert_id=expert_id,
+                           competition_id=competition_id)
     except AccountError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error

@@ -56,7 +56,8 @@ def panel_event():
     division = event.divisions[0]
     entries = []
     for n in range(ENTRIES):
-        person = Contestant(competition_id=competition.id, name=f"选手{n}", sex="F", birth_date=date(1985, 1, 1 + n),
+        person = Contestant(competition_id=competition.id, name=f"选手{n}", sex="F",
+                            birth_date=date(1985, 1, 1 + n),
                             id_number=make_id_number("421202", date(1985, 1, 1 + n), 20 + 2 * n,
                                                      "F"),
                             work_unit="咸宁市社会福利院")

@@ -138,7 +138,8 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
         NOBODY,
         "GET POST /s/<token>", "GET /competitions/<int:competition_id>/register/qr.png",
     ),
-    **_routes_of(SIGNED_IN, "GET /", "GET /api/v1/occupations"),
+    **_routes_of(SIGNED_IN, "GET /", "GET /api/v1/occupations",
+                 "GET POST /account/password"),
     **_routes_of(JUDGES, "GET /judge", "GET /api/v1/judge/assignments"),
     **_routes_of(
         OWN_SHEET,
@@ -187,12 +188,19 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
         ANY_ORGANIZER,
         "GET POST /competitions/new", "GET POST /competitions/import",
         "GET /events/scheme-template.xlsx",
-        "GET /experts", "GET POST /experts/new", "GET POST /experts/<int:expert_id>/edit",
-        "GET /occupations", "GET POST /occupations/<int:occupation_id>/edit",
+        "GET /experts", "GET POST /experts/new", "GET /occupations",
         "GET POST /api/v1/competitions", "POST /api/v1/competitions/import",
         "GET POST /api/v1/experts",
     ),
-    **_routes_of(ADMINS, "GET POST /occupations/new"),
+    # The occupation catalogue and the demo's experts (added by no organizer) are kept by
+    # admins; so are accounts.
+    **_routes_of(
+        ADMINS,
+        "GET POST /occupations/new", "GET POST /occupations/<int:occupation_id>/edit",
+        "GET POST /experts/<int:expert_id>/edit",
+        "GET /admin/users", "GET POST /admin/users/new", "GET POST /admin/users/<int:user_id>",
+        "POST /admin/users/<int:user_id>/active", "POST /admin/users/<int:user_id>/reset",
+    ),
     **_routes_of(
         ORGANIZERS,
         # Competition
@@ -207,6 +215,10 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
         "GET /competitions/<int:competition_id>/signin-cards",
         "POST /competitions/<int:competition_id>/signin-cards/issue",
         "POST /competitions/<int:competition_id>/signin-cards/<int:token_id>/revoke",
+        "POST /competitions/<int:competition_id>/judge-accounts",
+        "POST /competitions/<int:competition_id>/judge-accounts/<int:user_id>/reset",
+        "POST /competitions/<int:competition_id>/judge-accounts/<int:user_id>/active",
+        "POST /competitions/<int:competition_id>/judge-accounts/link",
         "GET /competitions/<int:competition_id>/standardised",
         "GET /competitions/<int:competition_id>/certificates",
         "GET /competitions/<int:competition_id>/certificates/registry.xlsx",
@@ -372,6 +384,8 @@ def _build_world() -> World:
     draw = LotDraw(event_id=tea.id, seed="0" * 64, drawn_by_id=organizer.id, inputs={})
     db.session.add(draw)
     [(_, card_secret)] = signin.issue_cards(db.session, organizer, demo, [judge9.id])
+    # A judge's account the demo's organizers opened: it acts in the demo only.
+    scoped = builders.user("judge", username="demo_scoped_judge", competition_id=demo.id)
     card = signin.find_card(db.session, card_secret)
     rule = db.session.scalars(select(PromotionRule).where(PromotionRule.event_id == tea.id)
                               .order_by(PromotionRule.position, PromotionRule.id)).first()
@@ -385,7 +399,7 @@ def _build_world() -> World:
         "verification_code": certificate.verification_code,
         "token": certificate.promotion.entry.token,
         "expert_id": member.expert_id, "occupation_id": tea.occupation_id,
-        "code": "zh", "filename": "css/app.css",
+        "code": "zh", "filename": "css/app.css", "user_id": scoped.id,
     }
 
     # 养老护理员: the 职工组 results on public notice; a contestant appeals.

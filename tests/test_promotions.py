@@ -65,7 +65,8 @@ def _small(published: bool) -> Small:
     apply_preset(db.session, event, "city_class1")
     entries = {}
     for number, (name, sex, age, grade, theory_score, practical_score) in enumerate(PEOPLE):
-        person = Contestant(competition_id=competition.id, name=name, id_type=IdType.OTHER, id_number=f"P{number:07d}",
+        person = Contestant(competition_id=competition.id, name=name, id_type=IdType.OTHER,
+                            id_number=f"P{number:07d}",
                             sex=sex, birth_date=FIRST_DAY.replace(year=FIRST_DAY.year - age),
                             current_grade=grade)
         entry = Entry(event=event, division_id=division.id, contestant=person,

@@ -165,7 +165,7 @@ def issue_cards(session: Session, organizer: User, competition: Competition,
         old.revoked_at = now
         record(session, actor_id=organizer.id, action="card.revoke", object_type="user",
                object_id=old.user_id, old={"competition": competition.id, "card": old.id},
-               reason="replaced by a new card")
+               new={"replaced_by_new_card": True})
     issued = []
     for judge in judges:
         secret = secrets.token_urlsafe(32)

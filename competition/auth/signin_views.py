@@ -83,10 +83,16 @@ def _competition_for_organizer(competition_id: int) -> Competition:
 @login_required
 def signin_cards(competition_id: int):
     """The judges of the competition and their sign-in cards: issue, re-issue, revoke."""
+    from competition.auth import accounts
+    from competition.auth.forms import ActionForm, LinkAccountForm
+
     competition = _competition_for_organizer(competition_id)
     judges = signin.competition_judges(db.session, competition)
-    return render_template("auth/signin_cards.html", competition=competition, judges=judges,
-                           issue_form=IssueCardsForm(), revoke_form=RevokeCardForm())
+    return render_template(
+        "auth/signin_cards.html", competition=competition, judges=judges,
+        issue_form=IssueCardsForm(), revoke_form=RevokeCardForm(), action_form=ActionForm(),
+        link_form=LinkAccountForm(),
+        linkable=accounts.linkable_accounts(db.session, current_user, competition))
 
 
 @bp.post("/competitions/<int:competition_id>/signin-cards/issue")

@@ -37,6 +37,8 @@ def load_user(remembered: str) -> User | None:
     user = user_for_session_id(db.session, remembered)
     if user is None:
         return None
+    # Set on every load: the same object may serve another request in this session.
+    user.card_competition_id = None
     card = session.get(signin.CARD_SESSION_KEY)
     if card is not None:
         competition_id = signin.card_session_scope(db.session, card, user)
@@ -52,7 +54,10 @@ def load_user_from_token(req) -> User | None:
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    return user_for_api_token(db.session, header.removeprefix("Bearer ").strip())
+    user = user_for_api_token(db.session, header.removeprefix("Bearer ").strip())
+    if user is not None:
+        user.card_competition_id = None
+    return user
 
 
 @login_manager.unauthorized_handler
@@ -115,4 +120,4 @@ def set_language(code: str):
 
 
 # Sign-in by a printed QR code, in its own module on this blueprint.
-from competition.auth import signin_views  # noqa: E402, F401
+from competition.auth import account_views, signin_views  # noqa: E402, F401

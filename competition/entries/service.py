@@ -232,7 +232,8 @@ def register_many(session: Session, registrations: list[Registration], *, today:
         contestant = known.contestant(person.id_number)
         if contestant is None:
             contestant = new_people.setdefault(person.id_number, Contestant(
-                competition_id=competition_id, id_type=IdType.RESIDENT_ID, id_number=person.id_number, name=person.name,
+                competition_id=competition_id, id_type=IdType.RESIDENT_ID,
+                id_number=person.id_number, name=person.name,
                 phone="", work_unit="", current_certificate_no="", created_at=now))
             _update_contestant(contestant, person, known=False, source=source)
         else:
