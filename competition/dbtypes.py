@@ -37,7 +37,7 @@ class UTCDateTime(TypeDecorator):
 
 
 # Points and weights: two decimals are published, four are kept so that
-# tie-breaks "to more decimals" have something to compare (DESIGN.md section 5).
+# tie-breaks "to more decimals" have something to compare (docs/design.md section 5).
 POINT_PLACES = 4  # marks are kept to 1/10,000 of a point
 Points = Numeric(9, POINT_PLACES)
 Weight = Numeric(5, 2)

@@ -1,6 +1,6 @@
 """The demo competition: 咸宁市第七届“咸宁工匠”职业技能大赛, ready to be judged.
 
-``seed_demo`` builds a city class-1 contest (DESIGN.md section 5) with three
+``seed_demo`` builds a city class-1 contest (docs/design.md section 5) with three
 events — 养老护理员 (职工组 and 学生组), 车工 and 茶艺师 — their marking schemes
 from ``demo_data/marking_schemes.json``, about 40 contestants with valid GB 11643
 ID numbers, drawn stations and anonymous codes, an expert pool with panels, and
@@ -373,7 +373,7 @@ def _add_competition(session: Session) -> Competition:
         ends_on=COMPETITION_ENDS_ON,
         venue="咸宁职业技术学院",
         status=CompetitionStatus.RUNNING,
-        # Certificate number parts (DESIGN.md section 5): S = social evaluator,
+        # Certificate number parts (docs/design.md section 5): S = social evaluator,
         # 42 = Hubei.
         evaluator_type="S",
         evaluator_code="0421",
@@ -431,7 +431,7 @@ def _criterion(occupation: str, module_code: str, data: dict[str, Any],
     Judgement and most measurement criteria are entered as points. The 车工
     dimensions are gauge readings: 1 point per 0.01 mm out of tolerance, and 0
     once out by more than the deduction limit, set where one point would still
-    be left ((max − 1) steps; DESIGN.md section 5, measured-value criteria).
+    be left ((max − 1) steps; docs/design.md section 5, measured-value criteria).
     Its gauge checks (超差不得分, 通止规, 样板, 涂色) are all or nothing.
     """
     criterion = Criterion(
@@ -461,7 +461,7 @@ def _criterion(occupation: str, module_code: str, data: dict[str, Any],
 
 
 def _add_promotion_rules(event: Event) -> None:
-    """The city class-1 preset (DESIGN.md section 5, the Tianjin example): the top
+    """The city class-1 preset (docs/design.md section 5, the Tianjin example): the top
     10 of 职工组 are granted 二级/技师 and the top 10 of 学生组 三级/高级工, each
     module at least 60 of 100, once a year through competitions, never above 技师."""
     for position, division in enumerate(event.divisions, start=1):
@@ -574,7 +574,7 @@ def _region(rng: random.Random, work_unit: str) -> str:
 
 def _certificate_number(rng: random.Random, grade: int) -> str:
     """An earlier skill-grade certificate number in the 22-character form of
-    DESIGN.md section 5: type letter, evaluator code, province 42, site sequence,
+    docs/design.md section 5: type letter, evaluator code, province 42, site sequence,
     two-digit year, grade, six-digit serial."""
     evaluator = rng.choice(("0421", "0386", "1102"))
     site = rng.choice(("120001", "120003", "110002"))

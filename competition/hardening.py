@@ -8,7 +8,7 @@
 - Sign-in throttling with Flask-Limiter: per visitor address and per username,
   so neither one address guessing many accounts nor many addresses guessing one
   account gets far. Counters live in Redis when ``REDIS_URL`` is set, so every
-  worker and server shares them (DESIGN.md section 6); without it they live in
+  worker and server shares them (docs/design.md section 6); without it they live in
   the process, which only the development server and the tests may use
   (``config.check_config`` refuses to start a real server that way).
 """

@@ -1,7 +1,7 @@
-"""The promotion-rule presets encode DESIGN.md section 5 exactly.
+"""The promotion-rule presets encode docs/design.md section 5 exactly.
 
 A tiny evaluator written here (not the promotion engine) reads a preset the way
-DESIGN.md says rules read: conditions left empty do not apply, the first
+docs/design.md says rules read: conditions left empty do not apply, the first
 matching rule decides, "grant G" gives G, and someone already at or above G
 goes one level up within the cap; "one level up" is capped too.
 """

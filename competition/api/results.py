@@ -1,6 +1,6 @@
 """Results through the JSON API (issue 6): live and published results, publication, appeals.
 
-Who sees what follows the pages (DESIGN.md section 5, "Integrity"):
+Who sees what follows the pages (docs/design.md section 5, "Integrity"):
 
 - live (draft) results of an event — its organizers and its chief judge; names
   only after the chief judge locked the scores, anonymous codes before;

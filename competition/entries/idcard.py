@@ -5,7 +5,7 @@ administrative region code (GB/T 2260), an 8-digit birth date YYYYMMDD, a
 3-digit sequence code whose last digit is odd for men and even for women, and a
 check character computed with ISO 7064:1983 MOD 11-2.
 
-Masking follows DESIGN.md section 5 (People): public pages and exports never
+Masking follows docs/design.md section 5 (People): public pages and exports never
 show a full ID number or phone, and names on public lists may be masked like
 张*明.
 
@@ -155,7 +155,7 @@ def make_id_number(region: str, birth: date, sequence: int, sex: str) -> str:
 
 def mask_id_number(number: str) -> str:
     """An ID number for public display: the first 4 and last 4 characters kept,
-    e.g. ``4212**********1234`` (DESIGN.md section 5). Shorter numbers (other ID
+    e.g. ``4212**********1234`` (docs/design.md section 5). Shorter numbers (other ID
     types) keep less, so that at least a third is always hidden."""
     return _mask_middle(number.strip(), 4, 4)
 

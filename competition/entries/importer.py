@@ -108,7 +108,7 @@ TEXT_LIMITS = {"work_unit": 200, "current_certificate_no": 40}
 
 SEX_WORDS = {"男": "M", "女": "F", "M": "M", "F": "F", "MALE": "M", "FEMALE": "F"}
 STUDENT_WORDS = {"是": True, "否": False, "Y": True, "N": False, "YES": True, "NO": False}
-# 职业技能等级 (DESIGN.md glossary): 5 五级/初级工 … 1 一级/高级技师; 1 is the highest.
+# 职业技能等级 (docs/design.md glossary): 5 五级/初级工 … 1 一级/高级技师; 1 is the highest.
 GRADE_WORDS = {
     "五级": 5, "四级": 4, "三级": 3, "二级": 2, "一级": 1,
     "初级工": 5, "中级工": 4, "高级工": 3, "技师": 2, "高级技师": 1,

@@ -29,7 +29,7 @@ Why it is reproducible
 
 Sources: issue 4 (random stations and codes, unique within the event, stored
 with the seed so the draw can be shown to be fair; codes reveal nothing about
-names or order of registration); DESIGN.md section 5 (judges score codes,
+names or order of registration); docs/design.md section 5 (judges score codes,
 never names).
 """
 

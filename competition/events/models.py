@@ -1,6 +1,6 @@
 """Set-up of a competition: its events, divisions, marking schemes, rules and panels.
 
-Glossary (DESIGN.md section 3): 大赛 Competition, 赛项 Event, 职业 Occupation,
+Glossary (docs/design.md section 3): 大赛 Competition, 赛项 Event, 职业 Occupation,
 组别 Division, 模块 Module, 评分项 Criterion, 专家库 Expert, 裁判组 panel
 (PanelMember rows of one event), 晋升规则 PromotionRule.
 """
@@ -103,7 +103,7 @@ class Competition(db.Model):
     status: Mapped[str] = mapped_column(String(16), default=CompetitionStatus.DRAFT)
     name_display: Mapped[str] = mapped_column(String(8), default=NameDisplay.MASKED)
     self_registration: Mapped[bool] = mapped_column(default=False)
-    # Certificate numbering (DESIGN.md section 5): every part is a setting.
+    # Certificate numbering (docs/design.md section 5): every part is a setting.
     evaluator_type: Mapped[str] = mapped_column(String(1), default="S")
     evaluator_code: Mapped[str] = mapped_column(String(4), default="0000")
     province_code: Mapped[str] = mapped_column(String(2), default="42")

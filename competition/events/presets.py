@@ -6,7 +6,7 @@ preset to an event (``events.rules.apply_preset``) turns every spec into one
 rule per division of its kind. Rules are settings, never hard-coded: these are
 only where an organizer starts.
 
-How a rule reads (DESIGN.md section 5): conditions left empty do not apply, and
+How a rule reads (docs/design.md section 5): conditions left empty do not apply, and
 the first matching rule of a contestant's division decides. The effect is
 either "grant grade G" or "one level above the current grade", with a cap;
 someone already at or above the granted grade gets one level up, within the
@@ -14,7 +14,7 @@ cap. Grades run 1 (一级/高级技师, the highest) to 5 (五级/初级工), as
 ``competition.skill_grades``; they are plain numbers here so this module needs
 nothing else.
 
-Sources, as DESIGN.md section 5 records them:
+Sources, as docs/design.md section 5 records them:
 
 - national class-1 contests (全国一类大赛): ranks 1–5 → 技师 (holders of 技师 →
   高级技师); ranks 6–20 → 高级工 (holders of 高级工 → 技师); student division:
@@ -50,7 +50,7 @@ STUDENT = "student"  # 学生组
 GRANT = "grant"
 STEP_UP = "step_up"
 
-# The conditions DESIGN.md section 5 lists, applied by every preset; the
+# The conditions docs/design.md section 5 lists, applied by every preset; the
 # organizer edits them per rule.
 MIN_MODULE_SCORE = Decimal(60)
 MAX_AGE_MALE = 60
@@ -104,7 +104,7 @@ class Preset:
 
 
 def _national_class1() -> Preset:
-    """National class-1 contest (全国一类大赛), DESIGN.md section 5.
+    """National class-1 contest (全国一类大赛), docs/design.md section 5.
 
     Workers ranked 1–5 are granted 二级/技师, and holders of 技师 go up to
     一级/高级技师 (cap 1); ranks 6–20 are granted 三级/高级工, and holders of
@@ -122,7 +122,7 @@ def _national_class1() -> Preset:
 
 
 def _city_class1() -> Preset:
-    """City class-1 contest, after Tianjin's rules (DESIGN.md section 5).
+    """City class-1 contest, after Tianjin's rules (docs/design.md section 5).
 
     The top 10 workers are granted 二级/技师, the top 10 students 三级/高级工.
     The source names no step for holders, so a city contest never leads above
@@ -137,7 +137,7 @@ def _city_class1() -> Preset:
 
 
 def _city_class2() -> Preset:
-    """City class-2 contest, after Tianjin's rules (DESIGN.md section 5).
+    """City class-2 contest, after Tianjin's rules (docs/design.md section 5).
 
     The top 6 workers are granted 三级/高级工, the top 6 students 四级/中级工;
     never above the preset's highest grant, 高级工 (cap 3 in both divisions).
@@ -152,7 +152,7 @@ def _city_class2() -> Preset:
 
 
 def _provincial_class2() -> Preset:
-    """Provincial class-2 contest, after Hubei's rules (DESIGN.md section 5).
+    """Provincial class-2 contest, after Hubei's rules (docs/design.md section 5).
 
     Every division: the top 3 go one level up, and holders of 技师 may reach
     一级/高级技师 (cap 1); ranks 4–8 who already hold a grade (at least 五级) go
@@ -168,7 +168,7 @@ def _provincial_class2() -> Preset:
 
 
 def _enterprise_school_top30() -> Preset:
-    """Enterprise and school contests (DESIGN.md section 5).
+    """Enterprise and school contests (docs/design.md section 5).
 
     Every division: the top 30% are granted 四级/中级工, and holders of 中级工
     or above go one level up, to 三级/高级工 at most (cap 3).

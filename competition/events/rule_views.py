@@ -79,7 +79,7 @@ def rule_new(event_id: int):
     event = event_for_organizer(event_id)
     form = RuleForm(divisions=event.divisions)
     if request.method == "GET":
-        # A new rule starts from the usual conditions of DESIGN.md section 5.
+        # A new rule starts from the usual conditions of docs/design.md section 5.
         form.once_per_year.data = True
         form.min_module_score.data = 60
     return _save_rule_form(event, None, form)

@@ -82,7 +82,7 @@ def update_competition(competition: Competition, **fields) -> None:
 
 
 def _check_certificate_settings(competition: Competition) -> None:
-    """The parts of a certificate number (DESIGN.md section 5) have fixed lengths of digits."""
+    """The parts of a certificate number (docs/design.md section 5) have fixed lengths of digits."""
     for value, length, what in (
         (competition.evaluator_code, 4, N_("evaluator code")),
         (competition.province_code, 2, N_("province code")),
@@ -189,7 +189,7 @@ def _check_event(session: Session, event: Event) -> None:
     if event.trim_count is not None and event.trim_count < 0:
         raise SetupError(N_("The number of marks to drop cannot be negative."))
     if event.aggregation == "worldskills":
-        # WorldSkills judgement is always three judges on a 0–3 scale (DESIGN.md §5).
+        # WorldSkills judgement is always three judges on a 0–3 scale (docs/design.md §5).
         event.trim_count = 0
     if not 0 <= (event.decimals or 0) <= 4:
         raise SetupError(N_("Scores keep between 0 and 4 decimals."))

@@ -1,6 +1,6 @@
 """Skill-grade certificates (职业技能等级证书): their numbers, issuing and revoking them.
 
-The 22-character number, as provincial rules publish it (DESIGN.md section 5;
+The 22-character number, as provincial rules publish it (docs/design.md section 5;
 e.g. 湖北省人社厅《职业技能等级证书编码规则》), every part a setting of the
 competition::
 

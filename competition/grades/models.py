@@ -81,7 +81,7 @@ class CertificateSerial(db.Model):
 
 
 class Certificate(db.Model):
-    """A skill-grade certificate; its 22-character number is described in DESIGN.md §5."""
+    """A skill-grade certificate; its 22-character number is described in docs/design.md §5."""
 
     __tablename__ = "certificates"
     __table_args__ = (

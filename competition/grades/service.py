@@ -13,7 +13,7 @@ stored. Functions take the session and plain values, ``flush()`` and raise
   (``Contestant.current_grade``), and every decision is audited.
 
 The once-a-year limit looks at every ``Promotion`` in the database, whatever
-the competition, by the calendar year in China time (DESIGN.md section 5). The
+the competition, by the calendar year in China time (docs/design.md section 5). The
 age limits count the age on the competition's first day.
 """
 

@@ -6,7 +6,7 @@ organizers (and admins), who only look. Every action goes through
 ``judging.service``, which checks the rules and writes the audit log; these
 views only validate forms, commit once and say what happened.
 
-Anonymity (DESIGN.md section 5): the console shows stations and anonymous
+Anonymity (docs/design.md section 5): the console shows stations and anonymous
 codes only. Names appear on the decode page, after the scores are locked,
 and each opening of that page is logged.
 

@@ -2,7 +2,7 @@
 
 Glossary: 评分表 ScoreSheet, 分数 Mark, 扣分 Penalty. A sheet moves
 draft → submitted (locked); only the chief judge reopens it, with a reason,
-and the audit log keeps every change (DESIGN.md section 5, Integrity).
+and the audit log keeps every change (docs/design.md section 5, Integrity).
 """
 
 from __future__ import annotations

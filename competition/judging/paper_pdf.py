@@ -4,7 +4,7 @@ The fallback when tablets cannot be used (issue 5): a judge marks the printed
 sheet by hand, and the office types it in (``judging.paper``). A sheet names
 the competition, event, module, station and anonymous code (加密号) — never
 the contestant, who stays anonymous to judges until the scores are locked
-(DESIGN.md section 5). Each criterion of the module is a row with its code,
+(docs/design.md section 5). Each criterion of the module is a row with its code,
 description and maximum, and where the judge writes: a box for points; the
 choices 0 1 2 3 to circle on the WorldSkills judgement scale; 是 / 否 for an
 all-or-nothing criterion; a box for the gauge reading of a measured value,

@@ -1,6 +1,6 @@
 """Use cases of judging (评分): sheets, marks, submission, reopening, penalties, sign-off.
 
-Integrity rules (DESIGN.md section 5, issue 5):
+Integrity rules (docs/design.md section 5, issue 5):
 - judges see anonymous codes only; names are decoded after the chief judge
   locks the event's scores;
 - recusal is enforced here, where marks are written: a judge never gets a
@@ -466,7 +466,7 @@ def progress(session: Session, event: Event) -> Progress:
 def score_flags(event: Event, modules: list[Module], sheets: list[ScoreSheet]) -> list[dict]:
     """Spreads that force a re-score, and marks far from the rest of the panel.
 
-    WorldSkills (DESIGN.md section 5): on the 0–3 scale, submitted marks of one
+    WorldSkills (docs/design.md section 5): on the 0–3 scale, submitted marks of one
     criterion that differ by more than 1 must be discussed and re-scored before
     the event can be locked (``blocking``). Otherwise a judgement mark more than
     40% of the criterion's maximum away from the median of the other judges is

@@ -1,7 +1,7 @@
 """What the judge's tablet shows, as plain data: the same for the pages and the JSON API.
 
 Entries appear by station (工位号) and anonymous code (加密号) only — never a
-name, work unit, ID number or phone (DESIGN.md section 5, Integrity). Numbers
+name, work unit, ID number or phone (docs/design.md section 5, Integrity). Numbers
 are plain decimal strings ("7.5", "38.012"), so the page's script and the API
 read them the same way and no value is bent by floating point.
 """

@@ -9,10 +9,10 @@ and return bytes (``results_workbook``, ``notice_pdf``, ``score_report_pdf``).
   published, and the live draft (``results.service.event_results``) before; a draft
   is marked as such everywhere it is shown.
 - Names and personal details are decoded only after the chief judge locks the
-  scores (DESIGN.md section 5: judges score anonymous codes); before that the
+  scores (docs/design.md section 5: judges score anonymous codes); before that the
   exports show the anonymous code alone, as the results page does.
 - Exports for the public (the notice list, a contestant's own report) never carry
-  a full ID number or phone number (DESIGN.md section 5, People): the notice list
+  a full ID number or phone number (docs/design.md section 5, People): the notice list
   shows no ID number at all and names as ``Competition.name_display`` says; the
   score report shows the ID number masked. Only the organizers' workbook is whole.
 - Dates are printed in the app's time zone (Asia/Shanghai by default), through

@@ -1,7 +1,7 @@
 """The results engine: from judges' marks to totals, ranks and awards. Pure.
 
 No Flask, no database: the results stage loads plain values into these
-dataclasses and stores or shows what comes out. Rules (DESIGN.md section 5):
+dataclasses and stores or shows what comes out. Rules (docs/design.md section 5):
 
 - Judgement criteria are aggregated over the judges by the event's method:
   mean; trimmed mean dropping the ``k`` highest and ``k`` lowest (5 judges,

@@ -1,7 +1,7 @@
 """Theory scores imported from a computer-based exam (.xlsx) (issue 6).
 
 Theory is often examined on computers apart from the practical modules, and
-the exam system exports a workbook of scores (DESIGN.md section 5). The file
+the exam system exports a workbook of scores (docs/design.md section 5). The file
 has a header row of Chinese column names (any order; columns it does not know,
 such as 序号 or 单位, are ignored): 准考证号 or 身份证号 — either identifies the
 entry within the event —, 姓名, which must be the entry's contestant, and one
@@ -11,7 +11,7 @@ column per theory module of the event, headed by the module's name or code
 A score is out of 100, whatever the module is marked out of: the results
 engine takes an imported score as the module's score on the 100-point scale
 (``ranking.module_score``; ``EntryInput.external`` is "score /100"). Scores
-are kept to 2 decimals (DESIGN.md section 5).
+are kept to 2 decimals (docs/design.md section 5).
 
 ID numbers that Excel stored as numbers keep only 15 significant digits (the
 contestant import refuses them, since it cannot know who was meant). Here the
@@ -637,7 +637,7 @@ def store_scores(session: Session, event: Event, actor: User,
 
     Refuses — storing nothing — once the chief judge has locked the event's scores,
     for an event without a theory module, and for a score that is not the event's
-    theory module's or not within 0–100 with at most 2 decimals (DESIGN.md section 5:
+    theory module's or not within 0–100 with at most 2 decimals (docs/design.md section 5:
     scores are kept to 2 decimals; ``ranking`` takes an imported score out of 100).
     Each changed score is audited (old → new, who; ``source`` — the file — as the
     reason); an unchanged one is left alone. Flushes; the caller commits.
