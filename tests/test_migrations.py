@@ -135,3 +135,67 @@ def test_upgrading_and_downgrading_keeps_the_data(tmp_path):
             assert connection.execute(text("SELECT count(*) FROM divisions")).scalar() == 1
             assert connection.execute(text("SELECT count(*) FROM events")).scalar() == 1
         db.engine.dispose()
+
+
+def test_a_person_in_two_competitions_becomes_a_registration_in_each(tmp_path):
+    """Contestants become rows of one competition: a person entered in two competitions is
+    split in two, each competition's entries and conflicts following its own row; a row
+    with no entry belongs to no competition and goes."""
+    from tests.conftest import make_app
+
+    app = make_app("sqlite:///" + str(tmp_path / "split.sqlite3"))
+    with app.app_context():
+        upgrade(revision="0006")
+        with db.engine.begin() as connection:
+            run = connection.execute
+            run(text("INSERT INTO occupations (id, name, code) VALUES (900, '测试工种', NULL)"))
+            for n in (1, 2):
+                run(text(
+                    "INSERT INTO competitions (id, name, level, host, venue, status, "
+                    "name_display, self_registration, evaluator_type, evaluator_code, "
+                    "province_code, site_sequence, certificate_issuer, created_at) VALUES "
+                    f"({n}, '大赛{n}', 'city', '', '', 'draft', 'masked', 0, 'S', '0000', '42', "
+                    "'000001', '', '2026-11-26 00:00:00')"))
+                run(text(
+                    "INSERT INTO events (id, competition_id, occupation_id, name, position, "
+                    "venue, aggregation, trim_count, decimals, tie_break, first_prize_pct, "
+                    "second_prize_pct, third_prize_pct, title_name, appeal_window_hours, "
+                    f"notice_days) VALUES ({n}, {n}, 900, '车工', 0, '', 'mean', 0, 2, '[]', "
+                    "10, 20, 30, '', 2, 5)"))
+                run(text("INSERT INTO divisions (id, event_id, name, kind, position) "
+                         f"VALUES ({n}, {n}, '职工组', 'worker', 0)"))
+            for cid, number in ((1, "11010519491231002X"), (2, "110105194912310029")):
+                run(text(
+                    "INSERT INTO contestants (id, name, id_type, id_number, sex, birth_date, "
+                    "phone, work_unit, current_certificate_no, created_at) VALUES "
+                    f"({cid}, '张三', 'resident_id', '{number}', 'F', '1949-12-31', "
+                    "'13900000000', '某单位', '', '2026-11-26 00:00:00')"))
+            for eid, event in ((1, 1), (2, 2)):
+                run(text(
+                    "INSERT INTO entries (id, event_id, division_id, contestant_id, status, "
+                    "attendance, source, token, registered_at, review_note) VALUES "
+                    f"({eid}, {event}, {event}, 1, 'approved', 'expected', 'manual', "
+                    f"'token{eid}', '2026-11-26 00:00:00', '')"))
+            run(text("INSERT INTO experts (id, name, work_unit, title, phone, examiner_level, "
+                     "created_at) VALUES (1, '专家', '', '', '', 'examiner', "
+                     "'2026-11-26 00:00:00')"))
+            run(text("INSERT INTO conflicts (id, competition_id, expert_id, contestant_id, "
+                     "reason, declared_at) VALUES (1, 2, 1, 1, '', '2026-11-26 00:00:00')"))
+            run(text("INSERT INTO users (id, username, display_name, password_hash, role, "
+                     "active, created_at) VALUES (1, 'admin', '管理员', 'x', 'admin', 1, "
+                     "'2026-11-26 00:00:00')"))
+        upgrade(revision="0007")
+        with db.engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT e.id, c.competition_id, c.name, c.phone FROM entries e "
+                "JOIN contestants c ON c.id = e.contestant_id ORDER BY e.id")).all()
+            assert [tuple(r) for r in rows] == [(1, 1, "张三", "13900000000"),
+                                                (2, 2, "张三", "13900000000")]
+            assert connection.execute(text("SELECT count(*) FROM contestants")).scalar() == 2
+            conflict_competition = connection.execute(text(
+                "SELECT c.competition_id FROM conflicts f "
+                "JOIN contestants c ON c.id = f.contestant_id")).scalar()
+            assert conflict_competition == 2
+            stamp = connection.execute(text("SELECT session_stamp FROM users")).scalar()
+            assert len(stamp) == 32
+        db.engine.dispose()

@@ -75,10 +75,10 @@ def _split_contestants(conn) -> None:
 def upgrade():
     with op.batch_alter_table('contestants', schema=None) as batch_op:
         batch_op.add_column(sa.Column('competition_id', sa.Integer(), nullable=True))
+        batch_op.drop_constraint('uq_contestants_id_type_id_number', type_='unique')
     _split_contestants(op.get_bind())
     with op.batch_alter_table('contestants', schema=None) as batch_op:
         batch_op.alter_column('competition_id', existing_type=sa.Integer(), nullable=False)
-        batch_op.drop_constraint('uq_contestants_id_type_id_number', type_='unique')
         batch_op.create_unique_constraint(
             batch_op.f('uq_contestants_competition_id_id_type_id_number'),
             ['competition_id', 'id_type', 'id_number'])
