@@ -90,6 +90,9 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     register_cli(app)
     _register_template_helpers(app)
     _register_core_routes(app)
+    from competition.auth.account_views import require_new_password
+
+    app.before_request(require_new_password)
     return app
 
 

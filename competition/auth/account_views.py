@@ -47,10 +47,11 @@ _OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "auth.set_languag
                         "healthz"}
 
 
-@bp.before_app_request
 def require_new_password():
     """Someone else chose this password (a new account, a reset): choose one first. A
-    judge signed in by a sign-in card is not asked: the card is the credential."""
+    judge signed in by a sign-in card is not asked: the card is the credential.
+
+    Registered by ``create_app`` after the hook that forgets the previous request's user."""
     if not current_user.is_authenticated or not current_user.must_change_password \
             or current_user.card_competition_id is not None \
             or request.endpoint in _OPEN_WHILE_CHANGING:
