@@ -359,3 +359,22 @@ def test_the_command_line_ties_a_judge_to_an_expert(app, runner, scene):
     again = runner.invoke(args=["users", "create", "zhou2", "--role", "judge",
                                 "--expert", str(expert.id), "--password", "judge-secret-1"])
     assert again.exit_code != 0 and "already has" in again.output
+
+
+def test_an_expert_acts_in_a_competition_through_one_account_only(app, scene):
+    """Once A's organizers link an account of A to the expert, the expert's own account no
+    longer acts in A (one judge never holds two sheets for an entry), and still does in B."""
+    from competition.auth import accounts
+
+    scoped = builders.user("judge", username="tian_a", competition_id=scene.competition_a.id)
+    accounts.link_expert(db.session, scene.org_a, scene.competition_a, scoped, scene.expert)
+    db.session.commit()
+    assert tenancy.panel_role(db.session, scoped, scene.event_a.id) == PanelRole.CHIEF
+    assert tenancy.panel_role(db.session, scoped, scene.event_b.id) is None
+    own = db.session.get(User, scene.expert_user.id)
+    assert tenancy.panel_role(db.session, own, scene.event_a.id) is None
+    assert tenancy.panel_role(db.session, own, scene.event_b.id) == PanelRole.CHIEF
+    assert signin.accounts_for(db.session, scene.competition_a.id, {scene.expert.id}) == {
+        scene.expert.id: scoped}
+    linked = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.link_expert"))
+    assert linked.actor_id == scene.org_a.id

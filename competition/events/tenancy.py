@@ -52,10 +52,19 @@ def organized_competition_ids(session: Session, user: User) -> set[int] | None:
 
 def acting_seats(user: User) -> Select:
     """The panel seats (``PanelMember``) the user may act on as a judge or chief judge:
-    their expert's seats, in the one competition the account or the card is for."""
+    their expert's seats, in the one competition the account or the card is for.
+
+    An expert acts in a competition through one account only, so that one judge never
+    holds two sheets for an entry: the account the competition's organizers opened for
+    them when there is one, else their unscoped account (``signin.accounts_for``)."""
     query = select(PanelMember).where(PanelMember.expert_id == user.expert_id)
     if user.expert_id is None:
         return query.where(false())  # an account without an expert judges nothing
+    if user.competition_id is None:
+        own_elsewhere = select(Event.id).join(
+            User, User.competition_id == Event.competition_id).where(
+            User.expert_id == user.expert_id)
+        query = query.where(PanelMember.event_id.not_in(own_elsewhere))
     scope = user.acting_competition_id
     if scope is not None:
         query = query.where(PanelMember.event_id.in_(

@@ -36,6 +36,7 @@ from competition.audit.log import record
 from competition.audit.models import AuditEvent
 from competition.auth.models import User
 from competition.auth.permissions import organizes
+from competition.auth.signin import accounts_for
 from competition.dbtypes import utcnow
 from competition.entries.models import Attendance, Entry
 from competition.events.models import Event, Module, PanelMember, PanelRole
@@ -80,12 +81,12 @@ def _require_clerk(session: Session, user: User, event: Event) -> None:
 
 
 def panel_judges(session: Session, event: Event) -> list[User]:
-    """The judges of the event's panel who have an account, in the order they were added."""
+    """The judges of the event's panel with the account each acts with in its competition,
+    in the order they were added."""
     members = session.scalars(select(PanelMember).where(
         PanelMember.event_id == event.id, PanelMember.role == PanelRole.JUDGE)
         .order_by(PanelMember.added_at, PanelMember.id)).all()
-    users = {u.expert_id: u for u in session.scalars(select(User).where(
-        User.expert_id.in_([m.expert_id for m in members])))}
+    users = accounts_for(session, event.competition_id, {m.expert_id for m in members})
     return [users[m.expert_id] for m in members if m.expert_id in users]
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload, subqueryload
 
 from competition.audit.log import record
 from competition.auth.models import User
+from competition.auth.signin import accounts_for
 from competition.dbtypes import utcnow
 from competition.entries.models import Attendance, Conflict, Contestant, Entry
 from competition.errors import DomainError
@@ -440,8 +441,7 @@ def progress(session: Session, event: Event) -> Progress:
         select(PanelMember).where(PanelMember.event_id == event.id,
                                   PanelMember.role == PanelRole.JUDGE)
         .options(selectinload(PanelMember.expert))).all()
-    users = {u.expert_id: u for u in session.scalars(select(User).where(
-        User.expert_id.in_([m.expert_id for m in members])))}
+    users = accounts_for(session, event.competition_id, {m.expert_id for m in members})
     judges = [users[m.expert_id] for m in members if m.expert_id in users]
     sheets = session.scalars(select(ScoreSheet).where(
         ScoreSheet.entry_id.in_([e.id for e in entries]))
