@@ -154,28 +154,29 @@ def test_a_person_in_two_competitions_becomes_a_registration_in_each(tmp_path):
                     "INSERT INTO competitions (id, name, level, host, venue, status, "
                     "name_display, self_registration, evaluator_type, evaluator_code, "
                     "province_code, site_sequence, certificate_issuer, created_at) VALUES "
-                    f"({n}, '大赛{n}', 'city', '', '', 'draft', 'masked', 0, 'S', '0000', '42', "
-                    "'000001', '', '2026-11-26 00:00:00')"))
+                    "(:n, :name, 'city', '', '', 'draft', 'masked', 0, 'S', '0000', '42', "
+                    "'000001', '', '2026-11-26 00:00:00')"), {"n": n, "name": f"大赛{n}"})
                 run(text(
                     "INSERT INTO events (id, competition_id, occupation_id, name, position, "
                     "venue, aggregation, trim_count, decimals, tie_break, first_prize_pct, "
                     "second_prize_pct, third_prize_pct, title_name, appeal_window_hours, "
-                    f"notice_days) VALUES ({n}, {n}, 900, '车工', 0, '', 'mean', 0, 2, '[]', "
-                    "10, 20, 30, '', 2, 5)"))
+                    "notice_days) VALUES (:n, :n, 900, '车工', 0, '', 'mean', 0, 2, '[]', "
+                    "10, 20, 30, '', 2, 5)"), {"n": n})
                 run(text("INSERT INTO divisions (id, event_id, name, kind, position) "
-                         f"VALUES ({n}, {n}, '职工组', 'worker', 0)"))
+                         "VALUES (:n, :n, '职工组', 'worker', 0)"), {"n": n})
             for cid, number in ((1, "11010519491231002X"), (2, "110105194912310029")):
                 run(text(
                     "INSERT INTO contestants (id, name, id_type, id_number, sex, birth_date, "
                     "phone, work_unit, current_certificate_no, created_at) VALUES "
-                    f"({cid}, '张三', 'resident_id', '{number}', 'F', '1949-12-31', "
-                    "'13900000000', '某单位', '', '2026-11-26 00:00:00')"))
-            for eid, event in ((1, 1), (2, 2)):
+                    "(:id, '张三', 'resident_id', :number, 'F', '1949-12-31', "
+                    "'13900000000', '某单位', '', '2026-11-26 00:00:00')"),
+                    {"id": cid, "number": number})
+            for n in (1, 2):
                 run(text(
                     "INSERT INTO entries (id, event_id, division_id, contestant_id, status, "
                     "attendance, source, token, registered_at, review_note) VALUES "
-                    f"({eid}, {event}, {event}, 1, 'approved', 'expected', 'manual', "
-                    f"'token{eid}', '2026-11-26 00:00:00', '')"))
+                    "(:n, :n, :n, 1, 'approved', 'expected', 'manual', :token, "
+                    "'2026-11-26 00:00:00', '')"), {"n": n, "token": f"token{n}"})
             run(text("INSERT INTO experts (id, name, work_unit, title, phone, examiner_level, "
                      "created_at) VALUES (1, '专家', '', '', '', 'examiner', "
                      "'2026-11-26 00:00:00')"))

@@ -66,6 +66,11 @@ OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", "403", "404"
 REFUSED = "refused"
 VISITORS = ("anonymous", "contestant", "other_judge", "judge", "chief", "other_organizer",
             "organizer", "admin")
+# Visitors whose expected outcomes are another visitor's column. ``outside_card``: a judge of
+# 茶艺师 signed in with a card the other competition issued (their expert also sits on the
+# other competition's panel): the card acts there only, so here they are like a judge of
+# another event.
+LIKE = {"outside_card": "other_judge"}
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -189,6 +194,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
         "GET POST /competitions/new", "GET POST /competitions/import",
         "GET /events/scheme-template.xlsx",
         "GET /experts", "GET POST /experts/new", "GET /occupations",
+        "GET /experts/template.xlsx", "GET POST /experts/import", "GET /experts/export.xlsx",
         "GET POST /api/v1/competitions", "POST /api/v1/competitions/import",
         "GET POST /api/v1/experts",
     ),
@@ -328,6 +334,8 @@ class World:
     own_event_id: int
     own_rule_id: int
     draft_division_id: int
+    # A card the other competition issued for judge10, a judge of 茶艺师 too.
+    outside_card: str
 
 
 def _user(username: str) -> User:
@@ -384,6 +392,12 @@ def _build_world() -> World:
     draw = LotDraw(event_id=tea.id, seed="0" * 64, drawn_by_id=organizer.id, inputs={})
     db.session.add(draw)
     [(_, card_secret)] = signin.issue_cards(db.session, organizer, demo, [judge9.id])
+    judge10 = _user("judge10")
+    db.session.add(PanelMember(event_id=own_event.id, expert_id=judge10.expert_id,
+                               role="judge"))
+    db.session.flush()
+    [(_, outside_card)] = signin.issue_cards(db.session, other, open_for_registration,
+                                             [judge10.id])
     # A judge's account the demo's organizers opened: it acts in the demo only.
     scoped = builders.user("judge", username="demo_scoped_judge", competition_id=demo.id)
     card = signin.find_card(db.session, card_secret)
@@ -440,7 +454,7 @@ def _build_world() -> World:
         Division.event_id == care.id, Division.name == "学生组"))
     assert publication.publication_of(db.session, students.id) is None
     return World(contexts, passwords, own_event_id=own_event.id, own_rule_id=own_rule.id,
-                 draft_division_id=students.id)
+                 draft_division_id=students.id, outside_card=outside_card)
 
 
 def _paper_sheet(event: Event, entries: list[Entry], typist: User) -> ScoreSheet:
@@ -510,7 +524,7 @@ def _outcome(client, response, api: bool) -> str:
 
 
 def _expected(rule: str, method: str, visitor: str) -> str:
-    outcome = EXPECTED[(method, rule)][VISITORS.index(visitor)]
+    outcome = EXPECTED[(method, rule)][VISITORS.index(LIKE.get(visitor, visitor))]
     if outcome == LOGIN and rule.startswith("/api/"):
         return API_LOGIN
     return outcome
@@ -524,11 +538,14 @@ def _clients(app, world: World) -> dict[str, object]:
         assert response.status_code == 302, username
         clients[username] = client
     clients["anonymous"] = app.test_client()
+    card = app.test_client()
+    assert card.post(f"/s/{world.outside_card}").status_code == 302
+    clients["outside_card"] = card
     return clients
 
 
 def _username(visitor: str, context: Context) -> str:
-    return {"anonymous": "anonymous", "contestant": "anonymous",
+    return {"anonymous": "anonymous", "contestant": "anonymous", "outside_card": "outside_card",
             "other_judge": context.other_judge, "judge": context.judge,
             "chief": context.chief}.get(visitor, visitor)
 
@@ -558,7 +575,7 @@ def test_who_may_open_every_page(_shared_app, world):
             continue
         context = world.contexts[CONTEXT.get(rule, "tea")]
         row = []
-        for visitor in VISITORS:
+        for visitor in (*VISITORS, *LIKE):
             client = clients[_username(visitor, context)]
             url = _url(rule, context.values, visitor)
             outcome = _outcome(client, client.get(url), rule.startswith("/api/"))
@@ -593,7 +610,7 @@ def test_refused_visitors_change_nothing(_shared_app, world):
         context = world.contexts[CONTEXT.get(rule, "tea")]
         api = rule.startswith("/api/")
         row = []
-        for visitor in VISITORS:
+        for visitor in (*VISITORS, *LIKE):
             expected = _expected(rule, method, visitor) if (method, rule) in EXPECTED else "?"
             if expected == OK:
                 row.append("(ok)")

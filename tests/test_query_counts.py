@@ -48,7 +48,8 @@ def _add_entries(event, count: int) -> None:
     first = max(db.session.scalars(select(Entry.station).where(
         Entry.event_id == event.id)).all()) + 1
     contestant_ids = db.session.execute(insert(Contestant).returning(Contestant.id), [
-        {"name": f"测试{n}", "id_number": f"4212{n:014d}", "sex": "F",
+        {"competition_id": event.competition_id, "name": f"测试{n}",
+         "id_number": f"4212{n:014d}", "sex": "F",
          "birth_date": date(1990, 1, 1), "phone": "", "work_unit": f"单位{n % 37}",
          "id_type": "resident_id", "created_at": utcnow()} for n in range(count)]).scalars().all()
     entry_ids = db.session.execute(insert(Entry).returning(Entry.id), [

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
     IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
+    SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
@@ -43,6 +45,8 @@ class CheckboxListField(SelectMultipleField):
 
 class ExpertForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=50)])
+    # Checked by GB 11643 in ``experts._apply_expert``, which says what is wrong.
+    id_number = StringField(_l("ID number (optional)"), validators=[Optional(), Length(max=32)])
     work_unit = StringField(_l("Work unit"), validators=[Length(max=200)])
     title = StringField(_l("Professional title"), validators=[Length(max=100)])
     phone = StringField(_l("Phone"), validators=[
@@ -55,6 +59,16 @@ class ExpertForm(FlaskForm):
     certificate_number = StringField(_l("Examiner certificate number"),
                                      validators=[Length(max=40)])
     certificate_expires_on = DateField(_l("Certificate valid until"), validators=[Optional()])
+
+
+class ExpertImportForm(FlaskForm):
+    """The upload of the pool's import page (``expert_import``)."""
+
+    file = FileField(_l("List of experts (.xlsx or .csv)"),
+                     validators=[FileRequired(_l("Choose the file to upload."))],
+                     render_kw={"accept": ".xlsx,.csv,application/vnd.openxmlformats-"
+                                          "officedocument.spreadsheetml.sheet,text/csv"})
+    submit = SubmitField(_l("Import the experts"))
 
 
 class ExpertFilterForm(FlaskForm):

@@ -7,7 +7,10 @@ The rules live in ``events.experts``.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+import os
+from io import BytesIO
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -17,6 +20,8 @@ from competition.auth.models import Role, User
 from competition.auth.permissions import role_required
 from competition.entries.idcard import mask_phone
 from competition.entries.models import Conflict, Contestant, Entry, RegistrationStatus
+from competition.errors import translate_problem
+from competition.events import expert_import as excel
 from competition.events import experts as service
 from competition.events import tenancy
 from competition.events.expert_forms import (
@@ -27,6 +32,7 @@ from competition.events.expert_forms import (
     ConflictForm,
     ExpertFilterForm,
     ExpertForm,
+    ExpertImportForm,
     PanelAddForm,
     PanelDrawForm,
 )
@@ -90,6 +96,7 @@ def _expert_fields(form: ExpertForm) -> dict:
         "phone": form.phone.data or "", "examiner_level": form.examiner_level.data,
         "certificate_number": form.certificate_number.data,
         "certificate_expires_on": form.certificate_expires_on.data,
+        "id_number": form.id_number.data or "",
     }
 
 
@@ -130,6 +137,71 @@ def expert_edit(expert_id: int):
             flash(_("The details of %(name)s were saved.", name=expert.name), "success")
             return redirect(url_for("events.experts"))
     return render_template("events/expert_form.html", form=form, expert=expert)
+
+
+# --- The pool to and from Excel -----------------------------------------------------
+
+def _xlsx(data: bytes, filename: str):
+    return send_file(BytesIO(data), mimetype=excel.XLSX_MIMETYPE, as_attachment=True,
+                     download_name=filename, max_age=0)
+
+
+@bp.get("/experts/template.xlsx")
+@role_required(Role.ORGANIZER)
+def expert_template():
+    """The workbook to fill in, with the occupation catalogue in its 填写说明 sheet."""
+    occupations = db.session.scalars(select(Occupation).order_by(Occupation.name)).all()
+    return _xlsx(excel.template_workbook(occupations), "专家库导入模板.xlsx")
+
+
+@bp.get("/experts/export.xlsx")
+@role_required(Role.ORGANIZER)
+def expert_export():
+    """The pool as the page lists it (same filter), in the template's columns; ID numbers
+    and phones whole only for whom ``tenancy.may_see_expert_contacts`` allows."""
+    today = local_today()
+    form = ExpertFilterForm(formdata=request.args)
+    state = form.state.data if form.state.data in CERTIFICATE_STATES else None
+    pool = service.list_experts(db.session, today=today, occupation_id=form.occupation.data,
+                                state=state)
+    shown = tenancy.experts_with_contacts(db.session, current_user, pool)
+    data = excel.export_workbook(pool, sees_contacts=lambda expert: expert.id in shown)
+    return _xlsx(data, f"专家库-{today.isoformat()}.xlsx")
+
+
+@bp.route("/experts/import", methods=["GET", "POST"])
+@role_required(Role.ORGANIZER)
+def expert_import():
+    """Upload a list of experts: every row is imported, or none, and every problem listed."""
+    form = ExpertImportForm()
+    problems: list = []
+    ignored: list[str] = []
+    filename = ""
+    if form.validate_on_submit():
+        storage = form.file.data
+        filename = os.path.basename(storage.filename or "")
+        upload = excel.read_file(filename, storage.read(excel.MAX_BYTES + 1),
+                                 today=local_today())
+        ignored = upload.ignored_columns
+        try:
+            if upload.problems:
+                raise excel.refusal(upload.problems)
+            added = excel.import_rows(db.session, upload.rows,
+                                      created_by=current_user._get_current_object())
+        except SetupError as error:
+            db.session.rollback()
+            flash(error.translated(), "error")
+            problems = [(p.row, p.column, translate_problem(p)) for p in error.problems]
+        else:
+            db.session.commit()
+            flash(_("%(n)s experts were added to the pool.", n=len(added)), "success")
+            if ignored:
+                flash(_("These columns were not imported: %(columns)s.",
+                        columns="、".join(ignored)), "warning")
+            return redirect(url_for("events.experts"))
+    return render_template("events/expert_import.html", form=form, problems=problems,
+                           ignored=ignored, filename=filename, columns=excel.COLUMNS,
+                           max_rows=excel.MAX_ROWS, max_mb=excel.MAX_BYTES // (1024 * 1024))
 
 
 # --- Panels -------------------------------------------------------------------------

@@ -4,15 +4,15 @@ Functions take the session and plain values, change models, ``flush()`` and
 raise ``SetupError`` when a rule is broken; the view commits once.
 
 Rules and their sources:
-- An examiner certificate (考评员证) is valid for three years (DESIGN.md glossary); an
+- An examiner certificate (考评员证) is valid for three years (docs/design.md glossary); an
   expert may only be assigned to a panel when their certificate is valid through
   the end of the competition (issue 3). The pool flags certificates that expire
   within ``EXPIRY_WARNING_DAYS`` so organizers can renew them in time.
-- Each event has one chief judge (裁判长) and its judges (DESIGN.md section 3).
+- Each event has one chief judge (裁判长) and its judges (docs/design.md section 3).
 - A random draw of judges is recorded with its seed, so anyone can re-run it and
   check that it was fair: ``random.Random(seed).sample(candidate_ids, count)`` over
   the recorded, sorted candidate ids gives the recorded chosen ids (``draw_sample``).
-- Recusal (回避, DESIGN.md section 5): a judge never scores an entry from their own
+- Recusal (回避, docs/design.md section 5): a judge never scores an entry from their own
   work unit, or one declared in conflict (a contestant or a whole work unit).
 """
 
@@ -29,7 +29,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from competition.audit.log import record
 from competition.auth.models import User
+from competition.entries.idcard import IdNumberError, parse_id_number
 from competition.entries.models import Conflict, Contestant, Entry, RegistrationStatus
+from competition.entries.validation import ID_MESSAGES
+from competition.errors import Refused
+from competition.events import tenancy
 from competition.events.models import (
     Competition,
     Event,
@@ -41,8 +45,6 @@ from competition.events.models import (
     PanelMember,
     PanelRole,
 )
-from competition.errors import Refused
-from competition.events import tenancy
 from competition.events.scheme import N_
 from competition.events.service import SetupError
 
@@ -78,7 +80,7 @@ def unit_key(work_unit: str | None) -> str:
 # --- The pool -----------------------------------------------------------------------
 
 EXPERT_FIELDS = (
-    "name", "work_unit", "title", "phone", "examiner_level", "certificate_number",
+    "name", "id_number", "work_unit", "title", "phone", "examiner_level", "certificate_number",
     "certificate_expires_on",
 )
 
@@ -125,6 +127,7 @@ def _apply_expert(session: Session, expert: Expert, occupation_ids: list[int],
     values["examiner_level"] = values["examiner_level"] or ExaminerLevel.EXAMINER
     if not values["name"]:
         raise SetupError(N_("The expert needs a name."))
+    values["id_number"] = _checked_id_number(session, expert, values["id_number"])
     if values["examiner_level"] not in set(ExaminerLevel):
         raise SetupError(N_("Unknown examiner level %(level)s."),
                          level=values["examiner_level"])
@@ -148,6 +151,23 @@ def _apply_expert(session: Session, expert: Expert, occupation_ids: list[int],
     for name, value in values.items():
         setattr(expert, name, value)
     expert.occupations = list(occupations)
+
+
+def _checked_id_number(session: Session, expert: Expert, raw: str | None) -> str | None:
+    """The expert's ID number (optional) as GB 11643 writes it, unique in the pool."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        number = parse_id_number(raw).number
+    except IdNumberError as error:
+        raise SetupError(ID_MESSAGES[error.code]) from None
+    holder = session.scalar(select(Expert).where(
+        Expert.id_number == number, Expert.id != expert.id if expert.id else True))
+    if holder is not None:
+        raise SetupError(N_("This ID number already belongs to %(name)s in the expert pool."),
+                         name=holder.name)
+    return number
 
 
 def list_experts(session: Session, *, today: date, occupation_id: int | None = None,
@@ -392,7 +412,7 @@ def competition_conflicts(session: Session, competition_id: int,
 
 
 def is_recused(session: Session, expert: Expert, entry: Entry) -> bool:
-    """True when ``expert`` must not score ``entry`` (回避, DESIGN.md section 5).
+    """True when ``expert`` must not score ``entry`` (回避, docs/design.md section 5).
 
     That is when the contestant's work unit is the expert's own, or a conflict
     declared in the entry's competition names the contestant or their work unit.
