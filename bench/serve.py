@@ -29,6 +29,7 @@ def gunicorn(app: str, database_url: str | None = None, workers: int = WORKERS,
     """Serve ``app`` (``module:variable``) and yield its base URL; stop it afterwards."""
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT), SECRET_KEY="bench-" + "y" * 40,
+               AUDIT_KEY="bench-audit-" + "z" * 32,
                # Sign-in throttling counts in a store every worker shares (not used by
                # the benchmarked pages, but required outside debug mode).
                REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),

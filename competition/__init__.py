@@ -33,6 +33,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     check_config(app.config)
 
     from competition import models  # noqa: F401  (every table, for Alembic)
+    from competition.audit import state  # noqa: F401  (records the rows results depend on)
 
     db.init_app(app)
     migrate.init_app(

@@ -233,11 +233,15 @@ def holding_data(connection: Connection, tables: list[Table]) -> list[str]:
 
 
 def restore_backup(engine: Engine, tables: list[Table], path: str, *, force: bool = False,
-                   create_schema: Callable[[str], None] | None = None) -> Summary:
+                   create_schema: Callable[[str], None] | None = None,
+                   check: Callable[[Connection], list[str]] | None = None) -> Summary:
     """Replace the database's content by the archive's, in one transaction.
 
     ``create_schema(revision)`` builds the schema when the target has none yet
-    (the CLI runs the migrations up to the backup's revision).
+    (the CLI runs the migrations up to the backup's revision). ``check(connection)``
+    looks at the restored rows before the transaction commits (the CLI checks the audit
+    log and every row against it): any problem it names refuses the backup, and the
+    database keeps what it held before (nothing, when it was empty).
     """
     manifest = read_manifest(path)
     revision = manifest["alembic_revision"]
@@ -280,6 +284,10 @@ def restore_backup(engine: Engine, tables: list[Table], path: str, *, force: boo
                 total += len(batch)
         if connection.dialect.name == "postgresql":
             _move_sequences(connection, tables)
+        problems = check(connection) if check is not None else []
+        if problems:
+            raise BackupError("The backup disagrees with its own audit log, so nothing was "
+                              "restored:\n  " + "\n  ".join(problems[:20]))
     return Summary(revision=revision, tables=len(tables), rows=total)
 
 

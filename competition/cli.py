@@ -86,22 +86,37 @@ audit_cli = AppGroup("audit", help="The tamper-evident audit log.")
 
 @audit_cli.command("verify")
 def verify_audit_command() -> None:
-    """Check the audit log's hash chain; exit 1 naming the first bad record."""
-    from competition.audit.log import verify_chain
-    from competition.audit.models import AuditEvent
-    from competition.judging.integrity import verify_marks
+    """Check the audit log's chain, every row results are computed from against it, and
+    what is derived; exit 1 naming every row that disagrees."""
+    _report_integrity()
 
-    count = db.session.scalar(select(func.count(AuditEvent.id)))
-    broken = verify_chain(db.session)
-    if broken is not None:
-        click.echo(f"Audit log BROKEN at record {broken.record_id}: {broken.why}.", err=True)
+
+@audit_cli.command("baseline")
+def baseline_audit_command() -> None:
+    """Once, after upgrading from a version whose log did not record every row results are
+    computed from: record those rows as they are now."""
+    from competition.audit.state import record_baseline
+
+    recorded = record_baseline(db.session)
+    db.session.commit()
+    if not recorded:
+        click.echo("Every table the results depend on is already tracked; nothing recorded.")
+    for table, rows in recorded.items():
+        click.echo(f"Recorded the current state of {rows} rows of {table}.")
+
+
+def _report_integrity() -> None:
+    from competition.integrity import verify_database
+
+    verdict = verify_database(db.session)
+    if not verdict.intact:
+        click.echo(f"The database disagrees with the audit log ({len(verdict.problems)} "
+                   "problems):", err=True)
+        for problem in verdict.problems:
+            click.echo(f"  {problem}", err=True)
         raise SystemExit(1)
-    mismatch = verify_marks(db.session)
-    if mismatch is not None:
-        click.echo(f"Mark {mismatch.mark_key} was changed outside the app: {mismatch.why}.",
-                   err=True)
-        raise SystemExit(1)
-    click.echo(f"Audit log intact: {count} records; every mark agrees with it.")
+    click.echo(f"Audit log intact: {verdict.records} records; every row that decides a "
+               "result agrees with it.")
 
 
 @click.command("forget-retries")
@@ -143,14 +158,13 @@ def restore_command(path: str, force: bool) -> None:
     """Restore a file made by `flask backup` into this database (empty unless --force)."""
     from flask_migrate import upgrade
 
-    from competition.audit.log import verify_chain
     from competition.backup import BackupError, restore_backup
-    from competition.judging.integrity import verify_marks
 
     db.session.remove()
     try:
         summary = restore_backup(db.engine, db.metadata.sorted_tables, path, force=force,
-                                 create_schema=_schema_builder(upgrade))
+                                 create_schema=_schema_builder(upgrade),
+                                 check=_restored_problems)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Restored {summary.rows} rows of {summary.tables} tables "
@@ -159,16 +173,17 @@ def restore_command(path: str, force: bool) -> None:
     if head != summary.revision:
         click.echo(f"This version of the app expects schema revision {head}: run "
                    "`flask db upgrade` next.")
-    broken = verify_chain(db.session)
-    if broken is not None:
-        click.echo(f"Audit log BROKEN at record {broken.record_id}: {broken.why}.", err=True)
-        raise SystemExit(1)
-    mismatch = verify_marks(db.session)
-    if mismatch is not None:
-        click.echo(f"Mark {mismatch.mark_key} disagrees with the audit log: {mismatch.why}.",
-                   err=True)
-        raise SystemExit(1)
-    click.echo("Audit log intact; every mark agrees with it.")
+    _report_integrity()
+
+
+def _restored_problems(connection) -> list[str]:
+    """What ``flask audit verify`` would find in the restored rows, before they commit."""
+    from sqlalchemy.orm import Session
+
+    from competition.integrity import verify_database
+
+    with Session(bind=connection) as session:
+        return verify_database(session).problems
 
 
 def _schema_builder(upgrade):

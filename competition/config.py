@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 
 DEFAULT_SECRET_KEY = "dev-only-insecure-key-change-me"  # noqa: S105 (refused in production)
+# Keys the audit log's chain (HMAC-SHA-256); refused in production like the secret key.
+DEFAULT_AUDIT_KEY = "dev-only-audit-key-change-me"  # noqa: S105
 
 
 class ConfigError(RuntimeError):
@@ -37,6 +39,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     )
     config = {
         "SECRET_KEY": env.get("SECRET_KEY", DEFAULT_SECRET_KEY),
+        "AUDIT_KEY": env.get("AUDIT_KEY", DEFAULT_AUDIT_KEY),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env.get("REDIS_URL"),
@@ -78,6 +81,16 @@ def check_config(config: dict) -> None:
             "random string (for example the output of "
             "`python -c \"import secrets; print(secrets.token_hex(32))\"`) "
             "before starting the app outside debug mode."
+        )
+    if config["AUDIT_KEY"] == DEFAULT_AUDIT_KEY and not (
+        config.get("DEBUG") or config.get("TESTING")
+    ):
+        raise ConfigError(
+            "AUDIT_KEY is not set. Set the AUDIT_KEY environment variable to a long random "
+            "string, kept outside the database and its backups (for example the output of "
+            "`python -c \"import secrets; print(secrets.token_hex(32))\"`): it keys the "
+            "audit log, so that someone who can write to the database cannot rewrite the log "
+            "to match. Keep it: the log verifies only with the key it was written with."
         )
     if not (config.get("DEBUG") or config.get("TESTING")) and not config.get("REDIS_URL") \
             and not config.get("RATELIMIT_STORAGE_URI"):

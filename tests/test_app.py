@@ -13,8 +13,18 @@ def test_refuses_to_start_in_production_with_the_default_secret_key(monkeypatch)
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
 
+def test_refuses_to_start_in_production_without_an_audit_key(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.delenv("AUDIT_KEY", raising=False)
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    with pytest.raises(ConfigError, match="AUDIT_KEY"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
 def test_starts_in_production_with_a_secret_key(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("AUDIT_KEY", "a" * 40)
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SECRET_KEY"] != DEFAULT_SECRET_KEY
@@ -23,6 +33,7 @@ def test_starts_in_production_with_a_secret_key(monkeypatch):
 def test_database_url_from_the_environment(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://u@db.example/contest")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("AUDIT_KEY", "a" * 40)
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/contest"

@@ -85,7 +85,7 @@ def test_a_mark_changed_directly_in_the_database_fails_verification(app, runner)
     db.session.commit()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
-    assert f"Mark {sheet.id}:{criterion.id} was changed outside the app" in result.output
+    assert f"marks {sheet.id}:{criterion.id}: the row holds" in result.output
 
 
 def test_a_mark_deleted_directly_in_the_database_fails_verification(app, runner):
@@ -168,3 +168,30 @@ def test_a_writer_in_the_middle_of_its_work_does_not_hold_up_another(app):
     rows = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
     assert [r.object_id for r in rows] == ["2", "1"]  # chained in the order they committed
     assert verify_chain(db.session) is None
+
+
+def test_the_baseline_records_untracked_tables_once_and_never_hides_a_change(app, runner):
+    """A database from before every row was recorded: ``flask audit baseline`` records the
+    tables the log does not track yet, and only those."""
+    from competition.audit.models import AuditEvent
+
+    sheet, criterion = _scored_mark()
+    # As an earlier version left it: the sheets' states were never recorded. (Taking the
+    # records out breaks the chain here, which a real upgrade does not.)
+    db.session.execute(text("DELETE FROM audit_events WHERE object_type = 'score_sheets'"))
+    db.session.commit()
+    result = runner.invoke(args=["audit", "baseline"])
+    assert result.exit_code == 0 and "rows of score_sheets" in result.output
+    assert "rows of entries" not in result.output  # already tracked
+    assert db.session.scalar(select(AuditEvent.action).where(
+        AuditEvent.object_type == "score_sheets").order_by(AuditEvent.id.desc())) \
+        == "state.batch"
+    again = runner.invoke(args=["audit", "baseline"])
+    assert "nothing recorded" in again.output
+    db.session.execute(text("UPDATE score_sheets SET reopened_for_review = NOT reopened_for_review "
+                            "WHERE id = :s"),
+                       {"s": sheet.id})
+    db.session.commit()
+    assert "nothing recorded" in runner.invoke(args=["audit", "baseline"]).output
+    verify = runner.invoke(args=["audit", "verify"])
+    assert verify.exit_code == 1 and f"score_sheets {sheet.id}:" in verify.output

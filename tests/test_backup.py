@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
@@ -211,3 +212,52 @@ def test_a_backup_from_an_unknown_schema_revision_is_refused(app, runner, tmp_pa
 
     assert refused.exit_code == 1
     assert "schema revision 9999 is unknown to this version of the app" in refused.output
+
+
+def test_a_forged_backup_is_refused_before_anything_is_kept(app, runner, tmp_path):
+    """A backup whose marks were edited, with its checksums made to match: the restore
+    checks the audit log and every row against it before committing, refuses, and the
+    target database holds no data."""
+    import hashlib
+
+    seed_demo(db.session)
+    db.session.commit()
+    advance_demo(db.session)
+    db.session.commit()
+    path = str(tmp_path / "forged.zip")
+    assert runner.invoke(args=["backup", path]).exit_code == 0
+    manifest = json.loads(zipfile.ZipFile(path).read("manifest.json"))
+    marks = next(t for t in manifest["tables"] if t["name"] == "marks")
+    points = marks["columns"].index("points")
+    forged_member = {}
+
+    def forge(name, data):
+        if name == "marks.jsonl":
+            lines = data.decode().splitlines()
+            first = json.loads(lines[0])
+            first[points] = str(Decimal(first[points]) + 3)
+            lines[0] = json.dumps(first, ensure_ascii=False, separators=(",", ":"))
+            data = ("\n".join(lines) + "\n").encode()
+            forged_member["sha256"] = hashlib.sha256(data).hexdigest()
+            return data
+        if name == "manifest.json":
+            return data  # rewritten below, once the forged member's checksum is known
+        return data
+
+    rewrite(path, forge)
+    marks["sha256"] = forged_member["sha256"]
+    rewrite(path, lambda name, data: json.dumps(manifest).encode()
+            if name == "manifest.json" else data)
+    target = fresh_target(tmp_path)
+
+    refused = run(target, "restore", path)
+
+    assert refused.exit_code == 1
+    assert "disagrees with its own audit log" in refused.output and "marks " in refused.output
+    with target.app_context():
+        for table in db.metadata.sorted_tables:
+            if table.name in SEEDED_BY_MIGRATIONS or table.name == "alembic_version":
+                continue  # as the migrations leave a new database
+            assert db.session.execute(select(func.count()).select_from(table)).scalar() == 0
+        db.session.remove()
+        db.engine.dispose()

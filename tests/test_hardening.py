@@ -57,6 +57,7 @@ def test_a_real_server_needs_a_shared_store_for_the_counters(monkeypatch):
     from competition.config import ConfigError
 
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("AUDIT_KEY", "a" * 40)
     monkeypatch.delenv("REDIS_URL", raising=False)
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
     with pytest.raises(ConfigError, match="REDIS_URL"):

@@ -200,3 +200,53 @@ def test_a_person_in_two_competitions_becomes_a_registration_in_each(tmp_path):
             stamp = connection.execute(text("SELECT session_stamp FROM users")).scalar()
             assert len(stamp) == 32
         db.engine.dispose()
+
+
+def _plain_chain(connection, broken_at: int | None = None) -> None:
+    """Three audit records chained with plain SHA-256, as versions before 0008 wrote them."""
+    import hashlib
+
+    previous = "0" * 64
+    for n in (1, 2, 3):
+        fields = [previous, f"2026-11-26T08:00:0{n}.000000", "", "event.lock", "event", str(n),
+                  "", "", '{"locked":true}', ""]
+        digest = hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+        new_value = '{"locked":false}' if n == broken_at else '{"locked":true}'
+        connection.execute(text(
+            "INSERT INTO audit_events (id, occurred_at, action, object_type, object_id, "
+            "old_value, new_value, reason, prev_hash, hash) VALUES (:id, :at, 'event.lock', "
+            "'event', :oid, '', :new, '', :prev, :hash)"),
+            {"id": n, "at": f"2026-11-26 08:00:0{n}.000000", "oid": str(n), "new": new_value,
+             "prev": previous, "hash": digest})
+        previous = digest
+
+
+def test_the_audit_chain_is_keyed_on_upgrade_and_a_broken_one_is_refused(tmp_path):
+    import pytest
+
+    from competition.audit.log import verify_chain
+    from tests.conftest import make_app
+
+    app = make_app("sqlite:///" + str(tmp_path / "keyed.sqlite3"))
+    with app.app_context():
+        upgrade(revision="0007")
+        with db.engine.begin() as connection:
+            _plain_chain(connection)
+        upgrade(revision="0008")
+        assert verify_chain(db.session) is None
+        db.session.remove()
+        db.engine.dispose()
+
+    app = make_app("sqlite:///" + str(tmp_path / "broken.sqlite3"))
+    with app.app_context():
+        upgrade(revision="0007")
+        with db.engine.begin() as connection:
+            _plain_chain(connection, broken_at=2)
+        with pytest.raises(SystemExit):  # Flask-Migrate reports the error and exits
+            upgrade(revision="0008")
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT version_num FROM alembic_version")
+                                      ).scalar() == "0007"
+            hashes = connection.execute(text("SELECT hash FROM audit_events")).scalars().all()
+        assert len(hashes) == 3 and all(len(h) == 64 for h in hashes)
+        db.engine.dispose()

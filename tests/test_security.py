@@ -62,6 +62,7 @@ def production(app, database_url, monkeypatch):
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
     served = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "k" * 40,
+                         "AUDIT_KEY": "a" * 40,
                          "RATELIMIT_ENABLED": False, "RATELIMIT_STORAGE_URI": "memory://"})
 
     @served.get("/__fails_in_sql")

@@ -1,11 +1,14 @@
-"""The tamper-evident audit log: every change to a score, chained by hashes.
+"""The tamper-evident audit log: every change to a score, chained by keyed hashes.
 
 Each record's hash covers its own fields and the previous record's hash
-(SHA-256 over canonical JSON), so changing or deleting any row in the
-database breaks the chain from that row on; ``verify_chain`` finds the first
-bad one. Appending takes a lock so two writers never chain onto the same
-record: an advisory lock on PostgreSQL and the database's own write lock on
-SQLite.
+(HMAC-SHA-256 with ``AUDIT_KEY``, a secret kept outside the database), so changing
+or deleting any row in the database breaks the chain from that row on, and someone
+who can write to the database but does not hold the key cannot recompute the
+chain to match; ``verify_chain`` finds the first bad record. The chain's head at a
+publication is printed on the notice (docs/audit.md).
+
+Appending takes a lock so two writers never chain onto the same record: an
+advisory lock on PostgreSQL and the database's own write lock on SQLite.
 
 A transaction's records are appended when it commits, not as they are made:
 the lock is then held for the few inserts of the commit rather than for the
@@ -17,6 +20,7 @@ dropped with it; records of a transaction that is rolled back never exist.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -56,8 +60,15 @@ def _innermost_transaction(session: Session):
     return plain.get_nested_transaction() or plain.get_transaction()
 
 
-def record_hash(event) -> str:
-    """The hash of a record (an ``AuditEvent`` or a row of its table)."""
+def audit_key() -> bytes:
+    """The key of the chain, from the application's configuration."""
+    from flask import current_app
+
+    return current_app.config["AUDIT_KEY"].encode("utf-8")
+
+
+def record_hash(event, key: bytes | None = None) -> str:
+    """The keyed hash of a record (an ``AuditEvent`` or a row of its table)."""
     occurred = event.occurred_at.astimezone(UTC).replace(tzinfo=None).isoformat(
         timespec="microseconds")
     payload = "\x1f".join([
@@ -65,7 +76,7 @@ def record_hash(event) -> str:
         event.object_type, event.object_id, str(event.event_id or ""),
         event.old_value, event.new_value, event.reason,
     ])
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return hmac.new(key or audit_key(), payload.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def _lock_tail(session: Session) -> str:
@@ -107,9 +118,10 @@ def _append_pending(session: Session) -> None:
     if not pending:
         return
     previous = _lock_tail(session)
+    key = audit_key()
     for _, entry in pending:
         entry.prev_hash = previous
-        entry.hash = previous = record_hash(entry)
+        entry.hash = previous = record_hash(entry, key)
         session.add(entry)
     session.flush()
 
@@ -138,6 +150,16 @@ def _forget_ended(session: Session, transaction) -> None:
         session.info.pop(_PENDING_KEY, None)
 
 
+def seals(session: Session, object_type: str, object_id: object,
+          actions: tuple[str, ...]) -> list[AuditEvent]:
+    """The records of ``actions`` on an object, oldest first. A record's hash is the
+    chain's head just after it: printed on paper (a notice), it anchors the whole log up
+    to that moment, so a log rewritten later contradicts what was handed out."""
+    return list(session.scalars(select(AuditEvent).where(
+        AuditEvent.object_type == object_type, AuditEvent.object_id == str(object_id),
+        AuditEvent.action.in_(actions)).order_by(AuditEvent.id)))
+
+
 @dataclass(frozen=True)
 class ChainBreak:
     record_id: int
@@ -148,6 +170,7 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainBreak | None:
     """The first record that does not fit the chain, or None when it is intact."""
     expected_prev = GENESIS
     last_id = 0
+    key = audit_key()
     table = AuditEvent.__table__
     while True:
         # Plain rows, not ORM objects: a long log never fills the session.
@@ -159,7 +182,7 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainBreak | None:
             if row.prev_hash != expected_prev:
                 return ChainBreak(row.id, "its link to the record before it is broken "
                                           "(a record was changed, inserted or deleted)")
-            if record_hash(row) != row.hash:
+            if record_hash(row, key) != row.hash:
                 return ChainBreak(row.id, "its content does not match its hash "
                                           "(the record was changed)")
             expected_prev = row.hash

@@ -15,6 +15,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from competition.audit.log import record
+from competition.audit.state import record_rows
 from competition.auth.models import User
 from competition.dbtypes import utcnow
 from competition.entries.models import (
@@ -258,6 +259,10 @@ def register_many(session: Session, registrations: list[Registration], *, today:
             "ticket_number": next(tickets[event.competition_id]), "registered_at": now,
             "review_note": ""})
     entry_ids = _insert(session, Entry.__table__, rows)
+    # Written without the ORM: the audit log gets the entries' states in one record.
+    record_rows(session, "entries", [{**row, "id": entry_id, "code": None}
+                                     for entry_id, row in zip(entry_ids, rows, strict=True)],
+                actor_id=actor_id)
     loaded = {}
     for start in range(0, len(entry_ids), _CHUNK):
         loaded.update((e.id, e) for e in session.scalars(

@@ -1,56 +1,55 @@
-"""Do the marks in the database agree with the audit log?
+"""Marks whose points do not follow from their values.
 
-Every mark is written through ``service.save_marks``, which logs its new value.
-A mark changed, added or deleted directly in the database therefore no longer
-agrees with the last value the log holds for it; ``flask audit verify`` reports
-the first such mark, alongside the hash-chain check of the log itself.
+A mark keeps the value the judge entered and the points it earns by its criterion's
+rule (``marks.points_for``); results add up the points. Someone who changes a mark's
+points in the database, leaving its value, moves a total: ``wrong_points`` recomputes
+every mark's points from its value and names each one that differs. (That the values
+themselves are the ones the judges entered is the audit log's part: ``audit.state``.)
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from competition.audit.models import AuditEvent
+from competition.events.models import Criterion
+from competition.judging.marks import MarkRefused, points_for
 from competition.judging.models import Mark
+from competition.judging.service import rule_of
 
 
 @dataclass(frozen=True)
 class MarkMismatch:
-    mark_key: str  # "<sheet id>:<criterion id>"
+    mark_key: str  # "<sheet id>:<criterion id>", as the audit log names marks
     why: str
 
 
-def _logged_values(session: Session) -> dict[str, Decimal | None]:
-    """The last logged value of every mark, by "<sheet id>:<criterion id>"."""
-    logged: dict[str, Decimal | None] = {}
-    rows = session.execute(
-        select(AuditEvent.object_id, AuditEvent.new_value)
-        .where(AuditEvent.action == "mark.write").order_by(AuditEvent.id))
-    for object_id, new_value in rows:
-        logged[object_id] = Decimal(json.loads(new_value)["value"]) if new_value else None
-    return logged
-
-
-def verify_marks(session: Session) -> MarkMismatch | None:
-    """The first mark that disagrees with the audit log, or None when all agree."""
-    logged = _logged_values(session)
-    seen = set()
-    rows = session.execute(select(Mark.sheet_id, Mark.criterion_id, Mark.value)
-                           .order_by(Mark.sheet_id, Mark.criterion_id))
-    for sheet_id, criterion_id, value in rows:
-        key = f"{sheet_id}:{criterion_id}"
-        seen.add(key)
-        if key not in logged or logged[key] is None:
-            return MarkMismatch(key, "the mark has no record in the audit log")
-        if Decimal(value) != logged[key]:
-            return MarkMismatch(key, f"the mark holds {value} but the audit log last "
-                                     f"recorded {logged[key]}")
-    for key, value in logged.items():
-        if value is not None and key not in seen:
-            return MarkMismatch(key, "the audit log records a mark that is missing")
-    return None
+def wrong_points(session: Session, limit: int = 100, batch: int = 5000) -> list[MarkMismatch]:
+    """Every mark (at most ``limit``) whose points are not what its value earns."""
+    rules = {c.id: rule_of(c) for c in session.scalars(select(Criterion))}
+    found: list[MarkMismatch] = []
+    last_id = 0
+    while True:
+        rows = session.execute(
+            select(Mark.id, Mark.sheet_id, Mark.criterion_id, Mark.value, Mark.points)
+            .where(Mark.id > last_id).order_by(Mark.id).limit(batch)).all()
+        if not rows:
+            return found
+        for mark_id, sheet_id, criterion_id, value, points in rows:
+            last_id = mark_id
+            try:
+                expected = points_for(rules[criterion_id], Decimal(value))
+            except MarkRefused:
+                expected = None
+            if expected is None or Decimal(points) != expected:
+                found.append(MarkMismatch(
+                    f"{sheet_id}:{criterion_id}",
+                    f"its value {Decimal(value).normalize():f} earns "
+                    f"{'nothing valid' if expected is None else f'{expected.normalize():f}'} "
+                    f"by its criterion's rule, but it holds {Decimal(points).normalize():f} "
+                    "points"))
+                if len(found) >= limit:
+                    return found

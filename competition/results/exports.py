@@ -44,10 +44,12 @@ from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from competition.audit.log import seals
 from competition.entries.idcard import mask_id_number, mask_name
 from competition.entries.models import Entry
 from competition.entries.tickets import ensure_font, wrap_text
 from competition.events.models import Division, Event, NameDisplay
+from competition.events.scheme import N_
 from competition.labels import label
 from competition.results.models import Publication, PublicationStatus, Result
 from competition.results.service import event_results
@@ -287,6 +289,8 @@ class Notice:
     issuer: str
     issued_on: str
     lines: tuple[NoticeLine, ...]
+    # "what and when: the audit chain's head" at publication and finalization.
+    seals: tuple[str, ...] = ()
 
 
 def notice_of(session: Session, division: Division, publication: Publication) -> Notice:
@@ -316,7 +320,20 @@ def notice_of(session: Session, division: Division, publication: Publication) ->
         appeal_deadline=local_datetime(publication.appeal_deadline),
         final=publication.status == PublicationStatus.FINAL,
         issuer=competition.host or competition.name,
-        issued_on=format_date(publication.published_at, "long"), lines=tuple(lines))
+        issued_on=format_date(publication.published_at, "long"), lines=tuple(lines),
+        seals=tuple(seal_lines(session, division.id)))
+
+
+SEALED_ACTIONS = {"results.publish": N_("Audit chain at publication, %(time)s"),
+                  "results.finalize": N_("Audit chain when final, %(time)s")}
+
+
+def seal_lines(session: Session, division_id: int) -> list[str]:
+    """The audit chain's head at the division's publication and finalization, each as
+    "what, when: hash", in the reader's language."""
+    return [f"{_(SEALED_ACTIONS[seal.action], time=local_datetime(seal.occurred_at))}："
+            f"{seal.hash}"
+            for seal in seals(session, "division", division_id, tuple(SEALED_ACTIONS))]
 
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -480,7 +497,7 @@ def notice_pdf(notice: Notice) -> bytes:
     table = _table(font, columns, headers, [
         {"rank": line.rank, "name": line.name, "work_unit": line.work_unit or "—",
          "total": line.total, "award": line.award or "—"} for line in notice.lines])
-    closing_height = 26 * mm
+    closing_height = (26 + 5 * len(notice.seals)) * mm
 
     # Lay the rows out on pages first, so every page can say how many there are.
     probe = Canvas(io.BytesIO(), pagesize=A4)
@@ -517,6 +534,7 @@ def notice_pdf(notice: Notice) -> bytes:
         y = _notice_head(canvas, font, notice, continued=True)
         _page_number(canvas, font, total_pages, total_pages)
     _closing(canvas, font, notice.issuer, notice.issued_on, y - 10 * mm)
+    _seals(canvas, font, notice.seals, y - 24 * mm)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
@@ -532,6 +550,16 @@ def _closing(canvas: Canvas, font: str, issuer: str, issued_on: str, y: float) -
         y -= 15
     canvas.setFont(font, 10.5)
     canvas.drawRightString(right, y, issued_on)
+
+
+def _seals(canvas: Canvas, font: str, seals: tuple[str, ...], y: float) -> None:
+    """The audit chain's heads, small, under the closing: anyone holding this paper can
+    later ask that the log still leads to them (docs/audit.md)."""
+    canvas.setFillColorRGB(*MUTED)
+    canvas.setFont(font, 7)
+    for line in seals:
+        canvas.drawString(MARGIN, y, line)
+        y -= 5 * mm
 
 
 # --- A contestant's score report (成绩单) ---------------------------------------------------

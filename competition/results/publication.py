@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from blinker import Namespace
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from competition.audit.log import record
@@ -81,7 +81,10 @@ def _snapshot(session: Session, publication: Publication, event: Event,
     by entry: ``{entry_id: {"old": {...}, "new": {...}}}``."""
     before = {r.entry_id: _published_values(r) for r in session.scalars(
         select(Result).where(Result.publication_id == publication.id))}
-    session.execute(delete(Result).where(Result.publication_id == publication.id))
+    # Through the ORM, so the audit log records each published row's removal.
+    for old in session.scalars(select(Result).where(Result.publication_id == publication.id)):
+        session.delete(old)
+    session.flush()
     changes = {}
     for result in event_results(session, event.id):
         if result.division_id != division.id:
