@@ -24,7 +24,7 @@ from competition.entries.idcard import make_id_number
 from competition.entries.models import Contestant, Entry
 from competition.events.models import Expert, PanelMember, PanelRole
 from competition.extensions import db
-from competition.judging.integrity import verify_marks
+from competition.integrity import verify_database
 from competition.judging.models import IdempotencyKey, Mark, ScoreSheet
 from tests import builders
 from tests.conftest import make_app
@@ -162,4 +162,4 @@ def test_a_panel_scoring_at_once_with_retries_writes_every_mark_once(served):
     assert actions["sheet.submit"] == JUDGES * ENTRIES
     assert db.session.scalar(select(func.count()).select_from(IdempotencyKey)) == len(pairs)
     assert verify_chain(db.session) is None
-    assert verify_marks(db.session) is None
+    assert verify_database(db.session).problems == []
