@@ -110,7 +110,9 @@ def said(message, **params):
 
 
 def audit_actions():
-    return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+    """The actions on record, without the rows' recorded states (``audit.state``)."""
+    return list(db.session.scalars(select(AuditEvent.action).where(
+        AuditEvent.action.not_like("state.%")).order_by(AuditEvent.id)))
 
 
 # --- The matrix ---------------------------------------------------------------------
@@ -187,6 +189,26 @@ def test_spreads_block_and_outliers_inform_with_their_values(scene, client, auth
     assert data["blocking"] == 1
     assert data["cells"][scene.key(yl101, tian)]["flag"] == "spread"
     assert data["cells"][scene.key(yl102, ke)]["flag"] == "outlier"
+
+
+def test_judges_reading_an_objective_criterion_differently_are_flagged(scene, client, auth):
+    """A2 is a measurement out of 5: judges who entered 5, 2 and 5 read it differently,
+    which the console shows (it is no judgement call to average away)."""
+    tian, xiong, ke = scene.judges
+    yl101 = scene.entries[0]
+    scene.score(tian, yl101, a2=D(5))
+    scene.score(xiong, yl101, a2=D(2))
+    scene.score(ke, yl101, a2=D(5))
+    auth.login("caipanzhang")
+    html = client.get(console_url(scene)).get_data(as_text=True)
+    assert "提交的分数一致" not in html
+    flag = html[html.index("客观评分项读数不一致"):]
+    flag = flag[:flag.index("</li>")]
+    assert "YL-101" in flag and "<strong>A2</strong>" in flag
+    assert flag.count('class="flag-value odd"') == 1 and "熊春华 <strong>2</strong>" in flag
+    data = client.get(console_url(scene, "/data")).get_json()
+    assert data["blocking"] == 0
+    assert data["cells"][scene.key(yl101, xiong)]["flag"] == "outlier"
 
 
 # --- Who may open it ----------------------------------------------------------------

@@ -198,16 +198,16 @@ def build_console(event: Event) -> Console:
         entry = entries.get(flag["entry_id"])
         if entry is None:
             continue
-        odd = flag.get("judge_id")
+        odd = set(flag.get("odd_judges", ())) | {flag.get("judge_id")}
         values = []
         for judge_id, value in sorted(flag["values"], key=lambda v: (v[1], v[0])):
             judge = judges.get(judge_id) or db.session.get(User, judge_id)
-            values.append({"judge": judge, "value": plain(value), "odd": judge_id == odd,
+            values.append({"judge": judge, "value": plain(value), "odd": judge_id in odd,
                            "sheet_id": sheet_ids.get((entry.id, module.id, judge_id))})
             key = (entry.id, module.id, judge_id)
             if flag["kind"] == "spread":
                 cell_flags[key] = "spread"
-            elif judge_id == odd and cell_flags.get(key) != "spread":
+            elif judge_id in odd and cell_flags.get(key) != "spread":
                 cell_flags[key] = "outlier"
         flags.append(FlagView(kind=flag["kind"], blocking=flag["blocking"], entry=entry,
                               module=module, criterion=criterion, values=values))

@@ -17,6 +17,7 @@ Functions flush; the caller commits once.
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -464,13 +465,17 @@ def progress(session: Session, event: Event) -> Progress:
 
 
 def score_flags(event: Event, modules: list[Module], sheets: list[ScoreSheet]) -> list[dict]:
-    """Spreads that force a re-score, and marks far from the rest of the panel.
+    """Spreads that force a re-score, marks far from the rest of the panel, and readings
+    of one objective criterion that differ.
 
     WorldSkills (docs/design.md section 5): on the 0–3 scale, submitted marks of one
     criterion that differ by more than 1 must be discussed and re-scored before
     the event can be locked (``blocking``). Otherwise a judgement mark more than
     40% of the criterion's maximum away from the median of the other judges is
-    shown for the chief judge's attention.
+    shown for the chief judge's attention. An objective criterion (a measurement, a
+    yes/no check, a gauge reading) has one right value: judges who entered different
+    ones read or counted differently, which the chief judge must see (``objective``;
+    the judges whose value is not the most common one are the odd ones).
     """
     criteria = {c.id: c for m in modules for c in m.criteria}
     marks: dict[tuple[int, int], list[tuple[int, Decimal]]] = {}
@@ -491,7 +496,14 @@ def score_flags(event: Event, modules: list[Module], sheets: list[ScoreSheet]) -
                 flags.append({"kind": "spread", "blocking": True, "entry_id": entry_id,
                               "criterion_id": criterion_id, "values": values})
             continue
-        if criterion.kind != "judgement" or len(values) < 3:
+        if criterion.kind == "measurement":
+            if len(set(numbers)) > 1:
+                common = Counter(numbers).most_common(1)[0][0]
+                flags.append({"kind": "objective", "blocking": False, "entry_id": entry_id,
+                              "criterion_id": criterion_id, "values": values,
+                              "odd_judges": [j for j, v in values if v != common]})
+            continue
+        if len(values) < 3:
             continue
         for judge_id, value in values:
             others = [v for j, v in values if j != judge_id]
