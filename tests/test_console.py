@@ -408,3 +408,34 @@ def test_the_audit_page_lists_the_events_records_newest_first_in_words(scene, cl
     assert "YL-101 · A · 田慧 · A1" in html
     assert "状态: 已提交 → 状态: 草稿" in html
     assert "张三丰" not in html
+
+
+def test_the_lock_is_refused_while_theory_scores_are_missing(scene, client, auth):
+    """A theory module is marked outside the sheets: locking waits for every scored entry's
+    theory score, and names the entries without one."""
+    from competition.events.models import Module
+    from competition.judging.models import ExternalScore
+
+    theory = Module(event_id=scene.event.id, code="T", name="理论知识", kind="theory",
+                    weight=D(20), position=-1)
+    db.session.add(theory)
+    db.session.commit()
+    scene.score_everything()
+    db.session.add(ExternalScore(entry_id=scene.entries[0].id, module_id=theory.id,
+                                 score=D(75)))
+    db.session.commit()
+    auth.login("caipanzhang")
+    response = client.post(console_url(scene, "/lock"), data={"confirm": "y"},
+                           follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "成绩尚不能锁定" in html
+    assert "YL-102 没有理论知识的成绩" in html and "YL-103 没有理论知识的成绩" in html
+    assert "YL-101 没有" not in html
+    db.session.expire_all()
+    assert scene.event.scores_locked_at is None
+    for entry in scene.entries[1:]:
+        db.session.add(ExternalScore(entry_id=entry.id, module_id=theory.id, score=D(0)))
+    db.session.commit()
+    response = client.post(console_url(scene, "/lock"), data={"confirm": "y"},
+                           follow_redirects=True)
+    assert "成绩已锁定" in response.get_data(as_text=True)

@@ -41,9 +41,16 @@ from competition.events.models import (
     PanelMember,
     PanelRole,
 )
-from competition.events.scheme import N_
+from competition.events.scheme import N_, Problem
 from competition.judging.marks import CriterionRule, MarkRefused, points_for
-from competition.judging.models import Mark, Penalty, ScoreSheet, SheetSource, SheetStatus
+from competition.judging.models import (
+    ExternalScore,
+    Mark,
+    Penalty,
+    ScoreSheet,
+    SheetSource,
+    SheetStatus,
+)
 
 _signals = Namespace()
 # Sent, with the session, ``event_id``, ``entry_id`` and ``actor_id``, when a sheet
@@ -515,6 +522,19 @@ def score_flags(event: Event, modules: list[Module], sheets: list[ScoreSheet]) -
     return flags
 
 
+def missing_external_scores(session: Session, event: Event,
+                            entries: list[Entry]) -> list[tuple[Entry, Module]]:
+    """For each module scored outside the sheets (no criteria: a theory exam imported
+    from the exam system), the entries being scored that have no score for it."""
+    modules = [m for m in event.modules if not m.criteria]
+    if not modules or not entries:
+        return []
+    have = set(session.execute(select(ExternalScore.entry_id, ExternalScore.module_id).where(
+        ExternalScore.module_id.in_([m.id for m in modules]))).tuples())
+    return [(entry, module) for module in modules for entry in entries
+            if (entry.id, module.id) not in have]
+
+
 def lock_event(session: Session, chief: User, event: Event) -> None:
     """Sign-off: every expected sheet submitted and no spread waiting for a re-score."""
     require_chief(session, chief, event)
@@ -528,6 +548,16 @@ def lock_event(session: Session, chief: User, event: Event) -> None:
     if any(flag["blocking"] for flag in state.flags):
         raise JudgingError(N_("Some marks differ by more than 1 on the 0–3 scale: reopen "
                               "those sheets for a re-score first."))
+    missing = missing_external_scores(session, event, state.entries)
+    if missing:
+        raise JudgingError(
+            N_("%(n)s scores of modules marked outside the sheets (such as the theory exam) "
+               "are missing, so the scores cannot be locked: import them first, with 0 for "
+               "a contestant who missed that exam, or record a contestant who did not come "
+               "at all as absent."), n=len(missing),
+            problems=[Problem(N_("%(code)s has no score for %(module)s."),
+                              {"code": entry.code, "module": module.name})
+                      for entry, module in missing])
     event.scores_locked_at = utcnow()
     event.scores_locked_by_id = chief.id
     record(session, actor_id=chief.id, action="event.lock", object_type="event",
