@@ -21,7 +21,7 @@ from openpyxl import Workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from competition.auth.models import User
+from competition.auth.models import AccessToken, User
 from competition.entries.idcard import make_id_number
 from competition.entries.models import Entry, LotDraw
 from competition.events.models import Competition, Division, Event, PanelMember
@@ -183,6 +183,8 @@ def snapshot(competition_id: int, event_id: int) -> dict:
         "appeals": db.session.execute(select(Appeal.id, Appeal.status)).all(),
         "users": db.session.execute(select(User.id, User.session_stamp).order_by(User.id)).all(),
         "judges": db.session.scalar(select(func.count(User.id)).where(User.role == "judge")),
+        "cards": db.session.execute(select(AccessToken.id, AccessToken.revoked_at).where(
+            AccessToken.purpose == "signin").order_by(AccessToken.id)).all(),
     }
 
 
