@@ -228,6 +228,16 @@ def test_a_mark_changed_elsewhere_is_shown_as_a_conflict_and_the_judge_chooses(
     assert "服务器上为 2，本机为 1" in first.locator("[data-conflict]").inner_text()
     assert first.locator("[data-input]").input_value() == "1"
     assert db.session.scalar(select(Mark.value)) == 2  # not overwritten
+    assert "1 项待处理（红框）" in page.locator("[data-waiting]").inner_text()
+
+    # Submitting while the conflict shows is refused: the judge must choose first.
+    page.locator("[data-submit]").click()
+    assert "提交前请先处理红框标出的评分项" in page.locator("[data-notice]").inner_text()
+    assert not page.locator("[data-submit-dialog]").is_visible()
+    page.wait_for_timeout(1500)  # time for anything wrongly queued to be sent
+    db.session.rollback()
+    assert db.session.scalar(select(Mark.value)) == 2
+    assert first.locator("[data-sync][data-state=conflict]").count() == 1
 
     first.get_by_role("button", name="保留本机的值").click()
     first.locator("[data-sync][data-state=saved]").wait_for(timeout=SAVE_TIMEOUT_MS)

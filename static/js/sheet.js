@@ -498,13 +498,25 @@
     return { total: roundTo2(total), marked: marked, missing: missing };
   }
 
+  /* Marks the judge must settle before submitting: conflicts, refusals, invalid entries. */
+  function toSettle() {
+    return criteria.filter(function (c) {
+      var state = current(c).state;
+      return c.invalid !== null || state === "conflict" || state === "refused";
+    }).length;
+  }
+
   function renderHeader() {
     var waiting = store.items.length;
+    var settle = toSettle();
     netBadge.textContent = online ? data.msgOnline : data.msgOffline;
     netBadge.classList.toggle("is-online", online);
     netBadge.classList.toggle("is-offline", !online);
-    waitingText.textContent = waiting ? format(data.msgWaiting, { n: waiting }) : data.msgAllSaved;
-    waitingText.classList.toggle("has-waiting", waiting > 0);
+    var parts = [];
+    if (waiting) { parts.push(format(data.msgWaiting, { n: waiting })); }
+    if (settle) { parts.push(format(data.msgToSettle, { n: settle })); }
+    waitingText.textContent = parts.length ? parts.join(" · ") : data.msgAllSaved;
+    waitingText.classList.toggle("has-waiting", waiting > 0 || settle > 0);
     statusBadge.textContent = sheetStatus === "submitted" ?
       statusBadge.dataset.labelSubmitted : statusBadge.dataset.labelDraft;
     statusBadge.className = "badge sheet-status status-" + sheetStatus;
@@ -606,12 +618,16 @@
   });
 
   submitButton.addEventListener("click", function () {
-    criteria.forEach(function (c) { if (c.input && c.invalid === null) { commitInput(c); } });
-    var unresolved = criteria.some(function (c) {
-      var state = current(c).state;
-      return c.invalid !== null || state === "conflict" || state === "refused";
+    // Take what is typed but not yet taken — never over a conflict: the input then shows
+    // this tablet's value, and submitting must not choose it for the judge.
+    criteria.forEach(function (c) {
+      if (c.input && c.invalid === null && !store.conflicts[c.id]) { commitInput(c); }
     });
-    if (unresolved) { showNotice(data.msgUnresolved, "error"); return; }
+    if (toSettle()) {
+      showNotice(data.msgUnresolved, "error");
+      render();
+      return;
+    }
     var sums = totals();
     if (sums.missing.length) {
       showNotice(format(data.msgMissing, { codes: sums.missing.join("、") }), "error");
