@@ -317,3 +317,30 @@ def test_no_judge_page_shows_a_contestant_name(demo, live_server, tablet):
             assert person.name not in text
             assert person.work_unit not in text
             assert person.id_number not in text
+
+
+def test_a_reopened_sheet_shows_the_chief_judges_reason_and_the_criteria_named(
+        demo, live_server, tablet):
+    page, _ = tablet
+    judge = db.session.scalar(select(User).where(User.username == "judge1"))
+    chief = db.session.scalar(select(User).where(User.username == "chief1"))
+    entry = first_offered("judge1", demo)
+    module = module_a(demo)
+    sheet = service.open_sheet(db.session, judge, entry, module)
+    service.save_marks(db.session, judge, sheet, [
+        MarkChange(c.id, c.max_points) for c in module.criteria])
+    service.submit_sheet(db.session, judge, sheet)
+    named = module.criteria[1]
+    service.reopen_sheet(db.session, chief, sheet, "A2 与其他裁判差异较大，请复核",
+                         criteria_ids=[named.id])
+    db.session.commit()
+
+    sign_in(page, live_server, "judge1")
+    page.goto(f"{live_server}/judge/entries/{entry.id}/modules/{module.id}")
+    notice = page.locator("#reopened")
+    assert "裁判长已退回此评分表" in notice.inner_text()
+    assert "A2 与其他裁判差异较大，请复核" in notice.inner_text()
+    assert "请重新评判下方标出的评分项" in notice.inner_text()
+    flagged = page.locator("[data-criterion].is-named")
+    assert flagged.count() == 1 and flagged.get_attribute("data-code") == named.code
+    assert page.locator("[data-status-badge]").inner_text() == "草稿"

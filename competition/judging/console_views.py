@@ -311,7 +311,8 @@ def console_reopen(event_id: int, sheet_id: int):
         module = db.session.get(Module, sheet.module_id)
         judge = db.session.get(User, sheet.judge_id)
         try:
-            service.reopen_sheet(db.session, current_user, sheet, form.reason.data)
+            service.reopen_sheet(db.session, current_user, sheet, form.reason.data,
+                                 criteria_ids=request.form.getlist("criteria", type=int))
         except DomainError as error:
             flash_domain_error(error)
         else:

@@ -16,10 +16,12 @@ Functions flush; the caller commits once.
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from blinker import Namespace
@@ -27,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload, subqueryload
 
 from competition.audit.log import record
+from competition.audit.models import AuditEvent
 from competition.auth.models import User
 from competition.auth.signin import accounts_for
 from competition.dbtypes import utcnow
@@ -347,8 +350,9 @@ def submit_sheet(session: Session, user: User, sheet: ScoreSheet) -> ScoreSheet:
 
 
 def reopen_sheet(session: Session, chief: User, sheet: ScoreSheet, reason: str, *,
-                 for_review: bool = False) -> ScoreSheet:
-    """The chief judge unlocks a submitted sheet, with a reason the log keeps.
+                 for_review: bool = False, criteria_ids: Iterable[int] = ()) -> ScoreSheet:
+    """The chief judge unlocks a submitted sheet, with a reason the log keeps, and may name
+    the criteria to look at again (the judge's sheet shows both: ``last_reopening``).
 
     After the lock a sheet is reopened only ``for_review``: the results stage asks
     for it when the chief judge has accepted an appeal on the entry (it checks that
@@ -364,16 +368,44 @@ def reopen_sheet(session: Session, chief: User, sheet: ScoreSheet, reason: str, 
         raise JudgingError(N_("Give the reason for reopening the sheet."))
     if sheet.status != SheetStatus.SUBMITTED:
         raise JudgingError(N_("Only a submitted sheet can be reopened."))
+    named = sorted(set(criteria_ids))
+    if set(named) - {c.id for c in module.criteria}:
+        raise JudgingError(N_("Name only criteria of this sheet."))
     sheet.status = SheetStatus.DRAFT
     sheet.submitted_at = None
     sheet.reopened_for_review = event.scores_locked_at is not None
     sheet.version += 1
     record(session, actor_id=chief.id, action="sheet.reopen", object_type="score_sheet",
            object_id=sheet.id, event_id=event.id, old={"status": "submitted"},
-           new={"status": "draft", "for_review": sheet.reopened_for_review},
+           new={"status": "draft", "for_review": sheet.reopened_for_review,
+                "criteria": named},
            reason=reason.strip())
     session.flush()
     return sheet
+
+
+@dataclass(frozen=True)
+class Reopening:
+    """Why the chief judge sent a sheet back, and the criteria they named."""
+
+    reason: str
+    at: datetime
+    criteria_ids: frozenset[int]
+
+
+def last_reopening(session: Session, sheet: ScoreSheet) -> Reopening | None:
+    """The latest reopening of a draft sheet (None for a sheet never reopened, or submitted
+    again since)."""
+    if sheet.status != SheetStatus.DRAFT:
+        return None
+    found = session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "sheet.reopen", AuditEvent.object_type == "score_sheet",
+        AuditEvent.object_id == str(sheet.id)).order_by(AuditEvent.id.desc()).limit(1))
+    if found is None:
+        return None
+    named = json.loads(found.new_value).get("criteria", []) if found.new_value else []
+    return Reopening(reason=found.reason, at=found.occurred_at,
+                     criteria_ids=frozenset(int(i) for i in named))
 
 
 # --- The chief judge ----------------------------------------------------------------

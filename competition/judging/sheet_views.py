@@ -61,6 +61,7 @@ def sheet(entry_id: int, module_id: int):
     for criterion in document["criteria"]:
         criterion["band"] = _tolerance_band(criterion)
     return render_template("judging/sheet.html", sheet=document,
+                           reopened=service.last_reopening(db.session, opened),
                            event=db.session.get(Event, entry.event_id),
                            next_entry=_next_entry(entry, module), states=SHEET_STATES)
 
