@@ -344,3 +344,51 @@ def test_a_reopened_sheet_shows_the_chief_judges_reason_and_the_criteria_named(
     flagged = page.locator("[data-criterion].is-named")
     assert flagged.count() == 1 and flagged.get_attribute("data-code") == named.code
     assert page.locator("[data-status-badge]").inner_text() == "草稿"
+
+
+def test_a_gauge_reading_says_what_the_tolerance_costs_and_a_slipped_decimal_is_asked(
+        demo, live_server, tablet):
+    from competition.events.models import Criterion
+
+    page, _ = tablet
+    lathe = db.session.scalar(select(Event).where(Event.name == "车工", Event.competition_id
+                                                  == demo.competition_id))
+    measured = db.session.scalars(select(Criterion).join(Module).where(
+        Module.event_id == lathe.id, Criterion.entry_mode == "measured")
+        .order_by(Module.position, Criterion.position)).first()
+    entry = first_offered("judge6", lathe)
+    sign_in(page, live_server, "judge6")
+    page.goto(f"{live_server}/judge/entries/{entry.id}/modules/{measured.module_id}")
+    node = criterion(page, measured.code)
+    high = measured.nominal + measured.tolerance_upper
+    step = measured.deduction_step
+    reading = high + step / 2  # half a step out: one started step
+    node.locator("[data-input]").fill(f"{reading.normalize():f}")
+    node.locator("[data-input]").press("Enter")
+    node.locator("[data-sync][data-state=saved]").wait_for(timeout=SAVE_TIMEOUT_MS)
+    words = node.locator("[data-earned]").inner_text()
+    off = f"{measured.deduction_points.normalize():f}"
+    assert f"超差 {(step / 2).normalize():f} {measured.unit}，扣 {off} 分" in words
+
+    # 3.8 typed for 38: the tablet asks before it counts as zero; Cancel keeps the old value.
+    slipped = f"{(measured.nominal / 10).normalize():f}"
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    node.locator("[data-input]").fill(slipped)
+    node.locator("[data-input]").press("Enter")
+    page.wait_for_timeout(500)
+    assert asked and "小数点" in asked[0]
+    assert "请核对读数" in node.locator("[data-error]").inner_text()
+    page.wait_for_timeout(1000)
+    db.session.rollback()
+    assert db.session.scalar(select(Mark.value).where(
+        Mark.criterion_id == measured.id)) == reading
+    # Confirmed, it counts (as zero).
+    page.once("dialog", lambda dialog: dialog.accept())
+    node.locator("[data-input]").fill(slipped)
+    node.locator("[data-input]").press("Enter")
+    node.locator("[data-sync][data-state=saved]").wait_for(timeout=SAVE_TIMEOUT_MS)
+    page.wait_for_timeout(500)
+    db.session.rollback()
+    mark = db.session.scalar(select(Mark).where(Mark.criterion_id == measured.id))
+    assert mark.value == Decimal(slipped) and mark.points == 0

@@ -90,6 +90,7 @@
       nominal: scaledOf(d.nominal), lower: scaledOf(d.toleranceLower),
       upper: scaledOf(d.toleranceUpper), step: scaledOf(d.deductionStep),
       deduction: scaledOf(d.deductionPoints), limit: scaledOf(d.deductionLimit),
+      unit: d.unit || "", confirmedFar: null,
       node: node, input: node.querySelector("[data-input]"),
       choices: Array.prototype.slice.call(node.querySelectorAll("[data-choice]")),
       earned: node.querySelector("[data-earned]"), error: node.querySelector("[data-error]"),
@@ -112,6 +113,35 @@
     var steps = (excess + c.step - BigInt(1)) / c.step;  // started steps: a ceiling
     var points = c.max - steps * c.deduction;
     return points < ZERO ? ZERO : points;
+  }
+
+  /* How a gauge reading stands against the tolerance, in words: within it, how far out and
+     what that costs, or beyond the limit. */
+  function toleranceWords(c, reading) {
+    var low = c.nominal + c.lower;
+    var high = c.nominal + c.upper;
+    if (reading >= low && reading <= high) { return data.msgWithinTolerance; }
+    var excess = reading < low ? low - reading : reading - high;
+    if (c.limit !== null && excess > c.limit) {
+      return format(data.msgBeyondLimit, { excess: plain(excess), unit: c.unit });
+    }
+    var steps = (excess + c.step - BigInt(1)) / c.step;
+    var off = steps * c.deduction;
+    return format(data.msgOutOfTolerance, { excess: plain(excess), unit: c.unit,
+                                            points: plain(off > c.max ? c.max : off) });
+  }
+
+  /* A reading so far from the nominal size that a slipped decimal point is likelier than a
+     part that far off (3.8 for 38.00): worth a question before it counts as zero. */
+  function farReading(c, reading) {
+    if (c.mode !== "measured" || c.nominal === null || c.lower === null || c.upper === null) {
+      return false;
+    }
+    var distance = reading > c.nominal ? reading - c.nominal : c.nominal - reading;
+    var nominalSize = c.nominal < ZERO ? -c.nominal : c.nominal;
+    var band = (c.upper - c.lower) * BigInt(20);
+    var tenth = nominalSize / BigInt(10);
+    return distance > (band > tenth ? band : tenth);
   }
 
   /* {points: scaled or null} for a valid value (null: no mark), or {error: text}. */
@@ -466,6 +496,12 @@
     var result = evaluate(c, shown);
     c.earned.textContent = result.points === null || result.points === undefined ? "" :
       format(data.msgEarns, { points: roundTo2(result.points) });
+    if (c.mode === "measured" && result.points !== null && result.points !== undefined) {
+      var reading = parseDecimal(shown);
+      if (reading && c.nominal !== null && c.step !== null && c.deduction !== null) {
+        c.earned.textContent = toleranceWords(c, reading.scaled) + " · " + c.earned.textContent;
+      }
+    }
     var errorText = result.error || (now.state === "refused" ? store.refused[c.id].message : "");
     c.error.textContent = errorText || "";
     c.error.hidden = !errorText;
@@ -590,6 +626,20 @@
       c.invalid = text;
       renderCriterion(c);
       return;
+    }
+    var reading = parseDecimal(text);
+    if (reading && farReading(c, reading.scaled) && !sameValue(current(c).value, text) &&
+        c.confirmedFar !== normalised(text)) {
+      var sure = window.confirm(format(data.msgFarReading, {
+        reading: normalised(text), nominal: plain(c.nominal), unit: c.unit }));
+      if (!sure) {
+        c.invalid = text;
+        renderCriterion(c);
+        c.error.textContent = data.msgCheckReading;
+        c.input.focus();
+        return;
+      }
+      c.confirmedFar = normalised(text);
     }
     c.invalid = null;
     change(c, text);
