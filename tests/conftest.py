@@ -238,6 +238,17 @@ def locked_tea(app):
                     MarkChange(c.id, max(0, c.max_points - position - number))
                     for c in module.criteria])
                 judging.submit_sheet(db.session, judge, sheet)
+    # The theory exam's scores, imported before the lock as the lock requires: 0 each, so
+    # the totals are those of the practical alone.
+    from decimal import Decimal
+
+    from competition.judging.models import ExternalScore
+
+    for module in event.modules:
+        if not module.criteria:
+            for entry in judging.scoreable_entries(db.session, event.id):
+                db.session.add(ExternalScore(entry_id=entry.id, module_id=module.id,
+                                             score=Decimal(0)))
     chief = db.session.scalar(select(User).where(User.username == "chief3"))
     judging.lock_event(db.session, chief, event)
     db.session.commit()

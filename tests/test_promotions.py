@@ -281,8 +281,12 @@ def _import_theory(event: Event, low: dict[str, int]) -> None:
     published results refreshed, as after an import during the notice."""
     theory = next(m for m in event.modules if m.kind == "theory")
     for entry in db.session.scalars(select(Entry).where(Entry.event_id == event.id)):
-        db.session.add(ExternalScore(entry_id=entry.id, module_id=theory.id,
-                                     score=Decimal(low.get(entry.contestant.name, 90))))
+        row = db.session.scalar(select(ExternalScore).where(
+            ExternalScore.entry_id == entry.id, ExternalScore.module_id == theory.id))
+        if row is None:
+            row = ExternalScore(entry_id=entry.id, module_id=theory.id)
+            db.session.add(row)
+        row.score = Decimal(low.get(entry.contestant.name, 90))
     db.session.flush()
     for division in event.divisions:
         publication.refresh(db.session, division)

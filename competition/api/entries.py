@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from competition import corrections
 from competition.api.schemas import (
     AttendanceSchema,
     ContestantFileSchema,
@@ -73,9 +74,12 @@ def review_entry(data, entry_id: int):
 @blp.arguments(AttendanceSchema)
 @blp.response(200, EntrySchema)
 def check_in(data, entry_id: int):
-    """检录: mark an approved entry present, absent or withdrawn."""
+    """检录: mark an approved entry present, absent or withdrawn. After the event's scores
+    are locked this is a correction: ``reason`` is required, and published results are
+    republished with it."""
     entry = db.session.get(Entry, entry_id)
-    service.set_attendance(db.session, entry, data["attendance"])
+    corrections.change_attendance(db.session, entry, data["attendance"], actor=current_user,
+                                  reason=data.get("reason", ""))
     db.session.commit()
     return entry
 

@@ -300,6 +300,9 @@ class ReviewSchema(Schema):
 class AttendanceSchema(Schema):
     attendance = fields.Str(required=True, validate=validate.OneOf(
         ["expected", "present", "absent", "withdrawn"]))
+    reason = fields.Str(load_default="", validate=validate.Length(max=500), metadata={
+        "description": "Required once the event's scores are locked: the change is then a "
+                       "correction, recorded and published with this reason."})
 
 
 class ContestantFileSchema(Schema):

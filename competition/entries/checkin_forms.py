@@ -2,8 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField
-from wtforms.validators import DataRequired
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
 from competition.entries.models import Attendance
 
@@ -17,3 +17,5 @@ class AttendanceForm(FlaskForm):
     attendance = SelectField(_l("Attendance"), choices=[(m.value, m.value) for m in MARKS],
                              validators=[DataRequired()])
     q = HiddenField()
+    # After the lock a change is a correction, with its reason.
+    reason = StringField(validators=[Optional(), Length(max=500)])

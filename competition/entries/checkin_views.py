@@ -14,11 +14,11 @@ import unicodedata
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_time
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from competition.entries import service
+from competition import corrections
 from competition.entries.checkin_forms import MARKS, AttendanceForm
 from competition.entries.models import Attendance, Contestant, Entry, RegistrationStatus
 from competition.entries.views import bp, event_for_organizer, flash_domain_error
@@ -224,7 +224,8 @@ def checkin_mark(entry_id: int):
                     time=checked_in_time(entry))
     else:
         try:
-            service.set_attendance(db.session, entry, form.attendance.data)
+            corrections.change_attendance(db.session, entry, form.attendance.data,
+                                          actor=current_user, reason=form.reason.data or "")
         except DomainError as error:
             if wants_json:
                 db.session.rollback()

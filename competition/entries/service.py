@@ -42,6 +42,14 @@ class RegistrationError(DomainError):
     """A registration broke a rule; ``problems`` lists every one."""
 
 
+def refuse_after_lock(event: Event) -> None:
+    """After the chief judge locks an event's scores its registrations are closed: adding
+    or approving one would change results already signed off."""
+    if event.scores_locked_at is not None:
+        raise RegistrationError(N_("The scores of %(event)s are locked: registrations can no "
+                                   "longer be added or approved."), event=event.name)
+
+
 def eligibility_of(event: Event, today: date) -> Eligibility:
     """The event's rules, with ages counted on the competition's first day."""
     return Eligibility(on=event.competition.starts_on or today, min_age=event.min_age,
@@ -143,6 +151,7 @@ def register(session: Session, event: Event, division: Division | None, person: 
     A person already known by ID number is the same contestant: their contact
     details and current grade are updated to what was given now.
     """
+    refuse_after_lock(event)
     problems = registration_problems(session, event, division, person, today=today,
                                      is_student=is_student)
     if problems:
@@ -208,6 +217,8 @@ def register_many(session: Session, registrations: list[Registration], *, today:
     competition_ids = {r.event.competition_id for r in registrations}
     if len(competition_ids) > 1:
         raise ValueError("register_many takes the registrations of one competition")
+    for event in {r.event.id: r.event for r in registrations}.values():
+        refuse_after_lock(event)
     people = [replace(r.person) for r in registrations]
     checked = check_people(people, today=today)
     if not registrations:
@@ -353,6 +364,7 @@ def ticket_numbers(session: Session, competition: Competition, count: int) -> li
 def review(session: Session, entry: Entry, *, approve: bool, reviewer: User,
            note: str = "") -> None:
     """Approve or reject a self-registration; only pending entries are reviewed."""
+    refuse_after_lock(entry.event)
     if entry.status != RegistrationStatus.PENDING:
         raise RegistrationError(N_("This registration has already been reviewed."))
     if not approve and not note.strip():
@@ -364,12 +376,27 @@ def review(session: Session, entry: Entry, *, approve: bool, reviewer: User,
     session.flush()
 
 
-def set_attendance(session: Session, entry: Entry, attendance: str) -> None:
-    """检录: mark an approved entry present, absent or withdrawn on the day."""
+def set_attendance(session: Session, entry: Entry, attendance: str, *,
+                   actor_id: int | None = None, reason: str = "") -> None:
+    """检录: mark an approved entry present, absent or withdrawn on the day.
+
+    After the event's scores are locked the attendance decides results already signed
+    off: it changes only as a correction, with a reason the audit log keeps (the caller,
+    ``competition.corrections``, then republishes published results)."""
     if attendance not in set(Attendance):
         raise RegistrationError(N_("Unknown attendance %(value)s."), value=attendance)
     if entry.status != RegistrationStatus.APPROVED:
         raise RegistrationError(N_("Only approved entries can be checked in."))
+    locked = entry.event.scores_locked_at is not None
+    if locked and not (reason or "").strip():
+        raise RegistrationError(N_("The scores of %(event)s are locked: a change of attendance "
+                                   "is a correction; give its reason."),
+                                event=entry.event.name)
+    old = entry.attendance
     entry.attendance = attendance
     entry.checked_in_at = utcnow() if attendance == Attendance.PRESENT else None
     session.flush()
+    if locked and old != attendance:
+        record(session, actor_id=actor_id, action="entry.correct", object_type="entry",
+               object_id=entry.id, event_id=entry.event_id, old={"attendance": old},
+               new={"attendance": attendance}, reason=reason.strip())

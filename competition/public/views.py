@@ -16,7 +16,7 @@ from competition.events.models import Competition, Division, Event
 from competition.extensions import db
 from competition.grades.models import Promotion
 from competition.results import publication
-from competition.results.exports import seal_lines
+from competition.results.exports import correction_lines, seal_lines
 from competition.results.forms import AppealForm
 from competition.results.models import Appeal, Publication, PublicationStatus, Result
 from competition.web import entry_by_token
@@ -95,7 +95,8 @@ def division_results(division_id: int):
              for rank, total, award, has_title, work_unit, name in rows]
     return render_template("public/division_results.html", division=division, event=event,
                            competition=competition, publication=published, lines=lines,
-                           seals=seal_lines(db.session, division.id))
+                           seals=seal_lines(db.session, division.id),
+                           corrections=correction_lines(db.session, division.id))
 
 
 @bp.get("/results")

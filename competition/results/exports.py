@@ -291,6 +291,7 @@ class Notice:
     lines: tuple[NoticeLine, ...]
     # "what and when: the audit chain's head" at publication and finalization.
     seals: tuple[str, ...] = ()
+    corrections: tuple[str, ...] = ()  # 更正: when and why, oldest first
 
 
 def notice_of(session: Session, division: Division, publication: Publication) -> Notice:
@@ -321,11 +322,20 @@ def notice_of(session: Session, division: Division, publication: Publication) ->
         final=publication.status == PublicationStatus.FINAL,
         issuer=competition.host or competition.name,
         issued_on=format_date(publication.published_at, "long"), lines=tuple(lines),
-        seals=tuple(seal_lines(session, division.id)))
+        seals=tuple(seal_lines(session, division.id)),
+        corrections=tuple(correction_lines(session, division.id)))
 
 
 SEALED_ACTIONS = {"results.publish": N_("Audit chain at publication, %(time)s"),
+                  "results.republish": N_("Audit chain at the correction, %(time)s"),
                   "results.finalize": N_("Audit chain when final, %(time)s")}
+
+
+def correction_lines(session: Session, division_id: int) -> list[str]:
+    """The corrections published for the division (更正), each "when: why"."""
+    return [_("Correction of %(time)s: %(reason)s", time=local_datetime(seal.occurred_at),
+              reason=seal.reason)
+            for seal in seals(session, "division", division_id, ("results.republish",))]
 
 
 def seal_lines(session: Session, division_id: int) -> list[str]:
@@ -497,7 +507,7 @@ def notice_pdf(notice: Notice) -> bytes:
     table = _table(font, columns, headers, [
         {"rank": line.rank, "name": line.name, "work_unit": line.work_unit or "—",
          "total": line.total, "award": line.award or "—"} for line in notice.lines])
-    closing_height = (26 + 5 * len(notice.seals)) * mm
+    closing_height = (26 + 5 * len(notice.seals) + 6 * len(notice.corrections)) * mm
 
     # Lay the rows out on pages first, so every page can say how many there are.
     probe = Canvas(io.BytesIO(), pagesize=A4)
@@ -534,7 +544,10 @@ def notice_pdf(notice: Notice) -> bytes:
         y = _notice_head(canvas, font, notice, continued=True)
         _page_number(canvas, font, total_pages, total_pages)
     _closing(canvas, font, notice.issuer, notice.issued_on, y - 10 * mm)
-    _seals(canvas, font, notice.seals, y - 24 * mm)
+    y -= 24 * mm
+    for line in notice.corrections:
+        y = _paragraph(canvas, font, line, 9.5, y, color=INK) - 2 * mm
+    _seals(canvas, font, notice.seals, y)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()

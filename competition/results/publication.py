@@ -12,12 +12,13 @@ change it (``refresh``); once final it never changes again.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from blinker import Namespace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from competition.audit.log import record
+from competition.audit.log import record, seals
 from competition.auth.models import User
 from competition.dbtypes import utcnow
 from competition.entries.models import Entry
@@ -103,8 +104,25 @@ def _snapshot(session: Session, publication: Publication, event: Event,
 
 
 def _published_values(result: Result) -> dict:
-    return {"total": str(result.total), "rank": result.rank, "award": result.award,
-            "title": result.has_title}
+    # The total as a number: the database keeps four places, a fresh computation two.
+    return {"total": f"{Decimal(result.total).normalize():f}", "rank": result.rank,
+            "award": result.award, "title": result.has_title}
+
+
+def _differences(session: Session, publication: Publication, event: Event,
+                 division: Division) -> list[int]:
+    """The entries whose results, computed now, differ from those on public notice (or
+    that are on one side only)."""
+    published = {r.entry_id: _published_values(r) for r in session.scalars(
+        select(Result).where(Result.publication_id == publication.id))}
+    current = {}
+    for result in event_results(session, event.id):
+        if result.division_id == division.id:
+            current[result.entry_id] = _published_values(Result(
+                total=result.total, rank=result.rank, award=result.award,
+                has_title=result.has_title))
+    return sorted(entry_id for entry_id in published.keys() | current.keys()
+                  if published.get(entry_id) != current.get(entry_id))
 
 
 def _sheets_under_review(session: Session, division_id: int) -> int:
@@ -222,6 +240,36 @@ def decide_appeal(session: Session, chief: User, appeal: Appeal, *, accept: bool
            reason=appeal.decision_reason)
 
 
+def republish(session: Session, division: Division, *, actor: User, reason: str,
+              now: datetime | None = None) -> dict[int, dict]:
+    """A correction after publication (更正): the published results are recomputed, the
+    notice period and the appeal window start again, and the correction is recorded with
+    its reason, which the public page and the notice show with its date."""
+    publication = publication_of(session, division.id)
+    if publication is None:
+        return {}
+    if publication.status == PublicationStatus.FINAL:
+        raise PublicationError(N_("Final results are frozen."))
+    if not (reason or "").strip():
+        raise PublicationError(N_("Give the reason for the correction; it is published."))
+    now = now or utcnow()
+    event = session.get(Event, division.event_id)
+    changes = refresh(session, division, actor_id=actor.id, reason=reason.strip())
+    publication.appeal_deadline = now + timedelta(hours=event.appeal_window_hours)
+    publication.notice_ends_at = now + timedelta(days=event.notice_days)
+    session.flush()
+    record(session, actor_id=actor.id, action="results.republish", object_type="division",
+           object_id=division.id, event_id=event.id,
+           new={"notice_ends_at": publication.notice_ends_at, "changed": len(changes)},
+           reason=reason.strip())
+    return changes
+
+
+def corrections_of(session: Session, division_id: int) -> list:
+    """The corrections published for a division (更正), oldest first: when, and why."""
+    return seals(session, "division", division_id, ("results.republish",))
+
+
 def finalize(session: Session, organizer: User, division: Division,
              now: datetime | None = None) -> Publication:
     """Make the results final: the notice period is over and no appeal is pending."""
@@ -244,7 +292,15 @@ def finalize(session: Session, organizer: User, division: Division,
     if reviewing:
         raise PublicationError(N_("%(n)s sheets reopened for an appeal are not submitted "
                                   "again yet."), n=reviewing)
-    refresh(session, division, actor_id=organizer.id, reason="final")
+    event = session.get(Event, division.event_id)
+    differing = _differences(session, publication, event, division)
+    if differing:
+        codes = [session.get(Entry, entry_id).code or str(entry_id) for entry_id in differing]
+        raise PublicationError(
+            N_("The results of %(n)s entries (%(codes)s) differ from those on public notice. "
+               "Results change after publication only through an accepted appeal or a "
+               "correction, which republishes them; nothing was made final."),
+            n=len(differing), codes="、".join(codes[:20]))
     publication.status = PublicationStatus.FINAL
     publication.finalized_at = now
     publication.finalized_by_id = organizer.id

@@ -167,7 +167,10 @@
         "X-CSRFToken": data.csrfToken,
         "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
       },
-      body: new URLSearchParams({ attendance: attendance }).toString(),
+      body: new URLSearchParams({
+        attendance: attendance,
+        reason: form.querySelector("[name=reason]") ? form.querySelector("[name=reason]").value : ""
+      }).toString(),
     }).then(function (answer) {
       if (answer.ok) {
         fill(card, answer.body.entry);
