@@ -211,3 +211,21 @@ def test_a_log_rewritten_without_the_key_does_not_verify(world):
         assert broken is not None and broken.record_id == first
     finally:
         db.session.rollback()
+
+
+def test_a_published_list_that_no_longer_follows_from_its_inputs_is_named(world):
+    """A penalty's points and the log's record of it both rewritten (as by someone holding
+    the key): the rows agree with the log, but the published list no longer follows."""
+    from competition.results.models import Publication, Result
+
+    published = db.session.scalars(select(Publication).order_by(Publication.id)).first()
+    result = db.session.scalars(select(Result).where(
+        Result.publication_id == published.id).order_by(Result.id)).first()
+    try:
+        db.session.execute(update(Result.__table__).where(Result.__table__.c.id == result.id)
+                           .values(total=Decimal(result.total) + 5))
+        problems = verify_database(db.session).problems
+        assert any(p.startswith(f"publications {published.id}: the published results")
+                   and str(result.entry_id) in p for p in problems), problems
+    finally:
+        db.session.rollback()

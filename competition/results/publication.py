@@ -109,12 +109,14 @@ def _published_values(result: Result) -> dict:
             "award": result.award, "title": result.has_title}
 
 
-def _differences(session: Session, publication: Publication, event: Event,
+def differences_from_notice(session: Session, publication: Publication, event: Event,
                  division: Division) -> list[int]:
     """The entries whose results, computed now, differ from those on public notice (or
     that are on one side only)."""
-    published = {r.entry_id: _published_values(r) for r in session.scalars(
-        select(Result).where(Result.publication_id == publication.id))}
+    # Plain rows, read afresh: the list as the database holds it now.
+    published = {r.entry_id: _published_values(r) for r in session.execute(
+        select(Result.entry_id, Result.total, Result.rank, Result.award, Result.has_title)
+        .where(Result.publication_id == publication.id))}
     current = {}
     for result in event_results(session, event.id):
         if result.division_id == division.id:
@@ -293,7 +295,7 @@ def finalize(session: Session, organizer: User, division: Division,
         raise PublicationError(N_("%(n)s sheets reopened for an appeal are not submitted "
                                   "again yet."), n=reviewing)
     event = session.get(Event, division.event_id)
-    differing = _differences(session, publication, event, division)
+    differing = differences_from_notice(session, publication, event, division)
     if differing:
         codes = [session.get(Entry, entry_id).code or str(entry_id) for entry_id in differing]
         raise PublicationError(
