@@ -80,6 +80,15 @@ ACTION_LABELS = {
     "appeal.decide": _l("Appeal decided"),
     "theory_score.import": _l("Theory score imported"),
     "promotion.decide": _l("Promotion decided"),
+    "promotion.decide_division": _l("Promotions of the division decided"),
+    "certificate.issue": _l("Certificate issued"),
+    "certificate.revoke": _l("Certificate revoked"),
+    "entries.register": _l("Contestants registered"),
+    "entry.correct": _l("Registration corrected"),
+    "results.republish": _l("Results corrected and published again"),
+    "sheet.confirm": _l("Paper sheet confirmed"),
+    "sheet.confirm_mismatch": _l("Paper sheet confirmation found differences"),
+    "sheet.discard": _l("Paper sheet discarded"),
 }
 
 # Words for the fields the audit records keep in old and new values.
@@ -90,6 +99,9 @@ VALUE_LABELS = {
     "entry": _l("code"),
     "module": _l("module"),
     "locked": _l("locked"),
+    "attendance": _l("attendance"),
+    "notice_ends_at": _l("notice ends"),
+    "changed": _l("results changed"),
 }
 
 
