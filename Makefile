@@ -51,7 +51,7 @@ check-translations: setup
 clean:
 	rm -rf $(VENV) instance translations/*/LC_MESSAGES/*.mo
 
-# Benchmarks (issue 8): every figure beside its reference, written to bench/RESULTS.md.
+# Benchmarks: every figure beside its reference, written to bench/RESULTS.md.
 # Needs wrk (apt-get install wrk) and PostgreSQL ($BENCH_DATABASE_URL, default local "bench").
 bench: setup-dev compile
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || echo "wrk is missing: benchmark 2 will be skipped"

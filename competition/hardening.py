@@ -1,4 +1,4 @@
-"""What every response carries and what slows down guessing (issue 9).
+"""What every response carries and what slows down guessing.
 
 - Security headers on every response: a Content-Security-Policy that allows
   scripts, styles and connections from this site only (no inline scripts: the

@@ -1,4 +1,4 @@
-"""Forged requests (issue 9): what refuses a request another site makes in a user's name.
+"""Forged requests: what refuses a request another site makes in a user's name.
 
 - Every HTML form carries Flask-WTF's CSRF token; a state-changing request without a
   valid one is refused with 400 before its view runs, and told so in the user's

@@ -1,4 +1,4 @@
-"""API of registration (issue 4): entries, approval of self-registrations, check-in."""
+"""API of registration: entries, approval of self-registrations, check-in."""
 
 from __future__ import annotations
 

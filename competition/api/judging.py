@@ -1,4 +1,4 @@
-"""API the judges' tablets use (issue 5): assignments, a sheet, saving marks, submitting.
+"""API the judges' tablets use: assignments, a sheet, saving marks, submitting.
 
 Every route needs a signed-in judge (the session of the pages or a bearer
 token). Entries are shown by station and anonymous code only. The judging

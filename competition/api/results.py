@@ -1,4 +1,4 @@
-"""Results through the JSON API (issue 6): live and published results, publication, appeals.
+"""Results through the JSON API: live and published results, publication, appeals.
 
 Who sees what follows the pages (docs/design.md section 5, "Integrity"):
 

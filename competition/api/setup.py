@@ -1,4 +1,4 @@
-"""API of competition set-up (issue 3): competitions, events, marking schemes, occupations."""
+"""API of competition set-up: competitions, events, marking schemes, occupations."""
 
 from __future__ import annotations
 

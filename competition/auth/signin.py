@@ -1,6 +1,6 @@
 """Sign-in by a printed QR code: a judge scans their card and the tablet is signed in.
 
-Issue 5: the organizer prints one card per judge of the competition's panels;
+The organizer prints one card per judge of the competition's panels;
 scanning it signs that judge in on the device, and the organizer can revoke it.
 The card holds a random secret (256 bits) in the link ``/s/<secret>``; only its
 SHA-256 is stored (``AccessToken`` with purpose ``signin``, like the API tokens

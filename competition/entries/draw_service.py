@@ -3,7 +3,7 @@
 Functions take the session and plain values, ``flush()`` and raise
 ``RegistrationError`` when a rule is broken; the view commits once.
 
-Rules (issue 4; docs/design.md section 5):
+Rules (docs/design.md section 5):
 - Lots are drawn among the approved entries that have not withdrawn, for the
   whole event or for one division. Stations and codes are unique within the
   event, so a division's draw hands out the stations the other divisions left

@@ -1,4 +1,4 @@
-"""Contestants imported from Excel or CSV (issue 4): the template, the preview and the import.
+"""Contestants imported from Excel or CSV: the template, the preview and the import.
 
 The page sits under an event (that is where its link is), but one file covers
 the whole competition: each row names its own event. The flow is upload →

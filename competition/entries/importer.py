@@ -1,4 +1,4 @@
-"""Contestants imported in bulk from an Excel workbook (.xlsx) or a CSV file (issue 4).
+"""Contestants imported in bulk from an Excel workbook (.xlsx) or a CSV file.
 
 Work units and schools send their lists of contestants as Excel files or CSV
 exports, full of the usual mistakes. The file has a header row of Chinese
@@ -14,7 +14,7 @@ file gets wrong: ID numbers Excel stored as numbers (scientific notation keeps
 back into text here), events and divisions that do not exist, and the same
 person twice in the file.
 
-One bad row means no row is imported (issue 4): ``import_rows`` refuses with
+One bad row means no row is imported: ``import_rows`` refuses with
 every problem — each with its row number as Excel or a text editor shows it
 (the header is row 1) and the Chinese header of its column — and writes
 nothing. Messages are English ids, translated when shown (``translate_problem``).
@@ -49,7 +49,7 @@ from competition.entries.validation import PersonData
 from competition.events.models import Competition, Division, Event
 from competition.events.scheme import N_, Problem
 
-# Limits (issue 4 brief): a city's largest contest has a few thousand contestants.
+# Limits: a city's largest contest has a few thousand contestants.
 MAX_ROWS = 20_000
 MAX_BYTES = 10 * 1024 * 1024
 
@@ -664,7 +664,7 @@ def refusal(problems: list[Problem]) -> RegistrationError:
 
 def import_rows(session: Session, competition: Competition, rows: list[ImportRow], *,
                 today: date, actor_id: int | None = None) -> list[Entry]:
-    """Register every row, or none: all or nothing (issue 4).
+    """Register every row, or none: all or nothing.
 
     Checks the rows (``check_rows``) and refuses with every problem before
     writing anything. Then the rows are registered together by

@@ -27,9 +27,9 @@ Why it is reproducible
   the stations handed out, the prefix, the digits and the codes already taken
   by other divisions) and compares it with the recorded result.
 
-Sources: issue 4 (random stations and codes, unique within the event, stored
+Rules: stations and codes are random, unique within the event, and stored
 with the seed so the draw can be shown to be fair; codes reveal nothing about
-names or order of registration); docs/design.md section 5 (judges score codes,
+names or order of registration; docs/design.md section 5 (judges score codes,
 never names).
 """
 

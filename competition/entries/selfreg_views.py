@@ -4,7 +4,7 @@ Anyone may register without an account when the organizers turned
 ``self_registration`` on and the competition's status is ``registration``. The
 entry is pending until an organizer approves or rejects it; the contestant
 follows it on their private page /r/<token>, whose link and QR code the
-confirmation page gives them (issue 4).
+confirmation page gives them.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ event, division, the contestant's name and sex, the ID number masked
 (``mask_id_number``: a printed ticket leaves the organizers' hands), ticket
 number, station (or “drawn on the day”), time and venue, a photo box, and a QR
 code of the contestant's private page (``/r/<token>``), where they later see
-their result (issue 4; docs/design.md section 1).
+their result (docs/design.md section 1).
 
 Chinese needs an embedded font: ReportLab embeds TrueType (glyf) fonts only,
 not CFF/OpenType ones, so the app ships WenQuanYi Micro Hei (文泉驿微米黑, Apache

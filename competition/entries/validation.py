@@ -4,7 +4,7 @@ Pure: no Flask, no database. Used for one contestant typed in by an organizer,
 for each row of an imported file, and for self-registration, so every path
 applies the same rules and reports problems the same way (``Problem`` with a
 ``column`` naming the field). Sources: GB 11643-1999 for ID numbers (see
-``idcard``); issue 4 for the rest.
+``idcard``).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class PersonData:
 
 @dataclass(frozen=True)
 class Eligibility:
-    """An event's eligibility rules (issue 4), read on the competition's first day."""
+    """An event's eligibility rules, read on the competition's first day."""
 
     on: date
     min_age: int | None = None

@@ -1,7 +1,7 @@
 """A whole competition's set-up as one JSON document: export, import and clone.
 
-Next year's edition, or a neighbour city's copy of a contest, is one upload
-(issue 3). The document holds the competition's settings and, per event, its
+Next year's edition, or a neighbour city's copy of a contest, is one upload.
+The document holds the competition's settings and, per event, its
 occupation, divisions, marking scheme, promotion rules and panel — never its
 status, contestants, marks or results, and no database ids: occupations and
 divisions are named, experts are identified by their examiner certificate

@@ -6,7 +6,7 @@ raise ``SetupError`` when a rule is broken; the view commits once.
 Rules and their sources:
 - An examiner certificate (考评员证) is valid for three years (docs/design.md glossary); an
   expert may only be assigned to a panel when their certificate is valid through
-  the end of the competition (issue 3). The pool flags certificates that expire
+  the end of the competition. The pool flags certificates that expire
   within ``EXPIRY_WARNING_DAYS`` so organizers can renew them in time.
 - Each event has one chief judge (裁判长) and its judges (docs/design.md section 3).
 - A random draw of judges is recorded with its seed, so anyone can re-run it and

@@ -46,7 +46,7 @@ class CompetitionLevel(enum.StrEnum):
 
 
 class CompetitionStatus(enum.StrEnum):
-    """Moves forward only, in this order (issue 3)."""
+    """Moves forward only, in this order."""
 
     DRAFT = "draft"
     REGISTRATION = "registration"
@@ -124,7 +124,7 @@ class Competition(db.Model):
         return NEXT_STATUS.get(CompetitionStatus(self.status))
 
     def advance_to(self, status: str) -> None:
-        """Move the status forward by one step; anything else is refused (issue 3).
+        """Move the status forward by one step; anything else is refused.
 
         Preconditions that need other stages (every event ready, scores locked)
         are checked by ``events.service.advance_competition`` before calling this.
@@ -226,7 +226,7 @@ class Event(db.Model):
     title_top_n: Mapped[int | None]
     appeal_window_hours: Mapped[int] = mapped_column(default=2)
     notice_days: Mapped[int] = mapped_column(default=5)
-    # Eligibility (issue 4): age limits by sex, on the competition's first day.
+    # Eligibility: age limits by sex, on the competition's first day.
     min_age: Mapped[int | None]
     max_age_male: Mapped[int | None]
     max_age_female: Mapped[int | None]

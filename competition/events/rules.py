@@ -3,7 +3,7 @@
 Functions take the session and plain values, change models, ``flush()`` and
 raise ``SetupError`` when a rule is broken; the view commits once. Rules are
 only stored and edited here: the promotion stage evaluates them once results
-are final (docs/design.md section 5; issue 3).
+are final (docs/design.md section 5).
 """
 
 from __future__ import annotations

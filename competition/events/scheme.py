@@ -4,7 +4,7 @@ Pure: no Flask, no database. Problems carry an English message marked for
 translation (``N_``) and its parameters; pages translate them when shown.
 Sources: docs/design.md section 5 (weights on a 100-point scale; measured values
 lose points per step out of tolerance, never below 0, and score 0 beyond a
-limit); issue 3 (what a bad scheme file is refused for).
+limit).
 """
 
 from __future__ import annotations

@@ -1,13 +1,13 @@
 """Marking schemes (评分细则) to and from Excel workbooks (.xlsx).
 
-Organizers keep their 评分细则 in Excel (issue 3). The workbook has one sheet
+Organizers keep their 评分细则 in Excel. The workbook has one sheet
 ``评分细则`` with a header row and one row per criterion; the module columns
 repeat on every row of the module (left blank, they continue the module of the
 row above, so merged cells work too). A module scored as a whole — typically
 the theory exam — is one row with the criterion columns empty. A second sheet
 ``填写说明`` explains the columns.
 
-A bad file is refused whole (issue 3): ``parse_workbook`` reports every
+A bad file is refused whole: ``parse_workbook`` reports every
 problem at once, each with its Excel row number (the header is row 1) and the
 Chinese name of its column, and then every rule of
 ``scheme.check_marking_scheme`` mapped onto the rows and columns it concerns.

@@ -1,4 +1,4 @@
-"""Use cases of setting up a competition (issue 3).
+"""Use cases of setting up a competition.
 
 Functions take the session and plain values, change models, ``flush()`` and
 raise ``SetupError`` when a rule is broken; the view commits once.

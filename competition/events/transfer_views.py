@@ -1,5 +1,5 @@
 """Pages that move a set-up in and out: marking schemes to and from Excel, and whole
-competition definitions exported, imported and cloned (issue 3).
+competition definitions exported, imported and cloned.
 
 A bad file is refused whole: nothing changes, and the page lists every problem
 — by row and column for a workbook, by path for a definition.

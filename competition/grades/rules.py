@@ -1,8 +1,8 @@
 """The promotion engine (晋升): which entries a division's rules promote, to what. Pure.
 
 No Flask, no database: the grades service loads plain values into these
-dataclasses and stores or shows what comes out. Rules (docs/design.md section 5,
-issue 7; the presets in ``events.presets`` cite their sources):
+dataclasses and stores or shows what comes out. Rules (docs/design.md section 5;
+the presets in ``events.presets`` cite their sources):
 
 - A rule applies to one division, or to every division when it names none.
 - Its conditions, each left empty when it does not apply: a rank range (ranks

@@ -1,6 +1,6 @@
 """What a judge may enter for a criterion, and the points it earns. Pure.
 
-Rules (docs/design.md section 5; issue 5): points within [0, max] with at most two
+Rules (docs/design.md section 5): points within [0, max] with at most two
 decimals; all-or-nothing criteria take 0 or 1 (nothing or the maximum); the
 WorldSkills judgement scale takes 0, 1, 2 or 3 and earns value/3 of the
 maximum; a measured value is the gauge reading and earns points by the

@@ -7,7 +7,7 @@ it as a draft sheet of the judge whose paper it is, with ``source = paper``
 and ``entered_by`` the typist. It does not count yet. A *different* person
 types the same paper again without seeing the first entry (blind double
 entry, as in Tabbycat's data entry); only when every value matches is the
-sheet confirmed and submitted, and only then does it count (issue 5). The
+sheet confirmed and submitted, and only then does it count. The
 database refuses a confirmer who is the typist (``confirmer_differs``).
 
 A sheet is one judge's, from one source: a judge who already has a tablet

@@ -1,6 +1,6 @@
 """Blank paper score sheets (纸质评分表) as PDF: one A4 page per station and module.
 
-The fallback when tablets cannot be used (issue 5): a judge marks the printed
+The fallback when tablets cannot be used: a judge marks the printed
 sheet by hand, and the office types it in (``judging.paper``). A sheet names
 the competition, event, module, station and anonymous code (加密号) — never
 the contestant, who stays anonymous to judges until the scores are locked

@@ -1,6 +1,6 @@
 """Paper fallback pages: blank sheets to print, typing a filled sheet in, confirming it.
 
-For the organizers of the competition and the event's chief judge (issue 5).
+For the organizers of the competition and the event's chief judge.
 The rules are in ``judging.paper``; these pages only show codes and stations,
 never contestants' names, since the chief judge uses them before sign-off.
 """

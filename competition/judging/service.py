@@ -1,6 +1,6 @@
 """Use cases of judging (评分): sheets, marks, submission, reopening, penalties, sign-off.
 
-Integrity rules (docs/design.md section 5, issue 5):
+Integrity rules (docs/design.md section 5):
 - judges see anonymous codes only; names are decoded after the chief judge
   locks the event's scores;
 - recusal is enforced here, where marks are written: a judge never gets a

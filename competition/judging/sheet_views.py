@@ -1,4 +1,4 @@
-"""The judge's tablet: the list of entries to score, and the score sheet (issue 5).
+"""The judge's tablet: the list of entries to score, and the score sheet.
 
 Judges see stations and anonymous codes only, never a name or work unit.
 Recused entries are not offered (``service.assignments``) and the service

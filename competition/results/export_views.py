@@ -1,6 +1,6 @@
 """Results exports: organizers' .xlsx, the public-notice PDF, score reports.
 
-Who may open what (issue 6):
+Who may open what:
 
 - the workbook, with full ID numbers and phones: organizers of the competition;
 - the public-notice list (公示名单): anyone, once the division is published;

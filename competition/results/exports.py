@@ -1,4 +1,4 @@
-"""Results exports (issue 6): the organizers' workbook, the public-notice list (公示名单)
+"""Results exports: the organizers' workbook, the public-notice list (公示名单)
 and a contestant's score report (成绩单).
 
 What each export shows is gathered here into plain dataclasses (``event_standings``,

@@ -140,7 +140,7 @@ class Appeal(db.Model):
 
 
 class ScreenFreeze(db.Model):
-    """The big screen of an event held at the standings of one moment (issue 6).
+    """The big screen of an event held at the standings of one moment.
 
     The standings are kept here, not in a process's memory, so every screen and
     every server process shows the same frozen list; unfreezing deletes the row.

@@ -1,6 +1,6 @@
 """Publication of results for public notice (公示), appeals (申诉), and final results.
 
-The state machine of one division's results (issue 6, docs/design.md section 5):
+The state machine of one division's results (docs/design.md section 5):
 draft (computed, seen only by organizers and chief judges) → notice (public;
 appeals may be filed until the appeal deadline; the notice period runs) →
 final (after the notice period, once every appeal is settled; frozen).

@@ -1,4 +1,4 @@
-"""Theory scores imported from a computer-based exam (.xlsx) (issue 6).
+"""Theory scores imported from a computer-based exam (.xlsx).
 
 Theory is often examined on computers apart from the practical modules, and
 the exam system exports a workbook of scores (docs/design.md section 5). The file
@@ -19,7 +19,7 @@ entry is one of the event's own, and the name is checked too, so such a cell
 is still accepted when its 15 digits — region, birth date and the first digit
 of the sequence — fit exactly one entry of the event.
 
-All or nothing, as the contestant import (issue 4): one bad row and nothing
+All or nothing, as the contestant import: one bad row and nothing
 is stored; every problem is reported with its row number as Excel shows it and
 its column. Only theory modules without criteria take imported scores: a
 theory paper marked on score sheets is scored there, and an imported score

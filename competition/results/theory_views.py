@@ -1,4 +1,4 @@
-"""Theory scores imported from a computer-based exam (.xlsx) (issue 6).
+"""Theory scores imported from a computer-based exam (.xlsx).
 
 Upload → preview of every score that will change (entry, name, old, new) →
 confirm, as the contestant import does: a file with any problem stores nothing
