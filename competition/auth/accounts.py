@@ -84,6 +84,19 @@ def _require_manage(session: Session, actor: User, user: User) -> None:
                       username=user.username)
 
 
+def _new_account(session: Session, actor: User, **fields) -> tuple[User, str]:
+    """A new account with a one-time password it must change at the first sign-in,
+    recorded under ``actor``; the password is returned to be shown once."""
+    password = one_time_password()
+    user = User(created_by_id=actor.id, must_change_password=True, **fields)
+    user.set_password(password)
+    session.add(user)
+    session.flush()
+    record(session, actor_id=actor.id, action="user.create", object_type="user",
+           object_id=user.id, new=_account_state(user))
+    return user, password
+
+
 def create_account(session: Session, actor: User, *, username: str, display_name: str,
                    role: str, competition_ids: list[int] | None = None,
                    expert: Expert | None = None) -> tuple[User, str]:
@@ -109,15 +122,9 @@ def create_account(session: Session, actor: User, *, username: str, display_name
         if session.scalar(select(User.id).where(User.expert_id == expert.id,
                                                 User.competition_id.is_(None))):
             raise AccountError(N_("%(name)s already has an account."), name=expert.name)
-    password = one_time_password()
-    user = User(username=username, display_name=display_name, role=role,
-                expert_id=expert.id if expert else None, created_by_id=actor.id,
-                must_change_password=True)
-    user.set_password(password)
-    session.add(user)
-    session.flush()
-    record(session, actor_id=actor.id, action="user.create", object_type="user",
-           object_id=user.id, new=_account_state(user))
+    user, password = _new_account(session, actor, username=username,
+                                  display_name=display_name, role=role,
+                                  expert_id=expert.id if expert else None)
     if role == Role.ORGANIZER and competition_ids:
         assign_competitions(session, actor, user, competition_ids)
     return user, password
@@ -237,16 +244,10 @@ def open_judge_accounts(session: Session, actor: User,
     opened = []
     for expert in session.scalars(select(Expert).where(Expert.id.in_(missing))
                                   .order_by(Expert.id)):
-        password = one_time_password()
-        user = User(username=judge_username(session, competition, expert),
-                    display_name=expert.name, role=Role.JUDGE, expert_id=expert.id,
-                    competition_id=competition.id, created_by_id=actor.id,
-                    must_change_password=True)
-        user.set_password(password)
-        session.add(user)
-        session.flush()
-        record(session, actor_id=actor.id, action="user.create", object_type="user",
-               object_id=user.id, new=_account_state(user))
+        user, password = _new_account(
+            session, actor, username=judge_username(session, competition, expert),
+            display_name=expert.name, role=Role.JUDGE, expert_id=expert.id,
+            competition_id=competition.id)
         opened.append(OpenedAccount(expert=expert, user=user, password=password))
     return opened
 
