@@ -36,6 +36,9 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     ORGANIZER = "organizer"
     JUDGE = "judge"
+    # A member of a competition's supervision and arbitration group (监督仲裁组):
+    # reads everything of that one competition, decides its appeals, changes no mark.
+    SUPERVISOR = "supervisor"
 
 
 def new_session_stamp() -> str:

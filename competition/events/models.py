@@ -109,6 +109,9 @@ class Competition(db.Model):
     province_code: Mapped[str] = mapped_column(String(2), default="42")
     site_sequence: Mapped[str] = mapped_column(String(6), default="000001")
     certificate_issuer: Mapped[str] = mapped_column(String(200), default="")
+    # The contest year the once-a-year promotion limit counts in; empty: the year of
+    # the first day (or, without dates, of the decision).
+    promotion_year: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     events: Mapped[list[Event]] = relationship(
@@ -175,6 +178,21 @@ class AggregationMethod(enum.StrEnum):
     WORLDSKILLS = "worldskills"
 
 
+class AwardRounding(enum.StrEnum):
+    """How an award quota (a percentage of the ranked entries) becomes a number of places."""
+
+    CUMULATIVE = "cumulative"  # the bands' percentages added up, then rounded half up
+    PER_BAND = "per_band"  # each band's own share rounded half up
+    NEVER_MORE = "never_more"  # each band's share rounded down: never more than the quota
+
+
+class AwardTies(enum.StrEnum):
+    """What happens to entries tied across the edge of an award band."""
+
+    SHARE = "share"  # all share the higher band; the chief judge acknowledges the overflow
+    TIE_BREAK = "tie_break"  # the tie-break chain, to the chief judge's order, decides
+
+
 class Event(db.Model):
     """One occupation within a competition (赛项), with its scoring and award rules."""
 
@@ -195,6 +213,10 @@ class Event(db.Model):
             name="prize_quotas",
         ),
         CheckConstraint("title_top_n IS NULL OR title_top_n >= 1", name="title_top_n"),
+        one_of("award_rounding", AwardRounding, "award_rounding"),
+        one_of("award_ties", AwardTies, "award_ties"),
+        CheckConstraint("first_prize_min_entries IS NULL OR first_prize_min_entries >= 1",
+                        name="first_prize_min_entries"),
         CheckConstraint("appeal_window_hours >= 0", name="appeal_window"),
         CheckConstraint("notice_days >= 0", name="notice_days"),
         CheckConstraint("min_age IS NULL OR min_age >= 0", name="min_age"),
@@ -222,6 +244,10 @@ class Event(db.Model):
     first_prize_pct: Mapped[Decimal] = mapped_column(Weight, default=Decimal(10))
     second_prize_pct: Mapped[Decimal] = mapped_column(Weight, default=Decimal(20))
     third_prize_pct: Mapped[Decimal] = mapped_column(Weight, default=Decimal(30))
+    award_rounding: Mapped[str] = mapped_column(String(16), default=AwardRounding.CUMULATIVE)
+    # The smallest division (ranked entries) that awards a first prize; empty: any.
+    first_prize_min_entries: Mapped[int | None]
+    award_ties: Mapped[str] = mapped_column(String(16), default=AwardTies.SHARE)
     title_name: Mapped[str] = mapped_column(String(100), default="")  # e.g. 咸宁市技术能手
     title_top_n: Mapped[int | None]
     appeal_window_hours: Mapped[int] = mapped_column(default=2)
@@ -419,7 +445,11 @@ class PromotionRule(db.Model):
     rank_to: Mapped[int | None]
     top_percent: Mapped[Decimal | None] = mapped_column(Weight)
     min_total: Mapped[Decimal | None] = mapped_column(Points)
-    # Every module (e.g. theory and practical) must reach this score out of 100.
+    # The theory score (the theory modules weighted together, out of 100) must reach this.
+    min_theory_score: Mapped[Decimal | None] = mapped_column(Points)
+    # The practical score (the practical modules weighted together, out of 100).
+    min_practical_score: Mapped[Decimal | None] = mapped_column(Points)
+    # Every module on its own must reach this score out of 100 (a stricter option).
     min_module_score: Mapped[Decimal | None] = mapped_column(Points)
     # The contestant must already hold this grade or a higher one.
     required_grade: Mapped[int | None]

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -37,10 +38,11 @@ class Promotion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="RESTRICT"),
                                           unique=True)
-    # Kept for the once-per-calendar-year limit across every competition.
+    # Kept for the once-a-year limit across every competition (matched by ID number).
     contestant_id: Mapped[int] = mapped_column(
         ForeignKey("contestants.id", ondelete="RESTRICT"), index=True
     )
+    # The contest year the promotion counts in for the once-a-year limit.
     year: Mapped[int]
     rule_id: Mapped[int | None] = mapped_column(
         ForeignKey("promotion_rules.id", ondelete="SET NULL")
@@ -50,6 +52,9 @@ class Promotion(db.Model):
     from_grade: Mapped[int | None]
     to_grade: Mapped[int]
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the certificate is revoked: the person no longer holds the grade.
+    reverted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reverted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     entry: Mapped[Entry] = relationship()
     certificate: Mapped[Certificate | None] = relationship(back_populates="promotion")
@@ -110,3 +115,64 @@ class Certificate(db.Model):
     revoke_reason: Mapped[str] = mapped_column(Text, default="")
 
     promotion: Mapped[Promotion] = relationship(back_populates="certificate")
+
+
+class PromotionOutcome(db.Model):
+    """What the rules decided for one entry when its results became final, with why.
+
+    Kept for every entry of the division, promoted or not: the rule that decided
+    and its words, the grade the decision started from and where that grade came
+    from, and for each rule that did not promote the conditions that failed (as
+    message ids and params, translated when shown).
+    """
+
+    __tablename__ = "promotion_outcomes"
+    __table_args__ = (
+        grade_check("from_grade", "from_grade"),
+        grade_check("to_grade", "to_grade"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="RESTRICT"),
+                                          unique=True)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    promoted: Mapped[bool] = mapped_column(default=False)
+    rule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("promotion_rules.id", ondelete="SET NULL")
+    )
+    rule_text: Mapped[str] = mapped_column(Text, default="")
+    from_grade: Mapped[int | None]
+    to_grade: Mapped[int | None]
+    # The grade the rules saw: {"grade": 3, "source": "granted" | "declared" | "checked"
+    # | "registry", "certificate_number": "..."}; empty when the person held none.
+    grade_basis: Mapped[dict] = mapped_column(JSON, default=dict)
+    # [{"rule": rule text or "", "reasons": [{"message": id, "params": {...}}]}]
+    misses: Mapped[list] = mapped_column(JSON, default=list)
+
+    entry: Mapped[Entry] = relationship()
+
+
+class GradeCheck(db.Model):
+    """An organizer's check of a declared grade against the paper certificate (核验).
+
+    ``confirmed`` says whether the certificate was seen and matches; a grade
+    that could not be confirmed is not used by the promotion rules.
+    """
+
+    __tablename__ = "grade_checks"
+    __table_args__ = (
+        UniqueConstraint("contestant_id", "occupation_id"),
+        grade_check("grade", "grade"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contestant_id: Mapped[int] = mapped_column(
+        ForeignKey("contestants.id", ondelete="CASCADE"), index=True
+    )
+    occupation_id: Mapped[int] = mapped_column(ForeignKey("occupations.id"))
+    grade: Mapped[int]
+    certificate_number: Mapped[str] = mapped_column(String(40), default="")
+    confirmed: Mapped[bool]
+    note: Mapped[str] = mapped_column(Text, default="")
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

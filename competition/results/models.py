@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -113,7 +114,11 @@ class AppealStatus(enum.StrEnum):
 
 
 class Appeal(db.Model):
-    """A contestant's written appeal and the chief judge's decision."""
+    """A contestant's written appeal and its decision.
+
+    Decided by the chief judge; when the competition has a supervision and
+    arbitration group, the chief judge writes an opinion and the group decides.
+    """
 
     __tablename__ = "appeals"
     __table_args__ = (
@@ -135,8 +140,57 @@ class Appeal(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decision_reason: Mapped[str] = mapped_column(Text, default="")
+    chief_opinion: Mapped[str] = mapped_column(Text, default="")
+    chief_opinion_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    chief_opinion_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
 
 
+
+
+class AwardAcknowledgement(db.Model):
+    """The chief judge's acknowledgement that tied entries exceed an award quota.
+
+    ``overflow`` describes the overflow acknowledged (band, quota, entries); a
+    different overflow after a change of scores needs a new acknowledgement.
+    """
+
+    __tablename__ = "award_acknowledgements"
+    __table_args__ = (UniqueConstraint("division_id", "overflow"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    division_id: Mapped[int] = mapped_column(ForeignKey("divisions.id", ondelete="CASCADE"),
+                                             index=True)
+    overflow: Mapped[str] = mapped_column(String(500))
+    acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+
+class Countersignature(db.Model):
+    """A supervisor's countersignature (监督签字) of a lot draw or of the lock of scores.
+
+    ``subject`` is ``lot_draw`` (``reference``: the draw's id) or ``score_lock``
+    (``reference``: the moment of the lock, so a lock after a reopening needs
+    signing again).
+    """
+
+    __tablename__ = "countersignatures"
+    __table_args__ = (
+        UniqueConstraint("event_id", "subject", "reference", "user_id"),
+        CheckConstraint("subject IN ('lot_draw', 'score_lock')", name="subject"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"),
+                                          index=True)
+    subject: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
 
 
 class ScreenFreeze(db.Model):
