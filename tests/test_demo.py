@@ -166,7 +166,7 @@ def test_promotion_rules_follow_the_city_class1_preset(app):
         assert (rule.rank_from, rule.rank_to) == (1, 10)
         assert rule.effect == "grant"
         assert rule.grant_grade == (3 if division == "学生组" else 2)
-        assert rule.min_module_score == Decimal(60)
+        assert rule.min_theory_score == rule.min_practical_score == Decimal(60)
         assert rule.once_per_year is True
         assert rule.cap_grade == 2
 

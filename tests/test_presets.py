@@ -151,7 +151,8 @@ def test_the_encoded_numbers_match_design_md_section_5():
 def test_every_rule_carries_the_default_conditions():
     for preset in PRESETS.values():
         for spec in preset.rules:
-            assert spec.min_module_score == Decimal(60)
+            assert spec.min_theory_score == spec.min_practical_score == Decimal(60)
+            assert spec.min_module_score is None
             assert spec.once_per_year is True
             assert (spec.max_age_male, spec.max_age_female) == (60, 55)
             assert spec.min_total is None

@@ -36,6 +36,7 @@ def candidate(*, division: int = WORKERS, rank: int | None = 1, grade: int | Non
         entry_id=1, division_id=division, rank=rank, total=Decimal(total),
         module_scores=(ModuleScore("Theory", Decimal(theory)),
                        ModuleScore("Practical", Decimal(practical))),
+        theory_score=Decimal(theory), practical_score=Decimal(practical),
         current_grade=grade, sex=sex, birth_date=born, promoted_years=frozenset(promoted_in))
 
 
@@ -198,7 +199,9 @@ def test_a_rule_in_words():
     (rule,) = preset_rules("enterprise_school_top30")
     words = [text(p) for p in engine.describe(rule)]
     assert words[0] == "In the top 30% of the division"
-    assert "Every module (theory and practical) at least 60 of 100" in words
+    assert "Theory score at least 60 of 100" in words
+    assert "Practical score (the practical modules weighted together) at least 60 of 100" \
+        in words
     assert "Men at most 60, women at most 55 years old" in words
     assert words[-1] == "Grant 4, at most 3"
 

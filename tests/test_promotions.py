@@ -1,8 +1,8 @@
 """Promotion (晋升): the preview, the decisions when results become final, and the page.
 
 Most tests build one small division (``small``): a city class-1 contest whose
-workers' rule grants 二级/技师 to the top 10, every module at least 60, never
-above 技师, men at most 60 and women at most 55, once a year. Its two modules
+workers' rule grants 二级/技师 to the top 10, theory and practical scores at
+least 60, never above 技师, men at most 60 and women at most 55, once a year. Its two modules
 (theory 20%, practical 80%) are scored outside the sheets, so results come
 without judging. The page tests use the demo's 茶艺师 (``published_tea``).
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+import re
 from html import unescape
 
 import pytest
@@ -25,7 +26,7 @@ from competition.events.models import Division, Event
 from competition.events.rules import apply_preset
 from competition.extensions import db
 from competition.grades import service
-from competition.grades.models import Promotion
+from competition.grades.models import GradeCheck, Promotion, PromotionOutcome
 from competition.grades.service import PromotionError
 from competition.judging.models import ExternalScore
 from competition.results import publication
@@ -54,7 +55,9 @@ class Small:
     practical_id: int
 
 
-def _small(published: bool) -> Small:
+def _small(published: bool, checked: bool = True) -> Small:
+    """``checked``: an organizer has confirmed every declared grade against the paper
+    certificate."""
     organizer = builders.user("organizer")
     competition = builders.competition(organizers=(organizer,), starts_on=FIRST_DAY)
     event = builders.event(competition, name="电工")
@@ -78,6 +81,14 @@ def _small(published: bool) -> Small:
                                          score=Decimal(score)))
         entries[name] = entry
     db.session.flush()
+    if checked:
+        for entry in entries.values():
+            if entry.contestant.current_grade is not None:
+                db.session.add(GradeCheck(
+                    contestant_id=entry.contestant_id, occupation_id=event.occupation_id,
+                    grade=entry.contestant.current_grade, confirmed=True,
+                    checked_by_id=organizer.id))
+        db.session.flush()
     if published:
         event.scores_locked_at = utcnow() - timedelta(days=11)
         publication.publish(db.session, organizer, division, now=utcnow() - timedelta(days=10))
@@ -119,7 +130,7 @@ def test_preview_from_the_published_results(small):
         (rank, person[0]) for rank, person in enumerate(PEOPLE, start=1)]
     assert _outcomes(lines) == {
         "王建国": 2,
-        "李秀兰": ["模块T score 55.00 < 60"],
+        "李秀兰": ["Theory score 55.00 < 60"],
         "张伟": ["Already at the highest grade this rule gives (2)"],
         "赵红": ["Age 56 is above the limit for women (55)"],
         "钱明": 2,
@@ -139,7 +150,7 @@ def test_preview_from_the_published_results(small):
 def test_preview_reads_the_live_draft_until_published_then_the_snapshot(small_draft):
     small = small_draft
     assert _outcomes(service.preview(db.session, small.division))["李秀兰"] == [
-        "模块T score 55.00 < 60"]
+        "Theory score 55.00 < 60"]
     theory = db.session.scalar(select(ExternalScore).where(
         ExternalScore.entry_id == small.entries["李秀兰"].id,
         ExternalScore.module_id == small.theory_id))
@@ -154,7 +165,7 @@ def test_preview_reads_the_live_draft_until_published_then_the_snapshot(small_dr
     assert _outcomes(service.preview(db.session, small.division))["李秀兰"] == 2
     publication.refresh(db.session, small.division)
     assert _outcomes(service.preview(db.session, small.division))["李秀兰"] == [
-        "模块T score 10.00 < 60"]
+        "Theory score 10.00 < 60"]
 
 
 def test_names_of_modules_and_rank_outside_the_range(small):
@@ -168,8 +179,9 @@ def test_names_of_modules_and_rank_outside_the_range(small):
 
 
 def test_promotions_once_a_year_across_competitions(small):
+    """The contest year: the year of the competition's first day (2026 here)."""
     person = small.entries["王建国"].contestant
-    year = service.local_year(utcnow())
+    year = FIRST_DAY.year
     other = builders.competition(name="湖北省第三届电工职业技能竞赛")
     other_event = builders.event(other, name="电工")
     other_division = db.session.scalar(select(Division).where(
@@ -195,13 +207,14 @@ def test_promotions_once_a_year_across_competitions(small):
 # --- Decisions ------------------------------------------------------------------------
 
 def test_decide_promotions_records_raises_grade_and_audits(small):
-    # 31 December 17:00 UTC is already 1 January in China: the year is the local one.
+    # Decided in the next year: the promotions count in the contest year, the year of
+    # the competition's first day, not the year of the decision.
     now = datetime(2030, 12, 31, 17, 0, tzinfo=UTC)
     promotions = service.decide_promotions(db.session, small.organizer, small.division, now)
     db.session.commit()
 
     assert [(p.entry.contestant.name, p.from_grade, p.to_grade, p.year) for p in promotions] \
-        == [("王建国", None, 2, 2031), ("钱明", 5, 2, 2031)]
+        == [("王建国", None, 2, 2026), ("钱明", 5, 2, 2026)]
     stored = db.session.scalars(select(Promotion).order_by(Promotion.id)).all()
     assert [p.id for p in stored] == [p.id for p in promotions]
     first = stored[0]
@@ -209,11 +222,23 @@ def test_decide_promotions_records_raises_grade_and_audits(small):
     assert first.rule_id is not None and first.decided_at == now
     # The rule in words, in Chinese whoever decides: rules may be edited later.
     assert first.rule_text == (
-        "职工组前10名：二级/技师：本组第1–10名；各模块（理论、实操）成绩均不低于60分（满分100）；"
-        "男性不超过60周岁，女性不超过55周岁；每人每年仅限通过竞赛晋升一次；"
+        "职工组前10名：二级/技师：本组第1–10名；理论成绩不低于60分（满分100）；"
+        "实操成绩（各实操模块加权合计）不低于60分（满分100）；"
+        "男性不超过60周岁，女性不超过55周岁；每人每个竞赛年度仅限通过竞赛晋升一次；"
         "授予 二级/技师，最高 二级/技师")
+    # What they declared stays as declared; the grade granted is the promotion's.
     grades = {name: entry.contestant.current_grade for name, entry in small.entries.items()}
-    assert grades == {"王建国": 2, "李秀兰": 4, "张伟": 2, "赵红": 3, "钱明": 2}
+    assert grades == {"王建国": None, "李秀兰": 4, "张伟": 2, "赵红": 3, "钱明": 5}
+    # Every entry's outcome is kept, with the reasons of those not promoted.
+    kept = {o.entry.contestant.name: o for o in db.session.scalars(select(PromotionOutcome))}
+    assert {name: o.promoted for name, o in kept.items()} == {
+        "王建国": True, "李秀兰": False, "张伟": False, "赵红": False, "钱明": True}
+    assert kept["李秀兰"].misses == [{
+        "rule": kept["王建国"].rule_text,
+        "reasons": [{"message": "Theory score %(score)s < %(minimum)s",
+                     "params": {"score": "55.00", "minimum": "60"}}]}]
+    assert kept["张伟"].grade_basis == {"grade": 2, "source": "checked",
+                                        "certificate_number": ""}
 
     audit = db.session.scalars(select(AuditEvent).where(
         AuditEvent.action.in_(["promotion.decide", service.DECIDED]))
@@ -224,7 +249,7 @@ def test_decide_promotions_records_raises_grade_and_audits(small):
         (service.DECIDED, "division", str(small.division.id))]
     assert all(a.actor_id == small.organizer.id for a in audit)
     assert '"grade":5' in audit[1].old_value and '"grade":2' in audit[1].new_value
-    assert '"year":2031' in audit[1].new_value and audit[1].reason == stored[1].rule_text
+    assert '"year":2026' in audit[1].new_value and audit[1].reason == stored[1].rule_text
 
     with pytest.raises(PromotionError, match="already decided"):
         service.decide_promotions(db.session, small.organizer, small.division, now)
@@ -299,7 +324,7 @@ def _row(page: str, name: str) -> str:
 
 def test_page_previews_then_shows_the_decisions(published_tea, client, auth):
     """The demo's 茶艺师 workers: ranked 1 方静 (no grade), 2 曾梦瑶 (四级), 3 谢婉婷
-    (规定茶艺 58)."""
+    (规定茶艺 58, but the practical modules weighted together 61.09)."""
     _import_theory(published_tea, low={"曾梦瑶": 55})
     division = published_tea.divisions[0]
     url = f"/divisions/{division.id}/promotions"
@@ -309,11 +334,13 @@ def test_page_previews_then_shows_the_decisions(published_tea, client, auth):
 
     page = unescape(client.get(url).get_data(as_text=True))
     assert "预览" in page and "根据公示中的成绩预览" in page
-    assert "8 名选手中 1 名将晋升" in page
+    assert "8 名选手中 2 名将晋升" in page
     assert "晋升为 二级/技师" in _row(page, "方静") and "职工组前10名" in _row(page, "方静")
     zeng = _row(page, "曾梦瑶")
-    assert "未晋升" in zeng and "理论知识成绩 55.00 < 60" in zeng and "四级/中级工" in zeng
-    assert "规定茶艺成绩 58.00 < 60" in _row(page, "谢婉婷")
+    assert "未晋升" in zeng and "理论成绩 55.00 < 60" in zeng and "四级/中级工" in zeng
+    assert "自报，未核验" in zeng
+    # One practical module below 60 does not block: the practical score is 61.09.
+    assert "晋升为 二级/技师" in _row(page, "谢婉婷")
 
     organizer = db.session.scalar(select(User).where(User.username == "organizer"))
     publication.finalize(db.session, organizer, division)
@@ -322,11 +349,13 @@ def test_page_previews_then_shows_the_decisions(published_tea, client, auth):
     db.session.commit()
     page = unescape(client.get(url).get_data(as_text=True))
     assert "已决定" in page and "以下晋升已在成绩确定时决定" in page
-    assert "8 名选手中 1 名已晋升" in page
+    assert "8 名选手中 2 名已晋升" in page
     fang = _row(page, "方静")
     assert "晋升为 二级/技师" in fang and "本组第1–10名" in fang
-    assert "<td>无</td>" in fang  # held no grade before, although she holds 技师 now
-    assert "未晋升" in _row(page, "曾梦瑶") and "理论知识成绩" not in _row(page, "曾梦瑶")
+    # Held no grade before, although she holds 技师 now.
+    assert re.search(r"<td>\s*无\s*</td>", fang)
+    # The reasons are kept with the decision and still shown.
+    assert "未晋升" in _row(page, "曾梦瑶") and "理论成绩 55.00 < 60" in _row(page, "曾梦瑶")
 
 
 def test_page_shows_codes_not_names_before_the_scores_lock(small_draft, client, auth):
@@ -335,7 +364,7 @@ def test_page_shows_codes_not_names_before_the_scores_lock(small_draft, client, 
                     .get_data(as_text=True))
     assert "根据草稿成绩预览" in page and "5 名选手中 2 名将晋升" in page
     assert "DG-101" in page and "王建国" not in page
-    assert "模块T成绩 55.00 < 60" in page
+    assert "理论成绩 55.00 < 60" in page
     assert "已达到本规则可晋升的最高等级（二级/技师）" in page
     assert "年龄 56 岁，超过女性年龄上限（55 岁）" in page
 

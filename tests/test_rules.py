@@ -67,7 +67,8 @@ def test_national_preset_gives_each_division_its_own_rules(app):
     assert [r.position for r in rules] == [0, 1, 2]
     assert {r.preset for r in rules} == {"national_class1"}
     for rule in rules:
-        assert rule.min_module_score == Decimal(60) and rule.once_per_year
+        assert rule.min_theory_score == rule.min_practical_score == Decimal(60) \
+            and rule.once_per_year
         assert (rule.max_age_male, rule.max_age_female) == (60, 55)
 
 
@@ -123,7 +124,7 @@ def test_organizer_applies_a_preset_on_the_page(app, client, login_as):
     assert "授予 二级/技师，最高 一级/高级技师" in page
     assert "授予 三级/高级工，最高 二级/技师" in page
     assert "本组第6–20名" in page
-    assert "各模块（理论、实操）成绩均不低于60分" in page
+    assert "理论成绩不低于60分" in page and "实操成绩（各实操模块加权合计）不低于60分" in page
     assert "男性不超过60周岁，女性不超过55周岁" in page
     assert "每人每年仅限通过竞赛晋升一次" in page
     assert "成绩最终确定后、办理晋升时才会执行" in page

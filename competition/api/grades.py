@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from competition.api.grades_schemas import (
     CertificateQuerySchema,
     CertificateSchema,
+    PromotionOutcomeSchema,
     PromotionSchema,
     PublicCertificateSchema,
 )
@@ -30,6 +31,7 @@ from competition.entries.models import Entry
 from competition.events.models import Competition, Division
 from competition.extensions import db
 from competition.grades import certificates
+from competition.grades import service as promotion_service
 from competition.grades.models import Certificate, Promotion
 from competition.skill_grades import grade_label
 
@@ -110,7 +112,40 @@ def division_promotions(division_id: int):
         "decided_at": p.decided_at,
         "certificate_number": c.number if c else None,
         "certificate_status": _status(c) if c else None,
+        "reverted_at": p.reverted_at,
     } for p, c in rows]
+
+
+@blp.route("/divisions/<int:division_id>/promotion-outcomes")
+@login_required
+@blp.response(200, PromotionOutcomeSchema(many=True))
+@blp.alt_response(401, **SIGN_IN)
+@blp.alt_response(403, **NOT_ORGANIZER)
+@blp.alt_response(404, schema=RefusedSchema, description="No such division.")
+def division_outcomes(division_id: int):
+    """Every entry's outcome kept when the division's results became final, promoted or
+    not, with the grade the rules started from and, for each rule that did not promote,
+    the conditions that failed (in the reader's language). Empty before the decision."""
+    division = db.get_or_404(Division, division_id)
+    require_organizer_of(division.event.competition_id)
+    documents = []
+    for outcome in sorted(promotion_service.outcomes_of(db.session, division).values(),
+                          key=lambda o: o.entry_id):
+        basis = outcome.grade_basis or {}
+        documents.append({
+            "entry_id": outcome.entry_id, "code": outcome.entry.code,
+            "name": outcome.entry.contestant.name, "promoted": outcome.promoted,
+            "rule_text": outcome.rule_text, "from_grade": outcome.from_grade,
+            "to_grade": outcome.to_grade, "to_grade_label": grade_label(outcome.to_grade),
+            "grade_basis": {"grade": basis.get("grade"),
+                            "grade_label": grade_label(basis.get("grade")),
+                            "source": basis.get("source"),
+                            "certificate_number": basis.get("certificate_number", "")},
+            "misses": [{"rule": rule, "reasons": reasons}
+                       for rule, reasons in promotion_service.outcome_texts(outcome)],
+            "decided_at": outcome.decided_at,
+        })
+    return documents
 
 
 def _status(certificate: Certificate) -> str:

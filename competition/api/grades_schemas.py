@@ -70,3 +70,40 @@ class PromotionSchema(Schema):
     certificate_number = fields.Str(allow_none=True)
     certificate_status = fields.Str(allow_none=True,
                                     validate=validate.OneOf(CERTIFICATE_STATES))
+    reverted_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When the promotion was withdrawn because its certificate was "
+                       "revoked; null while it holds."})
+
+
+class MissSchema(Schema):
+    """One rule that did not promote the entry, and every condition of it that failed."""
+
+    rule = fields.Str(metadata={"description": "The rule as it read; empty when no rule "
+                                               "applies to the division."})
+    reasons = fields.List(fields.Str(), metadata={
+        "description": "The failed conditions, in the reader's language."})
+
+
+class GradeBasisSchema(Schema):
+    grade = fields.Int(allow_none=True)
+    grade_label = fields.Str()
+    source = fields.Str(allow_none=True, metadata={
+        "description": "granted (here) | registry (declared, certificate issued here) | "
+                       "checked (declared, checked by an organizer) | declared"})
+    certificate_number = fields.Str()
+
+
+class PromotionOutcomeSchema(Schema):
+    """What the rules decided for one entry when its results became final, and why."""
+
+    entry_id = fields.Int()
+    code = fields.Str(allow_none=True)
+    name = fields.Str()
+    promoted = fields.Bool()
+    rule_text = fields.Str()
+    from_grade = fields.Int(allow_none=True)
+    to_grade = fields.Int(allow_none=True)
+    to_grade_label = fields.Str()
+    grade_basis = fields.Nested(GradeBasisSchema)
+    misses = fields.List(fields.Nested(MissSchema))
+    decided_at = fields.DateTime()

@@ -40,6 +40,7 @@ from competition.entries.models import Entry
 from competition.events.models import Division, Event, NameDisplay, PanelRole
 from competition.extensions import db
 from competition.grades.models import Promotion
+from competition.grades.service import kept_reasons
 from competition.judging.service import panel_role
 from competition.results import publication
 from competition.results.models import Appeal, Publication, PublicationStatus, Result
@@ -166,6 +167,10 @@ def contestant_result(token: str):
                            and utcnow() <= published.appeal_deadline),
         "appeals": appeals,
         "promotion": _own_promotion(entry, published),
+        "promotion_reasons": [
+            {"rule": rule, "reasons": reasons}
+            for rule, reasons in kept_reasons(db.session, entry.id)]
+        if published is not None and published.status == PublicationStatus.FINAL else [],
     }
 
 

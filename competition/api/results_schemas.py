@@ -172,6 +172,11 @@ class OwnPromotionSchema(Schema):
         "description": "The certificate's verification page, with its secret code."})
 
 
+class ReasonsSchema(Schema):
+    rule = fields.Str()
+    reasons = fields.List(fields.Str())
+
+
 class ContestantResultSchema(Schema):
     """A contestant's own page (选手本人), by the secret in their link or QR code."""
 
@@ -196,6 +201,9 @@ class ContestantResultSchema(Schema):
     promotion = fields.Nested(OwnPromotionSchema, allow_none=True, metadata={
         "description": "Null until the results are final, and when they promote no one "
                        "to a grade for this entry."})
+    promotion_reasons = fields.List(fields.Nested(ReasonsSchema), metadata={
+        "description": "Once the results are final and the entry was not promoted: for "
+                       "each rule, the conditions that failed, in the reader's language."})
 
 
 class RefusedSchema(Schema):

@@ -67,7 +67,11 @@ AUDITED: tuple[Audited, ...] = (
     Audited("publications", ("division_id", "status", "notice_ends_at", "finalized_at")),
     Audited("results", ("entry_id", "publication_id", "module_scores", "penalty_points",
                         "total", "rank", "award", "has_title")),
-    Audited("promotions", ("entry_id", "contestant_id", "year", "from_grade", "to_grade")),
+    Audited("promotions", ("entry_id", "contestant_id", "year", "from_grade", "to_grade",
+                           "reverted_at")),
+    Audited("promotion_outcomes", ("entry_id", "promoted", "from_grade", "to_grade",
+                                   "grade_basis", "misses")),
+    Audited("grade_checks", ("contestant_id", "occupation_id", "grade", "confirmed")),
     Audited("certificates", ("promotion_id", "number", "grade", "revoked_at")),
 )
 BY_TABLE = {audited.table: audited for audited in AUDITED}

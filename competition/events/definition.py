@@ -32,6 +32,8 @@ from competition.auth.models import User
 from competition.events.experts import add_panel_member
 from competition.events.models import (
     AggregationMethod,
+    AwardRounding,
+    AwardTies,
     Competition,
     CompetitionLevel,
     DivisionKind,
@@ -71,6 +73,7 @@ INT_LIMIT = 2**31 - 1
 EVENT_FIELDS = (
     "name", "starts_at", "venue", "grade_min", "grade_max", "aggregation", "trim_count",
     "decimals", "tie_break", "first_prize_pct", "second_prize_pct", "third_prize_pct",
+    "award_rounding", "first_prize_min_entries", "award_ties",
     "title_name", "title_top_n", "appeal_window_hours", "notice_days", "min_age",
     "max_age_male", "max_age_female",
 )
@@ -81,9 +84,9 @@ CRITERION_FIELDS = (
     "deduction_limit",
 )
 RULE_FIELDS = (
-    "name", "preset", "rank_from", "rank_to", "top_percent", "min_total", "min_module_score",
-    "required_grade", "max_age_male", "max_age_female", "once_per_year", "effect",
-    "grant_grade", "cap_grade",
+    "name", "preset", "rank_from", "rank_to", "top_percent", "min_total", "min_theory_score",
+    "min_practical_score", "min_module_score", "required_grade", "max_age_male",
+    "max_age_female", "once_per_year", "effect", "grant_grade", "cap_grade",
 )
 # scheme.Problem column names → the document's field names.
 _MODULE_COLUMNS = {"module_code": "code", "module_name": "name", "module_kind": "kind",
@@ -409,6 +412,12 @@ def _event_plan(check: _Checker, data: dict, path: str) -> _EventPlan:
         "first_prize_pct": _quota(check, data, "first_prize_pct", path, 10),
         "second_prize_pct": _quota(check, data, "second_prize_pct", path, 20),
         "third_prize_pct": _quota(check, data, "third_prize_pct", path, 30),
+        "award_rounding": check.choice(data, "award_rounding", path, list(AwardRounding),
+                                       default=AwardRounding.CUMULATIVE),
+        "first_prize_min_entries": check.integer(data, "first_prize_min_entries", path,
+                                                 minimum=1),
+        "award_ties": check.choice(data, "award_ties", path, list(AwardTies),
+                                   default=AwardTies.SHARE),
         "title_name": check.text(data, "title_name", path, max_length=100),
         "title_top_n": check.integer(data, "title_top_n", path, minimum=1),
         "appeal_window_hours": check.integer(data, "appeal_window_hours", path, default=2,
@@ -427,6 +436,12 @@ def _event_plan(check: _Checker, data: dict, path: str) -> _EventPlan:
     if all(q is not None for q in quotas) and sum(quotas) > 100:
         check.problem(f"{path}.first_prize_pct", N_("Award quotas must be between 0 and 100% "
                                                     "and add up to 100% at most."))
+    if settings["award_ties"] == AwardTies.TIE_BREAK and "chief_judge" not in \
+            settings["tie_break"] and not check.has_problem(f"{path}.tie_break"):
+        check.problem(f"{path}.award_ties", N_("When the tie-break rules decide ties at a "
+                                               "band's edge, the tie-break order must include "
+                                               "the chief judge's order: entries still tied "
+                                               "need it."))
     if settings["title_name"] and not settings["title_top_n"] \
             and not check.has_problem(f"{path}.title_top_n"):
         check.problem(f"{path}.title_top_n", N_("Say how many of the top contestants receive "
@@ -567,6 +582,11 @@ def _rules(check: _Checker, data: dict, path: str, division_names: set[str]) -> 
                                         minimum=Decimal("0.01"), maximum=Decimal(100)),
             "min_total": check.number(item, "min_total", where, "max_points",
                                       minimum=Decimal(0), maximum=Decimal(100)),
+            "min_theory_score": check.number(item, "min_theory_score", where, "max_points",
+                                             minimum=Decimal(0), maximum=Decimal(100)),
+            "min_practical_score": check.number(item, "min_practical_score", where,
+                                                "max_points", minimum=Decimal(0),
+                                                maximum=Decimal(100)),
             "min_module_score": check.number(item, "min_module_score", where, "max_points",
                                              minimum=Decimal(0), maximum=Decimal(100)),
             "required_grade": check.integer(item, "required_grade", where, **grade),

@@ -25,9 +25,11 @@ Sources, as docs/design.md section 5 records them:
   holders may reach 高级技师); ranks 4–8 who hold a grade up one level, capped
   at 技师;
 - enterprise and school contests (企业、院校): top 30% → 中级工 (holders → 高级工);
-- conditions seen in these rules: theory and practical each at least 60 of
-  100; only once per person per year through competitions; age limits (men at
-  most 60, women at most 55).
+- conditions seen in these rules: theory and practical scores each at least
+  60 of 100 ("理论和实操成绩均达到 60 分": the theory score and the practical
+  score, each the weighted combination of that kind's modules); only once per
+  person per year through competitions; age limits (men at most 60, women at
+  most 55).
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ STEP_UP = "step_up"
 
 # The conditions docs/design.md section 5 lists, applied by every preset; the
 # organizer edits them per rule.
-MIN_MODULE_SCORE = Decimal(60)
+MIN_KIND_SCORE = Decimal(60)
 MAX_AGE_MALE = 60
 MAX_AGE_FEMALE = 55
 
@@ -72,7 +74,9 @@ class RuleSpec:
     rank_to: int | None = None
     top_percent: Decimal | None = None
     min_total: Decimal | None = None
-    min_module_score: Decimal | None = MIN_MODULE_SCORE
+    min_theory_score: Decimal | None = MIN_KIND_SCORE
+    min_practical_score: Decimal | None = MIN_KIND_SCORE
+    min_module_score: Decimal | None = None
     required_grade: int | None = None
     max_age_male: int | None = MAX_AGE_MALE
     max_age_female: int | None = MAX_AGE_FEMALE
@@ -88,9 +92,9 @@ class RuleSpec:
 
 # The columns a RuleSpec fills, in the order the rule form shows them.
 RULE_COLUMNS = (
-    "name", "rank_from", "rank_to", "top_percent", "min_total", "min_module_score",
-    "required_grade", "max_age_male", "max_age_female", "once_per_year", "effect",
-    "grant_grade", "cap_grade",
+    "name", "rank_from", "rank_to", "top_percent", "min_total", "min_theory_score",
+    "min_practical_score", "min_module_score", "required_grade", "max_age_male",
+    "max_age_female", "once_per_year", "effect", "grant_grade", "cap_grade",
 )
 
 

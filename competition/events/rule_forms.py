@@ -45,12 +45,21 @@ class RuleForm(FlaskForm):
     rank_to = IntegerField(_l("To rank"), validators=[Optional()])
     top_percent = DecimalField(_l("Top percentage of the division"), validators=[Optional()])
     min_total = DecimalField(_l("Minimum total score"), validators=[Optional()])
-    min_module_score = DecimalField(_l("Minimum score in every module (of 100)"),
-                                    validators=[Optional()])
+    min_theory_score = DecimalField(
+        _l("Minimum theory score (of 100)"), validators=[Optional()],
+        description=_l("The theory modules weighted together."))
+    min_practical_score = DecimalField(
+        _l("Minimum practical score (of 100)"), validators=[Optional()],
+        description=_l("The practical modules weighted together: one module below it "
+                       "does not block when the weighted score reaches it."))
+    min_module_score = DecimalField(
+        _l("Minimum score in every module on its own (of 100)"), validators=[Optional()],
+        description=_l("Stricter: every module, theory and practical, must reach it."))
     required_grade = SelectField(_l("Must already hold at least"), coerce=optional_int)
     max_age_male = IntegerField(_l("Age limit for men"), validators=[Optional()])
     max_age_female = IntegerField(_l("Age limit for women"), validators=[Optional()])
-    once_per_year = BooleanField(_l("Only once per person per year through competitions"))
+    once_per_year = BooleanField(_l("Only once per person per contest year through "
+                                    "competitions"))
     effect = SelectField(_l("Effect"), choices=[
         ("grant", _l("Grant a grade")),
         ("step_up", _l("One level above the current grade")),
@@ -72,7 +81,8 @@ class RuleForm(FlaskForm):
         return {
             name: getattr(self, name).data
             for name in ("division_id", "name", "rank_from", "rank_to", "top_percent",
-                         "min_total", "min_module_score", "required_grade", "max_age_male",
+                         "min_total", "min_theory_score", "min_practical_score",
+                         "min_module_score", "required_grade", "max_age_male",
                          "max_age_female", "once_per_year", "effect", "grant_grade",
                          "cap_grade")
         }

@@ -81,7 +81,8 @@ def rule_new(event_id: int):
     if request.method == "GET":
         # A new rule starts from the usual conditions of docs/design.md section 5.
         form.once_per_year.data = True
-        form.min_module_score.data = 60
+        form.min_theory_score.data = 60
+        form.min_practical_score.data = 60
     return _save_rule_form(event, None, form)
 
 

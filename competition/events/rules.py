@@ -126,6 +126,8 @@ def _check_rule(event: Event, values: dict) -> None:
                             "minimum total."))
     for name, message in (
         ("min_total", N_("The minimum total must be between 0 and 100.")),
+        ("min_theory_score", N_("The minimum theory score must be between 0 and 100.")),
+        ("min_practical_score", N_("The minimum practical score must be between 0 and 100.")),
         ("min_module_score", N_("The minimum module score must be between 0 and 100.")),
     ):
         value = values.get(name)

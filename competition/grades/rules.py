@@ -8,11 +8,14 @@ the presets in ``events.presets`` cite their sources):
 - Its conditions, each left empty when it does not apply: a rank range (ranks
   ``rank_from``–``rank_to``; only ranked entries can be in it); a top percentage
   of the division's ranked entries (rank ≤ count × percentage ÷ 100, so tied
-  entries at the edge are both in); a minimum total; a minimum score for every
-  module (theory and practical each at least 60 of 100); a grade the contestant
+  entries at the edge are both in); a minimum total; a minimum theory score and
+  a minimum practical score ("理论和实操成绩均达到 60 分"), each the weighted
+  combination of the modules of that kind out of 100 — a condition on a kind
+  the event has no module of does not apply; as a stricter option, a minimum
+  score for every module on its own; a grade the contestant
   must already hold, or a higher one; age limits by sex, the age counted on the
   competition's first day (men at most 60, women at most 55); at most one
-  promotion per person per calendar year through competitions.
+  promotion per person per contest year through competitions.
 - The rules are tried in order (``position``) and the FIRST whose conditions
   all hold decides — even when its effect then gives nothing, because the
   contestant already holds the highest grade it leads to. A later rule is not
@@ -40,7 +43,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from competition.events.presets import GRANT, STEP_UP, RuleSpec
 from competition.events.scheme import N_
@@ -73,6 +76,8 @@ class Rule:
     rank_to: int | None = None
     top_percent: Decimal | None = None
     min_total: Decimal | None = None
+    min_theory_score: Decimal | None = None
+    min_practical_score: Decimal | None = None
     min_module_score: Decimal | None = None
     required_grade: int | None = None
     max_age_male: int | None = None
@@ -107,10 +112,14 @@ class Candidate:
     rank: int | None  # None: not ranked (absent or withdrawn)
     total: Decimal
     module_scores: tuple[ModuleScore, ...] = ()
+    # The modules of each kind weighted together, out of 100, as published; None when
+    # the event has no module of that kind.
+    theory_score: Decimal | None = None
+    practical_score: Decimal | None = None
     current_grade: int | None = None
     sex: str = "M"  # "M" | "F"
     birth_date: date | None = None
-    # Calendar years in which the person was already promoted through a competition.
+    # Contest years in which the person was already promoted through a competition.
     promoted_years: frozenset[int] = frozenset()
 
 
@@ -182,6 +191,16 @@ def failed_conditions(rule: Rule, candidate: Candidate, *, ranked_count: int,
     if rule.min_total is not None and candidate.total < rule.min_total:
         reasons.append(Phrase(N_("Total %(total)s < %(minimum)s"),
                               {"total": candidate.total, "minimum": _number(rule.min_total)}))
+    if rule.min_theory_score is not None and candidate.theory_score is not None \
+            and candidate.theory_score < rule.min_theory_score:
+        reasons.append(Phrase(N_("Theory score %(score)s < %(minimum)s"),
+                              {"score": candidate.theory_score,
+                               "minimum": _number(rule.min_theory_score)}))
+    if rule.min_practical_score is not None and candidate.practical_score is not None \
+            and candidate.practical_score < rule.min_practical_score:
+        reasons.append(Phrase(N_("Practical score %(score)s < %(minimum)s"),
+                              {"score": candidate.practical_score,
+                               "minimum": _number(rule.min_practical_score)}))
     if rule.min_module_score is not None:
         for module in candidate.module_scores:
             if module.score < rule.min_module_score:
@@ -259,6 +278,24 @@ def evaluate(rules: Sequence[Rule], candidate: Candidate, *, ranked_count: int,
     return Outcome(candidate, misses=tuple(misses))
 
 
+def kind_score(scores: Iterable[tuple[Decimal, Decimal]], step: Decimal) -> Decimal | None:
+    """The modules of one kind weighted together, out of 100: Σ weight × score ÷ Σ weight
+    over ``(weight, score)`` pairs, rounded half up to ``step``; None without modules.
+
+    Three practical modules weighted 20, 20 and 30 scoring 70, 55 and 69 give
+    (1400 + 1100 + 2070) ÷ 70 = 65.29 — the practical score a "practical at least
+    60" condition reads, although one module is below 60.
+    """
+    pairs = [(Decimal(weight), Decimal(score)) for weight, score in scores]
+    total_weight = sum((weight for weight, _ in pairs), Decimal(0))
+    if not pairs:
+        return None
+    if total_weight == 0:
+        return Decimal(0).quantize(step)
+    weighted = sum((weight * score for weight, score in pairs), Decimal(0))
+    return (weighted / total_weight).quantize(step, ROUND_HALF_UP)
+
+
 def evaluate_division(rules: Sequence[Rule], candidates: Iterable[Candidate], *,
                       first_day: date | None, year: int) -> list[Outcome]:
     """The outcome of every entry of one division, in the order given.
@@ -288,8 +325,15 @@ def describe(rule: Rule) -> list[Phrase]:
     if rule.min_total is not None:
         words.append(Phrase(N_("Total score at least %(score)s"),
                             {"score": _number(rule.min_total)}))
+    if rule.min_theory_score is not None:
+        words.append(Phrase(N_("Theory score at least %(score)s of 100"),
+                            {"score": _number(rule.min_theory_score)}))
+    if rule.min_practical_score is not None:
+        words.append(Phrase(N_("Practical score (the practical modules weighted together) "
+                               "at least %(score)s of 100"),
+                            {"score": _number(rule.min_practical_score)}))
     if rule.min_module_score is not None:
-        words.append(Phrase(N_("Every module (theory and practical) at least %(score)s of 100"),
+        words.append(Phrase(N_("Every module on its own at least %(score)s of 100"),
                             {"score": _number(rule.min_module_score)}))
     if rule.required_grade is not None:
         words.append(Phrase(N_("Already holds %(grade)s or a higher grade"),
@@ -303,7 +347,7 @@ def describe(rule: Rule) -> list[Phrase]:
         words.append(Phrase(N_("Women at most %(women)s years old"),
                             {"women": rule.max_age_female}))
     if rule.once_per_year:
-        words.append(Phrase(N_("Only once per person per year through competitions")))
+        words.append(Phrase(N_("Only once per person per contest year through competitions")))
     if rule.effect == STEP_UP:
         words.append(Phrase(N_("One level up, at most %(cap)s"),
                             {"cap": GradeNumber(rule.cap_grade)}) if rule.cap_grade

@@ -1,18 +1,35 @@
-"""Promotion preview and decisions for organizers."""
+"""Promotion preview and decisions for organizers, and their checks of declared grades."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import RadioField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length
 
+from competition.entries.models import Entry
+from competition.errors import DomainError
 from competition.events.models import Division
 from competition.extensions import db
-from competition.grades import service
+from competition.grades import held, service
 from competition.results.models import PublicationStatus
 from competition.results.publication import publication_of
-from competition.web import event_for_organizer
+from competition.web import event_for_organizer, flash_domain_error
 
 bp = Blueprint("grades", __name__)
+
+
+class GradeCheckForm(FlaskForm):
+    confirmed = RadioField(_l("The paper certificate"), choices=[
+        ("yes", _l("Seen, and it matches the declared grade and number")),
+        ("no", _l("Could not be confirmed: the rules ignore the declared grade")),
+    ], validators=[InputRequired()])
+    note = StringField(_l("Note (kept in the audit log; required when not confirmed)"),
+                       validators=[Length(max=1000)])
+    submit = SubmitField(_l("Record the check"))
 
 
 @bp.get("/divisions/<int:division_id>/promotions")
@@ -20,7 +37,7 @@ bp = Blueprint("grades", __name__)
 def preview(division_id: int):
     """晋升: who the rules promote in a division, to what and by which rule, and why the
     others are not. Before the results are final it is a preview; afterwards it shows
-    the promotions decided."""
+    the outcomes kept when they became final, with their reasons."""
     division = db.get_or_404(Division, division_id)
     event = event_for_organizer(division.event_id)
     published = publication_of(db.session, division.id)
@@ -28,10 +45,14 @@ def preview(division_id: int):
     is_decided = final and service.decided(db.session, division)
     lines = service.preview(db.session, division)
     promotions = service.promotions_of(db.session, division) if is_decided else {}
+    kept = service.outcomes_of(db.session, division) if is_decided else {}
     texts = {}
     for line in lines:
         outcome = line.outcome
-        if outcome.promotion is not None:
+        if line.entry.id in kept:
+            texts[line.entry.id] = (kept[line.entry.id].rule_text,
+                                    service.outcome_texts(kept[line.entry.id]))
+        elif outcome.promotion is not None:
             texts[line.entry.id] = (service.rule_name(outcome.promotion.rule), [])
         else:
             texts[line.entry.id] = (None, [
@@ -44,5 +65,31 @@ def preview(division_id: int):
         promoted = sum(1 for line in lines if line.outcome.promotion is not None)
     return render_template("grades/promotions.html", event=event, division=division,
                            published=published, final=final, is_decided=is_decided,
-                           lines=lines, texts=texts, promotions=promotions,
-                           promoted=promoted)
+                           lines=lines, texts=texts, promotions=promotions, kept=kept,
+                           promoted=promoted, waiting=service.unconfirmed(lines))
+
+
+@bp.route("/entries/<int:entry_id>/grade-check", methods=["GET", "POST"])
+@login_required
+def grade_check(entry_id: int):
+    """核验等级: the contestant's declared grade in the event's occupation against the paper
+    certificate, with every grade the person holds or declared here (organizers)."""
+    entry = db.get_or_404(Entry, entry_id)
+    event = event_for_organizer(entry.event_id)
+    form = GradeCheckForm()
+    if form.validate_on_submit():
+        try:
+            held.check_declared_grade(db.session, current_user, entry,
+                                      confirmed=form.confirmed.data == "yes",
+                                      note=form.note.data or "")
+        except DomainError as error:
+            flash_domain_error(error)
+        else:
+            db.session.commit()
+            flash(_("The check of %(name)s's declared grade is recorded.",
+                    name=entry.contestant.name), "success")
+            return redirect(url_for("grades.preview", division_id=entry.division_id)
+                            + f"#entry-{entry.id}")
+    basis = held.grade_bases(db.session, event, [entry])[entry.id]
+    return render_template("grades/grade_check.html", entry=entry, event=event, form=form,
+                           basis=basis, history=held.grade_history(db.session, entry.contestant))

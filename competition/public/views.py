@@ -15,6 +15,7 @@ from competition.errors import DomainError
 from competition.events.models import Competition, Division, Event
 from competition.extensions import db
 from competition.grades.models import Promotion
+from competition.grades.service import kept_reasons
 from competition.results import publication
 from competition.results.exports import correction_lines, seal_lines
 from competition.results.forms import AppealForm
@@ -48,6 +49,8 @@ def contestant_page(token: str):
         competition=entry.event.competition, publication=published, result=result,
         appeals=appeals, may_appeal=may_appeal, appeal_form=AppealForm(),
         promotion=promotion, certificate=promotion.certificate if promotion else None,
+        promotion_reasons=kept_reasons(db.session, entry.id)
+        if published and published.status == PublicationStatus.FINAL else [],
         masked_id=mask_id_number(person.id_number), masked_phone=mask_phone(person.phone),
     )
 
