@@ -258,6 +258,19 @@ def test_once_a_year_counts_the_contest_year_across_competitions(app):
     assert _outcomes(same_year)["何军"] == SENIOR_TECHNICIAN
 
 
+def test_the_organizer_sets_the_contest_year_in_the_browser_form(app, client, login_as):
+    login_as("organizer")
+    data = {"name": "十二月技能赛", "level": "city", "starts_on": "2026-12-28",
+            "ends_on": "2026-12-29", "name_display": "masked", "evaluator_type": "S",
+            "evaluator_code": "0421", "province_code": "42", "site_sequence": "120002",
+            "promotion_year": "1999"}
+    page = unescape(client.post("/competitions/new", data=data).get_data(as_text=True))
+    assert "晋升年度" in page and db.session.scalar(select(func.count(Competition.id))) == 0
+    data["promotion_year"] = "2027"
+    client.post("/competitions/new", data=data)
+    assert db.session.scalar(select(Competition.promotion_year)) == 2027
+
+
 # --- Reasons kept and shown ---------------------------------------------------------
 
 def test_the_reasons_are_kept_and_shown_to_the_contestant(app, client, auth):

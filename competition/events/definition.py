@@ -376,6 +376,8 @@ def _competition_settings(check: _Checker, data: dict, name: str | None) -> dict
         "province_code": check.text(data, "province_code", path, default="42"),
         "site_sequence": check.text(data, "site_sequence", path, default="000001"),
         "certificate_issuer": check.text(data, "certificate_issuer", path, max_length=200),
+        "promotion_year": check.integer(data, "promotion_year", path, minimum=2000,
+                                        maximum=2100),
     }
     if name is not None and len(values["name"]) > 200:
         check.problem("competition.name", N_("The text is longer than %(n)s characters."),

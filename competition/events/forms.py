@@ -51,13 +51,20 @@ class CompetitionForm(FlaskForm):
     site_sequence = StringField(_l("Site sequence (6 digits)"), default="000001",
                                 validators=[DataRequired()])
     certificate_issuer = StringField(_l("Certificate issuer"), validators=[Length(max=200)])
+    promotion_year = IntegerField(
+        _l("Contest year for the once-a-year promotion limit"),
+        validators=[Optional(), NumberRange(min=2000, max=2100)],
+        description=_l("A person is promoted through competitions at most once per contest "
+                       "year, counted across every competition. Empty: the year of the "
+                       "first day (a December contest decided in January still counts in "
+                       "December's year)."))
     submit = SubmitField(_l("Save"))
 
     def values(self) -> dict:
         values = {name: getattr(self, name).data for name in (
             "name", "edition", "level", "host", "starts_on", "ends_on", "venue",
             "name_display", "self_registration", "evaluator_type", "evaluator_code",
-            "province_code", "site_sequence", "certificate_issuer")}
+            "province_code", "site_sequence", "certificate_issuer", "promotion_year")}
         values["level_class"] = int(self.level_class.data) if self.level_class.data else None
         return values
 
@@ -85,6 +92,18 @@ class EventForm(FlaskForm):
                                     validators=[InputRequired(), NumberRange(min=0, max=100)])
     third_prize_pct = DecimalField(_l("Third prizes (percent)"), default=30,
                                    validators=[InputRequired(), NumberRange(min=0, max=100)])
+    award_rounding = SelectField(_l("How award quotas round"), default="cumulative", choices=[
+        ("cumulative", _l("Added up band by band, rounded half up")),
+        ("per_band", _l("Each band on its own, rounded half up")),
+        ("never_more", _l("Each band on its own, rounded down (never above the quota)")),
+    ])
+    first_prize_min_entries = IntegerField(
+        _l("Smallest division with a first prize (empty: the quota alone decides)"),
+        validators=[Optional(), NumberRange(min=1)])
+    award_ties = SelectField(_l("Entries tied across a band's edge"), default="share", choices=[
+        ("share", _l("All receive the higher award; the chief judge acknowledges it")),
+        ("tie_break", _l("The tie-break rules decide, then the chief judge's order")),
+    ])
     title_name = StringField(_l("Title for the top contestants (e.g. 咸宁市技术能手)"),
                              validators=[Length(max=100)])
     title_top_n = IntegerField(_l("How many receive the title"),
@@ -117,7 +136,8 @@ class EventForm(FlaskForm):
     def settings(self) -> dict:
         names = ("occupation_id", "name", "venue", "aggregation", "trim_count", "decimals",
                  "tie_break", "first_prize_pct", "second_prize_pct", "third_prize_pct",
-                 "title_name", "title_top_n", "appeal_window_hours", "notice_days", "min_age",
+                 "award_rounding", "first_prize_min_entries", "award_ties", "title_name",
+                 "title_top_n", "appeal_window_hours", "notice_days", "min_age",
                  "max_age_male", "max_age_female")
         values = {name: getattr(self, name).data for name in names}
         values["grade_min"] = int(self.grade_min.data) if self.grade_min.data else None
@@ -125,6 +145,13 @@ class EventForm(FlaskForm):
         values["name"] = (values["name"] or "").strip()
         values["title_name"] = (values["title_name"] or "").strip()
         return values
+
+    def award_rule(self) -> str:
+        """The award rule of the choices on the form, in words (shown beside the quotas)."""
+        from competition.results.service import award_rule_text
+
+        return award_rule_text(self.award_rounding.data, self.first_prize_min_entries.data,
+                               self.award_ties.data)
 
 
 def division_kind(name: str) -> str:

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from competition.auth.models import User
 from competition.errors import DomainError
 from competition.events.models import (
+    AwardRounding,
+    AwardTies,
     Competition,
     CompetitionOrganizer,
     CompetitionStatus,
@@ -50,7 +52,7 @@ class SetupError(DomainError):
 COMPETITION_FIELDS = (
     "name", "edition", "level", "level_class", "host", "starts_on", "ends_on", "venue",
     "name_display", "self_registration", "evaluator_type", "evaluator_code", "province_code",
-    "site_sequence", "certificate_issuer",
+    "site_sequence", "certificate_issuer", "promotion_year",
 )
 
 
@@ -129,7 +131,8 @@ def advance_competition(session: Session, competition: Competition, status: str)
 EVENT_SETTINGS = (
     "name", "occupation_id", "starts_at", "venue", "grade_min", "grade_max", "aggregation",
     "trim_count", "decimals", "tie_break", "first_prize_pct", "second_prize_pct",
-    "third_prize_pct", "title_name", "title_top_n", "appeal_window_hours", "notice_days",
+    "third_prize_pct", "award_rounding", "first_prize_min_entries", "award_ties",
+    "title_name", "title_top_n", "appeal_window_hours", "notice_days",
     "min_age", "max_age_male", "max_age_female",
 )
 TIE_BREAK_STEPS = ("more_decimals", "practical", "theory", "chief_judge")
@@ -186,6 +189,7 @@ def _check_event(session: Session, event: Event) -> None:
     if any(q is None or q < 0 for q in quotas) or sum(quotas) > 100:
         raise SetupError(N_("Award quotas must be between 0 and 100% and add up to 100% "
                             "at most."))
+    _check_award_rules(event)
     if event.trim_count is not None and event.trim_count < 0:
         raise SetupError(N_("The number of marks to drop cannot be negative."))
     if event.aggregation == "worldskills":
@@ -198,6 +202,30 @@ def _check_event(session: Session, event: Event) -> None:
         raise SetupError(N_("The tie-break order may only list each known rule once."))
     if event.title_name and not event.title_top_n:
         raise SetupError(N_("Say how many of the top contestants receive the title."))
+
+
+def _check_award_rules(event: Event) -> None:
+    """How quotas round, the smallest division with a first prize, and what happens to
+    entries tied across a band's edge (``results.ranking``)."""
+    if event.award_rounding is None:
+        event.award_rounding = AwardRounding.CUMULATIVE
+    if event.award_ties is None:
+        event.award_ties = AwardTies.SHARE
+    if event.award_rounding not in set(AwardRounding):
+        raise SetupError(N_("Choose how the award quotas round: %(choices)s."),
+                         choices=", ".join(AwardRounding))
+    if event.award_ties not in set(AwardTies):
+        raise SetupError(N_("Choose what happens to entries tied across a band's edge: "
+                            "%(choices)s."), choices=", ".join(AwardTies))
+    minimum = event.first_prize_min_entries
+    if minimum is not None and (isinstance(minimum, bool) or not isinstance(minimum, int)
+                                or minimum < 1):
+        raise SetupError(N_("The smallest division with a first prize needs at least 1 "
+                            "ranked entry."))
+    if event.award_ties == AwardTies.TIE_BREAK and "chief_judge" not in (event.tie_break or []):
+        raise SetupError(N_("When the tie-break rules decide ties at a band's edge, the "
+                            "tie-break order must include the chief judge's order: entries "
+                            "still tied need it."))
 
 
 def add_division(session: Session, event: Event, *, name: str, kind: str,
