@@ -16,9 +16,10 @@ from sqlalchemy.types import JSON
 from competition.audit.state import AUDITED, Audited
 from competition.demo import seed_demo
 from competition.demo_stages import advance_demo
-from competition.entries.models import Entry
+from competition.entries.models import Contestant, Entry
 from competition.events.models import Module
 from competition.extensions import db
+from competition.grades import held
 from competition.integrity import verify_database
 from competition.judging import service as judging
 from competition.judging.models import ExternalScore
@@ -48,6 +49,11 @@ def world(_shared_app):
             chief = next(u for u in _users() if u.username == "chief2")
             lathe_entry = judging.scoreable_entries(db.session, _lathe_id())[0]
             judging.add_penalty(db.session, chief, lathe_entry, Decimal(2), "未穿戴防护用品")
+            declared = db.session.scalars(select(Entry).join(Entry.contestant).where(
+                Contestant.current_grade.is_not(None)).order_by(Entry.id)).first()
+            organizer = next(u for u in _users() if u.username == "organizer")
+            held.check_declared_grade(db.session, organizer, declared, confirmed=True,
+                                      note="现场查验原件")
             db.session.commit()
             assert verify_database(db.session).intact
             yield
