@@ -235,3 +235,31 @@ def test_a_published_list_that_no_longer_follows_from_its_inputs_is_named(world)
                    and str(result.entry_id) in p for p in problems), problems
     finally:
         db.session.rollback()
+
+
+def test_a_column_declared_after_a_row_was_recorded_does_not_break_the_check(world):
+    """A database upgraded to a version that declares one more column (a promotion's
+    ``reverted_at``): rows recorded before hold no value for it, and the log vouches
+    for the columns it recorded."""
+    import json
+
+    from competition.audit.models import AuditEvent
+    from competition.audit.state import verify_state
+    from competition.grades.models import Promotion
+
+    promotion = db.session.scalars(select(Promotion).order_by(Promotion.id)).first()
+    last = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.object_type == "promotions", AuditEvent.object_id == str(promotion.id))
+        .order_by(AuditEvent.id.desc())).first()
+    try:
+        state = json.loads(last.new_value)
+        del state["reverted_at"]
+        db.session.execute(update(AuditEvent).where(AuditEvent.id == last.id)
+                           .values(new_value=json.dumps(state)))
+        assert not [d for d in verify_state(db.session) if d.table == "promotions"]
+        db.session.execute(update(Promotion).where(Promotion.id == promotion.id)
+                           .values(to_grade=promotion.to_grade + 1))
+        assert [d.key for d in verify_state(db.session) if d.table == "promotions"] == [
+            str(promotion.id)]
+    finally:
+        db.session.rollback()
