@@ -69,7 +69,14 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     from competition.grades import views as grades_views
     from competition.judging import views as judging_views
     from competition.public import views as public_views
-    from competition.results import explain_views, export_views, screen_views, theory_views
+    from competition.results import (
+        explain_views,
+        export_views,
+        screen_views,
+        supervision_views,
+        theory_views,
+        tie_views,
+    )
     from competition.results import views as results_views
 
     app.register_blueprint(auth_views.bp)
@@ -79,7 +86,8 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     app.register_blueprint(public_views.bp)
     app.register_blueprint(results_views.bp)
     for blueprint in (theory_views.bp, explain_views.bp, screen_views.bp, export_views.bp,
-                      grades_views.bp, certificate_views.bp, verify_views.bp):
+                      grades_views.bp, certificate_views.bp, verify_views.bp,
+                      supervision_views.bp, tie_views.bp):
         app.register_blueprint(blueprint)
 
     from competition.api import init_api
@@ -94,6 +102,10 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     from competition.auth.account_views import require_new_password
 
     app.before_request(require_new_password)
+    from competition.auth.permissions import supervisor_guard
+
+    # A supervisor (监督仲裁组) reads and changes nothing but their own acts.
+    app.before_request(supervisor_guard)
     return app
 
 
@@ -128,6 +140,17 @@ def _register_template_helpers(app: Flask) -> None:
     def has_endpoint(endpoint: str) -> bool:
         """Whether a page exists, so templates can link to pages other stages add."""
         return endpoint in app.view_functions
+
+    @app.context_processor
+    def supervisor_view():
+        """Whether a supervisor (监督仲裁组) is reading: pages then offer no button that
+        changes anything (``auth.permissions.supervisor_guard`` refuses them anyway)."""
+        from flask_login import current_user
+
+        from competition.auth.models import Role
+
+        return {"supervisor_view": bool(current_user and current_user.is_authenticated
+                                        and current_user.role == Role.SUPERVISOR)}
 
     @app.context_processor
     def language_choices():

@@ -56,6 +56,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"),
                                         not _bool(env.get("FLASK_DEBUG"), False)),
         "REMEMBER_COOKIE_HTTPONLY": True,
+        # A PKCS#12 file (certificate and private key) to sign certificate PDFs with
+        # (PAdES), and its password; unset: certificates are not signed.
+        "CERTIFICATE_SIGNING_KEY": env.get("CERTIFICATE_SIGNING_KEY") or None,
+        "CERTIFICATE_SIGNING_PASSWORD": env.get("CERTIFICATE_SIGNING_PASSWORD") or None,
         "TESTING": False,
         "DEBUG": _bool(env.get("FLASK_DEBUG"), False),
     }
@@ -72,7 +76,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
 
 def check_config(config: dict) -> None:
     """Refuse to run a real server with the built-in secret key, or with sign-in
-    throttling counters that only one process would see."""
+    throttling counters that only one process would see; refuse a certificate signing
+    key that is set but cannot be used (in every mode)."""
+    from competition.grades.signing import check_signing_key
+
+    check_signing_key(config)
     if config["SECRET_KEY"] == DEFAULT_SECRET_KEY and not (
         config.get("DEBUG") or config.get("TESTING")
     ):

@@ -64,10 +64,12 @@ LABELS: dict[str, dict[str, object]] = {
     },
     "award": {"first": _l("First prize"), "second": _l("Second prize"),
               "third": _l("Third prize")},
-    "appeal_status": {"pending": _l("Waiting for a decision"), "accepted": _l("Accepted"),
-                      "rejected": _l("Rejected")},
+    # The decision words a contestant reads: 受理 / 驳回.
+    "appeal_status": {"pending": _l("Waiting for a decision"),
+                      "accepted": _l("Appeal accepted"), "rejected": _l("Appeal rejected")},
     "sheet_status": {"draft": _l("Draft"), "submitted": _l("Submitted")},
-    "role": {"admin": _l("Administrator"), "organizer": _l("Organizer"), "judge": _l("Judge")},
+    "role": {"admin": _l("Administrator"), "organizer": _l("Organizer"), "judge": _l("Judge"),
+             "supervisor": _l("Supervisor")},
 }
 
 

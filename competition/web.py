@@ -5,7 +5,12 @@ from __future__ import annotations
 from flask import abort, flash
 from flask_login import current_user
 
-from competition.auth.permissions import organizes, require_organizer_of
+from competition.auth.permissions import (
+    organizes,
+    reads,
+    require_organizer_of,
+    require_reader_of,
+)
 from competition.errors import DomainError, translate_problem
 from competition.events.models import Event, PanelRole
 from competition.extensions import db
@@ -17,6 +22,14 @@ def event_for_organizer(event_id: int) -> Event:
     """The event, if the current user organizes its competition (403 otherwise, 404 if none)."""
     event = db.get_or_404(Event, event_id)
     require_organizer_of(event.competition_id)
+    return event
+
+
+def event_for_reader(event_id: int) -> Event:
+    """The event, if the current user may read its competition's pages: its organizers,
+    admins and its supervision group (403 otherwise, 404 if none)."""
+    event = db.get_or_404(Event, event_id)
+    require_reader_of(event.competition_id)
     return event
 
 
@@ -44,6 +57,14 @@ def event_for_organizer_or_chief(event_id: int) -> Event:
     if panel_role(db.session, current_user, event.id) == PanelRole.CHIEF:
         return event
     abort(403)
+
+
+def event_for_reader_or_chief(event_id: int) -> Event:
+    """``event_for_organizer_or_chief``, the competition's supervisors reading too."""
+    event = db.get_or_404(Event, event_id)
+    if reads(current_user, event.competition_id):
+        return event
+    return event_for_organizer_or_chief(event_id)
 
 
 def entry_by_token(token: str):

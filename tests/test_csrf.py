@@ -34,7 +34,7 @@ from tests.test_permissions import (  # noqa: F401 (world is a fixture)
 
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 # Who sends each forged request: someone the route would otherwise let through.
-SENDERS = ("organizer", "chief", "judge", "admin", "contestant", "anonymous")
+SENDERS = ("organizer", "chief", "judge", "admin", "supervisor", "contestant", "anonymous")
 
 
 @pytest.fixture(scope="module")

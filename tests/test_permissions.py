@@ -8,12 +8,14 @@ The world is the demo taken through every stage (``seed_demo`` + ``advance_demo`
 茶艺师 final with certificates, 养老护理员 职工组 on public notice, 车工 being
 scored), plus what the demo lacks — an appeal, a penalty, a paper sheet, a lot
 draw, a declared conflict, a sign-in card — and a second competition whose
-organizer is the "other organizer". It is built once for the module.
+organizer is the "other organizer". Each competition has a supervision and
+arbitration group (监督仲裁组) of one supervisor. It is built once for the module.
 
 The visitors, relative to the event a URL belongs to (茶艺师 unless said otherwise):
 anonymous; a contestant holding their private link (otherwise anonymous); a judge
 of another event; a judge of the event; its chief judge; the organizer of the
-other competition; the demo's organizer; an admin.
+other competition; the demo's organizer; an admin; the demo's supervisor, who reads
+their competition and writes only their own acts; the other competition's supervisor.
 
 Outcomes: ``OK`` (2xx, or a redirect to a page of the app that is not the sign-in
 page), ``LOGIN`` (a redirect to /login, or 401 from the API), ``FORBIDDEN`` (403),
@@ -65,7 +67,7 @@ OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", "403", "404"
 # not theirs to score is sent to their list of sheets, told why).
 REFUSED = "refused"
 VISITORS = ("anonymous", "contestant", "other_judge", "judge", "chief", "other_organizer",
-            "organizer", "admin")
+            "organizer", "admin", "supervisor", "other_supervisor")
 # Visitors whose expected outcomes are another visitor's column. ``outside_card``: a judge of
 # 茶艺师 signed in with a card the other competition issued (their expert also sits on the
 # other competition's panel): the card acts there only, so here they are like a judge of
@@ -74,41 +76,71 @@ LIKE = {"outside_card": "other_judge"}
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
-def who(anonymous, contestant, other_judge, judge, chief, other_organizer, organizer, admin):
+def who(anonymous, contestant, other_judge, judge, chief, other_organizer, organizer, admin,
+        supervisor, other_supervisor):
+    """``supervisor``: a member of the demo's supervision and arbitration group (监督仲裁组);
+    ``other_supervisor``: a supervisor of the other competition."""
     return (anonymous, contestant, other_judge, judge, chief, other_organizer, organizer,
-            admin)
+            admin, supervisor, other_supervisor)
 
 
 # --- Who may use a route, by kind -------------------------------------------------------
 
-PUBLIC = who(OK, OK, OK, OK, OK, OK, OK, OK)
+PUBLIC = who(OK, OK, OK, OK, OK, OK, OK, OK, OK, OK)
+# Public, but a write a supervisor never makes (``auth.permissions.supervisor_guard``).
+PUBLIC_NOT_SUPERVISORS = who(OK, OK, OK, OK, OK, OK, OK, OK, FORBIDDEN, FORBIDDEN)
 # Reached through a contestant's private link /r/<token>: a visitor without it (every
 # visitor but the contestant uses a made-up link) finds nothing there, signed in or not.
 PRIVATE_LINK = who(NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND,
-                   NOT_FOUND)
-SIGNED_IN = who(LOGIN, LOGIN, OK, OK, OK, OK, OK, OK)
-ORGANIZERS = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK)
-ORGANIZERS_AND_CHIEF = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK, OK)
-PANEL_AND_ORGANIZERS = who(LOGIN, LOGIN, FORBIDDEN, OK, OK, FORBIDDEN, OK, OK)
+                   NOT_FOUND, NOT_FOUND, NOT_FOUND)
+# A contestant's appeal, by their private link: a supervisor is refused before the link is
+# even looked at.
+PRIVATE_LINK_WRITE = who(NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND,
+                         NOT_FOUND, FORBIDDEN, FORBIDDEN)
+SIGNED_IN = who(LOGIN, LOGIN, OK, OK, OK, OK, OK, OK, OK, OK)
+ORGANIZERS = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN,
+                 FORBIDDEN)
+# What the organizers read and the competition's supervision and arbitration group reads
+# too: the competition, its events, panels, entries (contacts masked), draws, results.
+READERS = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, OK,
+              FORBIDDEN)
+ORGANIZERS_AND_CHIEF = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK, OK,
+                           FORBIDDEN, FORBIDDEN)
+# The console, its audit log, appeals, live results: the supervisors read them too.
+READERS_AND_CHIEF = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK, OK, OK,
+                        FORBIDDEN)
+PANEL_AND_ORGANIZERS = who(LOGIN, LOGIN, FORBIDDEN, OK, OK, FORBIDDEN, OK, OK, FORBIDDEN,
+                           FORBIDDEN)
 # Any organizer (of any competition) and admins: the expert pool, the occupation
 # catalogue, a new competition.
-ANY_ORGANIZER = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, OK)
-ADMINS = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
-JUDGES = who(LOGIN, LOGIN, OK, OK, OK, FORBIDDEN, FORBIDDEN, OK)
-THE_JUDGE = who(LOGIN, LOGIN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
-THE_PANEL = who(LOGIN, LOGIN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN, OK)
-THE_CHIEF = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK)
+ANY_ORGANIZER = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, OK, FORBIDDEN,
+                    FORBIDDEN)
+ADMINS = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,
+             FORBIDDEN, FORBIDDEN)
+JUDGES = who(LOGIN, LOGIN, OK, OK, OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN)
+THE_JUDGE = who(LOGIN, LOGIN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN,
+                FORBIDDEN, FORBIDDEN)
+THE_PANEL = who(LOGIN, LOGIN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN,
+                FORBIDDEN)
+THE_CHIEF = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN,
+                FORBIDDEN)
 
 # The API answers 401 where a page would send the visitor to the sign-in page.
 API_LOGIN = "401"
 
-CHIEF_ONLY = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN)
+CHIEF_ONLY = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN,
+                 FORBIDDEN, FORBIDDEN)
+# The demo's supervision and arbitration group alone: it decides the demo's appeals (after
+# the chief judge's opinion) and countersigns its draws and locks.
+THE_SUPERVISOR = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN,
+                     FORBIDDEN, OK, FORBIDDEN)
 # The judge's own sheet (an admin is no judge of the event either).
-OWN_SHEET = who(LOGIN, LOGIN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
+OWN_SHEET = who(LOGIN, LOGIN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN,
+                FORBIDDEN, FORBIDDEN)
 # Nobody: a made-up sign-in card, or a registration QR code asked for by someone who has
 # not just registered in this browser.
 NOBODY = who(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND,
-             NOT_FOUND)
+             NOT_FOUND, NOT_FOUND, NOT_FOUND)
 
 
 def _routes_of(pattern, *routes: str) -> dict:
@@ -129,19 +161,25 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
         "GET /results", "GET /results/divisions/<int:division_id>",
         "GET /divisions/<int:division_id>/notice.pdf",
         "GET POST /v/<number>",
-        "GET POST /competitions/<int:competition_id>/register",
+        "GET /competitions/<int:competition_id>/register",
         "GET /competitions/<int:competition_id>/register/done",
         "GET /api/v1/openapi.json", "GET /api/v1/certificates/<number>",
         "GET /api/v1/divisions/<int:division_id>/results",
     ),
+    **_routes_of(PUBLIC_NOT_SUPERVISORS, "POST /competitions/<int:competition_id>/register"),
+    **_routes_of(PRIVATE_LINK_WRITE, "POST /r/<token>/appeal"),
     **_routes_of(
         PRIVATE_LINK,
-        "GET /r/<token>", "POST /r/<token>/appeal", "GET /r/<token>/certificate.pdf",
+        "GET /r/<token>", "GET /r/<token>/certificate.pdf",
         "GET /r/<token>/score-report.pdf", "GET /api/v1/contestant/<token>/result",
     ),
     **_routes_of(
         NOBODY,
         "GET POST /s/<token>", "GET /competitions/<int:competition_id>/register/qr.png",
+        # A certificate holder's photo, by the code of the certificate's QR code: public
+        # like /v/<number>, but the demo's contestants have no photo on file
+        # (tests/test_certificate_trust.py serves one).
+        "GET /v/<number>/photo",
     ),
     **_routes_of(SIGNED_IN, "GET /", "GET /api/v1/occupations",
                  "GET POST /account/password"),
@@ -155,9 +193,10 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     # Signed-in judges are sent back to their list, told why, when the sheet is not theirs
     # to score; organizers are no judges.
     ("GET", "/judge/entries/<int:entry_id>/modules/<int:module_id>"):
-        who(LOGIN, LOGIN, REFUSED, OK, REFUSED, FORBIDDEN, FORBIDDEN, REFUSED),
+        who(LOGIN, LOGIN, REFUSED, OK, REFUSED, FORBIDDEN, FORBIDDEN, REFUSED, FORBIDDEN,
+            FORBIDDEN),
     **_routes_of(
-        ORGANIZERS_AND_CHIEF,
+        READERS_AND_CHIEF,
         "GET /judge/events/<int:event_id>/console",
         "GET /judge/events/<int:event_id>/console/audit",
         "GET /judge/events/<int:event_id>/console/data",
@@ -166,6 +205,11 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
         "GET /api/v1/events/<int:event_id>/appeals",
         "GET /api/v1/events/<int:event_id>/results",
         "GET /entries/<int:entry_id>/explanation",
+        "GET /events/<int:event_id>/results",
+        "GET /events/<int:event_id>/ties",
+    ),
+    **_routes_of(
+        ORGANIZERS_AND_CHIEF,
         "GET /entries/<int:entry_id>/score-report.pdf",
         "GET /events/<int:event_id>/screen", "GET /events/<int:event_id>/screen.json",
         "POST /events/<int:event_id>/screen/freeze",
@@ -177,13 +221,26 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     # A paper sheet is confirmed by someone other than whoever typed it in (the organizer
     # here), and corrected only by the typist.
     ("GET", "/paper-sheets/<int:sheet_id>/confirm"):
-        who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, REFUSED, OK),
+        who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, REFUSED, OK, FORBIDDEN,
+            FORBIDDEN),
     ("GET", "/paper-sheets/<int:sheet_id>/correct"):
-        who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, REFUSED, FORBIDDEN, OK, REFUSED),
+        who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, REFUSED, FORBIDDEN, OK, REFUSED, FORBIDDEN,
+            FORBIDDEN),
+    # The demo has a supervision and arbitration group: it decides the appeals, after the
+    # chief judge's written opinion; only the chief judge reopens sheets.
+    **_routes_of(
+        THE_SUPERVISOR,
+        "POST /appeals/<int:appeal_id>/decide", "POST /api/v1/appeals/<int:appeal_id>/decision",
+        "POST /draws/<int:draw_id>/countersign",
+        "POST /events/<int:event_id>/countersign-lock",
+    ),
     **_routes_of(
         CHIEF_ONLY,
-        "POST /appeals/<int:appeal_id>/decide", "POST /appeals/<int:appeal_id>/reopen",
-        "POST /api/v1/appeals/<int:appeal_id>/decision",
+        "POST /appeals/<int:appeal_id>/opinion", "POST /api/v1/appeals/<int:appeal_id>/opinion",
+        "POST /appeals/<int:appeal_id>/reopen",
+        "POST /divisions/<int:division_id>/awards/acknowledge",
+        "POST /api/v1/divisions/<int:division_id>/awards/acknowledgement",
+        "POST /events/<int:event_id>/ties",
         "POST /judge/events/<int:event_id>/console/lock",
         "POST /judge/events/<int:event_id>/console/penalties",
         "POST /judge/events/<int:event_id>/console/penalties/<int:penalty_id>/withdraw",
@@ -210,7 +267,6 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     **_routes_of(
         ORGANIZERS,
         # Competition
-        "GET /competitions/<int:competition_id>",
         "GET POST /competitions/<int:competition_id>/edit",
         "GET POST /competitions/<int:competition_id>/clone",
         "POST /competitions/<int:competition_id>/status",
@@ -228,8 +284,11 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
         "GET /competitions/<int:competition_id>/standardised",
         "GET /competitions/<int:competition_id>/certificates",
         "GET /competitions/<int:competition_id>/certificates/registry.xlsx",
+        "GET POST /competitions/<int:competition_id>/supervisors",
+        "POST /competitions/<int:competition_id>/supervisors/<int:user_id>/active",
+        "POST /competitions/<int:competition_id>/supervisors/<int:user_id>/reset",
         # Event set-up
-        "GET /events/<int:event_id>", "GET POST /events/<int:event_id>/edit",
+        "GET POST /events/<int:event_id>/edit",
         "GET /events/<int:event_id>/scheme", "GET /events/<int:event_id>/scheme.xlsx",
         "GET POST /events/<int:event_id>/scheme/import", "POST /events/<int:event_id>/modules",
         "GET POST /modules/<int:module_id>/edit", "POST /modules/<int:module_id>/delete",
@@ -240,38 +299,39 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
         "GET POST /events/<int:event_id>/rules/<int:rule_id>/edit",
         "POST /events/<int:event_id>/rules/<int:rule_id>/move",
         "POST /events/<int:event_id>/rules/<int:rule_id>/delete",
-        "GET /events/<int:event_id>/panel", "POST /events/<int:event_id>/panel/draw",
+        "POST /events/<int:event_id>/panel/draw",
         "POST /events/<int:event_id>/panel/members",
         "POST /events/<int:event_id>/panel/members/<int:member_id>/chief",
         "POST /events/<int:event_id>/panel/members/<int:member_id>/remove",
         "POST /events/<int:event_id>/conflicts",
         "POST /events/<int:event_id>/conflicts/<int:conflict_id>/remove",
         # Entries
-        "GET /events/<int:event_id>/entries", "GET POST /events/<int:event_id>/entries/new",
+        "GET POST /events/<int:event_id>/entries/new",
         "GET POST /events/<int:event_id>/import", "POST /events/<int:event_id>/import/confirm",
-        "GET /entries/<int:entry_id>", "POST /entries/<int:entry_id>/review",
-        "GET POST /events/<int:event_id>/draw", "GET /draws/<int:draw_id>",
+        "POST /entries/<int:entry_id>/review", "POST /events/<int:event_id>/draw",
         "GET /entries/<int:entry_id>/ticket.pdf", "GET /events/<int:event_id>/tickets.pdf",
         "GET /events/<int:event_id>/checkin", "GET /events/<int:event_id>/checkin/counts",
         "GET /events/<int:event_id>/checkin/lookup", "POST /entries/<int:entry_id>/attendance",
         # Results and certificates
-        "GET /events/<int:event_id>/results", "GET /events/<int:event_id>/results.xlsx",
+        "GET /events/<int:event_id>/results.xlsx",
         "GET POST /events/<int:event_id>/theory-scores",
         "GET /events/<int:event_id>/theory-scores/template.xlsx",
         "POST /divisions/<int:division_id>/publish", "POST /divisions/<int:division_id>/finalize",
         "GET /divisions/<int:division_id>/promotions",
+        "GET POST /entries/<int:entry_id>/grade-check",
         "GET /certificates/<int:certificate_id>.pdf",
         "POST /certificates/<int:certificate_id>/revoke",
+        "GET /divisions/<int:division_id>/certificates.pdf",
         # The API
-        "GET PATCH /api/v1/competitions/<int:competition_id>",
-        "GET POST /api/v1/competitions/<int:competition_id>/events",
+        "PATCH /api/v1/competitions/<int:competition_id>",
+        "POST /api/v1/competitions/<int:competition_id>/events",
         "GET /api/v1/competitions/<int:competition_id>/definition",
         "POST /api/v1/competitions/<int:competition_id>/status",
         "POST /api/v1/competitions/<int:competition_id>/contestants/import",
         "GET /api/v1/competitions/<int:competition_id>/certificates",
-        "GET PATCH /api/v1/events/<int:event_id>", "GET PUT /api/v1/events/<int:event_id>/scheme",
-        "GET POST /api/v1/events/<int:event_id>/entries",
-        "GET POST /api/v1/events/<int:event_id>/panel",
+        "PATCH /api/v1/events/<int:event_id>", "PUT /api/v1/events/<int:event_id>/scheme",
+        "POST /api/v1/events/<int:event_id>/entries",
+        "POST /api/v1/events/<int:event_id>/panel",
         "POST /api/v1/events/<int:event_id>/panel/draw",
         "DELETE /api/v1/panel-members/<int:member_id>",
         "GET POST /api/v1/events/<int:event_id>/promotion-rules",
@@ -281,6 +341,21 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
         "POST /api/v1/divisions/<int:division_id>/publish",
         "POST /api/v1/divisions/<int:division_id>/finalize",
         "GET /api/v1/divisions/<int:division_id>/promotions",
+        "GET /api/v1/divisions/<int:division_id>/promotion-outcomes",
+    ),
+    # What the organizers read and the competition's supervision and arbitration group
+    # reads too (contestants' ID numbers and phones masked); the other competition's
+    # supervisor reads none of it.
+    **_routes_of(
+        READERS,
+        "GET /competitions/<int:competition_id>", "GET /events/<int:event_id>",
+        "GET /events/<int:event_id>/panel", "GET /events/<int:event_id>/entries",
+        "GET /entries/<int:entry_id>", "GET /events/<int:event_id>/draw",
+        "GET /draws/<int:draw_id>",
+        "GET /api/v1/competitions/<int:competition_id>",
+        "GET /api/v1/competitions/<int:competition_id>/events",
+        "GET /api/v1/events/<int:event_id>", "GET /api/v1/events/<int:event_id>/scheme",
+        "GET /api/v1/events/<int:event_id>/entries", "GET /api/v1/events/<int:event_id>/panel",
     ),
 }
 
@@ -289,6 +364,8 @@ CONTEXT = {
     "/appeals/<int:appeal_id>/decide": "care",
     "/appeals/<int:appeal_id>/reopen": "care",
     "/api/v1/appeals/<int:appeal_id>/decision": "care",
+    "/appeals/<int:appeal_id>/opinion": "care",
+    "/api/v1/appeals/<int:appeal_id>/opinion": "care",
     "/judge/events/<int:event_id>/console/penalties/<int:penalty_id>/withdraw": "lathe",
     "/paper-sheets/<int:sheet_id>/confirm": "lathe",
     "/paper-sheets/<int:sheet_id>/correct": "lathe",
@@ -308,6 +385,7 @@ MALFORMED_BODY = ["not", "an", "object"]
 QUERY = {
     "/api/v1/judge/sheets": "?entry_id={entry_id}&module_id={module_id}",
     "/v/<number>": "?c={verification_code}",
+    "/v/<number>/photo": "?c={verification_code}",
     "/api/v1/certificates/<number>": "?code={verification_code}",
     "/events/<int:event_id>/checkin/lookup": "?q=001",
 }
@@ -370,6 +448,11 @@ def _build_world() -> World:
                                                  status=CompetitionStatus.REGISTRATION)
     own_event = builders.event(open_for_registration, name="车工",
                                occupation=_event("车工").occupation)
+    # Each competition has a supervision and arbitration group of one (监督仲裁组).
+    builders.user("supervisor", username="supervisor", competition_id=demo.id,
+                  display_name="监督员甲")
+    builders.user("supervisor", username="other_supervisor",
+                  competition_id=open_for_registration.id, display_name="监督员乙")
     own_rule = PromotionRule(event_id=own_event.id, name="一等奖晋升", rank_from=1, rank_to=1,
                              effect="grant", grant_grade=3)
     db.session.add(own_rule)
@@ -450,6 +533,7 @@ def _build_world() -> World:
     passwords = {name: f"demo-{name}-2026" for name in (
         "admin", "organizer", "judge1", "judge6", "judge9", "chief1", "chief2", "chief3")}
     passwords["other_organizer"] = builders.PASSWORD
+    passwords["supervisor"] = passwords["other_supervisor"] = builders.PASSWORD
     students = db.session.scalar(select(Division).where(
         Division.event_id == care.id, Division.name == "学生组"))
     assert publication.publication_of(db.session, students.id) is None

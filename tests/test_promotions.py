@@ -9,10 +9,10 @@ without judging. The page tests use the demo's 茶艺师 (``published_tea``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-import re
 from html import unescape
 
 import pytest

@@ -231,7 +231,8 @@ def test_the_chief_judge_decides_an_appeal_and_the_contestant_sees_it(app, locke
         "id": appeal.id, "entry_id": entry.id, "division_id": division.id,
         "station": entry.station, "code": entry.code, "name": entry.contestant.name,
         "text": "我对B模块评分有异议", "filed_at": listed.get_json()[0]["filed_at"],
-        "status": "pending", "decided_at": None, "decision_reason": ""}]
+        "status": "pending", "decided_at": None, "decision_reason": "",
+        "chief_opinion": None, "chief_opinion_at": None, "decided_by": None}]
 
     url = f"/api/v1/appeals/{appeal.id}/decision"
     decision = {"accept": False, "reason": "经复核，评分符合评分细则"}

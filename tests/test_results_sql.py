@@ -3,7 +3,9 @@ the pure engine does (``ranking.aggregate``): every method, any number of judges
 ties among the marks, measurement criteria, drafts and unapproved entries ignored.
 
 One event with marks drawn at random (seeded) is ranked twice for each method: from
-what the database aggregated, and by the engine from the raw marks.
+what the database aggregated, and by the engine from the raw marks. A second event marks
+judgement on the WorldSkills 0–3 scale (maxima whose thirds never end: 7, 0.7, 2.5 …),
+where the WorldSkills method adds up the judges' values, not their rounded points.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from competition.entries.idcard import make_id_number
 from competition.entries.models import Entry
 from competition.entries.validation import PersonData
 from competition.extensions import db
+from competition.judging.marks import CriterionRule, points_for
 from competition.judging.models import Mark, ScoreSheet
 from competition.results.ranking import EntryInput, JudgeMark, compute
-from competition.results.service import event_inputs, event_results
+from competition.results.service import event_inputs, event_results, scale_criteria
 from tests import builders
 
 METHODS = [("mean", 1), ("worldskills", 1), ("median", 1), ("trimmed_mean", 0),
@@ -79,16 +82,74 @@ def marked_event(app):
     return event
 
 
+@pytest.fixture
+def scale_event(app):
+    """An event of 24 entries whose judgement criteria are marked on the 0–3 scale
+    (maxima 7, 0.7, 2.5, 1 and 0.3), beside a measurement and — as in an event set up
+    before WorldSkills required it — one judgement criterion marked in points; each
+    module of each entry scored by 1 to 7 judges, some sheets left in draft."""
+    rng = random.Random(20261203)
+    competition = builders.competition("湖北省职业技能大赛")
+    event = builders.event(competition, "美发师")
+    first = builders.module(event, weight=70, criteria=(
+        ("A1", 7, "judgement"), ("A2", 2, "judgement"), ("A3", 1, "judgement"),
+        ("A4", 5, "measurement"), ("A5", 4, "judgement")))
+    second = builders.module(event, code="B", weight=30, criteria=(
+        ("B1", 1, "judgement"), ("B2", 1, "judgement"), ("B3", 1, "measurement")))
+    first.max_score, second.max_score = Decimal(19), Decimal(3)
+    maxima = {"A2": Decimal("0.7"), "A3": Decimal("0.3"), "B1": Decimal("2.5"),
+              "B2": Decimal("0.3"), "B3": Decimal("0.2")}
+    for criterion in (*first.criteria, *second.criteria):
+        criterion.max_points = maxima.get(criterion.code, criterion.max_points)
+        if criterion.kind == "judgement" and criterion.code != "A5":
+            criterion.entry_mode = "scale_0_3"
+    first.max_score = sum(c.max_points for c in first.criteria)
+    second.max_score = sum(c.max_points for c in second.criteria)
+    judges = [builders.user("judge", username=f"judge{n}") for n in range(7)]
+    for n in range(24):
+        person = PersonData(name=f"选手{n}",
+                            id_number=make_id_number("421202", date(1990, 1, 1 + n), 11 + 2 * n,
+                                                     "M"))
+        entry = entries.register(db.session, event, event.divisions[0], person,
+                                 today=date(2026, 11, 1))
+        for module, judge in [(m, j) for m in (first, second)
+                              for j in rng.sample(judges, rng.randint(1, 7))]:
+            submitted = rng.random() < 0.9
+            sheet = ScoreSheet(entry_id=entry.id, module_id=module.id, judge_id=judge.id,
+                               status="submitted" if submitted else "draft",
+                               submitted_at=utcnow() if submitted else None)
+            db.session.add(sheet)
+            db.session.flush()
+            for criterion in module.criteria:
+                if criterion.entry_mode == "scale_0_3":
+                    value = Decimal(rng.randint(0, 3))
+                    points = points_for(CriterionRule(criterion.code, criterion.max_points,
+                                                      "scale_0_3"), value)
+                else:
+                    value = points = criterion.max_points * rng.randint(0, 4) / 4
+                db.session.add(Mark(sheet_id=sheet.id, criterion_id=criterion.id,
+                                    value=value, points=points))
+    db.session.commit()
+    return event
+
+
 def from_raw_marks(event_id: int) -> list:
-    """The engine's ranking from every submitted mark, aggregated in Python."""
+    """The engine's ranking from every submitted mark, aggregated in Python (a 0–3
+    criterion's marks carry the judge's value, as ``event_inputs`` loads them); imported
+    scores, penalties and the chief judge's order as loaded."""
     inputs = event_inputs(db.session, event_id)
+    on_scale = scale_criteria(inputs.event)
     raw = db.session.execute(
-        select(ScoreSheet.entry_id, ScoreSheet.judge_id, Mark.criterion_id, Mark.points)
+        select(ScoreSheet.entry_id, ScoreSheet.judge_id, Mark.criterion_id, Mark.points,
+               Mark.value)
         .join(Mark, Mark.sheet_id == ScoreSheet.id)
         .where(ScoreSheet.status == "submitted")).all()
     plain = [EntryInput(entry_id=e.entry_id, division_id=e.division_id, ranked=e.ranked,
-                        marks=[JudgeMark(judge, criterion, Decimal(points))
-                               for entry_id, judge, criterion, points in raw
+                        external=e.external, penalties=e.penalties,
+                        chief_order=e.chief_order,
+                        marks=[JudgeMark(judge, criterion, Decimal(points),
+                                         Decimal(value) if criterion in on_scale else None)
+                               for entry_id, judge, criterion, points, value in raw
                                if entry_id == e.entry_id])
              for e in inputs.entries]
     return compute(inputs.modules, inputs.rules, plain)
@@ -130,3 +191,34 @@ def test_an_explained_entry_carries_its_judges_marks(marked_event):
                                          ScoreSheet.status == "submitted"))
     assert len(marks[entry_id]) == submitted > 0
     assert all(not found for other, found in marks.items() if other != entry_id)
+
+
+@pytest.mark.parametrize(("method", "trim"), METHODS)
+def test_the_database_adds_up_0_3_values_as_the_engine_does(scale_event, method, trim):
+    """WorldSkills: the database adds each 0–3 criterion's values × its maximum, over 3 ×
+    the number of judges, as the engine does; other methods take the points as usual."""
+    scale_event.aggregation, scale_event.trim_count = method, trim
+    db.session.commit()
+
+    expected = {r.entry_id: (r.exact_total, r.total, r.rank, r.award)
+                for r in from_raw_marks(scale_event.id)}
+    found = {r.entry_id: (r.exact_total, r.total, r.rank, r.award)
+             for r in event_results(db.session, scale_event.id)}
+
+    assert found == expected
+    assert len({total for total, *_ in found.values()}) > 18
+
+
+def test_worldskills_on_these_marks_is_not_the_mean_of_the_rounded_points(scale_event):
+    """So that the test above could fail: the values give other totals than the mean of
+    the points kept to four decimals (which the mean takes)."""
+    totals = {}
+    for method in ("mean", "worldskills"):
+        scale_event.aggregation = method
+        db.session.commit()
+        totals[method] = {r.entry_id: r.exact_total
+                          for r in event_results(db.session, scale_event.id)}
+    differ = [e for e in totals["mean"] if totals["mean"][e] != totals["worldskills"][e]]
+    assert len(differ) > 5
+    assert all(abs(totals["mean"][e] - totals["worldskills"][e]) < Decimal("0.01")
+               for e in differ)

@@ -19,11 +19,13 @@ from competition.api.schemas import (
     RegistrationSchema,
     ReviewSchema,
 )
-from competition.api.setup import organizer_required
+from competition.api.setup import organizer_required, readers_required
 from competition.entries import importer, service
+from competition.entries.idcard import mask_id_number, mask_phone
 from competition.entries.models import Entry
 from competition.entries.validation import PersonData
 from competition.errors import translate_problem
+from competition.events import tenancy
 from competition.events.models import Competition, Division, Event
 from competition.extensions import db
 from competition.timeutil import local_today
@@ -34,14 +36,20 @@ blp = Blueprint("api_entries", __name__, url_prefix="/api/v1",
 
 @blp.route("/events/<int:event_id>/entries")
 class EventEntries(MethodView):
-    decorators = [organizer_required]
+    decorators = [readers_required]
 
     @blp.response(200, EntrySchema(many=True))
     def get(self, event_id: int):
-        """Every entry of the event, with the contestants' full details."""
-        return db.session.scalars(
+        """Every entry of the event, with the contestants' full details for its organizers;
+        its supervision and arbitration group reads ID numbers and phones masked, and no
+        birth date."""
+        entries = db.session.scalars(
             select(Entry).where(Entry.event_id == event_id)
             .options(joinedload(Entry.contestant)).order_by(Entry.id)).all()
+        event = db.session.get(Event, event_id)
+        if tenancy.sees_contacts(db.session, current_user, event.competition_id):
+            return entries
+        return [_masked(entry) for entry in entries]
 
     @blp.arguments(RegistrationSchema)
     @blp.response(201, EntrySchema)
@@ -54,6 +62,23 @@ class EventEntries(MethodView):
                                  today=local_today(), is_student=is_student)
         db.session.commit()
         return entry
+
+
+def _masked(entry: Entry) -> dict:
+    """An entry as the competition's supervisors read it: ID number and phone masked."""
+    person = entry.contestant
+    return {
+        **{name: getattr(entry, name) for name in (
+            "id", "event_id", "division_id", "status", "attendance", "source",
+            "ticket_number", "station", "code", "checked_in_at", "review_note")},
+        "contestant": {
+            "id": person.id, "name": person.name, "sex": person.sex, "birth_date": None,
+            "id_number": mask_id_number(person.id_number),
+            "phone": mask_phone(person.phone) if person.phone else "",
+            "work_unit": person.work_unit, "current_grade": person.current_grade,
+            "current_certificate_no": person.current_certificate_no,
+        },
+    }
 
 
 @blp.route("/entries/<int:entry_id>/review", methods=["POST"])

@@ -75,7 +75,9 @@ def competition_certificates(competition_id: int):
                   "and code (the same answer for a wrong code and an unknown number).")
 def verify_certificate(query, number: str):
     """Check a certificate by its number and the code of its QR code (public): valid or
-    revoked, the holder's name masked, occupation, grade, date, issuer and competition."""
+    revoked (with the reason, and the grade it gave withdrawn), the holder's full name and
+    ID number masked but its last four characters — enough to check the person in front
+    of you — occupation, grade, date, issuer and competition."""
     try:
         certificates.parse_certificate_number(number)
     except ValueError:
@@ -83,7 +85,7 @@ def verify_certificate(query, number: str):
     found = certificates.certificate_by_number(db.session, number)
     if found is None or not certificates.code_matches(found, query.get("code")):
         abort(404, message=_("No certificate matches this number and code."))
-    return _public_document(found)
+    return _public_document(found, holder=True)
 
 
 @blp.route("/divisions/<int:division_id>/promotions")
@@ -152,8 +154,9 @@ def _status(certificate: Certificate) -> str:
     return "revoked" if certificate.revoked_at else "valid"
 
 
-def _public_document(certificate: Certificate) -> dict:
-    facts = certificates.public_facts(certificate)
+def _public_document(certificate: Certificate, *, holder: bool = False) -> dict:
+    facts = certificates.public_facts(certificate, holder=holder)
+    facts.pop("holder", None)
     return {**facts, "evaluation_method": str(certificates.EVALUATION_METHOD)}
 
 

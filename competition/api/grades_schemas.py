@@ -21,7 +21,12 @@ class PublicCertificateSchema(GradeFields):
     """What anyone holding the certificate (its number and code) may check."""
 
     number = fields.Str(metadata={"description": "The 22-character certificate number."})
-    name = fields.Str(metadata={"description": "The holder, masked like 张*明."})
+    name = fields.Str(metadata={"description": "The holder's full name."})
+    id_type = fields.Str(metadata={"description": "The kind of ID, as printed."})
+    id_number = fields.Str(metadata={
+        "description": "The holder's ID number, masked but its last four characters."})
+    revoke_reason = fields.Str(metadata={"description": "Why it was revoked; empty while "
+                                                        "valid."})
     occupation = fields.Str()
     occupation_code = fields.Str()
     issued_on = fields.Date()

@@ -15,7 +15,7 @@ from competition.api.schemas import (
     PresetRequestSchema,
     PromotionRuleSchema,
 )
-from competition.api.setup import organizer_required
+from competition.api.setup import organizer_required, readers_required
 from competition.auth.models import Role
 from competition.auth.permissions import require_organizer_of, role_required
 from competition.events import experts, rules
@@ -55,7 +55,7 @@ class Experts(MethodView):
 
 @blp.route("/events/<int:event_id>/panel")
 class Panel(MethodView):
-    decorators = [organizer_required]
+    decorators = [readers_required]
 
     @blp.response(200, PanelMemberSchema(many=True))
     def get(self, event_id: int):

@@ -7,8 +7,12 @@ Who sees what follows the pages (docs/design.md section 5, "Integrity"):
 - a division's published results — anyone, once published (404 before), names
   in full or masked as the organizer chose, never an ID number or a phone;
 - a contestant's own result — whoever holds the secret of their private link;
-- publishing and finalizing — the organizers; deciding an appeal — the chief
-  judge. A refused step answers 422 with the broken rule's message.
+- the competition's supervision and arbitration group (监督仲裁组) reads what the
+  organizers read here;
+- publishing and finalizing — the organizers; deciding an appeal — the supervision
+  and arbitration group after the chief judge's written opinion when the competition
+  has one, else the chief judge. A refused step answers 422 with the broken rule's
+  message.
 """
 
 from __future__ import annotations
@@ -26,25 +30,29 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from competition.api.results_schemas import (
     AppealDecisionSchema,
+    AppealOpinionSchema,
     AppealSchema,
+    AwardAcknowledgementSchema,
+    AwardsSchema,
     ContestantResultSchema,
     DivisionResultsSchema,
     EventResultsSchema,
     PublicationSchema,
     RefusedSchema,
 )
-from competition.auth.permissions import organizes, require_organizer_of
+from competition.auth.permissions import reads, require_organizer_of
 from competition.dbtypes import utcnow
 from competition.entries.idcard import mask_name
 from competition.entries.models import Entry
 from competition.events.models import Division, Event, NameDisplay, PanelRole
+from competition.events.scheme import N_
 from competition.extensions import db
 from competition.grades.models import Promotion
 from competition.grades.service import kept_reasons
 from competition.judging.service import panel_role
 from competition.results import publication
 from competition.results.models import Appeal, Publication, PublicationStatus, Result
-from competition.results.service import event_results
+from competition.results.service import AwardState, award_rule_of, award_states, event_results
 from competition.skill_grades import grade_label
 from competition.web import entry_by_token
 
@@ -88,7 +96,9 @@ def live_results(event_id: int):
         select(Entry).where(Entry.event_id == event_id).options(joinedload(Entry.contestant)))}
     publications = _publications(d.id for d in event.divisions)
     by_division: dict[int, list] = {d.id: [] for d in event.divisions}
-    for result in event_results(db.session, event_id):
+    results = event_results(db.session, event_id)
+    awards = award_states(db.session, event, results)
+    for result in results:
         entry = entries[result.entry_id]
         by_division.setdefault(result.division_id, []).append({
             "entry_id": entry.id, "station": entry.station, "code": entry.code,
@@ -104,6 +114,7 @@ def live_results(event_id: int):
         "divisions": [{
             "id": d.id, "name": d.name, "kind": d.kind,
             "publication": _state(publications.get(d.id)),
+            "awards": _awards_document(event, d.id, awards[d.id]),
             "results": sorted(by_division[d.id], key=_by_rank),
         } for d in event.divisions],
     }
@@ -156,6 +167,7 @@ def contestant_result(token: str):
         if published else None
     appeals = db.session.scalars(select(Appeal).where(Appeal.entry_id == entry.id)
                                  .order_by(Appeal.filed_at, Appeal.id)).all()
+    by_group = publication.decided_by_supervisor(db.session, appeals)
     return {
         "name": entry.contestant.name, "competition": event.competition.name,
         "event": event.name, "division": entry.division.name,
@@ -165,13 +177,20 @@ def contestant_result(token: str):
         "result": _published_scores(event, result) if result else None,
         "may_appeal": bool(published and published.status == PublicationStatus.NOTICE
                            and utcnow() <= published.appeal_deadline),
-        "appeals": appeals,
+        "appeals": [_own_appeal(a, by_group) for a in appeals],
         "promotion": _own_promotion(entry, published),
         "promotion_reasons": [
             {"rule": rule, "reasons": reasons}
             for rule, reasons in kept_reasons(db.session, entry.id)]
         if published is not None and published.status == PublicationStatus.FINAL else [],
     }
+
+
+def _own_appeal(appeal: Appeal, by_group: set[int]) -> dict:
+    return {"id": appeal.id, "text": appeal.text, "filed_at": appeal.filed_at,
+            "status": appeal.status, "decided_at": appeal.decided_at,
+            "decision_reason": appeal.decision_reason,
+            **_opinion_and_decider(appeal, by_group)}
 
 
 def _own_promotion(entry: Entry, published) -> dict | None:
@@ -250,35 +269,54 @@ def finalize(division_id: int):
     return _publication_document(division, published)
 
 
-def chief_of_the_appeal_required(view):
-    """Only the chief judge of the appeal's event gets past (403; 404 for no such appeal),
-    before the body is read: a caller without the right is refused whatever they sent."""
+def _appeal_act_required(may, refusal: str):
+    """A decorator: only a caller ``may(session, user, appeal)`` lets act on the appeal gets
+    past (403 with ``refusal``; 404 for no such appeal), before the body is read: a
+    caller without the right is refused whatever they sent."""
 
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        appeal = db.get_or_404(Appeal, kwargs["appeal_id"])
-        event = db.session.get(Event, db.session.get(Entry, appeal.entry_id).event_id)
-        if panel_role(db.session, current_user, event.id) != PanelRole.CHIEF:
-            abort(403, message=_("Only the chief judge of %(event)s may do this.",
-                                 event=event.name))
-        return view(*args, **kwargs)
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            appeal = db.get_or_404(Appeal, kwargs["appeal_id"])
+            if not may(db.session, current_user, appeal):
+                event = publication.appeal_event(db.session, appeal)
+                abort(403, message=_(refusal, event=event.name,
+                                     competition=event.competition.name))
+            return view(*args, **kwargs)
 
-    return login_required(wrapped)
+        return login_required(wrapped)
+
+    return decorator
+
+
+# Who decides is the one rule of ``publication.may_decide``: the supervision and
+# arbitration group when the competition has one, else the chief judge.
+decider_of_the_appeal_required = _appeal_act_required(
+    publication.may_decide,
+    N_("Only whoever decides the appeals of %(event)s may do this: the supervision and "
+       "arbitration group of %(competition)s when it has one, else the chief judge."))
+chief_of_the_appeal_required = _appeal_act_required(
+    publication.may_give_opinion, N_("Only the chief judge of %(event)s may do this."))
 
 
 @blp.route("/appeals/<int:appeal_id>/decision", methods=["POST"])
-@chief_of_the_appeal_required
+@decider_of_the_appeal_required
 @blp.arguments(AppealDecisionSchema)
 @blp.response(200, AppealSchema)
 @blp.alt_response(401, **SIGN_IN)
-@blp.alt_response(403, schema=RefusedSchema, description="Not the event's chief judge.")
+@blp.alt_response(403, schema=RefusedSchema, description="Not the one who decides the "
+                  "event's appeals: a member of the competition's supervision and "
+                  "arbitration group when it has one, else the event's chief judge.")
 @blp.alt_response(404, **UNKNOWN)
 @blp.alt_response(422, schema=RefusedSchema, description="Refused: a bad body, the appeal "
-                  "is already decided, or no reason is given.")
+                  "is already decided, no reason is given, or (with a supervision and "
+                  "arbitration group) the chief judge has not written an opinion yet.")
 def decide_appeal(data, appeal_id: int):
-    """The chief judge accepts or rejects an appeal, with the reason the contestant will
-    read. Refused (422) when it is already decided or no reason is given. Accepting
-    changes no mark by itself: the chief judge reopens the sheets concerned."""
+    """Accept (受理) or reject (驳回) an appeal, with the reason the contestant will read:
+    the competition's supervision and arbitration group (监督仲裁组) does, after the chief
+    judge's written opinion, when it has one; otherwise the event's chief judge.
+    Refused (422) when it is already decided or no reason is given. Accepting changes no
+    mark by itself: the chief judge reopens the sheets concerned."""
     appeal = db.session.get(Appeal, appeal_id)
     entry = db.session.scalar(select(Entry).where(Entry.id == appeal.entry_id)
                               .options(joinedload(Entry.contestant)))
@@ -289,6 +327,68 @@ def decide_appeal(data, appeal_id: int):
     return _appeal_document(event, appeal, entry)
 
 
+@blp.route("/appeals/<int:appeal_id>/opinion", methods=["POST"])
+@chief_of_the_appeal_required
+@blp.arguments(AppealOpinionSchema)
+@blp.response(200, AppealSchema)
+@blp.alt_response(401, **SIGN_IN)
+@blp.alt_response(403, schema=RefusedSchema, description="Not the event's chief judge.")
+@blp.alt_response(404, **UNKNOWN)
+@blp.alt_response(422, schema=RefusedSchema, description="Refused: a bad body, no "
+                  "opinion, the appeal is already decided, or the competition has no "
+                  "supervision and arbitration group (the chief judge then decides).")
+def appeal_opinion(data, appeal_id: int):
+    """The chief judge's written opinion (书面意见) on an appeal that the competition's
+    supervision and arbitration group decides; it may be rewritten until the group
+    decides. The contestant reads it with the decision."""
+    appeal = db.session.get(Appeal, appeal_id)
+    entry = db.session.scalar(select(Entry).where(Entry.id == appeal.entry_id)
+                              .options(joinedload(Entry.contestant)))
+    event = db.session.get(Event, entry.event_id)
+    publication.give_opinion(db.session, current_user, appeal, data["opinion"])
+    db.session.commit()
+    return _appeal_document(event, appeal, entry)
+
+
+def chief_of_the_division_required(view):
+    """Only the chief judge of the division's event gets past (403; 404 for no such
+    division), before the body is read."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        division = db.get_or_404(Division, kwargs["division_id"])
+        event = db.session.get(Event, division.event_id)
+        if panel_role(db.session, current_user, event.id) != PanelRole.CHIEF:
+            abort(403, message=_("Only the chief judge of %(event)s may do this.",
+                                 event=event.name))
+        return view(*args, **kwargs)
+
+    return login_required(wrapped)
+
+
+@blp.route("/divisions/<int:division_id>/awards/acknowledgement", methods=["POST"])
+@chief_of_the_division_required
+@blp.arguments(AwardAcknowledgementSchema)
+@blp.response(200, AwardsSchema)
+@blp.alt_response(401, **SIGN_IN)
+@blp.alt_response(403, schema=RefusedSchema, description="Not the event's chief judge.")
+@blp.alt_response(404, **UNKNOWN)
+@blp.alt_response(422, schema=RefusedSchema, description="Refused: no overflow to "
+                  "acknowledge (or the event's ties go by the tie-break rules), or the "
+                  "overflow sent is no longer the current one.")
+def acknowledge_awards(data, division_id: int):
+    """The chief judge acknowledges that entries tied across an award band's edge exceed
+    the division's quota (share mode): ``overflow`` is the division's ``awards.overflow``
+    as read from the live results. The division's results may be published after it; a
+    change of scores that changes the overflow needs a new acknowledgement. Audited."""
+    division = db.session.get(Division, division_id)
+    publication.acknowledge_overflow(db.session, current_user, division, data["overflow"])
+    db.session.commit()
+    event = db.session.get(Event, division.event_id)
+    return _awards_document(event, division.id, publication.award_state(
+        db.session, event, division))
+
+
 # --- Who may see what --------------------------------------------------------------------
 
 def _event_for_organizer_or_chief(event_id: int) -> Event:
@@ -297,7 +397,7 @@ def _event_for_organizer_or_chief(event_id: int) -> Event:
         selectinload(Event.modules)))
     if event is None:
         abort(404)
-    if not organizes(current_user, event.competition_id) \
+    if not reads(current_user, event.competition_id) \
             and panel_role(db.session, current_user, event.id) != PanelRole.CHIEF:
         abort(403, message=_("Only the organizers and the chief judge of %(event)s may see "
                              "this.", event=event.name))
@@ -364,6 +464,35 @@ def _appeal_document(event: Event, appeal: Appeal, entry: Entry) -> dict:
         "name": entry.contestant.name if event.scores_locked_at else None,
         "text": appeal.text, "filed_at": appeal.filed_at, "status": appeal.status,
         "decided_at": appeal.decided_at, "decision_reason": appeal.decision_reason,
+        **_opinion_and_decider(appeal, publication.decided_by_supervisor(db.session,
+                                                                         [appeal])),
+    }
+
+
+def _opinion_and_decider(appeal: Appeal, by_group: set[int]) -> dict:
+    """The chief judge's opinion and who decided: ``supervision_group``, ``chief_judge``
+    or None while pending."""
+    decided_by = None
+    if appeal.status != "pending":
+        decided_by = "supervision_group" if appeal.id in by_group else "chief_judge"
+    return {"chief_opinion": appeal.chief_opinion or None,
+            "chief_opinion_at": appeal.chief_opinion_at, "decided_by": decided_by}
+
+
+def _awards_document(event: Event, division_id: int, state: AwardState) -> dict:
+    check = state.check
+    return {
+        "division_id": division_id, "rule": award_rule_of(event),
+        "award_rounding": event.award_rounding,
+        "first_prize_min_entries": event.first_prize_min_entries,
+        "award_ties": event.award_ties, "ranked": check.ranked,
+        "bands": [{"band": b.band, "places": b.places, "awarded": list(b.awarded),
+                   "tied": list(b.tied), "excess": b.excess} for b in check.bands],
+        "overflow": check.description or None, "needs_order": check.needs_order,
+        "needs_acknowledgement": check.needs_acknowledgement,
+        "acknowledged_at": state.acknowledgement.acknowledged_at
+        if state.acknowledgement else None,
+        "may_publish": not state.blocked,
     }
 
 

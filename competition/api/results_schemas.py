@@ -12,6 +12,7 @@ from marshmallow import Schema, fields, validate
 PUBLICATION_STATES = ["draft", "notice", "final"]
 AWARDS = ["first", "second", "third"]
 APPEAL_STATES = ["pending", "accepted", "rejected"]
+DECIDERS = ["supervision_group", "chief_judge"]
 
 
 def _decimal(**kwargs) -> fields.Decimal:
@@ -85,11 +86,58 @@ class LiveResultSchema(ScoresSchema):
         "description": "Shown with the name: null before the scores are locked."})
 
 
+class AwardBandSchema(Schema):
+    """One award band of a division against its quota."""
+
+    band = fields.Str(validate=validate.OneOf(AWARDS))
+    places = fields.Int(metadata={"description": "The band's places (its quota)."})
+    awarded = fields.List(fields.Int(), metadata={
+        "description": "The entries (ids) awarded the band, by rank."})
+    tied = fields.List(fields.Int(), metadata={
+        "description": "Entries tied across the band's edge, all awarded it; empty: none."})
+    excess = fields.Int(metadata={
+        "description": "How many more entries got this band or a higher one than the places "
+                       "of the bands up to it allow."})
+
+
+class AwardsSchema(Schema):
+    """A division's awards against its quotas, and what publication still needs."""
+
+    division_id = fields.Int()
+    rule = fields.Str(metadata={"description": "The event's award rule in words."})
+    award_rounding = fields.Str(validate=validate.OneOf(["cumulative", "per_band",
+                                                         "never_more"]))
+    first_prize_min_entries = fields.Int(allow_none=True)
+    award_ties = fields.Str(validate=validate.OneOf(["share", "tie_break"]))
+    ranked = fields.Int(metadata={"description": "Ranked entries of the division."})
+    bands = fields.List(fields.Nested(AwardBandSchema))
+    overflow = fields.Str(allow_none=True, metadata={
+        "description": "The overflow, canonically (null: none): what the chief judge "
+                       "acknowledges in share mode."})
+    needs_order = fields.Bool(metadata={
+        "description": "tie_break mode: entries are still tied at a band's edge; the chief "
+                       "judge must decide their order before publication."})
+    needs_acknowledgement = fields.Bool(metadata={
+        "description": "share mode: tied entries exceed a quota; the chief judge must "
+                       "acknowledge the overflow before publication."})
+    acknowledged_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When the chief judge acknowledged the current overflow."})
+    may_publish = fields.Bool(metadata={
+        "description": "Nothing about the awards stands in the way of publication."})
+
+
+class AwardAcknowledgementSchema(Schema):
+    overflow = fields.Str(required=True, validate=validate.Length(min=1, max=500), metadata={
+        "description": "The overflow as the chief judge saw it (``overflow`` of the "
+                       "division's awards): refused when it is no longer the current one."})
+
+
 class LiveDivisionSchema(Schema):
     id = fields.Int()
     name = fields.Str()
     kind = fields.Str()
     publication = fields.Nested(PublicationStateSchema)
+    awards = fields.Nested(AwardsSchema)
     results = fields.List(fields.Nested(LiveResultSchema), metadata={
         "description": "Ranked entries first, by rank; then those not ranked."})
 
@@ -139,6 +187,18 @@ class AppealSchema(Schema):
     status = fields.Str(validate=validate.OneOf(APPEAL_STATES))
     decided_at = fields.DateTime(allow_none=True)
     decision_reason = fields.Str(metadata={"description": "The reason the contestant sees."})
+    chief_opinion = fields.Str(allow_none=True, metadata={
+        "description": "The chief judge's written opinion, when the competition's "
+                       "supervision and arbitration group decides the appeal."})
+    chief_opinion_at = fields.DateTime(allow_none=True)
+    decided_by = fields.Str(allow_none=True, validate=validate.OneOf(DECIDERS), metadata={
+        "description": "supervision_group (监督仲裁组) or chief_judge; null while pending."})
+
+
+class AppealOpinionSchema(Schema):
+    opinion = fields.Str(required=True, validate=validate.Length(max=4000), metadata={
+        "description": "The chief judge's written opinion; the contestant sees it with "
+                       "the decision."})
 
 
 class AppealDecisionSchema(Schema):
@@ -156,6 +216,10 @@ class OwnAppealSchema(Schema):
     status = fields.Str(validate=validate.OneOf(APPEAL_STATES))
     decided_at = fields.DateTime(allow_none=True)
     decision_reason = fields.Str()
+    chief_opinion = fields.Str(allow_none=True)
+    chief_opinion_at = fields.DateTime(allow_none=True)
+    decided_by = fields.Str(allow_none=True, validate=validate.OneOf(DECIDERS), metadata={
+        "description": "supervision_group (监督仲裁组) or chief_judge; null while pending."})
 
 
 class OwnPromotionSchema(Schema):

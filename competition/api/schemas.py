@@ -7,6 +7,8 @@ from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
 from competition.events.models import (
     AggregationMethod,
+    AwardRounding,
+    AwardTies,
     CompetitionLevel,
     CompetitionStatus,
     CriterionKind,
@@ -65,6 +67,10 @@ class CompetitionSchema(Schema):
     province_code = fields.Str(load_default="42")
     site_sequence = fields.Str(load_default="000001")
     certificate_issuer = fields.Str(load_default="")
+    promotion_year = DatabaseInt(allow_none=True, load_default=None,
+                                 validate=validate.Range(min=2000, max=2100), metadata={
+        "description": "The contest year promotions count in for the once-a-year limit; "
+                       "null: the year of the first day."})
 
 
 class CompetitionPatchSchema(CompetitionSchema):
@@ -98,6 +104,23 @@ class EventSchema(Schema):
     first_prize_pct = fields.Decimal(load_default=10, as_string=True)
     second_prize_pct = fields.Decimal(load_default=20, as_string=True)
     third_prize_pct = fields.Decimal(load_default=30, as_string=True)
+    award_rounding = fields.Str(load_default="cumulative", validate=_one_of(AwardRounding),
+                                metadata={"description": (
+                                    "How award quotas become places: cumulative (the bands' "
+                                    "percentages added up, then rounded half up), per_band "
+                                    "(each band's share rounded half up) or never_more (each "
+                                    "band's share rounded down).")})
+    first_prize_min_entries = DatabaseInt(allow_none=True, validate=validate.Range(min=1),
+                                          metadata={"description": (
+                                              "The smallest division (ranked entries) with a "
+                                              "first prize: smaller ones have none, larger "
+                                              "ones at least one. Null: the quota alone "
+                                              "decides.")})
+    award_ties = fields.Str(load_default="share", validate=_one_of(AwardTies), metadata={
+        "description": "Entries tied across a band's edge: share (all get the higher award; "
+                       "the chief judge acknowledges the overflow before publication) or "
+                       "tie_break (the tie-break chain, then the chief judge's order, "
+                       "decides before publication)."})
     title_name = fields.Str(load_default="")
     title_top_n = DatabaseInt(allow_none=True, validate=validate.Range(min=1))
     appeal_window_hours = DatabaseInt(load_default=2, validate=validate.Range(min=0))
@@ -212,6 +235,8 @@ class PromotionRuleSchema(Schema):
     rank_to = DatabaseInt(allow_none=True, load_default=None)
     top_percent = fields.Decimal(allow_none=True, as_string=True, load_default=None)
     min_total = fields.Decimal(allow_none=True, as_string=True, load_default=None)
+    min_theory_score = fields.Decimal(allow_none=True, as_string=True, load_default=None)
+    min_practical_score = fields.Decimal(allow_none=True, as_string=True, load_default=None)
     min_module_score = fields.Decimal(allow_none=True, as_string=True, load_default=None)
     required_grade = DatabaseInt(allow_none=True, load_default=None)
     max_age_male = DatabaseInt(allow_none=True, load_default=None)

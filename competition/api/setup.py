@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from functools import wraps
+from functools import partial, wraps
 
+from flask import request
 from flask.views import MethodView
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
@@ -23,7 +24,12 @@ from competition.api.schemas import (
     StatusChangeSchema,
 )
 from competition.auth.models import Role
-from competition.auth.permissions import require_organizer_of, role_required
+from competition.auth.permissions import (
+    SAFE_METHODS,
+    require_organizer_of,
+    require_reader_of,
+    role_required,
+)
 from competition.events import service
 from competition.events.definition import export_competition, import_competition
 from competition.events.models import Competition, CompetitionOrganizer, Event, Occupation
@@ -35,25 +41,38 @@ blp = Blueprint("api_setup", __name__, url_prefix="/api/v1",
                 description="Competitions, events and marking schemes (organizers).")
 
 
-def organizer_required(view):
+def organizer_required(view=None, *, supervisors_read: bool = False):
     """Only the organizers of the competition in the URL (or an admin) get past,
-    and before the request body is even read."""
+    and before the request body is even read. With ``supervisors_read``, the
+    competition's supervision and arbitration group (监督仲裁组) reads (GET) too."""
+    if view is None:
+        return partial(organizer_required, supervisors_read=supervisors_read)
+
+    def require(competition_id: int) -> None:
+        if supervisors_read and request.method in SAFE_METHODS:
+            require_reader_of(competition_id)
+        else:
+            require_organizer_of(competition_id)
 
     @wraps(view)
     def wrapped(*args, **kwargs):
         if "competition_id" in kwargs:
             db.get_or_404(Competition, kwargs["competition_id"])
-            require_organizer_of(kwargs["competition_id"])
+            require(kwargs["competition_id"])
         elif "event_id" in kwargs:
-            require_organizer_of(db.get_or_404(Event, kwargs["event_id"]).competition_id)
+            require(db.get_or_404(Event, kwargs["event_id"]).competition_id)
         elif "entry_id" in kwargs:
             from competition.entries.models import Entry
 
             entry = db.get_or_404(Entry, kwargs["entry_id"])
-            require_organizer_of(entry.event.competition_id)
+            require(entry.event.competition_id)
         return view(*args, **kwargs)
 
     return login_required(wrapped)
+
+
+# Competition, events and schemes: its supervision and arbitration group reads them too.
+readers_required = organizer_required(supervisors_read=True)
 
 
 @blp.route("/competitions")
@@ -80,7 +99,7 @@ class Competitions(MethodView):
 
 @blp.route("/competitions/<int:competition_id>")
 class CompetitionItem(MethodView):
-    decorators = [organizer_required]
+    decorators = [readers_required]
 
     @blp.response(200, CompetitionSchema)
     def get(self, competition_id: int):
@@ -110,7 +129,7 @@ def change_status(data, competition_id: int):
 
 @blp.route("/competitions/<int:competition_id>/events")
 class CompetitionEvents(MethodView):
-    decorators = [organizer_required]
+    decorators = [readers_required]
 
     @blp.response(200, EventSchema(many=True))
     def get(self, competition_id: int):
@@ -131,7 +150,7 @@ class CompetitionEvents(MethodView):
 
 @blp.route("/events/<int:event_id>")
 class EventItem(MethodView):
-    decorators = [organizer_required]
+    decorators = [readers_required]
 
     @blp.response(200, EventSchema)
     def get(self, event_id: int):
@@ -156,7 +175,7 @@ class EventItem(MethodView):
 
 @blp.route("/events/<int:event_id>/scheme")
 class EventScheme(MethodView):
-    decorators = [organizer_required]
+    decorators = [readers_required]
 
     @blp.response(200, SchemeSchema)
     def get(self, event_id: int):

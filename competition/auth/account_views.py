@@ -31,6 +31,7 @@ from competition.auth.forms import (
     ActionForm,
     LinkAccountForm,
     PasswordChangeForm,
+    SupervisorForm,
 )
 from competition.auth.models import Role, User
 from competition.auth.permissions import role_required
@@ -260,8 +261,8 @@ def judge_accounts_open(competition_id: int):
 
 def _judge_account(competition: Competition, user_id: int) -> User:
     user = db.get_or_404(User, user_id)
-    if user.competition_id != competition.id or not accounts.may_manage(
-            db.session, current_user, user):
+    if user.role != Role.JUDGE or user.competition_id != competition.id \
+            or not accounts.may_manage(db.session, current_user, user):
         abort(404)
     return user
 
@@ -308,3 +309,53 @@ def judge_account_link(competition_id: int):
     flash(_("The account %(username)s now signs in as %(name)s.", username=user.username,
             name=expert.name), "success")
     return back
+
+
+# --- Organizers: the supervision and arbitration group's accounts (监督仲裁组) ------------
+
+@bp.route("/competitions/<int:competition_id>/supervisors", methods=["GET", "POST"])
+@login_required
+def supervisors(competition_id: int):
+    """The competition's supervision and arbitration group: its members' accounts, and a
+    form to open one (answered with its one-time password, shown this once)."""
+    competition = _competition_for_organizer(competition_id)
+    form = SupervisorForm()
+    if form.validate_on_submit():
+        try:
+            user, password = accounts.open_supervisor_account(
+                db.session, current_user, competition, form.display_name.data)
+        except DomainError as error:
+            flash_domain_error(error)
+        else:
+            db.session.commit()
+            return _one_time_password_page(user, password, created=True)
+    return render_template(
+        "auth/supervisors.html", competition=competition, form=form,
+        action_form=ActionForm(),
+        members=accounts.competition_supervisors(db.session, current_user, competition))
+
+
+def _supervisor_account(competition: Competition, user_id: int) -> User:
+    user = db.get_or_404(User, user_id)
+    if user.role != Role.SUPERVISOR or user.competition_id != competition.id \
+            or not accounts.may_manage(db.session, current_user, user):
+        abort(404)
+    return user
+
+
+@bp.post("/competitions/<int:competition_id>/supervisors/<int:user_id>/active")
+@login_required
+def supervisor_active(competition_id: int, user_id: int):
+    """Disable (signed out everywhere at once) or enable a supervisor's account."""
+    competition = _competition_for_organizer(competition_id)
+    user = _supervisor_account(competition, user_id)
+    _set_active(user, ActionForm())
+    return redirect(url_for("auth.supervisors", competition_id=competition.id))
+
+
+@bp.post("/competitions/<int:competition_id>/supervisors/<int:user_id>/reset")
+@login_required
+def supervisor_reset(competition_id: int, user_id: int):
+    competition = _competition_for_organizer(competition_id)
+    user = _supervisor_account(competition, user_id)
+    return _reset(user, url_for("auth.supervisors", competition_id=competition.id))

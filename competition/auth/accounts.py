@@ -7,6 +7,9 @@ Who may do what (docs/tenancy.md):
   account is scoped to that competition (``User.competition_id``), so the password
   they print can never act in another competition. They may disable, enable and
   reset only those accounts, and link one to an expert of their panels.
+- A competition's organizers (and admins) open the accounts of its supervision and
+  arbitration group (监督仲裁组): a supervisor's account is scoped to that one
+  competition, and they disable, enable and reset it like a judge's.
 - Everyone changes their own password.
 A password someone else chose (a new account, a reset) is shown once and must be
 replaced at the next sign-in. Every change is audited; no password is ever recorded.
@@ -70,10 +73,10 @@ def _account_state(user: User) -> dict:
 
 def may_manage(session: Session, actor: User, user: User) -> bool:
     """Admins manage every account but their own standing; an organizer manages the
-    judges' accounts scoped to a competition they organize."""
+    judges' and supervisors' accounts scoped to a competition they organize."""
     if actor.role == Role.ADMIN:
         return True
-    return (actor.role == Role.ORGANIZER and user.role == Role.JUDGE
+    return (actor.role == Role.ORGANIZER and user.role in (Role.JUDGE, Role.SUPERVISOR)
             and user.competition_id is not None
             and tenancy.organizes(session, actor, user.competition_id))
 
@@ -283,3 +286,44 @@ def link_expert(session: Session, actor: User, competition: Competition, user: U
     session.flush()
     record(session, actor_id=actor.id, action="user.link_expert", object_type="user",
            object_id=user.id, new={"expert": expert.id, "competition": competition.id})
+
+
+# --- The supervision and arbitration group (监督仲裁组) --------------------------------
+
+MAX_DISPLAY_NAME = 100
+
+
+def supervisor_username(session: Session, competition: Competition) -> str:
+    """``s<competition>-<n>``: short to type, unique, no personal data."""
+    number = 1
+    while _username_taken(session, f"s{competition.id}-{number}"):
+        number += 1
+    return f"s{competition.id}-{number}"
+
+
+def open_supervisor_account(session: Session, actor: User, competition: Competition,
+                            display_name: str) -> tuple[User, str]:
+    """An account for a member of the competition's supervision and arbitration group,
+    scoped to it, with a one-time password (returned, shown once). Its organizers and
+    admins only."""
+    if not tenancy.organizes(session, actor, competition.id):
+        raise Refused(N_("Only the organizers of %(competition)s may open its supervisors' "
+                         "accounts."), competition=competition.name)
+    display_name = " ".join((display_name or "").split())
+    if not display_name:
+        raise AccountError(N_("Give the supervisor's name."))
+    if len(display_name) > MAX_DISPLAY_NAME:
+        raise AccountError(N_("A name has at most %(count)s characters."),
+                           count=MAX_DISPLAY_NAME)
+    return _new_account(session, actor, username=supervisor_username(session, competition),
+                        display_name=display_name, role=Role.SUPERVISOR,
+                        competition_id=competition.id)
+
+
+def competition_supervisors(session: Session, actor: User,
+                            competition: Competition) -> list[User]:
+    """Every supervisor's account of the competition, disabled ones too, for the
+    organizers who keep them."""
+    if not tenancy.organizes(session, actor, competition.id):
+        return []
+    return tenancy.supervisors(session, competition.id, active_only=False)

@@ -63,7 +63,8 @@ class AccountSearchForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Search"), validators=[Length(max=64)])
-    role = SelectField(_l("Role"), choices=[("", _l("All roles")), *ROLE_CHOICES])
+    role = SelectField(_l("Role"), choices=[("", _l("All roles")), *ROLE_CHOICES,
+                                            ("supervisor", _l("Supervisor"))])
 
 
 class ActionForm(FlaskForm):
@@ -73,3 +74,12 @@ class ActionForm(FlaskForm):
 class LinkAccountForm(FlaskForm):
     user_id = IntegerField(validators=[DataRequired()])
     expert_id = IntegerField(validators=[DataRequired()])
+
+
+class SupervisorForm(FlaskForm):
+    """An organizer opens an account for a member of the supervision and arbitration
+    group (监督仲裁组)."""
+
+    display_name = StringField(_l("Supervisor's name"),
+                               validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField(_l("Open a supervisor's account"))

@@ -1,14 +1,30 @@
-"""Who may do what. Permissions are per competition (organizers) or per event (panel)."""
+"""Who may do what. Permissions are per competition (organizers) or per event (panel).
+
+A supervisor (监督仲裁组) reads their one competition and changes nothing but what is
+theirs to do: ``supervisor_guard`` refuses every other write before any view runs."""
 
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user, login_required
 
 from competition.auth.models import Role, User
 from competition.extensions import db
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Every write a supervisor may send: signing in and out, their own password, the
+# public certificate check (a form that changes nothing), and the group's own acts —
+# deciding appeals and countersigning draws and locks. Any other POST, PUT, PATCH or
+# DELETE of the pages or the API answers 403 (``supervisor_guard``).
+SUPERVISOR_WRITES = frozenset({
+    "auth.login", "auth.logout", "auth.change_password", "auth.signin_with_token",
+    "verify.certificate",
+    "results.decide_appeal", "api_results.decide_appeal",
+    "supervision.countersign_draw", "supervision.countersign_lock",
+})
 
 
 def role_required(*roles: Role):
@@ -35,6 +51,33 @@ def organizes(user: User, competition_id: int) -> bool:
     return tenancy.organizes(db.session, user, competition_id)
 
 
+def reads(user: User, competition_id: int) -> bool:
+    """True for the competition's organizers, admins and its supervisors
+    (``events.tenancy.reads``)."""
+    from competition.events import tenancy
+
+    return tenancy.reads(db.session, user, competition_id)
+
+
 def require_organizer_of(competition_id: int) -> None:
     if not organizes(current_user, competition_id):
         abort(403)
+
+
+def require_reader_of(competition_id: int) -> None:
+    """403 unless the current user may read the competition's pages."""
+    if not reads(current_user, competition_id):
+        abort(403)
+
+
+def supervisor_guard():
+    """A supervisor writes nothing but ``SUPERVISOR_WRITES``: any other state-changing
+    request of a page or of the API is refused (403) before its view runs, whatever the
+    view would check. Registered by ``create_app`` for every request."""
+    if request.method in SAFE_METHODS:
+        return None
+    if not current_user.is_authenticated or current_user.role != Role.SUPERVISOR:
+        return None
+    if request.endpoint in SUPERVISOR_WRITES:
+        return None
+    abort(403)

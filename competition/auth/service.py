@@ -22,7 +22,8 @@ def create_user(session: Session, *, username: str, password: str, role: str,
     """Add an account (the command line's way). Usernames are unique regardless of case.
 
     A judge may be tied to an expert of the pool, and to the one competition it acts
-    in; an organizer to the competition it runs."""
+    in; a supervisor to the one competition it supervises; an organizer to the
+    competition it runs."""
     from competition.events.models import Competition, CompetitionOrganizer, Expert
 
     username = username.strip()
@@ -54,7 +55,8 @@ def create_user(session: Session, *, username: str, password: str, role: str,
             raise AccountError("an administrator's account is not tied to a competition")
     user = User(username=username, role=role, display_name=display_name or username,
                 expert_id=expert_id,
-                competition_id=competition_id if role == Role.JUDGE else None)
+                competition_id=competition_id
+                if role in (Role.JUDGE, Role.SUPERVISOR) else None)
     user.set_password(password)
     session.add(user)
     session.flush()

@@ -20,7 +20,12 @@ from competition.auth.models import User
 from competition.entries import draw_service, tickets
 from competition.entries.draw_forms import WHOLE_EVENT, DrawForm
 from competition.entries.models import Attendance, Contestant, Entry, LotDraw, RegistrationStatus
-from competition.entries.views import bp, event_for_organizer, flash_domain_error
+from competition.entries.views import (
+    bp,
+    event_for_organizer,
+    event_for_reader,
+    flash_domain_error,
+)
 from competition.errors import DomainError
 from competition.events.models import Division, Event
 from competition.extensions import db
@@ -29,8 +34,10 @@ from competition.extensions import db
 @bp.route("/events/<int:event_id>/draw", methods=["GET", "POST"])
 @login_required
 def draw(event_id: int):
-    """The draw per division, and the form to draw for a division or the whole event."""
-    event = event_for_organizer(event_id)
+    """The draw per division, and the form to draw for a division or the whole event.
+    The competition's supervisors read the page (drawing is the organizers')."""
+    event = event_for_organizer(event_id) if request.method == "POST" \
+        else event_for_reader(event_id)
     form = DrawForm(divisions=event.divisions)
     if request.method == "GET":
         form.code_prefix.data = draw_service.default_code_prefix(db.session, event)
@@ -71,9 +78,10 @@ def draw(event_id: int):
 @bp.get("/draws/<int:draw_id>")
 @login_required
 def draw_record(draw_id: int):
-    """The printable record of one draw: who drew what, the seed, and that it recomputes."""
+    """The printable record of one draw: who drew what, the seed, and that it recomputes.
+    The competition's supervisors read it, and countersign it there."""
     lot_draw = db.get_or_404(LotDraw, draw_id)
-    event = event_for_organizer(lot_draw.event_id)
+    event = event_for_reader(lot_draw.event_id)
     record = draw_service.draw_record(db.session, lot_draw)
     division = db.session.get(Division, lot_draw.division_id) if lot_draw.division_id else None
     drawer = db.session.get(User, lot_draw.drawn_by_id) if lot_draw.drawn_by_id else None

@@ -2,19 +2,25 @@
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from competition.entries import service
 from competition.entries.forms import EntryForm
+from competition.entries.idcard import mask_id_number, mask_phone
 from competition.entries.models import Entry
 from competition.entries.validation import PersonData
 from competition.errors import DomainError
+from competition.events import tenancy
 from competition.events.models import Division
 from competition.extensions import db
 from competition.timeutil import local_today  # noqa: F401 (used by the other view modules)
-from competition.web import event_for_organizer, flash_domain_error  # noqa: F401 (shared)
+from competition.web import (  # noqa: F401 (shared)
+    event_for_organizer,
+    event_for_reader,
+    flash_domain_error,
+)
 
 bp = Blueprint("entries", __name__)
 
@@ -22,8 +28,9 @@ bp = Blueprint("entries", __name__)
 @bp.get("/events/<int:event_id>/entries")
 @login_required
 def entry_list(event_id: int):
-    """Every entry of the event, with full ID numbers and phones (organizers only)."""
-    event = event_for_organizer(event_id)
+    """Every entry of the event, with full ID numbers and phones for its organizers; its
+    supervisors read the list with ID numbers and phones masked."""
+    event = event_for_reader(event_id)
     entries = db.session.scalars(
         select(Entry).where(Entry.event_id == event_id)
         .options(joinedload(Entry.contestant), joinedload(Entry.division))
@@ -32,7 +39,9 @@ def entry_list(event_id: int):
     counts = dict(db.session.execute(
         select(Entry.status, func.count(Entry.id)).where(Entry.event_id == event_id)
         .group_by(Entry.status)).all())
-    return render_template("entries/list.html", event=event, entries=entries, counts=counts)
+    return render_template("entries/list.html", event=event, entries=entries, counts=counts,
+                           contacts=sees_contacts(event), mask_id=mask_id_number,
+                           mask_phone=mask_phone)
 
 
 @bp.route("/events/<int:event_id>/entries/new", methods=["GET", "POST"])
@@ -63,8 +72,16 @@ def entry_new(event_id: int):
 @login_required
 def entry_detail(entry_id: int):
     entry = db.get_or_404(Entry, entry_id)
-    event = event_for_organizer(entry.event_id)
-    return render_template("entries/entry.html", entry=entry, event=event)
+    event = event_for_reader(entry.event_id)
+    return render_template("entries/entry.html", entry=entry, event=event,
+                           contacts=sees_contacts(event), mask_id=mask_id_number,
+                           mask_phone=mask_phone)
+
+
+def sees_contacts(event) -> bool:
+    """Whole ID numbers, phones and private links: the competition's organizers only
+    (its supervisors read them masked, ``events.tenancy.sees_contacts``)."""
+    return tenancy.sees_contacts(db.session, current_user, event.competition_id)
 
 
 # More pages of this blueprint, kept in their own modules.

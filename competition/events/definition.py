@@ -51,6 +51,7 @@ from competition.events.scheme import (
     CriterionSpec,
     ModuleSpec,
     Problem,
+    check_aggregation,
     check_marking_scheme,
 )
 from competition.events.scheme_excel import NUMBER_FORMATS, TEXT_LIMITS, parse_number
@@ -451,7 +452,8 @@ def _event_plan(check: _Checker, data: dict, path: str) -> _EventPlan:
     divisions = _divisions(check, data, path)
     return _EventPlan(
         path=path, occupation_name=occupation_name, occupation_code=occupation_code,
-        settings=settings, divisions=divisions, modules=_modules(check, data, path),
+        settings=settings, divisions=divisions,
+        modules=_modules(check, data, path, settings["aggregation"]),
         rules=_rules(check, data, path, {name for name, _ in divisions}),
         panel=_panel(check, data, path),
     )
@@ -495,8 +497,9 @@ def _divisions(check: _Checker, data: dict, path: str) -> list[tuple[str, str]]:
     return divisions
 
 
-def _modules(check: _Checker, data: dict, path: str) -> list[ModuleSpec]:
-    """The marking scheme, checked by ``scheme.check_marking_scheme`` with paths.
+def _modules(check: _Checker, data: dict, path: str, aggregation: str) -> list[ModuleSpec]:
+    """The marking scheme, checked by ``scheme.check_marking_scheme`` with paths, and
+    against the event's method (``scheme.check_aggregation``).
 
     Each spec's ``row`` is its index in ``places``, so a problem the scheme
     reports by row and column is put back at the document's path.
@@ -537,7 +540,7 @@ def _modules(check: _Checker, data: dict, path: str) -> list[ModuleSpec]:
         specs.append(module)
     if not specs:
         return specs  # an event still being set up may have no modules yet
-    for problem in check_marking_scheme(specs):
+    for problem in check_marking_scheme(specs) + check_aggregation(aggregation, specs):
         if problem.row is None:
             where = f"{path}.modules"
         else:

@@ -48,7 +48,7 @@ from competition.events.service import SetupError
 from competition.events.views import bp
 from competition.extensions import db
 from competition.timeutil import local_today
-from competition.web import event_for_organizer, flash_domain_error
+from competition.web import event_for_organizer, event_for_reader, flash_domain_error
 
 
 def _occupation_choices() -> list[tuple[int, str]]:
@@ -275,7 +275,9 @@ def _back_to_panel(event: Event):
 @bp.get("/events/<int:event_id>/panel")
 @login_required
 def panel(event_id: int):
-    return _render_panel(event_for_organizer(event_id))
+    """The panel, its random draws and the declared conflicts; the competition's
+    supervisors read it without the organizers' forms."""
+    return _render_panel(event_for_reader(event_id))
 
 
 @bp.post("/events/<int:event_id>/panel/members")

@@ -112,6 +112,33 @@ def check_marking_scheme(modules: list[ModuleSpec]) -> list[Problem]:
     return problems
 
 
+def check_aggregation(aggregation: str, modules: list[ModuleSpec]) -> list[Problem]:
+    """The problems of a marking scheme under the event's aggregation method: one for
+    each criterion the method cannot mark (``off_scale``)."""
+    return [
+        Problem(N_("Criterion %(code)s of module %(module)s is a judgement criterion not "
+                   "marked on the 0–3 scale: with the WorldSkills method every judgement "
+                   "criterion is marked 0–3."),
+                {"code": (criterion.code or "").strip(), "module": (module.code or "").strip()},
+                row=criterion.row, column="entry_mode")
+        for module in modules for criterion in module.criteria
+        if off_scale(aggregation, criterion)
+    ]
+
+
+def off_scale(aggregation: str, criterion: CriterionSpec) -> bool:
+    """Whether the event's method cannot mark this criterion.
+
+    WorldSkills marks judgement on the 0–3 scale (docs/design.md section 5): a
+    criterion's points are the mean of the judges' 0–3 values ÷ 3 × its maximum,
+    and marks more than 1 apart must be re-scored. Neither applies to a judgement
+    criterion marked otherwise, so a WorldSkills event's judgement criteria must
+    all be 0–3 criteria (measurement criteria are marked as usual).
+    """
+    return (aggregation == "worldskills" and criterion.kind == "judgement"
+            and criterion.entry_mode != "scale_0_3")
+
+
 def check_module(module: ModuleSpec) -> list[Problem]:
     """The problems of one module's own fields (not its criteria, not the weights' sum)."""
     problems: list[Problem] = []

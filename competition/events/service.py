@@ -30,9 +30,11 @@ from competition.events.scheme import (
     CriterionSpec,
     ModuleSpec,
     Problem,
+    check_aggregation,
     check_criterion,
     check_marking_scheme,
     check_module,
+    off_scale,
 )
 
 # What may still change once marking has started: words and weights, not the
@@ -111,7 +113,9 @@ def event_problems(event: Event) -> list[Problem]:
     problems = []
     if not event.divisions:
         problems.append(Problem(N_("The event has no divisions.")))
-    problems.extend(check_marking_scheme(scheme_specs(event)))
+    specs = scheme_specs(event)
+    problems.extend(check_marking_scheme(specs))
+    problems.extend(check_aggregation(event.aggregation, specs))
     return problems
 
 
@@ -161,10 +165,26 @@ def update_event(session: Session, event: Event, **settings) -> None:
     if unknown:
         raise TypeError(f"unknown event settings: {sorted(unknown)}")
     with session.no_autoflush:
+        aggregation = event.aggregation
         for name, value in settings.items():
             setattr(event, name, value)
         _check_event(session, event)
+        if event.aggregation != aggregation:
+            _check_aggregation(event)
     session.flush()
+
+
+def _check_aggregation(event: Event) -> None:
+    """Choosing the WorldSkills method: every judgement criterion the event already has
+    must be marked on the 0–3 scale (``scheme.check_aggregation``). An event without
+    criteria yet may choose it; its criteria are then held to it as they are added.
+    (Only a change of method is checked, so an event set up before this rule can still
+    change its other settings; its page lists the problem.)"""
+    problems = check_aggregation(event.aggregation, scheme_specs(event))
+    if problems:
+        raise SetupError(N_("The WorldSkills method needs every judgement criterion marked on "
+                            "the 0–3 scale: mark the criteria listed 0–3 first, or choose "
+                            "another method."), problems=problems)
 
 
 def _check_event(session: Session, event: Event) -> None:
@@ -318,6 +338,7 @@ def delete_module(session: Session, module: Module) -> None:
 def add_criterion(session: Session, module: Module, spec: CriterionSpec) -> Criterion:
     _refuse_if_frozen(module.event)
     _check_criterion_fields(module, None, spec)
+    _check_criterion_method(module, spec)
     criterion = Criterion(module=module, position=len(module.criteria))
     _apply_criterion(criterion, spec)
     session.add(criterion)
@@ -328,6 +349,8 @@ def add_criterion(session: Session, module: Module, spec: CriterionSpec) -> Crit
 def update_criterion(session: Session, criterion: Criterion, spec: CriterionSpec) -> None:
     module = criterion.module
     _check_criterion_fields(module, criterion, spec)
+    if not off_scale(module.event.aggregation, criterion_spec(criterion)):
+        _check_criterion_method(module, spec)
     if scheme_frozen(module.event):
         before = criterion_spec(criterion)
         if spec.code.strip() != criterion.code or any(
@@ -355,6 +378,16 @@ def _check_criterion_fields(module: Module, criterion: Criterion | None,
                              code=spec.code, module=module.code)
 
 
+def _check_criterion_method(module: Module, spec: CriterionSpec) -> None:
+    """A criterion the event's method cannot mark is refused (``scheme.off_scale``). A
+    criterion that already could not be (an event set up before the rule) may still
+    be edited: its event's page lists the problem."""
+    if off_scale(module.event.aggregation, spec):
+        raise SetupError(N_("With the WorldSkills method every judgement criterion is marked "
+                            "on the 0–3 scale: mark criterion %(code)s 0–3, or make it a "
+                            "measurement criterion."), code=spec.code.strip())
+
+
 def _apply_criterion(criterion: Criterion, spec: CriterionSpec) -> None:
     criterion.code = spec.code.strip()
     criterion.description = spec.description.strip()
@@ -372,9 +405,10 @@ def replace_marking_scheme(session: Session, event: Event, specs: list[ModuleSpe
     """Make the event's scheme exactly ``specs`` (from a file), or refuse it whole.
 
     Modules and criteria are matched by code, so the ones that stay keep their
-    identity. Every problem is reported at once; nothing changes on a problem.
+    identity. Every problem is reported at once; nothing changes on a problem. The
+    scheme must suit the event's method (``scheme.check_aggregation``).
     """
-    problems = check_marking_scheme(specs)
+    problems = check_marking_scheme(specs) + check_aggregation(event.aggregation, specs)
     if problems:
         raise SetupError(N_("The marking scheme has %(n)s problems; nothing was changed."),
                          problems=problems, n=len(problems))

@@ -9,6 +9,12 @@ One installation serves a bureau and every competition it runs (docs/tenancy.md)
   competition when the account was opened by that competition's organizers
   (``User.competition_id``) or when a sign-in card opened the session
   (``User.card_competition_id``): ``acting_seats``.
+- A competition's supervision and arbitration group (监督仲裁组) is its active
+  supervisors' accounts (``Role.SUPERVISOR``, ``User.competition_id`` the one
+  competition they supervise): they read everything of that competition
+  (``reads``), see contestants' ID numbers and phones masked (only organizers see
+  them whole, ``sees_contacts``), decide its appeals and countersign its draws and
+  locks; they change nothing else (``auth.permissions.supervisor_guard``).
 - The expert pool and the occupation catalogue are the installation's: every
   organizer reads and adds to them; an expert record is changed by an admin, or by
   the organizer who added it while it sits on no panel of a competition that
@@ -38,6 +44,42 @@ def organizes(session: Session, user: User, competition_id: int) -> bool:
         CompetitionOrganizer.competition_id == competition_id,
         CompetitionOrganizer.user_id == user.id,
     ))))
+
+
+def supervises(user: User, competition_id: int) -> bool:
+    """True for an active supervisor's account of the competition's supervision and
+    arbitration group (监督仲裁组)."""
+    return bool(user.is_authenticated and user.active and user.role == Role.SUPERVISOR
+                and user.competition_id is not None and user.competition_id == competition_id)
+
+
+def reads(session: Session, user: User, competition_id: int) -> bool:
+    """Who may read the competition's pages (events, draws, panels, the console, the
+    audit log, draft results, appeals): its organizers, admins and its supervisors."""
+    return supervises(user, competition_id) or organizes(session, user, competition_id)
+
+
+def sees_contacts(session: Session, user: User, competition_id: int) -> bool:
+    """Contestants' whole ID numbers and phones: the competition's organizers (and
+    admins) only; a supervisor reads them masked."""
+    return organizes(session, user, competition_id)
+
+
+def supervisors(session: Session, competition_id: int, *,
+                active_only: bool = True) -> list[User]:
+    """The competition's supervision and arbitration group, by name."""
+    query = select(User).where(User.role == Role.SUPERVISOR,
+                               User.competition_id == competition_id)
+    if active_only:
+        query = query.where(User.active)
+    return list(session.scalars(query.order_by(User.display_name, User.id)))
+
+
+def has_supervision_group(session: Session, competition_id: int) -> bool:
+    """A competition has a supervision and arbitration group when at least one of its
+    supervisors' accounts is active: its appeals are then decided by the group."""
+    return bool(session.scalar(select(exists().where(
+        User.role == Role.SUPERVISOR, User.competition_id == competition_id, User.active))))
 
 
 def organized_competition_ids(session: Session, user: User) -> set[int] | None:

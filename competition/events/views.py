@@ -7,7 +7,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from competition.auth.models import Role
-from competition.auth.permissions import require_organizer_of, role_required
+from competition.auth.permissions import (
+    organizes,
+    require_organizer_of,
+    require_reader_of,
+    role_required,
+)
 from competition.entries.models import Entry
 from competition.errors import DomainError
 from competition.events import service, tenancy
@@ -31,7 +36,7 @@ from competition.events.models import (
 from competition.events.scheme import CriterionSpec, ModuleSpec
 from competition.extensions import db
 from competition.labels import label
-from competition.web import event_for_organizer, flash_domain_error
+from competition.web import event_for_organizer, event_for_reader, flash_domain_error
 
 bp = Blueprint("events", __name__)
 
@@ -48,7 +53,10 @@ def dashboard():
         return render_template("events/judge_dashboard.html", panels=panels)
 
     query = select(Competition).order_by(Competition.starts_on.desc(), Competition.id.desc())
-    if current_user.role != Role.ADMIN:
+    if current_user.role == Role.SUPERVISOR:
+        # The one competition a supervisor's account supervises.
+        query = query.where(Competition.id == current_user.competition_id)
+    elif current_user.role != Role.ADMIN:
         query = query.join(CompetitionOrganizer).where(
             CompetitionOrganizer.user_id == current_user.id
         )
@@ -74,7 +82,9 @@ def dashboard():
 @bp.get("/competitions/<int:competition_id>")
 @login_required
 def competition_detail(competition_id: int):
-    require_organizer_of(competition_id)
+    """The competition and its events; its supervisors read it too, without the
+    organizers' buttons."""
+    require_reader_of(competition_id)
     competition = db.get_or_404(Competition, competition_id)
     events = db.session.scalars(
         select(Event).where(Event.competition_id == competition_id)
@@ -93,7 +103,9 @@ def competition_detail(competition_id: int):
     status_form = StatusForm(status=competition.next_status)
     return render_template("events/competition.html", competition=competition,
                            events=events, entry_counts=entry_counts, problems=problems,
-                           status_form=status_form, clone_form=ConfirmForm())
+                           status_form=status_form, clone_form=ConfirmForm(),
+                           may_change=organizes(current_user, competition_id),
+                           supervisors=tenancy.supervisors(db.session, competition_id))
 
 
 @bp.route("/competitions/new", methods=["GET", "POST"])
@@ -200,7 +212,7 @@ def event_edit(event_id: int):
 @bp.get("/events/<int:event_id>")
 @login_required
 def event_detail(event_id: int):
-    event = event_for_organizer(event_id)
+    event = event_for_reader(event_id)
     modules = _modules_of(event_id)
     panel = db.session.scalars(
         select(PanelMember).where(PanelMember.event_id == event_id)

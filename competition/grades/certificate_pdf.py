@@ -16,6 +16,7 @@ the photo box and QR codes are those of the admission tickets (``entries.tickets
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import force_locale, format_date, format_datetime
@@ -81,7 +82,8 @@ def sheet_for(certificate: Certificate, verify_url: str, *, mask_id: bool = Fals
     with force_locale("zh"):
         revoked = ""
         if certificate.revoked_at is not None:
-            revoked = _("Revoked on %(date)s: %(reason)s",
+            revoked = _("Revoked on %(date)s, and the grade it gave is withdrawn. "
+                        "Reason: %(reason)s",
                         date=format_datetime(certificate.revoked_at, "short"),
                         reason=certificate.revoke_reason)
         return CertificateSheet(
@@ -121,12 +123,32 @@ def _labels() -> dict[str, str]:
 
 def build_pdf(sheet: CertificateSheet) -> bytes:
     """One certificate on one A4 page, portrait."""
+    return build_bundle([sheet], title=f"{sheet.title} {sheet.number}")
+
+
+def build_bundle(sheets: Iterable[CertificateSheet], *, title: str) -> bytes:
+    """Certificates for printing, one A4 page each, in the order given (at least one)."""
+    sheets = list(sheets)
+    if not sheets:
+        raise ValueError("a bundle needs at least one certificate")
     font = ensure_font()
     labels = _labels()
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
-    canvas.setTitle(f"{sheet.title} {sheet.number}")
+    canvas.setTitle(title)
     canvas.setCreator("competition")
+    for sheet in sheets:
+        draw_certificate(canvas, sheet, labels, font)
+        canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def draw_certificate(canvas: Canvas, sheet: CertificateSheet,
+                     labels: dict[str, str] | None = None, font: str | None = None) -> None:
+    """Draw one certificate on the canvas's current A4 page (the caller ends the page)."""
+    font = font or ensure_font()
+    labels = labels or _labels()
     _frame(canvas)
 
     # Title and the attestation under it.
@@ -198,9 +220,6 @@ def build_pdf(sheet: CertificateSheet) -> bytes:
 
     if sheet.revoked:
         _revoked(canvas, font, labels["stamp"], sheet.revoked, left, right)
-    canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
 
 
 def _frame(canvas: Canvas) -> None:

@@ -1,15 +1,21 @@
 """Certificates: list, PDF, revocation, registry export.
 
 Organizers of a competition see its certificates with full ID numbers, print
-them, revoke one with a reason and download the register a provincial
-skills-evaluation platform records. A contestant downloads their own from
-their private link (``/r/<token>``), with the ID number masked.
+them (one at a time, or a division's valid ones in one PDF in rank order),
+revoke one with a reason (which reverts the promotion) and download the register
+a provincial skills-evaluation platform records. A contestant downloads their
+own from their private link (``/r/<token>``), with the ID number masked.
+
+Every PDF served is signed (PAdES) when the installation has a signing key
+(``signing``); if that key cannot be used, the download is refused with a 503
+page saying so, never served unsigned.
 """
 
 from __future__ import annotations
 
 import io
-import os
+import logging
+from collections import Counter
 from datetime import date
 
 from flask import (
@@ -17,25 +23,28 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     send_file,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from competition.auth.permissions import require_organizer_of
 from competition.entries.models import Contestant
 from competition.errors import DomainError
-from competition.events.models import Competition
+from competition.events.models import Competition, Division
 from competition.extensions import db
-from competition.grades import certificate_pdf, certificates
+from competition.grades import certificate_pdf, certificates, signing
 from competition.grades.certificate_forms import RevokeForm
 from competition.grades.models import Certificate
 from competition.web import entry_by_token, flash_domain_error
 
 bp = Blueprint("certificates", __name__)
+log = logging.getLogger(__name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -49,7 +58,41 @@ def index(competition_id: int):
     issued = certificates.certificates_of(db.session, competition.id)
     return render_template("grades/certificates.html", competition=competition,
                            certificates=issued, form=RevokeForm(),
-                           revoked=sum(1 for c in issued if c.revoked_at))
+                           revoked=sum(1 for c in issued if c.revoked_at),
+                           divisions=_divisions(issued))
+
+
+def _divisions(issued: list[Certificate]) -> list[tuple[Division, int, int]]:
+    """The divisions with certificates, in the order of the list, with how many are valid
+    (printed together) and how many revoked (left out)."""
+    valid: Counter[int] = Counter()
+    revoked: Counter[int] = Counter()
+    divisions: dict[int, Division] = {}
+    for certificate in issued:
+        division = certificate.promotion.entry.division
+        divisions.setdefault(division.id, division)
+        (revoked if certificate.revoked_at else valid)[division.id] += 1
+    return [(division, valid[key], revoked[key]) for key, division in divisions.items()]
+
+
+@bp.get("/divisions/<int:division_id>/certificates.pdf")
+@login_required
+def division_pdf(division_id: int):
+    """Every valid certificate of a division in one PDF for printing, one page each in
+    rank order, with full ID numbers (organizers). Revoked certificates are left out."""
+    division = db.get_or_404(Division, division_id)
+    event = division.event
+    require_organizer_of(event.competition_id)
+    printable = certificates.printable_certificates(db.session, division)
+    if not printable:
+        flash(_("%(event)s · %(division)s has no valid certificates to print.",
+                event=event.name, division=division.name), "warning")
+        return redirect(url_for("certificates.index", competition_id=event.competition_id))
+    sheets = [_sheet(certificate, mask_id=False) for certificate in printable]
+    with force_locale("zh"):
+        title = f"{event.name} · {division.name} · {_('Vocational skill grade certificate')}"
+    pdf = certificate_pdf.build_bundle(sheets, title=title)
+    return _pdf_response(pdf, f"certificates-division{division.id}-{date.today():%Y%m%d}.pdf")
 
 
 @bp.get("/certificates/<int:certificate_id>.pdf")
@@ -113,27 +156,39 @@ def _certificate_for_organizer(certificate_id: int) -> Certificate:
     return certificate
 
 
+def _sheet(certificate: Certificate, *, mask_id: bool) -> certificate_pdf.CertificateSheet:
+    url = url_for("verify.certificate", number=certificate.number,
+                  c=certificate.verification_code, _external=True)
+    return certificate_pdf.sheet_for(
+        certificate, url, mask_id=mask_id,
+        photo=_photo_path(certificate.promotion.entry.contestant))
 
 
 def _pdf(certificate: Certificate, *, mask_id: bool):
-    url = url_for("verify.certificate", number=certificate.number,
-                  c=certificate.verification_code, _external=True)
-    sheet = certificate_pdf.sheet_for(
-        certificate, url, mask_id=mask_id,
-        photo=_photo_path(certificate.promotion.entry.contestant))
-    response = send_file(io.BytesIO(certificate_pdf.build_pdf(sheet)),
-                         mimetype="application/pdf", as_attachment=False,
-                         download_name=f"certificate-{certificate.number}.pdf")
+    pdf = certificate_pdf.build_pdf(_sheet(certificate, mask_id=mask_id))
+    return _pdf_response(pdf, f"certificate-{certificate.number}.pdf")
+
+
+def _pdf_response(pdf: bytes, filename: str):
+    """The PDF, signed when the installation signs its certificates."""
+    try:
+        with force_locale("zh"):
+            reason = _("Vocational skill grade certificate")
+        pdf = signing.sign_if_configured(pdf, reason=reason)
+    except signing.SigningError as error:
+        log.error("certificate PDF not served: %s", error)
+        response = make_response(render_template("error.html", status=503, message=_(
+            "The certificate cannot be signed at the moment: the signing key of this "
+            "installation cannot be used. Nothing was downloaded; tell the system "
+            "administrator.")), 503)
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+    response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
+                         download_name=filename)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
 def _photo_path(contestant: Contestant) -> str | None:
     """A contestant's photo file, if one is stored under the instance folder."""
-    if not contestant.photo_path:
-        return None
-    root = os.path.realpath(current_app.instance_path)
-    path = os.path.realpath(os.path.join(root, contestant.photo_path))
-    if os.path.commonpath([root, path]) != root or not os.path.isfile(path):
-        return None
-    return path
+    return certificates.photo_file(contestant, current_app.instance_path)

@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import hmac
 import io
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import force_locale
+from flask_babel import force_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -39,7 +40,7 @@ from competition.audit.log import record
 from competition.auth.models import User
 from competition.dbtypes import utcnow
 from competition.entries.idcard import mask_name
-from competition.entries.models import Entry
+from competition.entries.models import Contestant, Entry
 from competition.errors import DomainError
 from competition.events.models import Competition, Division, Event
 from competition.events.scheme import N_
@@ -240,23 +241,42 @@ def issue_for_division(session: Session, actor: User, division: Division,
 
 def revoke(session: Session, actor: User, certificate: Certificate, reason: str) -> None:
     """Revoke a certificate (e.g. the promotion was obtained by fraud): a reason is
-    required, and a certificate is revoked once. The number stays taken. Audited."""
+    required, and a certificate is revoked once. The number stays taken.
+
+    Revoking reverts the promotion the certificate records, in the same transaction: the
+    promotion keeps its row (what was decided stays on record) but is marked reverted,
+    and the person no longer holds the grade it gave (the grade service counts reverted
+    promotions as not held). Both are audited."""
     reason = (reason or "").strip()
     if not reason:
         raise CertificateError(N_("Give the reason for revoking the certificate."))
     if certificate.revoked_at is not None:
         raise CertificateError(N_("Certificate %(number)s is already revoked."),
                                number=certificate.number)
-    actor_id = actor.id  # read first: loading it may flush, and the three go together
-    entry = session.get(Entry, certificate.promotion.entry_id)
+    actor_id = actor.id  # read first: loading it may flush, and the changes go together
+    promotion = certificate.promotion
+    entry = session.get(Entry, promotion.entry_id)
+    now = utcnow()
     certificate.revoke_reason = reason
     certificate.revoked_by_id = actor_id
-    certificate.revoked_at = utcnow()
+    certificate.revoked_at = now
+    reverted = promotion.reverted_at is None
+    if reverted:
+        promotion.reverted_at = now
+        promotion.reverted_by_id = actor_id
     session.flush()
     record(session, actor_id=actor_id, action="certificate.revoke",
            object_type="certificate", object_id=certificate.id, event_id=entry.event_id,
            old={"number": certificate.number, "status": "valid"},
            new={"number": certificate.number, "status": "revoked"}, reason=reason)
+    if reverted:
+        record(session, actor_id=actor_id, action="promotion.revert",
+               object_type="promotion", object_id=promotion.id, event_id=entry.event_id,
+               old={"contestant_id": promotion.contestant_id, "grade": promotion.to_grade,
+                    "reverted_at": None},
+               new={"contestant_id": promotion.contestant_id, "grade": promotion.from_grade,
+                    "reverted_at": now.isoformat(), "certificate": certificate.number},
+               reason=reason)
 
 
 # --- Reading -----------------------------------------------------------------------------
@@ -267,7 +287,9 @@ def _loaded():
             selectinload(Certificate.promotion).selectinload(Promotion.entry)
             .selectinload(Entry.event).selectinload(Event.occupation),
             selectinload(Certificate.promotion).selectinload(Promotion.entry)
-            .selectinload(Entry.event).selectinload(Event.competition))
+            .selectinload(Entry.event).selectinload(Event.competition),
+            selectinload(Certificate.promotion).selectinload(Promotion.entry)
+            .selectinload(Entry.division))
 
 
 def certificates_of(session: Session, competition_id: int) -> list[Certificate]:
@@ -278,6 +300,19 @@ def certificates_of(session: Session, competition_id: int) -> list[Certificate]:
         .where(Event.competition_id == competition_id)
         .options(*_loaded())
         .order_by(Event.position, Event.id, Certificate.number)))
+
+
+def printable_certificates(session: Session, division: Division) -> list[Certificate]:
+    """The certificates of a division to print: the valid ones (revoked ones left out),
+    in the order of the results (rank, then station), as they were numbered."""
+    return list(session.scalars(
+        select(Certificate).join(Promotion, Promotion.id == Certificate.promotion_id)
+        .join(Entry, Entry.id == Promotion.entry_id)
+        .outerjoin(Result, Result.entry_id == Promotion.entry_id)
+        .where(Entry.division_id == division.id, Certificate.revoked_at.is_(None))
+        .options(*_loaded())
+        .order_by(Result.rank.is_(None), Result.rank, Entry.station.is_(None),
+                  Entry.station, Certificate.number)))
 
 
 def certificate_by_number(session: Session, number: str) -> Certificate | None:
@@ -315,13 +350,27 @@ def name_matches(certificate: Certificate, name: str | None) -> bool:
                                                        _normal(holder).encode())
 
 
-def public_facts(certificate: Certificate) -> dict:
-    """What verification shows: never the ID number, the name masked."""
+def mask_id_but_last_four(number: str) -> str:
+    """An ID number for checking the person in front of you: only its last four
+    characters shown (``**************1234``), fewer for a short number, so that at least
+    two thirds of it stay hidden."""
+    number = (number or "").strip()
+    shown = min(4, len(number) // 3)
+    return "*" * (len(number) - shown) + number[len(number) - shown:]
+
+
+def public_facts(certificate: Certificate, *, holder: bool = False) -> dict:
+    """What verification shows: the name masked, never the ID number.
+
+    ``holder``: for whoever holds the paper certificate and its QR code (the code
+    matched), enough to check the person in front of them against it — the full name,
+    the ID number but its last four characters masked, and why it was revoked."""
     entry = certificate.promotion.entry
     event = entry.event
-    return {
+    person = entry.contestant
+    facts = {
         "number": certificate.number,
-        "name": mask_name(entry.contestant.name),
+        "name": mask_name(person.name),
         "occupation": event.occupation.name,
         "occupation_code": event.occupation.code or "",
         "grade": certificate.grade,
@@ -331,7 +380,32 @@ def public_facts(certificate: Certificate) -> dict:
         "competition": event.competition.name,
         "status": "revoked" if certificate.revoked_at else "valid",
         "revoked_at": certificate.revoked_at,
+        "holder": holder,
     }
+    if holder:
+        facts.update(name=person.name, id_type=id_type_label(person.id_type),
+                     id_number=mask_id_but_last_four(person.id_number),
+                     revoke_reason=certificate.revoke_reason if certificate.revoked_at
+                     else "")
+    return facts
+
+
+def photo_file(contestant: Contestant, root: str) -> str | None:
+    """A contestant's photo file, if one is stored under ``root`` (the instance folder)."""
+    if not contestant.photo_path:
+        return None
+    root = os.path.realpath(root)
+    path = os.path.realpath(os.path.join(root, contestant.photo_path))
+    if os.path.commonpath([root, path]) != root or not os.path.isfile(path):
+        return None
+    return path
+
+
+def status_text(certificate: Certificate) -> str:
+    """Valid, or revoked with the grade it gave withdrawn, in the current language."""
+    if certificate.revoked_at is None:
+        return str(_l("Valid"))
+    return str(_l("Revoked; the grade it gave is withdrawn"))
 
 
 # The columns a provincial skills-evaluation platform records for a certificate issued
@@ -341,13 +415,15 @@ REGISTRY_COLUMNS = (
     (_l("Sex"), 6), (_l("Occupation code"), 14), (_l("Occupation name"), 18),
     (_l("Skill grade"), 14), (_l("Certificate number"), 26), (_l("Date of issue"), 12),
     (_l("Evaluation method"), 12), (_l("Evaluation organisation"), 28),
-    (_l("Competition name"), 36), (_l("Status"), 10),
+    (_l("Competition name"), 36), (_l("Status"), 22), (_l("Date of revocation"), 12),
+    (_l("Reason for revocation"), 30),
 )
 
 
 def registry_xlsx(certificates: list[Certificate]) -> bytes:
     """The register of certificates as an .xlsx sheet, one row per certificate, in Chinese
-    like the platform's own template. Full ID numbers: for organizers only."""
+    like the platform's own template. Full ID numbers: for organizers only. A revoked
+    certificate says so, that the grade it gave is withdrawn, when and why."""
     workbook = Workbook()
     sheet = workbook.active
     with force_locale("zh"):
@@ -361,7 +437,10 @@ def registry_xlsx(certificates: list[Certificate]) -> bytes:
                 label(person.sex, "sex"), event.occupation.code or "", event.occupation.name,
                 grade_label(certificate.grade), certificate.number, certificate.issued_on,
                 str(EVALUATION_METHOD), certificate.issuer, event.competition.name,
-                str(_l("Revoked")) if certificate.revoked_at else str(_l("Valid"))])
+                status_text(certificate),
+                to_user_timezone(certificate.revoked_at).date()
+                if certificate.revoked_at else None,
+                certificate.revoke_reason if certificate.revoked_at else None])
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             if cell.data_type == "f":  # a name or issuer starting with =: text, not a formula
@@ -370,8 +449,9 @@ def registry_xlsx(certificates: list[Certificate]) -> bytes:
         cell.font = Font(bold=True)
     for index, (_, width) in enumerate(REGISTRY_COLUMNS, start=1):
         sheet.column_dimensions[sheet.cell(1, index).column_letter].width = width
-    for row in sheet.iter_rows(min_row=2, min_col=9, max_col=9):
-        row[0].number_format = "yyyy-mm-dd"
+    for column in (9, 14):  # date of issue, date of revocation
+        for row in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+            row[0].number_format = "yyyy-mm-dd"
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)

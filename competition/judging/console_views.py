@@ -2,7 +2,8 @@
 sign-off, decoding, and the event's audit log.
 
 Who may open it: the event's chief judge, who acts; the competition's
-organizers (and admins), who only look. Every action goes through
+organizers (and admins) and its supervision and arbitration group (监督仲裁组), who
+only look. Every action goes through
 ``judging.service``, which checks the rules and writes the audit log; these
 views only validate forms, commit once and say what happened.
 
@@ -33,7 +34,7 @@ from sqlalchemy import func, select
 
 from competition.audit.models import AuditEvent
 from competition.auth.models import User
-from competition.auth.permissions import organizes
+from competition.auth.permissions import organizes, reads
 from competition.dbtypes import utcnow
 from competition.entries.models import Entry
 from competition.errors import DomainError
@@ -78,6 +79,9 @@ ACTION_LABELS = {
     "results.finalize": _l("Results made final"),
     "appeal.file": _l("Appeal filed"),
     "appeal.decide": _l("Appeal decided"),
+    "appeal.opinion": _l("Chief judge's opinion on an appeal"),
+    "countersign.lot_draw": _l("Lot draw countersigned by a supervisor"),
+    "countersign.score_lock": _l("Lock of the scores countersigned by a supervisor"),
     "theory_score.import": _l("Theory score imported"),
     "promotion.decide": _l("Promotion decided"),
     "promotion.decide_division": _l("Promotions of the division decided"),
@@ -109,11 +113,11 @@ VALUE_LABELS = {
 
 def _console_event(event_id: int) -> tuple[Event, bool]:
     """The event and whether the current user is its chief judge (who acts);
-    organizers of the competition look on; anyone else gets 403."""
+    organizers of the competition and its supervisors look on; anyone else gets 403."""
     event = db.get_or_404(Event, event_id)
     if service.panel_role(db.session, current_user, event.id) == PanelRole.CHIEF:
         return event, True
-    if organizes(current_user, event.competition_id):
+    if reads(current_user, event.competition_id):
         return event, False
     abort(403)
 
@@ -260,7 +264,7 @@ def _render_console(event: Event, is_chief: bool, *, penalty_form: PenaltyForm |
         penalty_form=penalty_form or PenaltyForm(console.progress.entries,
                                                  console.progress.modules),
         withdraw_form=WithdrawPenaltyForm(), lock_form=lock_form or LockForm(),
-        reopen_form=ReopenForm(), organizer_view=organizes(current_user, event.competition_id),
+        reopen_form=ReopenForm(), organizer_view=reads(current_user, event.competition_id),
         now_time=format_time(utcnow(), "HH:mm:ss"),
     ), status
 
@@ -429,7 +433,7 @@ def console_decode(event_id: int):
     divisions = {d.id: d for d in event.divisions}
     response = render_template("judging/console_decode.html", event=event, rows=rows,
                                divisions=divisions,
-                               organizer_view=organizes(current_user, event.competition_id))
+                               organizer_view=reads(current_user, event.competition_id))
     return response, 200, {"Cache-Control": "no-store"}
 
 
@@ -540,5 +544,5 @@ def console_audit(event_id: int):
     return render_template("judging/console_audit.html", event=event, is_chief=is_chief,
                            rows=_audit_rows(event, records), page=page, pages=pages,
                            total=total,
-                           organizer_view=organizes(current_user, event.competition_id))
+                           organizer_view=reads(current_user, event.competition_id))
 

@@ -1,8 +1,11 @@
 """Marks whose points do not follow from their values.
 
 A mark keeps the value the judge entered and the points it earns by its criterion's
-rule (``marks.points_for``); results add up the points. Someone who changes a mark's
-points in the database, leaving its value, moves a total: ``wrong_points`` recomputes
+rule (``marks.points_for``, to four decimals); results add up the points — except a
+WorldSkills event's 0–3 criteria, whose points the results compute from the values
+themselves, exactly (``results.ranking.criterion_sum``). Either way the two must
+agree: someone who changes a mark's points in the database, leaving its value, moves
+a total (or, on the 0–3 scale, what the sheet shows); ``wrong_points`` recomputes
 every mark's points from its value and names each one that differs. (That the values
 themselves are the ones the judges entered is the audit log's part: ``audit.state``.)
 """

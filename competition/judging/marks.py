@@ -3,7 +3,9 @@
 Rules (docs/design.md section 5): points within [0, max] with at most two
 decimals; all-or-nothing criteria take 0 or 1 (nothing or the maximum); the
 WorldSkills judgement scale takes 0, 1, 2 or 3 and earns value/3 of the
-maximum; a measured value is the gauge reading and earns points by the
+maximum (kept to four decimals, as shown on the sheet; a WorldSkills event's
+results compute it from the value, exactly: ``results.ranking.criterion_sum``);
+a measured value is the gauge reading and earns points by the
 criterion's tolerance and deduction rule (``events.scheme.measured_points``).
 """
 

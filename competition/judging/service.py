@@ -598,11 +598,10 @@ def lock_event(session: Session, chief: User, event: Event) -> None:
 
 
 def decode(session: Session, user: User, event: Event) -> list[tuple[Entry, Contestant]]:
-    """解密: codes to names, only after the scores are locked; the reading is logged."""
-    from competition.auth.permissions import organizes
-
+    """解密: codes to names, only after the scores are locked; the reading is logged.
+    The chief judge, the organizers and the supervision and arbitration group read it."""
     if panel_role(session, user, event.id) != PanelRole.CHIEF \
-            and not organizes(user, event.competition_id):
+            and not tenancy.reads(session, user, event.competition_id):
         raise JudgingError(N_("Only the chief judge and the organizers may decode the codes."))
     if event.scores_locked_at is None:
         raise JudgingError(N_("Codes are decoded only after the chief judge locks the "

@@ -48,6 +48,7 @@ def contestant_page(token: str):
         "public/contestant.html", entry=entry, person=person, event=entry.event,
         competition=entry.event.competition, publication=published, result=result,
         appeals=appeals, may_appeal=may_appeal, appeal_form=AppealForm(),
+        by_group=publication.decided_by_supervisor(db.session, appeals),
         promotion=promotion, certificate=promotion.certificate if promotion else None,
         promotion_reasons=kept_reasons(db.session, entry.id)
         if published and published.status == PublicationStatus.FINAL else [],
@@ -68,8 +69,13 @@ def file_appeal(token: str):
             flash(error.translated(), "error")
         else:
             db.session.commit()
-            flash(_("Your appeal was received. The chief judge's decision will appear on "
-                    "this page."), "success")
+            if publication.decided_by_group(db.session, entry.event):
+                flash(_("Your appeal was received. The chief judge's opinion and the decision "
+                        "of the supervision and arbitration group will appear on this page."),
+                      "success")
+            else:
+                flash(_("Your appeal was received. The chief judge's decision will appear on "
+                        "this page."), "success")
     return redirect(url_for("public.contestant_page", token=token))
 
 

@@ -1,14 +1,14 @@
 """How an entry's result came about: every step from each judge's marks to its rank. Pure.
 
 Given the same inputs as ``ranking.compute``, ``explain`` lays out what the
-engine did for one entry — per criterion, each judge's points, the method and
-the marks it dropped (trimmed mean) or did not take (median), the criterion's
-points; per module, the raw sum, its penalties and the score out of 100, or
+engine did for one entry — per criterion, each judge's points (and 0–3 value),
+the method and the marks it dropped (trimmed mean) or did not take (median), the
+criterion's points; per module, the raw sum, its penalties and the score out of 100, or
 the imported score; the weighted contributions, penalties on the total, the
 exact and published totals; the tie-break steps against the entries with the
 same published total; the rank, the award bands and the title.
 
-Every figure comes from the engine's own functions (``aggregate``,
+Every figure comes from the engine's own functions (``criterion_points``,
 ``module_score``, ``score_entry``, ``compute`` …), so an explanation cannot
 disagree with the ranking; ``tests/test_explain.py`` checks that on many
 generated cases.
@@ -26,12 +26,13 @@ from competition.results.ranking import (
     EntryResult,
     ModuleInfo,
     Rules,
-    aggregate,
     band_limits,
     compute,
     contribution,
     criterion_method,
+    criterion_points,
     effective_method,
+    from_values,
     is_imported,
     marks_by_criterion,
     module_penalties,
@@ -48,6 +49,7 @@ class JudgePoints:
     points: Decimal
     # False for a mark a trimmed mean dropped or that is not the median's middle.
     counted: bool = True
+    value: Decimal | None = None  # what the judge entered on the 0–3 scale, if marked on it
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,9 @@ class CriterionStep:
     applied: str  # what was applied: a trimmed mean of too few marks is their median
     marks: tuple[JudgePoints, ...]
     points: Decimal
+    # WorldSkills 0–3: the judges' values added up, the points being this sum × the
+    # maximum ÷ (3 × the number of judges); None when the points come from the points.
+    values_sum: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -129,14 +134,16 @@ def explain_criteria(module: ModuleInfo, entry: EntryInput,
         method = criterion_method(criterion, rules)
         applied = effective_method(values, method, rules.trim_count)
         counted = _counted(len(marks), applied, rules.trim_count)
-        # Judges by their points, as ``aggregate`` sorts them; equal points by judge.
+        # Judges by their points, as ``kept`` sorts them; equal points by judge.
         ordered = sorted(marks, key=lambda mark: (mark.points, mark.judge_id))
+        on_scale = from_values(criterion, marks, rules)
         steps.append(CriterionStep(
             criterion_id=criterion.id, kind=criterion.kind, max_points=criterion.max_points,
             method=method, applied=applied,
-            marks=tuple(JudgePoints(m.judge_id, m.points, counted[i])
+            marks=tuple(JudgePoints(m.judge_id, m.points, counted[i], m.value)
                         for i, m in enumerate(ordered)),
-            points=aggregate(values, method, rules.trim_count)))
+            points=criterion_points(criterion, marks, rules),
+            values_sum=sum((m.value for m in marks), ZERO) if on_scale else None))
     return tuple(steps)
 
 
@@ -153,7 +160,7 @@ def _counted(count: int, applied: str, trim: int) -> list[bool]:
 def explain_module(module: ModuleInfo, entry: EntryInput, rules: Rules) -> ModuleStep:
     imported = is_imported(module, entry)
     criteria = () if imported else explain_criteria(module, entry, rules)
-    # The engine's sum: the criteria's points, rounded once (``module_points``).
+    # The engine's sum: the criteria's points, divided once (``module_points``).
     raw = ZERO if imported else module_points(module, entry, rules)
     penalties = tuple(module_penalties(module, entry))
     deduction = sum(penalties, ZERO)
@@ -195,7 +202,9 @@ def explain(modules: list[ModuleInfo], rules: Rules, entries: list[EntryInput],
     results = {result.entry_id: result for result in compute(modules, rules, entries)}
     result = results[entry_id]
     module_steps = tuple(explain_module(m, entry, rules) for m in modules)
-    # Summed like the engine's ``score_entry``: its exact total is the one shown.
+    # The shown contributions added up. The engine adds the exact ones (fractions,
+    # ``ranking.unrounded_total``): the two agree to 28 digits, and the exact total and
+    # the published one shown are the engine's.
     weighted = sum((step.contribution for step in module_steps), ZERO)
     division = [e for e in entries if e.division_id == entry.division_id and e.ranked]
     ties = ()

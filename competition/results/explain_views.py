@@ -1,6 +1,7 @@
 """Every step from judges' marks to an entry's rank.
 
-For the organizers of the competition and the event's chief judge: the page
+For the organizers of the competition, its supervision and arbitration group and the
+event's chief judge: the page
 lays out ``results.explain.explain`` — computed by the results engine itself,
 so it always agrees with the results page. Before the scores are locked the
 entry (and any tied entry) is shown by its anonymous code only.
@@ -22,7 +23,7 @@ from competition.judging.models import Penalty
 from competition.results.explain import explain
 from competition.results.models import TieBreakDecision
 from competition.results.service import event_inputs
-from competition.web import event_for_organizer_or_chief
+from competition.web import event_for_reader_or_chief
 
 bp = Blueprint("explain", __name__)
 
@@ -49,7 +50,7 @@ def exact(value: Decimal | None, places: int = 4) -> str:
 def entry(entry_id: int):
     """How this entry's total and rank were computed, step by step."""
     entry = db.get_or_404(Entry, entry_id)
-    event = event_for_organizer_or_chief(entry.event_id)
+    event = event_for_reader_or_chief(entry.event_id)
     inputs = event_inputs(db.session, event.id, marks_of=entry_id)
     if entry_id not in {e.entry_id for e in inputs.entries}:
         abort(404)  # not an approved entry: it has no result

@@ -292,6 +292,7 @@ class Notice:
     # "what and when: the audit chain's head" at publication and finalization.
     seals: tuple[str, ...] = ()
     corrections: tuple[str, ...] = ()  # 更正: when and why, oldest first
+    award_rule: str = ""  # how the award quotas round and what happens to ties, in words
 
 
 def notice_of(session: Session, division: Division, publication: Publication) -> Notice:
@@ -323,7 +324,16 @@ def notice_of(session: Session, division: Division, publication: Publication) ->
         issuer=competition.host or competition.name,
         issued_on=format_date(publication.published_at, "long"), lines=tuple(lines),
         seals=tuple(seal_lines(session, division.id)),
-        corrections=tuple(correction_lines(session, division.id)))
+        corrections=tuple(correction_lines(session, division.id))
+        + tuple(countersignature_lines(session, event, division)),
+        award_rule=award_rule_line(event))
+
+
+def award_rule_line(event: Event) -> str:
+    """The event's award rule in words, as the notice prints it beside the notice period."""
+    from competition.results.service import award_rule_of
+
+    return award_rule_of(event)
 
 
 SEALED_ACTIONS = {"results.publish": N_("Audit chain at publication, %(time)s"),
@@ -336,6 +346,36 @@ def correction_lines(session: Session, division_id: int) -> list[str]:
     return [_("Correction of %(time)s: %(reason)s", time=local_datetime(seal.occurred_at),
               reason=seal.reason)
             for seal in seals(session, "division", division_id, ("results.republish",))]
+
+
+def countersignature_lines(session: Session, event: Event, division: Division) -> list[str]:
+    """Who of the supervision and arbitration group (监督仲裁组) countersigned, with the
+    date, each lot draw that gave the division's entries their stations and codes, and
+    the lock of the event's scores — "无" (none) where nobody did. Nothing when the
+    competition has no group and nothing was countersigned."""
+    from competition.entries.models import Entry as DrawnEntry
+    from competition.events.tenancy import has_supervision_group
+    from competition.results import countersign
+
+    draws = [(draw_id, countersign.signatures(session, event.id, countersign.LOT_DRAW,
+                                              str(draw_id)))
+             for draw_id in sorted(set(session.scalars(select(DrawnEntry.draw_id).where(
+                 DrawnEntry.division_id == division.id, DrawnEntry.draw_id.is_not(None)))))]
+    lock = countersign.signatures(session, event.id, countersign.SCORE_LOCK,
+                                  countersign.lock_reference(event.scores_locked_at))
+    if not has_supervision_group(session, event.competition_id) \
+            and not lock and not any(signed for _draw, signed in draws):
+        return []
+
+    def names(signed: list) -> str:
+        return "、".join(f"{s.signer.display_name if s.signer else '—'}"
+                        f"（{format_date(s.signature.signed_at, 'long')}）"
+                        for s in signed) or _("None")
+
+    return [*(_("Lot draw %(id)s countersigned by the supervision and arbitration group: "
+                "%(names)s", id=draw_id, names=names(signed)) for draw_id, signed in draws),
+            _("Lock of the scores countersigned by the supervision and arbitration group: "
+              "%(names)s", names=names(lock))]
 
 
 def seal_lines(session: Session, division_id: int) -> list[str]:
@@ -474,6 +514,8 @@ def _notice_head(canvas: Canvas, font: str, notice: Notice, continued: bool) -> 
         return y
     facts = [(_("Notice period"), notice.period),
              (_("Appeal deadline"), notice.appeal_deadline)]
+    if notice.award_rule:
+        facts.append((_("Award rule"), notice.award_rule))
     indent = max(_label_width(font, name, 10) for name, _value in facts)
     for name, value in facts:
         canvas.setFont(font, 10)

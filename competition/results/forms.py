@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -23,6 +23,22 @@ class AppealDecisionForm(FlaskForm):
     submit = SubmitField(_l("Record the decision"))
 
 
+class AppealOpinionForm(FlaskForm):
+    """The chief judge's written opinion on an appeal that the supervision and
+    arbitration group decides."""
+
+    opinion = TextAreaField(_l("The chief judge's opinion (the contestant sees it)"),
+                            validators=[DataRequired(), Length(max=4000)])
+    submit = SubmitField(_l("Record the opinion"))
+
+
+class CountersignForm(FlaskForm):
+    """A supervisor countersigns a lot draw or the lock of the scores (监督签字)."""
+
+    note = TextAreaField(_l("Note (optional)"), validators=[Length(max=1000)])
+    submit = SubmitField(_l("Countersign"))
+
+
 class ReopenForAppealForm(FlaskForm):
     """The chief judge picks the sheets of an appealing entry to re-score."""
 
@@ -33,3 +49,10 @@ class ReopenForAppealForm(FlaskForm):
     reason = TextAreaField(_l("Reason (kept in the audit log)"),
                            validators=[DataRequired(), Length(max=1000)])
     submit = SubmitField(_l("Reopen for re-scoring"))
+
+
+class AwardAcknowledgementForm(FlaskForm):
+    """The chief judge acknowledges a division's award overflow, as the page showed it."""
+
+    overflow = HiddenField(validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Acknowledge the overflow"))

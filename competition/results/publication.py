@@ -15,26 +15,30 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from blinker import Namespace
+from flask import has_request_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from competition.audit.log import record, seals
-from competition.auth.models import User
+from competition.auth.models import Role, User
 from competition.dbtypes import utcnow
 from competition.entries.models import Entry
-from competition.errors import DomainError
-from competition.events.models import Division, Event
+from competition.errors import DomainError, Refused
+from competition.events import tenancy
+from competition.events.models import Division, Event, PanelRole
 from competition.events.scheme import N_
 from competition.judging import service as judging
 from competition.judging.models import ScoreSheet, SheetStatus
+from competition.labels import label
 from competition.results.models import (
     Appeal,
     AppealStatus,
+    AwardAcknowledgement,
     Publication,
     PublicationStatus,
     Result,
 )
-from competition.results.service import event_results
+from competition.results.service import AwardState, award_states, event_results, overflow_codes
 
 _signals = Namespace()
 # Sent, with the session, ``actor``, ``division`` and ``now``, inside the transaction that
@@ -62,6 +66,7 @@ def publish(session: Session, organizer: User, division: Division,
                                   "yet."), event=event.name)
     if publication_of(session, division.id) is not None:
         raise PublicationError(N_("These results are already published."))
+    check_awards(session, event, division)
     publication = Publication(
         division_id=division.id, status=PublicationStatus.NOTICE, published_at=now,
         published_by_id=organizer.id,
@@ -74,6 +79,79 @@ def publish(session: Session, organizer: User, division: Division,
            object_id=division.id, event_id=event.id,
            new={"notice_ends_at": publication.notice_ends_at})
     return publication
+
+
+def award_state(session: Session, event: Event, division: Division) -> AwardState:
+    """The division's awards against its quotas, computed now, with the chief judge's
+    acknowledgement of the current overflow (``ranking.award_check``)."""
+    return award_states(session, event)[division.id]
+
+
+def _band_name(band: str) -> str:
+    """An award band's name in the user's language (its code outside a request: the CLI)."""
+    return label(band, "award") if has_request_context() else f"{band} prize"
+
+
+def check_awards(session: Session, event: Event, division: Division) -> None:
+    """Refuse publication while an award band's overflow is silent: in ``tie_break`` mode
+    while entries are still tied at a band's edge after the whole tie-break chain (the
+    chief judge orders them); in ``share`` mode until the chief judge has acknowledged
+    the division's current overflow."""
+    state = award_state(session, event, division)
+    check = state.check
+    if check.needs_order:
+        band = check.overflows[0]
+        raise PublicationError(
+            N_("In %(division)s, %(codes)s are still tied at the edge of the %(band)s after "
+               "every tie-break rule; the chief judge must decide their order before the "
+               "results are published."),
+            division=division.name, codes=overflow_codes(session, band.tied),
+            band=_band_name(band.band))
+    if state.blocked:
+        band = check.overflows[0]
+        raise PublicationError(
+            N_("In %(division)s, %(awarded)s entries receive the %(band)s against %(places)s "
+               "places because %(codes)s are tied at its edge; the chief judge must "
+               "acknowledge this before the results are published."),
+            division=division.name, awarded=len(band.awarded), places=band.places,
+            codes=overflow_codes(session, band.tied), band=_band_name(band.band))
+
+
+def acknowledge_overflow(session: Session, chief: User, division: Division,
+                         overflow: str) -> AwardAcknowledgement:
+    """The chief judge acknowledges that tied entries exceed the division's award quotas
+    (``share`` mode). ``overflow`` is the description the chief judge was shown: it must
+    still be the division's current one, so a change of scores meanwhile is never
+    acknowledged unseen."""
+    from competition.judging.service import require_chief
+
+    event = session.get(Event, division.event_id)
+    require_chief(session, chief, event)
+    state = award_state(session, event, division)
+    if state.check.needs_order:
+        raise PublicationError(N_("The event's ties at a band's edge go by the tie-break "
+                                  "rules: the chief judge decides the order of the tied "
+                                  "entries of %(division)s instead of acknowledging them."),
+                               division=division.name)
+    if not state.check.needs_acknowledgement:
+        raise PublicationError(N_("No award band of %(division)s exceeds its quota for the "
+                                  "chief judge to acknowledge."), division=division.name)
+    if (overflow or "").strip() != state.check.description:
+        raise PublicationError(N_("The awards of %(division)s changed since the page was "
+                                  "shown; look at them again before acknowledging."),
+                               division=division.name)
+    if state.acknowledgement is not None:
+        return state.acknowledgement
+    acknowledgement = AwardAcknowledgement(division_id=division.id,
+                                           overflow=state.check.description,
+                                           acknowledged_at=utcnow(),
+                                           acknowledged_by_id=chief.id)
+    session.add(acknowledgement)
+    session.flush()
+    record(session, actor_id=chief.id, action="awards.acknowledge", object_type="division",
+           object_id=division.id, event_id=event.id,
+           new={"overflow": acknowledgement.overflow})
+    return acknowledgement
 
 
 def _snapshot(session: Session, publication: Publication, event: Event,
@@ -214,32 +292,103 @@ def file_appeal(session: Session, entry: Entry, text: str,
     return appeal
 
 
-def decide_appeal(session: Session, chief: User, appeal: Appeal, *, accept: bool,
-                  reason: str) -> None:
-    """The chief judge accepts or rejects an appeal, with a reason the contestant sees.
+def appeal_event(session: Session, appeal: Appeal) -> Event:
+    return session.get(Event, session.get(Entry, appeal.entry_id).event_id)
 
-    Accepting does not change marks by itself: the chief judge reopens the
-    sheets concerned (audited), judges re-score, and the published results
-    are refreshed when they are submitted again (``refresh``).
-    """
-    from competition.judging.service import require_chief
 
-    entry = session.get(Entry, appeal.entry_id)
-    event = session.get(Event, entry.event_id)
-    require_chief(session, chief, event)
+def decided_by_group(session: Session, event: Event) -> bool:
+    """Whether the event's appeals go to its competition's supervision and arbitration
+    group (监督仲裁组): it has one when at least one supervisor's account is active."""
+    return tenancy.has_supervision_group(session, event.competition_id)
+
+
+def may_decide(session: Session, user: User, appeal: Appeal) -> bool:
+    """Who decides an appeal — the one rule, for the pages and the API alike: a member of
+    the competition's supervision and arbitration group when it has one (the chief judge
+    then writes an opinion, ``give_opinion``); otherwise the event's chief judge."""
+    event = appeal_event(session, appeal)
+    if decided_by_group(session, event):
+        return tenancy.supervises(user, event.competition_id)
+    return tenancy.panel_role(session, user, event.id) == PanelRole.CHIEF
+
+
+def may_give_opinion(session: Session, user: User, appeal: Appeal) -> bool:
+    """The event's chief judge writes the opinion on an appeal the group decides."""
+    event = appeal_event(session, appeal)
+    return tenancy.panel_role(session, user, event.id) == PanelRole.CHIEF
+
+
+def give_opinion(session: Session, chief: User, appeal: Appeal, opinion: str) -> None:
+    """The chief judge's written opinion (裁判长书面意见) on an appeal that the supervision
+    and arbitration group decides; it may be rewritten until the group decides, each
+    version audited. The contestant reads it with the decision."""
+    event = appeal_event(session, appeal)
+    if not may_give_opinion(session, chief, appeal):
+        raise Refused(N_("Only the chief judge of %(event)s may do this."), event=event.name)
+    if not decided_by_group(session, event):
+        raise PublicationError(N_("This competition has no supervision and arbitration "
+                                  "group: the chief judge decides the appeal."))
     if appeal.status != AppealStatus.PENDING:
         raise PublicationError(N_("This appeal has already been decided."))
+    text = (opinion or "").strip()
+    if not text:
+        raise PublicationError(N_("Write the opinion; the contestant will see it with the "
+                                  "decision."))
+    old = appeal.chief_opinion or None
+    appeal.chief_opinion = text[:4000]
+    appeal.chief_opinion_at = utcnow()
+    appeal.chief_opinion_by_id = chief.id
+    session.flush()
+    record(session, actor_id=chief.id, action="appeal.opinion", object_type="appeal",
+           object_id=appeal.id, event_id=event.id,
+           old={"opinion": old} if old else None, new={"opinion": appeal.chief_opinion})
+
+
+def decide_appeal(session: Session, user: User, appeal: Appeal, *, accept: bool,
+                  reason: str) -> None:
+    """Accept (受理) or reject (驳回) an appeal, with a reason the contestant sees.
+
+    Who decides is ``may_decide``: the supervision and arbitration group, once the
+    chief judge has written an opinion, when the competition has one; else the chief
+    judge. Accepting does not change marks by itself: the chief judge reopens the
+    sheets concerned (audited, ``reopen_for_appeal``), judges re-score, and the
+    published results are refreshed when they are submitted again (``refresh``).
+    """
+    event = appeal_event(session, appeal)
+    group = decided_by_group(session, event)
+    if not may_decide(session, user, appeal):
+        if group:
+            raise Refused(N_("The supervision and arbitration group of %(competition)s "
+                             "decides this appeal."), competition=event.competition.name)
+        raise Refused(N_("Only the chief judge of %(event)s may do this."), event=event.name)
+    if appeal.status != AppealStatus.PENDING:
+        raise PublicationError(N_("This appeal has already been decided."))
+    if group and not appeal.chief_opinion:
+        raise PublicationError(N_("The chief judge has not written an opinion on this "
+                                  "appeal yet: the group decides after reading it."))
     if not (reason or "").strip():
         raise PublicationError(N_("Give the reason for the decision; the contestant will "
                                   "see it."))
     appeal.status = AppealStatus.ACCEPTED if accept else AppealStatus.REJECTED
     appeal.decided_at = utcnow()
-    appeal.decided_by_id = chief.id
+    appeal.decided_by_id = user.id
     appeal.decision_reason = reason.strip()
     session.flush()
-    record(session, actor_id=chief.id, action="appeal.decide", object_type="appeal",
-           object_id=appeal.id, event_id=event.id, new={"status": appeal.status},
+    record(session, actor_id=user.id, action="appeal.decide", object_type="appeal",
+           object_id=appeal.id, event_id=event.id,
+           new={"status": appeal.status,
+                "by": "supervision_group" if group else "chief_judge"},
            reason=appeal.decision_reason)
+
+
+def decided_by_supervisor(session: Session, appeals: list[Appeal]) -> set[int]:
+    """The ids of the appeals, among ``appeals``, that a supervisor decided."""
+    ids = {a.decided_by_id for a in appeals if a.decided_by_id}
+    if not ids:
+        return set()
+    supervisors = set(session.scalars(select(User.id).where(
+        User.id.in_(ids), User.role == Role.SUPERVISOR)))
+    return {a.id for a in appeals if a.decided_by_id in supervisors}
 
 
 def republish(session: Session, division: Division, *, actor: User, reason: str,
@@ -256,6 +405,8 @@ def republish(session: Session, division: Division, *, actor: User, reason: str,
         raise PublicationError(N_("Give the reason for the correction; it is published."))
     now = now or utcnow()
     event = session.get(Event, division.event_id)
+    # A correction publishes again: an overflow it makes is not silent either.
+    check_awards(session, event, division)
     changes = refresh(session, division, actor_id=actor.id, reason=reason.strip())
     publication.appeal_deadline = now + timedelta(hours=event.appeal_window_hours)
     publication.notice_ends_at = now + timedelta(days=event.notice_days)

@@ -15,6 +15,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask import has_request_context
+from flask_babel import gettext
 from sqlalchemy import BigInteger, ColumnElement, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -24,17 +26,27 @@ from competition.dbtypes import POINT_PLACES, utcnow
 from competition.entries.idcard import mask_name
 from competition.entries.models import Attendance, Entry, RegistrationStatus
 from competition.errors import DomainError
-from competition.events.models import CriterionKind, Event, Module, NameDisplay
+from competition.events.models import (
+    Criterion,
+    CriterionKind,
+    EntryMode,
+    Event,
+    Module,
+    NameDisplay,
+)
 from competition.events.scheme import N_
 from competition.judging.models import ExternalScore, Mark, Penalty, ScoreSheet, SheetStatus
-from competition.results.models import ScreenFreeze, TieBreakDecision
+from competition.results.models import AwardAcknowledgement, ScreenFreeze, TieBreakDecision
 from competition.results.ranking import (
+    AwardCheck,
     CriterionInfo,
     EntryInput,
     EntryResult,
     JudgeMark,
     ModuleInfo,
     Rules,
+    award_check,
+    award_checks,
     compute,
 )
 
@@ -44,7 +56,9 @@ def rules_of(event: Event) -> Rules:
         aggregation=event.aggregation, trim_count=event.trim_count, decimals=event.decimals,
         tie_break=tuple(event.tie_break or ()), first_pct=Decimal(event.first_prize_pct),
         second_pct=Decimal(event.second_prize_pct), third_pct=Decimal(event.third_prize_pct),
-        title_top_n=event.title_top_n)
+        title_top_n=event.title_top_n, award_rounding=event.award_rounding or "cumulative",
+        first_prize_min_entries=event.first_prize_min_entries,
+        award_ties=event.award_ties or "share")
 
 
 def modules_of(event: Event) -> list[ModuleInfo]:
@@ -98,12 +112,15 @@ def event_inputs(session: Session, event_id: int, *,
         if entry_id in inputs:
             inputs[entry_id].kept = modules
     if marks_of in inputs:
+        on_scale = scale_criteria(event)
         marks = session.execute(
-            select(ScoreSheet.judge_id, Mark.criterion_id, Mark.points)
+            select(ScoreSheet.judge_id, Mark.criterion_id, Mark.points, Mark.value)
             .join(Mark, Mark.sheet_id == ScoreSheet.id)
             .where(ScoreSheet.entry_id == marks_of, ScoreSheet.status == SheetStatus.SUBMITTED))
-        inputs[marks_of].marks = [JudgeMark(judge_id, criterion_id, Decimal(points))
-                                  for judge_id, criterion_id, points in marks]
+        inputs[marks_of].marks = [
+            JudgeMark(judge_id, criterion_id, Decimal(points),
+                      Decimal(value) if criterion_id in on_scale else None)
+            for judge_id, criterion_id, points, value in marks]
     external = session.execute(
         select(ExternalScore.entry_id, ExternalScore.module_id, ExternalScore.score)
         .join(Entry, Entry.id == ExternalScore.entry_id).where(Entry.event_id == event_id))
@@ -130,12 +147,25 @@ def event_inputs(session: Session, event_id: int, *,
                        entries=list(inputs.values()))
 
 
+def scale_criteria(event: Event) -> set[int]:
+    """The event's criteria marked on the WorldSkills 0–3 scale: their marks carry the
+    judge's value to the engine (``JudgeMark.value``)."""
+    return {c.id for m in event.modules for c in m.criteria
+            if c.entry_mode == EntryMode.SCALE_0_3 and c.kind == CriterionKind.JUDGEMENT}
+
+
 def kept_marks(session: Session, event: Event,
                rules: Rules) -> dict[int, dict[int, dict[int, Decimal]]]:
-    """Entry → module → ``{marks taken: their sum}``, as ``ranking.module_sums`` makes
-    it from the marks of submitted sheets, for every approved entry of the event — but
-    done by the database, so that a provincial event's hundreds of thousands of marks
-    are not carried to Python one by one (bench/RESULTS.md).
+    """Entry → module → ``{divisor: sum}``, as ``ranking.module_sums`` makes it from
+    the marks of submitted sheets, for every approved entry of the event — but done by
+    the database, so that a provincial event's hundreds of thousands of marks are not
+    carried to Python one by one (bench/RESULTS.md). A criterion's points are its sum
+    ÷ its divisor, and the sums of criteria with one divisor are added up.
+
+    A WorldSkills event's 0–3 criteria add their judges' values × the maximum, over
+    3 × how many judges: the mean of the values ÷ 3 × the maximum, with nothing
+    rounded (a mark's points are kept to four decimals). Other criteria add the marks
+    their method takes, over how many it took.
 
     Measurement criteria and the mean (WorldSkills too) take every mark. A trimmed
     mean dropping ``k`` at each end takes ranks ``k+1 .. n-k`` of the ``n`` marks
@@ -153,9 +183,17 @@ def kept_marks(session: Session, event: Event,
              .where(Entry.event_id == event.id, Entry.status == RegistrationStatus.APPROVED,
                     ScoreSheet.status == SheetStatus.SUBMITTED))
     method, trim = rules.aggregation, rules.trim_count
+    on_scale = scale_criteria(event) if method == "worldskills" else set()
+    if on_scale:
+        marks = (marks.add_columns((Mark.value * Criterion.max_points).label("scaled"))
+                 .join(Criterion, Criterion.id == Mark.criterion_id))
     if method not in ("median", "trimmed_mean") or (method == "trimmed_mean" and trim <= 1):
         rows = marks.subquery()
         total, count = func.sum(rows.c.points), func.count()
+        if on_scale:
+            valued = rows.c.criterion_id.in_(on_scale)
+            total = case((valued, func.sum(rows.c.scaled)), else_=total)
+            count = case((valued, 3 * count), else_=count)
         if method == "trimmed_mean" and trim == 1:
             trimmed = and_(count > 2, rows.c.criterion_id.not_in(measured))
             total = case((trimmed, total - func.min(rows.c.points) - func.max(rows.c.points)),
@@ -178,23 +216,24 @@ def kept_marks(session: Session, event: Event,
         rows = select(ranked).where(taken).subquery()
         total, count = func.sum(rows.c.points), func.count()
     per_criterion = (select(rows.c.entry_id, rows.c.module_id, _units(total).label("units"),
-                            count.label("taken"))
+                            count.label("divisor"))
                      .group_by(rows.c.entry_id, rows.c.module_id, rows.c.criterion_id)
                      .subquery())
-    query = (select(per_criterion.c.entry_id, per_criterion.c.module_id, per_criterion.c.taken,
-                    func.sum(per_criterion.c.units))
+    query = (select(per_criterion.c.entry_id, per_criterion.c.module_id,
+                    per_criterion.c.divisor, func.sum(per_criterion.c.units))
              .group_by(per_criterion.c.entry_id, per_criterion.c.module_id,
-                       per_criterion.c.taken))
+                       per_criterion.c.divisor))
     sums: dict[int, dict[int, dict[int, Decimal]]] = defaultdict(lambda: defaultdict(dict))
     # Core, not the ORM: plain rows, nothing to map.
-    for entry_id, module_id, taken_count, units in session.connection().execute(query):
-        sums[entry_id][module_id][taken_count] = Decimal(int(units)).scaleb(-POINT_PLACES)
+    for entry_id, module_id, divisor, units in session.connection().execute(query):
+        sums[entry_id][module_id][divisor] = Decimal(int(units)).scaleb(-POINT_PLACES)
     return sums
 
 
 def _units(points: ColumnElement) -> ColumnElement:
     """Points as a whole number of 1/10,000ths: exact from either database's sum (SQLite
-    adds them as floating point), and no decimal conversion per row."""
+    adds them as floating point), and no decimal conversion per row. (A 0–3 value ×
+    a maximum of four decimals has four decimals too.)"""
     return cast(func.round(points * 10 ** POINT_PLACES), BigInteger)
 
 
@@ -277,3 +316,97 @@ def unfreeze_screen(session: Session, user: User, event: Event) -> None:
            object_id=event.id, event_id=event.id, old={"frozen_at": freeze.frozen_at})
     session.delete(freeze)
     session.flush()
+
+
+# --- Award rules -------------------------------------------------------------------------
+
+ROUNDING_WORDS = {
+    "cumulative": N_("Award quotas are added up band by band and rounded half up"),
+    "per_band": N_("Each award quota is rounded half up on its own"),
+    "never_more": N_("Each award quota is rounded down, never above its percentage"),
+}
+TIES_WORDS = {
+    "share": N_("entries tied across a band's edge all receive the higher award, which the "
+                "chief judge must acknowledge before publication"),
+    "tie_break": N_("entries tied across a band's edge are ordered by the tie-break rules "
+                    "and, if still tied, by the chief judge before publication; awards go "
+                    "by that order"),
+}
+
+
+def _words(message: str, **params) -> str:
+    """In the user's language during a request; in English elsewhere (the CLI, a job)."""
+    if has_request_context():
+        return gettext(message, **params)
+    return message % params if params else message
+
+
+def award_rule_text(rounding: str | None, first_prize_min_entries: int | None,
+                    ties: str | None) -> str:
+    """The award rule in words, in the user's language, e.g. 按累计比例四舍五入；…"""
+    if first_prize_min_entries:
+        first = _words(N_("a division of at least %(n)s ranked entries has at least one "
+                          "first prize, a smaller one none"), n=first_prize_min_entries)
+    else:
+        first = _words(N_("first prizes follow the quota alone, so a small division may "
+                          "have none"))
+    rounding_words = ROUNDING_WORDS.get(rounding or "", ROUNDING_WORDS["cumulative"])
+    ties_words = TIES_WORDS.get(ties or "", TIES_WORDS["share"])
+    return _words(N_("%(rounding)s; %(first)s; %(ties)s."), rounding=_words(rounding_words),
+                  first=first, ties=_words(ties_words))
+
+
+def award_rule_of(event: Event) -> str:
+    """The event's award rule in words (``award_rule_text``)."""
+    return award_rule_text(event.award_rounding, event.first_prize_min_entries,
+                           event.award_ties)
+
+
+def places_text(check: AwardCheck) -> str:
+    """A division's places in words: how the quotas came out for its size."""
+    first, second, third = (band.places for band in check.bands)
+    return _words(N_("%(n)s ranked entries: %(first)s first, %(second)s second and "
+                     "%(third)s third prizes."), n=check.ranked, first=first,
+                  second=second, third=third)
+
+
+@dataclass
+class AwardState:
+    """A division's awards against its quotas, with what the chief judge has done."""
+
+    check: AwardCheck
+    acknowledgement: AwardAcknowledgement | None  # of the current overflow
+
+    @property
+    def blocked(self) -> bool:
+        """Publication is refused: an unordered edge tie, or an overflow not acknowledged."""
+        return self.check.needs_order or (self.check.needs_acknowledgement
+                                          and self.acknowledgement is None)
+
+
+def award_states(session: Session, event: Event,
+                 results: list[EntryResult] | None = None) -> dict[int, AwardState]:
+    """Every division's ``AwardState``, by division id (``results``: the event's results
+    when the caller has them already)."""
+    if results is None:
+        results = event_results(session, event.id)
+    checks = award_checks(results, rules_of(event))
+    division_ids = [d.id for d in event.divisions]
+    acknowledged = {}
+    for row in session.scalars(select(AwardAcknowledgement).where(
+            AwardAcknowledgement.division_id.in_(division_ids))):
+        acknowledged[(row.division_id, row.overflow)] = row
+    states = {}
+    for division_id in division_ids:
+        check = checks.get(division_id) or award_check([], rules_of(event), division_id)
+        states[division_id] = AwardState(
+            check, acknowledged.get((division_id, check.description))
+            if check.description else None)
+    return states
+
+
+def overflow_codes(session: Session, entry_ids) -> str:
+    """The entries' anonymous codes (加密号), for messages: "CY-101、CY-102"."""
+    codes = dict(session.execute(select(Entry.id, Entry.code).where(
+        Entry.id.in_(list(entry_ids)))).all())
+    return "、".join(codes.get(i) or f"#{i}" for i in entry_ids)
