@@ -56,7 +56,7 @@ class Audited:
 
 AUDITED: tuple[Audited, ...] = (
     Audited("entries", ("event_id", "division_id", "contestant_id", "status", "attendance",
-                        "code")),
+                        "code", "session_id", "station", "replaces_entry_id")),
     Audited("score_sheets", ("entry_id", "module_id", "judge_id", "status", "source",
                              "reopened_for_review")),
     Audited("marks", ("value", "points"), key=("sheet_id", "criterion_id"),

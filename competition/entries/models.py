@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -107,10 +108,46 @@ def new_entry_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+class EventSession(db.Model):
+    """A session (场次) of an event's practical exam: when and where, and how many stations.
+
+    The draw places each entry in a session and at one of its stations; a session's
+    stations are numbered 1..``stations`` (the workshop's own stations, used again in
+    the next session).
+    """
+
+    __tablename__ = "event_sessions"
+    __table_args__ = (
+        CheckConstraint("stations >= 1", name="stations_positive"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("reporting_at IS NULL OR reporting_at <= starts_at",
+                        name="reporting_before_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"),
+                                          index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(50))  # e.g. 第1场
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # 检录时间: when contestants report; empty: the event's usual lead time before the start.
+    reporting_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    room: Mapped[str] = mapped_column(String(200), default="")  # room or workshop
+    stations: Mapped[int]
+
+
+class DrawKind(enum.StrEnum):
+    DRAW = "draw"  # stations and codes for every entry not yet placed (抽签)
+    ADDITION = "addition"  # a late registration placed after the draw (补充抽签)
+    SUBSTITUTION = "substitution"  # a substitute in a withdrawn contestant's place (替补)
+
+
 class LotDraw(db.Model):
     """A draw of stations and anonymous codes (抽签), with the seed that reproduces it."""
 
     __tablename__ = "lot_draws"
+    __table_args__ = (one_of("kind", DrawKind, "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(
@@ -120,6 +157,7 @@ class LotDraw(db.Model):
         ForeignKey("divisions.id", ondelete="CASCADE")
     )
     seed: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16), default=DrawKind.DRAW)
     drawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     drawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Everything needed to recompute the draw from its seed (``entries.lots.verify``):
@@ -135,7 +173,13 @@ class Entry(db.Model):
     __tablename__ = "entries"
     __table_args__ = (
         UniqueConstraint("event_id", "contestant_id"),
-        UniqueConstraint("event_id", "station"),
+        # One entry per station: per session when the event has sessions, else per event.
+        Index("uq_entries_event_station", "event_id", "station", unique=True,
+              sqlite_where=text("session_id IS NULL"),
+              postgresql_where=text("session_id IS NULL")),
+        Index("uq_entries_session_station", "session_id", "station", unique=True,
+              sqlite_where=text("session_id IS NOT NULL"),
+              postgresql_where=text("session_id IS NOT NULL")),
         UniqueConstraint("event_id", "code"),
         # The division must belong to the entry's event.
         ForeignKeyConstraint(
@@ -161,8 +205,13 @@ class Entry(db.Model):
     is_student: Mapped[bool | None] = mapped_column()
     token: Mapped[str] = mapped_column(String(64), unique=True, default=new_entry_token)
     ticket_number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("event_sessions.id", ondelete="RESTRICT"), index=True)
     station: Mapped[int | None]
     code: Mapped[str | None] = mapped_column(String(16))
+    # The withdrawn entry whose place a substitute (替补) took.
+    replaces_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("entries.id", ondelete="SET NULL"))
     draw_id: Mapped[int | None] = mapped_column(ForeignKey("lot_draws.id", ondelete="SET NULL"))
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -175,6 +224,7 @@ class Entry(db.Model):
         viewonly=True,
     )
     contestant: Mapped[Contestant] = relationship(back_populates="entries")
+    session: Mapped[EventSession | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Entry {self.id} event={self.event_id} code={self.code}>"

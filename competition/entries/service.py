@@ -271,7 +271,8 @@ def register_many(session: Session, registrations: list[Registration], *, today:
             "review_note": ""})
     entry_ids = _insert(session, Entry.__table__, rows)
     # Written without the ORM: the audit log gets the entries' states in one record.
-    record_rows(session, "entries", [{**row, "id": entry_id, "code": None}
+    record_rows(session, "entries", [{**row, "id": entry_id, "code": None, "session_id": None,
+                                      "station": None, "replaces_entry_id": None}
                                      for entry_id, row in zip(entry_ids, rows, strict=True)],
                 actor_id=actor_id)
     loaded = {}
