@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Flask, jsonify, render_template, request
@@ -44,6 +45,19 @@ def init_security(app: Flask) -> None:
         return render_template("error.html", status=400, message=message), 400
 
     @app.before_request
+    def refuse_control_characters():
+        """A NUL or another control character (but tab and line breaks) in a field is
+        never a person's input: refused (400) before any view or database sees it."""
+        if not has_control_characters():
+            return None
+        message = _("The request contains characters that cannot be typed (control "
+                    "characters). Remove them and try again.")
+        if request.path.startswith("/api/") or \
+                request.accept_mimetypes.best == "application/json":
+            return jsonify(code=400, status="Bad Request", message=message), 400
+        return render_template("error.html", status=400, message=message), 400
+
+    @app.before_request
     def refuse_cross_site_api_writes():
         if not request.path.startswith("/api/") or request.method in SAFE_METHODS:
             return None
@@ -53,6 +67,33 @@ def init_security(app: Flask) -> None:
             return None
         return jsonify(code=403, status="Forbidden",
                        message=_("Requests from other sites are refused.")), 403
+
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for key, item in value.items()
+                for text in (*_strings(key), *_strings(item))]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
+
+
+def has_control_characters() -> bool:
+    """Whether the query, the form fields or a JSON body hold a control character."""
+    texts = [text for key, value in request.args.items(multi=True) for text in (key, value)]
+    if request.method not in SAFE_METHODS:
+        if request.mimetype == "application/json":
+            texts += _strings(request.get_json(silent=True))
+        elif request.mimetype in ("application/x-www-form-urlencoded",
+                                  "multipart/form-data"):
+            texts += [text for key, value in request.form.items(multi=True)
+                      for text in (key, value)]
+    return any(CONTROL_CHARACTERS.search(text) for text in texts)
 
 
 def comes_from_another_site() -> bool:

@@ -1,5 +1,7 @@
 """Security headers on every response, sign-in throttling, cookies outside development."""
 
+import time
+
 import pytest
 
 from competition.extensions import limiter
@@ -23,33 +25,91 @@ def test_every_response_carries_the_security_headers(client):
 
 @pytest.fixture
 def throttled(app, database_url):
-    """An app with sign-in throttling on (3 attempts a minute), then off again."""
+    """An app with sign-in throttling on: 3 failed attempts a minute per address, the
+    back-off after 2 wrong passwords per account and address, after 4 per account."""
     throttled = make_app(database_url, RATELIMIT_ENABLED=True, SIGN_IN_LIMIT="3 per minute",
-                         RATELIMIT_STORAGE_URI="memory://")
+                         SIGN_IN_FREE_FAILURES=2, SIGN_IN_ACCOUNT_FREE_FAILURES=4,
+                         SIGN_IN_ACCOUNT_MAX_WAIT=2, RATELIMIT_STORAGE_URI="memory://")
     yield throttled
     limiter.reset()
     limiter.enabled = False
 
 
-def test_sign_in_is_throttled_with_a_clear_message(throttled):
+def _sign_in(client, username, password, address="10.0.0.1"):
+    return client.post("/login", data={"username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_failed_attempts_from_one_address_are_throttled_with_a_clear_message(throttled):
     client = throttled.test_client()
-    for attempt in range(3):
-        page = client.post("/login", data={"username": "organizer", "password": f"guess{attempt}"})
+    for name in ("a", "b", "c"):
+        page = _sign_in(client, name, "guess")
         assert page.status_code == 200 and "用户名或密码错误" in page.text
-    refused = client.post("/login", data={"username": "organizer", "password": "guess4"})
+    refused = _sign_in(client, "d", "guess")
     assert refused.status_code == 429
-    assert "尝试次数过多" in refused.text
-    assert "Traceback" not in refused.text
+    assert "尝试次数过多" in refused.text and "Traceback" not in refused.text
     # Reading the page is never throttled, only attempts.
     assert client.get("/login").status_code == 200
-    # The same account from another address is throttled too (per username).
-    other = client.post("/login", data={"username": "organizer", "password": "x"},
-                        environ_base={"REMOTE_ADDR": "10.0.0.9"})
-    assert other.status_code == 429
     # English visitors read it in English.
     client.get("/lang/en")
-    english = client.post("/login", data={"username": "someone", "password": "x"})
+    english = _sign_in(client, "someone", "x")
     assert english.status_code == 429 and "Too many attempts" in english.text
+
+
+def test_a_venue_behind_one_address_signs_everyone_in(throttled):
+    """Successful sign-ins never count: eleven people from one address get in."""
+    from competition.extensions import db
+    from tests import builders
+
+    with throttled.app_context():
+        for number in range(11):
+            builders.user("judge", username=f"venue{number}")
+        db.session.commit()
+    for number in range(11):
+        client = throttled.test_client()
+        response = _sign_in(client, f"venue{number}", builders.PASSWORD)
+        assert response.status_code == 302, number
+
+
+def _account(app, username: str = "organizer") -> None:
+    from competition.extensions import db
+    from tests import builders
+
+    with app.app_context():
+        builders.user("organizer", username=username)
+        db.session.commit()
+
+
+def test_wrong_passwords_slow_the_guesser_without_locking_the_real_user_out(throttled):
+    from tests import builders
+
+    _account(throttled)
+    guesser = throttled.test_client()
+    assert _sign_in(guesser, "organizer", "guess1").status_code == 200
+    assert _sign_in(guesser, "organizer", "guess2").status_code == 200
+    # Two free failures used: the next try from there waits (1 s, doubling after).
+    slowed = _sign_in(guesser, "organizer", "guess3")
+    assert slowed.status_code == 429 and "秒后再试" in slowed.text
+    # The real user, from their own address, is not held up by it.
+    real = throttled.test_client()
+    assert _sign_in(real, "organizer", builders.PASSWORD, address="10.0.0.2").status_code == 302
+    time.sleep(1.1)
+    assert _sign_in(guesser, "organizer", builders.PASSWORD).status_code == 302
+
+
+def test_many_addresses_guessing_one_account_get_a_short_wait_not_a_lockout(throttled):
+    from tests import builders
+
+    _account(throttled)
+    for number in range(4):
+        client = throttled.test_client()
+        assert _sign_in(client, "organizer", "guess", f"10.1.0.{number}").status_code == 200
+    fifth = throttled.test_client()
+    waited = _sign_in(fifth, "organizer", "guess", "10.1.0.9")
+    assert waited.status_code == 429 and "秒后再试" in waited.text
+    # At most SIGN_IN_ACCOUNT_MAX_WAIT (2 s) for anyone: then the right password works.
+    time.sleep(2.1)
+    assert _sign_in(fifth, "organizer", builders.PASSWORD, "10.1.0.9").status_code == 302
 
 
 def test_a_real_server_needs_a_shared_store_for_the_counters(monkeypatch):
@@ -95,3 +155,46 @@ def test_main_pages_run_under_the_content_security_policy(locked_tea, live_serve
         page.goto(live_server + path)
         page.wait_for_load_state("networkidle")
     assert violations == []
+
+
+def test_private_links_are_kept_out_of_caches(published_tea, client):
+    from sqlalchemy import select
+
+    from competition.entries.models import Entry
+    from competition.extensions import db
+
+    entry = db.session.scalars(select(Entry).where(
+        Entry.event_id == published_tea.id, Entry.code.is_not(None))).first()
+    for url in (f"/r/{entry.token}", f"/api/v1/contestant/{entry.token}/result",
+                f"/r/{entry.token}/score-report.pdf"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Cache-Control"] == "private, no-store", url
+        assert response.headers["Referrer-Policy"] == "no-referrer", url
+
+
+@pytest.mark.parametrize("body", [
+    {"data": {"username": "organizer\x00", "password": "x"}},
+    {"data": {"username": "organizer", "password": "x\x1b[31m"}},
+])
+def test_control_characters_are_refused_before_the_database(client, body):
+    response = client.post("/login", **body)
+    assert response.status_code == 400
+    assert "控制字符" in response.text and "Traceback" not in response.text
+
+
+def test_control_characters_in_json_get_a_json_answer(client, login_as):
+    login_as("organizer")
+    response = client.post("/api/v1/competitions", json={"name": "大赛\x00"})
+    assert response.status_code == 400
+    assert "控制字符" in response.get_json()["message"]
+
+
+def test_a_wrong_method_on_a_page_says_so_in_the_users_language_with_allow(client):
+    response = client.delete("/login")
+    assert response.status_code == 405
+    assert "不接受" in response.text and response.mimetype == "text/html"
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
+    api = client.delete("/api/v1/openapi.json")
+    assert api.status_code == 405 and api.get_json()["code"] == 405
+    assert "GET" in api.headers["Allow"]

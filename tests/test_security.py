@@ -204,7 +204,8 @@ def throttled(app, database_url):
     from tests.conftest import make_app
 
     throttled = make_app(database_url, RATELIMIT_ENABLED=True, SIGN_IN_LIMIT="3 per minute",
-                         VERIFY_LIMIT="3 per minute", RATELIMIT_STORAGE_URI="memory://")
+                         VERIFY_LIMIT="3 per minute", CARD_SIGN_IN_LIMIT="3 per minute",
+                         RATELIMIT_STORAGE_URI="memory://")
     yield throttled.test_client()
     limiter.reset()
     limiter.enabled = False

@@ -33,7 +33,7 @@ from competition.auth.views import bp
 from competition.errors import DomainError
 from competition.events.models import Competition
 from competition.extensions import db
-from competition.hardening import throttle_by_address
+from competition.hardening import throttle_cards
 from competition.web import flash_domain_error
 
 
@@ -149,7 +149,7 @@ def _landing(user) -> str:
 
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
-@throttle_by_address
+@throttle_cards
 def signin_with_token(token: str):
     """Scanning a card opens this page; its button signs the judge in on this device."""
     card = signin.find_card(db.session, token)

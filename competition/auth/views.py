@@ -19,7 +19,12 @@ from competition.auth.forms import LoginForm, LogoutForm
 from competition.auth.models import User
 from competition.auth.service import authenticate, user_for_api_token, user_for_session_id
 from competition.extensions import db, login_manager
-from competition.hardening import throttle_by_address, throttle_by_username
+from competition.hardening import (
+    note_failed_sign_in,
+    note_signed_in,
+    sign_in_wait,
+    throttle_by_address,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -79,16 +84,22 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @throttle_by_address
-@throttle_by_username
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("events.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
+        wait = sign_in_wait(form.username.data)
+        if wait:
+            flash(_("Too many wrong passwords for this account from here. Try again in "
+                    "%(seconds)s seconds.", seconds=wait), "error")
+            return render_template("auth/login.html", form=form), 429
         user = authenticate(db.session, form.username.data, form.password.data)
         if user is None:
+            note_failed_sign_in(form.username.data)
             flash(_("Wrong username or password."), "error")
         else:
+            note_signed_in(form.username.data)
             db.session.commit()
             session.pop(signin.CARD_SESSION_KEY, None)
             login_user(user, remember=form.remember.data)
