@@ -75,10 +75,24 @@ def demo_command(if_empty: bool) -> None:
     else:
         click.echo("The demo competition is already there; nothing added.")
     if db.session.scalar(select(Competition.id).where(Competition.name == DEMO_COMPETITION_NAME)):
-        click.echo("Demo accounts (username / password — role):")
-        for account in DEMO_ACCOUNTS:
+        from competition.auth.models import Role, User
+
+        # An admin made before the demo (or a password changed since) is not printed with
+        # the demo's password. Checking every account's hash would take seconds; the
+        # admin is the one a real installation creates first.
+        users = {u.username: u for u in db.session.scalars(select(User).where(
+            User.username.in_([a.username for a in DEMO_ACCOUNTS])))}
+        usable = [a for a in DEMO_ACCOUNTS if a.username in users and (
+            a.role != Role.ADMIN or users[a.username].check_password(a.password))]
+        if usable:
+            click.echo("Demo accounts (username / password — role):")
+        for account in usable:
             click.echo(f"  {account.username:<10} / {account.password:<20} — "
                        f"{account.description}")
+        changed = [a.username for a in DEMO_ACCOUNTS if a not in usable]
+        if changed:
+            click.echo("These demo accounts have another password now (not shown): "
+                       + ", ".join(changed))
 
 
 audit_cli = AppGroup("audit", help="The tamper-evident audit log.")

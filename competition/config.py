@@ -68,9 +68,16 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     if config.get("TESTING") and "SESSION_COOKIE_SECURE" not in (overrides or {}):
         config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = False
     if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # A database that silently drops packets gets a 503 within seconds, not a hang.
+        # A database that stops answering gets a 503 within seconds, not a hang: a
+        # connection attempt gives up after 5 s; unacknowledged data on an open
+        # connection after 8 s (tcp_user_timeout), an idle one is probed by TCP
+        # keep-alives; a statement runs at most DATABASE_STATEMENT_TIMEOUT seconds.
         options = config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
-        options.setdefault("connect_args", {"connect_timeout": 5})
+        timeout_ms = int(float(env.get("DATABASE_STATEMENT_TIMEOUT", "30")) * 1000)
+        options.setdefault("connect_args", {
+            "connect_timeout": 5, "keepalives": 1, "keepalives_idle": 10,
+            "keepalives_interval": 3, "keepalives_count": 3, "tcp_user_timeout": 8000,
+            "options": f"-c statement_timeout={timeout_ms}"})
     return config
 
 

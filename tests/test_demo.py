@@ -351,3 +351,14 @@ def test_every_demo_event_passes_the_set_up_rules(app):
 
     competition = _seeded()
     assert service.readiness_problems(db.session, competition) == []
+
+
+def test_flask_demo_prints_no_password_the_admin_does_not_have(app, runner):
+    from tests import builders
+
+    builders.user("admin", username="admin")  # a real admin, made before the demo
+    db.session.commit()
+    output = runner.invoke(args=["demo"]).output
+    assert "demo-admin-2026" not in output
+    assert "admin" in output.split("another password now")[1]
+    assert "demo-organizer-2026" in output
