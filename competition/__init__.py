@@ -90,6 +90,8 @@ def create_app(config_overrides: dict | None = None) -> Flask:
                       supervision_views.bp, tie_views.bp):
         app.register_blueprint(blueprint)
 
+    # The status board and the entries' part of the pre-flight check (signal receivers).
+    from competition import board  # noqa: F401
     from competition.api import init_api
 
     init_api(app)
@@ -129,12 +131,14 @@ def score_text(value, decimals: int = 2) -> str:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from competition.errors import translate_problem
     from competition.labels import label
     from competition.skill_grades import grade_label
 
     app.add_template_filter(label, "label")
     app.add_template_filter(grade_label, "grade")
     app.add_template_filter(score_text, "score")
+    app.add_template_filter(translate_problem, "problem_text")
 
     @app.template_global()
     def has_endpoint(endpoint: str) -> bool:
@@ -213,6 +217,14 @@ def _register_core_routes(app: Flask) -> None:
     def forbidden(error):
         return _error_page(403, _("You do not have permission to open this page."))
 
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        response, status = _error_page(405, _("This page does not accept that kind of "
+                                              "request."))
+        if getattr(error, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+        return response, status
+
     @app.errorhandler(500)
     def server_error(error):
         _forget_failed_transaction()
@@ -230,5 +242,6 @@ def _forget_failed_transaction() -> None:
 def _error_page(status: int, message: str):
     if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
         # The shape of flask-smorest's documented Error schema, like the API's 401 and 422.
-        return jsonify(code=status, status=HTTPStatus(status).phrase, message=message), status
+        return make_response(jsonify(code=status, status=HTTPStatus(status).phrase,
+                                     message=message)), status
     return make_response(render_template("error.html", status=status, message=message)), status

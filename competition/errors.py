@@ -7,7 +7,11 @@ every problem when there are several (a bad file, a bad scheme).
 
 from __future__ import annotations
 
-from flask_babel import gettext
+from datetime import date, datetime
+
+from flask_babel import format_date, format_time, gettext
+
+from competition.events.scheme import Term
 
 
 class DomainError(Exception):
@@ -19,7 +23,7 @@ class DomainError(Exception):
 
     def translated(self) -> str:
         """The message in the current user's language (needs a request or app context)."""
-        return gettext(self.message, **self.params)
+        return gettext(self.message, **readable_params(self.params))
 
 
 class Refused(DomainError):
@@ -28,4 +32,44 @@ class Refused(DomainError):
 
 def translate_problem(problem) -> str:
     """A ``scheme.Problem`` (or anything with ``message`` and ``params``) in the user's language."""
-    return gettext(problem.message, **problem.params)
+    return gettext(problem.message, **readable_params(problem.params))
+
+
+def readable_params(params: dict) -> dict:
+    """The values of a message as people read them: a moment in the app's time zone
+    (e.g. 2026年12月8日 15:59), a date in the user's format; the rest unchanged."""
+    return {name: readable_value(value) for name, value in params.items()}
+
+
+class Message:
+    """A message id with its values used as the value of another message (e.g. the field a
+    problem names): translated with the message that holds it, English in ``str()``."""
+
+    def __init__(self, message: str, **params) -> None:
+        self.message = message
+        self.params = params
+
+    def __str__(self) -> str:
+        return self.message % self.params if self.params else self.message
+
+    def __repr__(self) -> str:
+        return f"Message({str(self)!r})"
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, Message) and (self.message, self.params)
+                == (other.message, other.params))
+
+    def __hash__(self) -> int:
+        return hash(self.message)
+
+
+def readable_value(value):
+    if isinstance(value, Message):
+        return gettext(value.message, **readable_params(value.params))
+    if isinstance(value, Term):
+        return gettext(value.message)
+    if isinstance(value, datetime):
+        return f"{format_date(value, 'long')} {format_time(value, 'HH:mm')}"
+    if isinstance(value, date):
+        return format_date(value, "long")
+    return value

@@ -10,12 +10,24 @@ cell, and nobody's spreadsheet evaluates it. ``unquote_cell`` takes the quote of
 again when such a workbook is imported back. Control characters, which the file
 format cannot hold (openpyxl refuses them), are dropped.
 
+The header row of an imported list is read here too (``find_header``), alike for
+the contestant, theory-score and expert imports.
+
 Pure: no Flask, no database.
 """
 
 from __future__ import annotations
 
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from competition.events.scheme import N_, Problem
 
 # What makes Excel, LibreOffice or WPS read a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -32,8 +44,171 @@ def safe_cell(value: object) -> object:
     return QUOTE + value if value.startswith(FORMULA_STARTS) else value
 
 
+def workbook_bytes(book) -> bytes:
+    """The workbook as an .xlsx file, every text cell made safe first (``safe_cell``): a
+    name or work unit typed as ``=HYPERLINK(…)`` is shown as text, never run as a
+    formula, whichever export wrote it. Every workbook the app produces is saved here."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.value = safe_cell(cell.value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 def unquote_cell(text: str) -> str:
     """A text read from a cell written by ``safe_cell``, as it was typed."""
     if text.startswith(QUOTE) and text[1:].startswith(FORMULA_STARTS):
         return text[1:]
     return text
+
+
+# --- The header row of an imported list ------------------------------------------------
+#
+# The lists people upload (contestants, theory scores, experts) come from many
+# offices, each with its own words for a column: 单位名称 or 所在单位 for 工作单位,
+# 身份证号码 or 证件号码 for 身份证号. Every importer describes its columns with the
+# headers it accepts, and reads the header row here, so that all three
+# understand a header alike. A header is compared without its spaces (full-width
+# ones too), without a required mark * or a hint in brackets — 姓名（必填）,
+# 工作单位(选填) — and with latin letters in any case. Columns every list carries
+# (序号, 备注, 编号) are skipped quietly; any other column nobody can place is
+# reported, so that the organizer sees what would be left out before importing.
+
+# Columns skipped without a word, unless an importer knows them as one of its own.
+IGNORED_HEADERS = ("序号", "编号", "备注", "备注说明", "说明", "No.", "No")
+# How far down a header row is looked for, under a title such as “XX大赛报名表”.
+HEADER_SEARCH_ROWS = 10
+# A hint after the name: 工作单位（选填）, 姓名[必填], 电话【手机】.
+_HINT = re.compile(r"[(\[【〔].*$")
+_MARKS = "*:"
+
+
+class HeaderColumn(Protocol):
+    key: str  # what the importer calls the column
+    header: str  # the header its template writes
+    required: bool  # a file without it is refused
+    aliases: tuple[str, ...]  # other headers accepted for it
+
+
+@dataclass
+class HeaderMatch:
+    """How the header row of a file was read."""
+
+    number: int | None = None  # the header's row number (the first row is 1); None: not found
+    columns: dict[str, int] = field(default_factory=dict)  # column key → index in the row
+    headers: dict[str, str] = field(default_factory=dict)  # column key → header as written
+    unknown: list[str] = field(default_factory=list)  # headers no column takes, as written
+    ignored: list[str] = field(default_factory=list)  # 序号, 备注 …: skipped quietly
+
+    def recognized(self, names: dict[str, str]) -> list[tuple[str, str]]:
+        """(the importer's name of the column, the file's header) in the file's order;
+        ``names`` gives the importer's name of each key."""
+        return [(names.get(key, key), self.headers[key])
+                for key, _ in sorted(self.columns.items(), key=lambda item: item[1])]
+
+
+def header_key(header: object) -> str:
+    """A header as compared: full-width forms, spaces, a required mark ``*`` and a hint
+    in brackets left out, latin letters in lower case. 工作单位（必填）→ 工作单位."""
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", header_text(header)))
+    text = text.strip(_MARKS)
+    if text[:1] not in ("(", "[", "【", "〔"):
+        text = _HINT.sub("", text)
+    return text.strip(_MARKS).casefold()
+
+
+def header_text(value: object) -> str:
+    """A header cell as written, without surrounding spaces (full-width ones too)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).replace("\u3000", " ").strip()
+
+
+_IGNORED_KEYS = frozenset(header_key(header) for header in IGNORED_HEADERS)
+
+
+def header_lookup(columns: Iterable[HeaderColumn]) -> dict[str, str]:
+    """Every accepted header (as ``header_key`` gives it) → the key of its column; the
+    first column to claim a header keeps it."""
+    lookup: dict[str, str] = {}
+    for column in columns:
+        for header in (column.header, *column.aliases):
+            lookup.setdefault(header_key(header), column.key)
+    return lookup
+
+
+def match_headers(values: Iterable[object] | None, lookup: dict[str, str],
+                  place: Callable[[str], str | None] | None = None) -> HeaderMatch:
+    """Which column of a row holds what. ``lookup`` is ``header_lookup``'s; ``place``
+    may name the column of a header the lookup does not have (the theory import's
+    module columns). A second column of a kind already found counts as unknown: only
+    the first is read."""
+    match = HeaderMatch()
+    for index, value in enumerate(values or ()):
+        text = header_text(value)
+        if not text:
+            continue
+        key = lookup.get(header_key(text))
+        if key is None and place is not None:
+            key = place(text)
+        if key is not None and key not in match.columns:
+            match.columns[key] = index
+            match.headers[key] = text
+        elif key is None and header_key(text) in _IGNORED_KEYS:
+            match.ignored.append(text)
+        else:
+            match.unknown.append(text)
+    return match
+
+
+def find_header(table: Iterator[tuple[int, Sequence[object]]], lookup: dict[str, str], *,
+                place: Callable[[str], str | None] | None = None,
+                enough: int = 2) -> tuple[HeaderMatch, bool]:
+    """The header row among the first ``HEADER_SEARCH_ROWS`` numbered rows of ``table``:
+    the first naming at least ``enough`` known columns. Returns its match (``number``
+    set) and False; when there is none, the row naming the most known columns (``number``
+    None) and whether every row looked at was empty. ``table`` is left just under the
+    header row."""
+    best, blank = HeaderMatch(), True
+    for looked, (number, values) in enumerate(table, start=1):
+        blank = blank and all(header_text(value) == "" for value in values or ())
+        match = match_headers(values, lookup, place)
+        if len(match.columns) >= enough:
+            match.number = number
+            return match, False
+        if len(match.columns) > len(best.columns):
+            best = match
+        if looked >= HEADER_SEARCH_ROWS:
+            break
+    return best, blank
+
+
+def missing_column(header: str, accepted: Iterable[str], *, row: int | None) -> Problem:
+    """The problem of a file without a required column, naming the headers accepted."""
+    named = set(header.split("/"))  # 准考证号/身份证号: either of two columns
+    accepted = [text for text in dict.fromkeys(accepted) if text not in named]
+    if not accepted:
+        return Problem(N_("The header row has no %(column)s column."), {"column": header},
+                       row=row or 1, column=header)
+    return Problem(N_("The header row has no %(column)s column; it may also be headed "
+                      "%(variants)s."), {"column": header, "variants": "、".join(accepted)},
+                   row=row or 1, column=header)
+
+
+def missing_columns(match: HeaderMatch, columns: Iterable[HeaderColumn]) -> list[Problem]:
+    """A problem for each required column the header row lacks."""
+    return [missing_column(column.header, (column.header, *column.aliases), row=match.number)
+            for column in columns if column.required and column.key not in match.columns]
+
+
+def unknown_columns_problem(match: HeaderMatch) -> Problem:
+    """Why a file with unrecognized columns is not imported before the organizer
+    confirms that they may be left out."""
+    return Problem(N_("The file has columns that cannot be imported: %(columns)s. Confirm "
+                      "that they may be left out, or rename them as the template does."),
+                   {"columns": "、".join(match.unknown)}, row=match.number)

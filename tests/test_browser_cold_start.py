@@ -1,7 +1,8 @@
 """In Chromium, a whole competition from an empty database, with no command line after the
 first admin: the admin opens two organizers' accounts; organizer A sets up a competition,
-imports contestants and experts from Excel, draws the panel and the lots, checks the
-contestants in and opens the judges' accounts (a PDF of sign-in cards); the judges sign
+imports contestants and experts from Excel, draws the panel and the lots, opens the
+judges' accounts (a PDF of sign-in cards), which the pre-flight check needs before the
+contest starts, and checks the contestants in; the judges sign
 in by their cards on tablets and score; the chief judge locks the scores; A publishes;
 a contestant appeals from their phone and the chief judge decides; A makes the results
 final, which promotes and certifies; the certificate verifies. Organizer B, in the same
@@ -247,7 +248,7 @@ def test_a_competition_runs_from_an_empty_database_in_the_browser(
         page.get_by_label("录入方式").select_option("points")
         page.get_by_role("button", name="保存").click()
         page.get_by_text(f"已添加评分项 {code}").wait_for()
-    assert "此赛项的设置已完成" in page.locator(".ok-note").inner_text()
+    page.locator("[data-complete=scheme]").wait_for()
     competition = fresh(select(Competition))
     event = db.session.scalar(select(Event))
     division = db.session.scalar(select(Division))
@@ -295,20 +296,6 @@ def test_a_competition_runs_from_an_empty_database_in_the_browser(
     page.get_by_role("button", name="抽签").click()
     page.get_by_text(f"抽签完成：{len(CONTESTANTS)} 名选手已有工位号和加密号").wait_for()
 
-    # ... the competition starts, and the contestants are checked in at the desk.
-    page.goto(f"{live_server}/competitions/{competition.id}")
-    move_on(page, "比赛中")
-    page.get_by_role("link", name="养老护理员").click()
-    event_tab(page, "检录")
-    for name in NAMES:
-        page.get_by_label("姓名、准考证号或身份证号后 4 位").fill(name)
-        page.get_by_role("button", name="查找").click()
-        card = page.locator("[data-results] .checkin-card")
-        card.get_by_role("heading", name=name).wait_for()
-        card.get_by_role("button", name="到场").click()
-        page.get_by_text(f"{name} 已检录到场。").wait_for()
-    assert page.locator("[data-count=present]").inner_text() == str(len(CONTESTANTS))
-
     # 4. A opens the judges' accounts: one PDF of usernames, one-time passwords and cards.
     page.goto(f"{live_server}/competitions/{competition.id}")
     page.get_by_role("link", name="裁判登录卡").click()
@@ -326,6 +313,20 @@ def test_a_competition_runs_from_an_empty_database_in_the_browser(
     assert sorted(one_time) == sorted(j.username for j in judges)
     assert all(j.competition_id == competition.id and j.check_password(one_time[j.username])
                for j in judges)
+
+    # ... the competition starts, and the contestants are checked in at the desk.
+    page.goto(f"{live_server}/competitions/{competition.id}")
+    move_on(page, "比赛中")
+    page.get_by_role("link", name="养老护理员").click()
+    event_tab(page, "检录")
+    for name in NAMES:
+        page.get_by_label("姓名、准考证号或身份证号后 4 位").fill(name)
+        page.get_by_role("button", name="查找").click()
+        card = page.locator("[data-results] .checkin-card")
+        card.get_by_role("heading", name=name).wait_for()
+        card.get_by_role("button", name="到场").click()
+        page.get_by_text(f"{name} 已检录到场。").wait_for()
+    assert page.locator("[data-count=present]").inner_text() == str(len(CONTESTANTS))
 
     # Organizer B, in a browser of their own, chooses a password and builds their own
     # competition; then asks for A's pages and tries A's actions: all refused.
@@ -419,7 +420,7 @@ def test_a_competition_runs_from_an_empty_database_in_the_browser(
     phone.get_by_role("heading", name="我的成绩").wait_for()
     # Both judges gave 4 points less on each of A1–A3 at the third station: 88, third place.
     mine = phone.locator(".contestant-card").filter(has_text="我的成绩").inner_text()
-    assert "88.00" in mine and re.search(r"名次\s*3", mine), mine
+    assert "88.00" in mine and re.search(r"名次\s*第 3 名 / 共 3 人", mine), mine
     assert last.contestant.name in phone.content()
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     phone.get_by_label("申诉内容").fill("沟通与人文关怀一项评分偏低，请复核")

@@ -70,7 +70,7 @@ def test_organizer_builds_an_event_and_its_marking_scheme(app, live_server, page
         page.get_by_role("button", name="保存").click()
         page.get_by_text(f"已添加评分项 {code}").wait_for()
 
-    assert "此赛项的设置已完成" in page.locator(".ok-note").inner_text()
+    page.locator("[data-complete=scheme]").wait_for()
     assert page.get_by_role("cell", name="外圆Ø38(0/-0.025)").count() == 1
 
     db.session.expire_all()

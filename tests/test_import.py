@@ -424,7 +424,8 @@ def test_only_the_uploader_can_import_a_kept_file(app, client, auth, uploads):
     ("名单.csv", b"", "文件是空的"),
     ("名单.csv", "姓名,身份证号,赛项,组别\n".encode() + b"\xff\xfe\xff,1,2,3\n",
      "既不是 UTF-8 也不是 GBK"),
-    ("名单.csv", "姓名,手机号\n张三,13800000000\n".encode(), "表头缺少 身份证号、赛项、组别"),
+    # Each missing column is named, with the headers accepted for it.
+    ("名单.csv", "姓名,手机号\n张三,13800000000\n".encode(), "证件号码"),
     ("名单.csv", "姓名,身份证号,赛项,组别\n".encode(), "表头下面没有选手"),
 ])
 def test_a_file_that_is_not_a_list_gets_a_clear_message(app, client, auth, uploads, filename,
@@ -528,3 +529,162 @@ def test_the_page_says_one_file_covers_the_whole_competition(app, client, auth):
     assert "导入选手" in page
     assert "整个大赛" in page and "车工" in page
     assert f"/competitions/{competition.id}/contestants-template.xlsx" in page
+
+
+# --- Headers as real lists write them -------------------------------------------------
+
+def test_headers_are_compared_without_spaces_marks_or_case():
+    from competition.spreadsheet import header_key
+
+    written = ("工作单位", " 工作 单位 ", "工作单位（必填）", "＊工作单位", "工作单位*",
+               "工作单位(选填)", "工作\u3000单位：")
+    assert {header_key(h) for h in written} == {"工作单位"}
+    assert header_key("ID（身份证号）") == header_key("id") == "id"
+
+
+def _page_columns(page: str) -> list[tuple[str, str]]:
+    table = re.search(r'<table[^>]*id="recognized-columns">(.*?)</table>', page, re.S)
+    assert table, "the page does not say how the columns were read"
+    return [(unescape(a), unescape(b)) for a, b in
+            re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td></tr>", table.group(1))]
+
+
+VARIANT_HEADERS = ("序号", "选手姓名", "证件号码", "单位名称", "联系电话", "赛项", "参赛组别",
+                   "现职业技能等级", "等级证书编号", "出生年月", "备注")
+VARIANT_ROW = (1, "王芳", WANG, "咸宁市社会福利院", "13807151234", "养老护理员", "职工组",
+               "三级", "S0001", "1988.05", "组长")
+
+
+def test_a_list_with_other_headers_is_imported_into_the_right_fields(app, client, auth,
+                                                                     uploads):
+    _, care = setup_competition()
+    auth.login("mine")
+
+    page = upload(client, care.id, xlsx([VARIANT_ROW], headers=VARIANT_HEADERS),
+                  "单位报名表.xlsx").get_data(as_text=True)
+
+    assert "确认导入 1 人" in page
+    assert 'id="unknown-columns"' not in page and "ignore_unknown_columns" not in page
+    columns = _page_columns(page)
+    assert ("工作单位", "单位名称") in columns and ("身份证号", "证件号码") in columns
+    assert ("组别", "参赛组别") in columns and ("出生日期", "出生年月") in columns
+    assert not any("序号" in c or "备注" in c for pair in columns for c in pair)  # quietly
+    page = client.post(f"/events/{care.id}/import/confirm", data={"upload": confirm_token(page)},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已导入 1 名选手" in page
+    wang = db.session.scalar(select(Contestant).where(Contestant.name == "王芳"))
+    assert (wang.work_unit, wang.phone, wang.current_grade, wang.current_certificate_no) == (
+        "咸宁市社会福利院", "13807151234", 3, "S0001")
+
+
+def test_a_birth_date_that_is_not_the_id_numbers_is_reported(app):
+    competition, _ = setup_competition()
+    rows = [VARIANT_ROW, (2, "李强", LI, "", "", "养老护理员", "职工组", "", "", "1979-11-03", ""),
+            (3, "周杰", ZHOU, "", "", "车工", "职工组", "", "", "去年", "")]
+    preview = preview_file(db.session, competition, "a.xlsx",
+                           xlsx(rows, headers=VARIANT_HEADERS), TODAY)
+    assert [(p.row, p.column) for p in preview.problems] == [(3, "出生日期"), (4, "出生日期")]
+    assert preview.problems[0].params == {"date": "1979-11-02"}
+
+
+def test_an_unknown_column_is_shown_and_nothing_imported_until_confirmed(app, client, auth,
+                                                                         uploads):
+    _, care = setup_competition()
+    auth.login("mine")
+    headers = (*HEADERS, "籍贯", "政治面貌")
+    data = xlsx([(*GOOD_ROWS[0], "湖北咸宁", "群众")], headers=headers)
+
+    page = upload(client, care.id, data, "报名表.xlsx").get_data(as_text=True)
+
+    notice = re.search(r'<p class="unknown-columns"[^>]*>(.*?)</p>', page, re.S)
+    assert notice and "籍贯、政治面貌" in unescape(notice.group(1))
+    assert page.index('id="unknown-columns"') < page.index('id="import-counts"')  # on top
+    assert ("工作单位", "工作单位") in _page_columns(page)
+    assert re.search(r'<input[^>]*name="ignore_unknown_columns"[^>]*required', page)
+    token = confirm_token(page)
+    # Confirmed without ticking the box: refused, nothing imported.
+    page = client.post(f"/events/{care.id}/import/confirm", data={"upload": token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "未导入任何数据" in page and "籍贯" in page
+    assert counts() == (1, 1)
+
+    page = upload(client, care.id, data, "报名表.xlsx").get_data(as_text=True)
+    page = client.post(f"/events/{care.id}/import/confirm",
+                       data={"upload": confirm_token(page), "ignore_unknown_columns": "y"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已导入 1 名选手" in page
+    assert counts() == (2, 2)
+
+
+def test_import_file_refuses_unknown_columns_unless_told_to_leave_them_out(app):
+    competition, _ = setup_competition()
+    data = xlsx([(*GOOD_ROWS[0], "湖北")], headers=(*HEADERS, "籍贯"))
+    preview = preview_file(db.session, competition, "a.xlsx", data, TODAY)
+    assert preview.ok and preview.unknown_columns == ["籍贯"]
+    with pytest.raises(RegistrationError) as refused:
+        import_file(db.session, competition, "a.xlsx", data, TODAY)
+    [problem] = refused.value.problems
+    assert problem.params == {"columns": "籍贯"} and problem.row == 1
+    assert counts() == (1, 1)
+    entries = import_file(db.session, competition, "a.xlsx", data, TODAY,
+                          ignore_unknown_columns=True)
+    assert len(entries) == 1
+
+
+def test_a_second_column_of_one_kind_is_not_read(app):
+    competition, _ = setup_competition()
+    headers = ("姓名", "身份证号", "手机", "联系电话", "赛项", "组别")
+    data = xlsx([("王芳", WANG, "13807151234", "0715-8123456", "养老护理员", "职工组")],
+                headers=headers)
+    preview = preview_file(db.session, competition, "a.xlsx", data, TODAY)
+    assert preview.unknown_columns == ["联系电话"]
+    assert preview.rows[0].person.phone == "13807151234"
+
+
+def test_a_missing_required_column_is_named_with_its_variants(app, client, auth, uploads):
+    _, care = setup_competition()
+    auth.login("mine")
+    headers = ("姓名", "身份证号", "单位名称", "赛项")
+    data = xlsx([("王芳", WANG, "咸宁市社会福利院", "养老护理员")], headers=headers)
+
+    page = upload(client, care.id, data, "报名表.xlsx").get_data(as_text=True)
+
+    [(row, column, message)] = problem_table(page)
+    assert (row, column) == (1, "组别") and "参赛组别" in message
+    assert "未导入任何数据" in page and "确认导入" not in page
+    assert counts() == (1, 1)
+    assert not uploads.exists() or not os.listdir(uploads)
+
+
+def test_the_api_refuses_unknown_columns_unless_told_to_leave_them_out(app, client, auth):
+    competition, _ = setup_competition()
+    auth.login("mine")
+    url = f"/api/v1/competitions/{competition.id}/contestants/import"
+    data = xlsx([(*GOOD_ROWS[0], "湖北")], headers=(*HEADERS, "籍贯"))
+
+    def post(query=""):
+        return client.post(url + query, data={"file": (io.BytesIO(data), "a.xlsx")},
+                           content_type="multipart/form-data")
+
+    response = post()
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["imported"] == 0 and body["unknown_columns"] == ["籍贯"]
+    assert [(p["row"], p["column"]) for p in body["problems"]] == [(1, None)]
+    assert "籍贯" in body["problems"][0]["message"]
+    assert counts() == (1, 1)
+
+    assert post("?dry_run=true&ignore_unknown_columns=true").status_code == 200
+    assert counts() == (1, 1)
+    response = post("?ignore_unknown_columns=true")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["imported"] == 1 and response.get_json()["unknown_columns"] == [
+        "籍贯"]
+    assert counts() == (2, 2)
+
+    headers = [h for h in HEADERS if h != "组别"]
+    response = client.post(url, data={"file": (io.BytesIO(xlsx([GOOD_ROWS[0][:6]],
+                                                               headers=headers)), "b.xlsx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert [(p["row"], p["column"]) for p in response.get_json()["problems"]] == [(1, "组别")]

@@ -33,6 +33,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -42,7 +43,7 @@ from competition.auth import signin
 from competition.auth.models import User
 from competition.demo import DEMO_COMPETITION_NAME, seed_demo
 from competition.demo_stages import advance_demo
-from competition.entries.models import Entry, LotDraw
+from competition.entries.models import Entry, EventSession, LotDraw
 from competition.events import experts as expert_service
 from competition.events.models import (
     Competition,
@@ -309,9 +310,17 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
         "GET POST /events/<int:event_id>/entries/new",
         "GET POST /events/<int:event_id>/import", "POST /events/<int:event_id>/import/confirm",
         "POST /entries/<int:entry_id>/review", "POST /events/<int:event_id>/draw",
+        "POST /events/<int:event_id>/draw/addition", "POST /events/<int:event_id>/sessions",
+        "GET POST /event-sessions/<int:session_id>/edit",
+        "POST /event-sessions/<int:session_id>/delete",
+        "POST /api/v1/events/<int:event_id>/sessions",
+        "PATCH DELETE /api/v1/event-sessions/<int:session_id>",
+        "POST /api/v1/events/<int:event_id>/draw/additions",
         "GET /entries/<int:entry_id>/ticket.pdf", "GET /events/<int:event_id>/tickets.pdf",
         "GET /events/<int:event_id>/checkin", "GET /events/<int:event_id>/checkin/counts",
         "GET /events/<int:event_id>/checkin/lookup", "POST /entries/<int:entry_id>/attendance",
+        "POST /entries/<int:entry_id>/correct", "POST /entries/<int:entry_id>/withdraw",
+        "POST /entries/<int:entry_id>/substitute",
         # Results and certificates
         "GET /events/<int:event_id>/results.xlsx",
         "GET POST /events/<int:event_id>/theory-scores",
@@ -338,6 +347,9 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
         "POST /api/v1/events/<int:event_id>/promotion-rules/preset",
         "POST /api/v1/entries/<int:entry_id>/attendance",
         "POST /api/v1/entries/<int:entry_id>/review",
+        "POST /api/v1/entries/<int:entry_id>/correction",
+        "POST /api/v1/entries/<int:entry_id>/withdrawal",
+        "POST /api/v1/entries/<int:entry_id>/substitute",
         "POST /api/v1/divisions/<int:division_id>/publish",
         "POST /api/v1/divisions/<int:division_id>/finalize",
         "GET /api/v1/divisions/<int:division_id>/promotions",
@@ -352,6 +364,11 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
         "GET /events/<int:event_id>/panel", "GET /events/<int:event_id>/entries",
         "GET /entries/<int:entry_id>", "GET /events/<int:event_id>/draw",
         "GET /draws/<int:draw_id>",
+        "GET /events/<int:event_id>/sessions",
+        "GET /competitions/<int:competition_id>/timetable",
+        "GET /competitions/<int:competition_id>/timetable.pdf",
+        "GET /api/v1/events/<int:event_id>/sessions",
+        "GET /api/v1/competitions/<int:competition_id>/timetable",
         "GET /api/v1/competitions/<int:competition_id>",
         "GET /api/v1/competitions/<int:competition_id>/events",
         "GET /api/v1/events/<int:event_id>", "GET /api/v1/events/<int:event_id>/scheme",
@@ -474,6 +491,10 @@ def _build_world() -> World:
         declared_by=organizer)
     draw = LotDraw(event_id=tea.id, seed="0" * 64, drawn_by_id=organizer.id, inputs={})
     db.session.add(draw)
+    sitting = EventSession(event_id=tea.id, position=1, name="第1场",
+                           starts_at=datetime(2026, 11, 20, 0, 30, tzinfo=UTC),
+                           ends_at=datetime(2026, 11, 20, 3, 30, tzinfo=UTC), stations=40)
+    db.session.add(sitting)
     [(_, card_secret)] = signin.issue_cards(db.session, organizer, demo, [judge9.id])
     judge10 = _user("judge10")
     db.session.add(PanelMember(event_id=own_event.id, expert_id=judge10.expert_id,
@@ -492,6 +513,7 @@ def _build_world() -> World:
         "module_id": tea_module.id, "criterion_id": tea_module.criteria[0].id,
         "sheet_id": sheet.id, "member_id": member.id, "conflict_id": conflict.id,
         "rule_id": rule.id, "draw_id": draw.id, "token_id": card.id,
+        "session_id": sitting.id,
         "certificate_id": certificate.id, "number": certificate.number,
         "verification_code": certificate.verification_code,
         "token": certificate.promotion.entry.token,

@@ -88,6 +88,7 @@ def test_main_pages_run_as_many_queries_for_1000_entries_as_for_8(published_tea,
         ("chief3", f"/judge/events/{event.id}/console/data"),
         ("organizer", f"/events/{event.id}/entries"),
         ("organizer", f"/events/{event.id}/results"),
+        ("organizer", f"/competitions/{event.competition_id}"),
         (None, f"/results/divisions/{division.id}"),
         (None, f"/r/{token}"),
     ]

@@ -69,7 +69,7 @@ def test_criteria_must_add_up_to_the_module_maximum():
           tolerance_upper=D(0), deduction_step=D("0.01"), deduction_points=D(1)),
      "Criterion A1: a measured value is for measurement criteria only."),
     (crit(kind="measurement", mode="measured", nominal=D(38)),
-     "Criterion A1 is marked by measured value but has no tolerance_lower."),
+     "Criterion A1 is marked by measured value but has no lower deviation."),
     (crit(kind="measurement", mode="measured", nominal=D(38), tolerance_lower=D("0.1"),
           tolerance_upper=D(0), deduction_step=D("0.01"), deduction_points=D(1)),
      "Criterion A1: the lower tolerance is above the upper one."),

@@ -54,10 +54,10 @@ def init_api(app: Flask) -> None:
     api.init_app(app)
     api.ma_plugin.converter.add_attribute_function(_decimal_as_string)
 
-    from competition.api import entries, grades, judging, panels, results, setup
+    from competition.api import entries, grades, judging, panels, results, sessions, setup
 
     for blueprint in (setup.blp, panels.blp, entries.blp, judging.blp, results.blp,
-                      grades.blp):
+                      grades.blp, sessions.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
+from flask_babel import gettext
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -12,12 +13,16 @@ from competition import corrections
 from competition.api.schemas import (
     AttendanceSchema,
     ContestantFileSchema,
+    CorrectionResultSchema,
+    CorrectionSchema,
     EntrySchema,
     ImportQuerySchema,
     ImportRefusedSchema,
     ImportResultSchema,
     RegistrationSchema,
     ReviewSchema,
+    SubstituteSchema,
+    WithdrawalSchema,
 )
 from competition.api.setup import organizer_required, readers_required
 from competition.entries import importer, service
@@ -27,7 +32,9 @@ from competition.entries.validation import PersonData
 from competition.errors import translate_problem
 from competition.events import tenancy
 from competition.events.models import Competition, Division, Event
+from competition.events.scheme import N_
 from competition.extensions import db
+from competition.spreadsheet import unknown_columns_problem
 from competition.timeutil import local_today
 
 blp = Blueprint("api_entries", __name__, url_prefix="/api/v1",
@@ -109,6 +116,60 @@ def check_in(data, entry_id: int):
     return entry
 
 
+@blp.route("/entries/<int:entry_id>/correction", methods=["POST"])
+@organizer_required
+@blp.arguments(CorrectionSchema)
+@blp.response(200, CorrectionResultSchema)
+def correct_entry(data, entry_id: int):
+    """更正: correct the contestant's name, work unit or phone, or the entry's division, with
+    a reason kept in the audit log. After the lock, published results are republished
+    with it; a division no longer changes, and final results are never corrected (422)."""
+    entry = db.session.get(Entry, entry_id)
+    division = None
+    if "division_id" in data:
+        division = db.session.get(Division, data["division_id"])
+        if division is None or division.event_id != entry.event_id:
+            raise service.RegistrationError(N_("Choose a division of %(event)s."),
+                                            event=entry.event.name)
+    warnings = corrections.correct_registration(
+        db.session, entry, actor=current_user, reason=data["reason"], today=local_today(),
+        name=data.get("name"), work_unit=data.get("work_unit"), phone=data.get("phone"),
+        division=division)
+    db.session.commit()
+    return {"entry": entry,
+            "warnings": [gettext(w.message, **w.params) for w in warnings]}
+
+
+@blp.route("/entries/<int:entry_id>/withdrawal", methods=["POST"])
+@organizer_required
+@blp.arguments(WithdrawalSchema)
+@blp.response(200, EntrySchema)
+def withdraw_entry(data, entry_id: int):
+    """退赛, with a reason kept in the audit log; after the lock a correction that
+    republishes published results."""
+    entry = db.session.get(Entry, entry_id)
+    corrections.withdraw(db.session, entry, actor=current_user, reason=data["reason"])
+    db.session.commit()
+    return entry
+
+
+@blp.route("/entries/<int:entry_id>/substitute", methods=["POST"])
+@organizer_required
+@blp.arguments(SubstituteSchema)
+@blp.response(201, EntrySchema)
+def substitute_entry(data, entry_id: int):
+    """替补: register a substitute in the place of this withdrawn entry — its division,
+    session and station, a new code, ticket number and private link. Refused (422) once
+    marking has started or when the withdrawn contestant submitted sheets."""
+    entry = db.session.get(Entry, entry_id)
+    reason = data.pop("reason")
+    substitute = corrections.substitute(db.session, entry, PersonData(**data),
+                                        actor=current_user, reason=reason,
+                                        today=local_today())
+    db.session.commit()
+    return substitute
+
+
 @blp.route("/competitions/<int:competition_id>/contestants/import", methods=["POST"])
 @organizer_required
 @blp.arguments(ImportQuerySchema, location="query")
@@ -119,21 +180,28 @@ def check_in(data, entry_id: int):
                               "imported.")
 def import_contestants(query, files, competition_id: int):
     """Import contestants from a file, all or nothing: one bad row imports no row and
-    the answer lists every problem with its row and column. ``dry_run`` only checks."""
+    the answer lists every problem with its row and column. ``dry_run`` only checks.
+    A file with columns that cannot be imported (``unknown_columns``) is refused unless
+    ``ignore_unknown_columns`` is true."""
     competition = db.session.get(Competition, competition_id)
     upload = files["file"]
     data = upload.read()
     preview = importer.preview_file(db.session, competition, upload.filename or "", data,
                                     local_today())
+    found = list(preview.problems)
+    if preview.unknown_columns and not query["ignore_unknown_columns"]:
+        found = importer.sort_problems([unknown_columns_problem(preview.header), *found])
     problems = [{"row": p.row, "column": p.column or None, "where": None,
-                 "message": translate_problem(p)} for p in preview.problems]
+                 "message": translate_problem(p)} for p in found]
+    answer = {"imported": 0, "rows": len(preview.rows), "problems": problems,
+              "unknown_columns": preview.unknown_columns}
     if problems or not preview.rows:
         db.session.rollback()
-        return {"imported": 0, "rows": len(preview.rows), "problems": problems}, 422
+        return answer, 422
     if query["dry_run"]:
         db.session.rollback()
-        return {"imported": 0, "rows": len(preview.rows), "problems": []}
+        return answer
     entries = importer.import_rows(db.session, competition, preview.rows, today=local_today(),
                                    actor_id=current_user.id)
     db.session.commit()
-    return {"imported": len(entries), "rows": len(preview.rows), "problems": []}
+    return {**answer, "imported": len(entries)}

@@ -338,6 +338,9 @@ class ContestantFileSchema(Schema):
 class ImportQuerySchema(Schema):
     dry_run = fields.Bool(load_default=False, metadata={
         "description": "Check the file and report, without importing."})
+    ignore_unknown_columns = fields.Bool(load_default=False, metadata={
+        "description": "Import a file whose header row has columns that cannot be imported, "
+                       "leaving them out; without it such a file is refused (422)."})
 
 
 class ImportResultSchema(Schema):
@@ -345,7 +348,49 @@ class ImportResultSchema(Schema):
                                                    "dry run)."})
     rows = DatabaseInt(metadata={"description": "Contestant rows read from the file."})
     problems = fields.List(fields.Nested(ProblemSchema))
+    unknown_columns = fields.List(fields.String(), metadata={
+        "description": "Headers of the file's columns that cannot be imported (序号, 编号 "
+                       "and 备注 are skipped without being listed)."})
 
 
 class ImportRefusedSchema(ErrorSchema, ImportResultSchema):
     """A refused import: the file's problems, or (``errors``) a request without a file."""
+
+
+REASON_REQUIRED = {"description": "Why; kept in the audit log with who and when."}
+
+
+class CorrectionSchema(Schema):
+    """A correction of a registration (更正): only the fields given change."""
+
+    name = fields.Str(validate=validate.Length(max=50))
+    work_unit = fields.Str(validate=validate.Length(max=200))
+    phone = fields.Str(validate=validate.Length(max=20))
+    division_id = DatabaseInt()
+    reason = fields.Str(required=True, validate=validate.Length(min=1, max=500),
+                        metadata=REASON_REQUIRED)
+
+
+class CorrectionResultSchema(Schema):
+    entry = fields.Nested(EntrySchema)
+    warnings = fields.List(fields.Str(), metadata={
+        "description": "What the organizer should know, e.g. judges of the panel the new "
+                       "work unit recuses."})
+
+
+class WithdrawalSchema(Schema):
+    reason = fields.Str(required=True, validate=validate.Length(min=1, max=500),
+                        metadata=REASON_REQUIRED)
+
+
+class SubstituteSchema(Schema):
+    """The substitute (替补) taking a withdrawn entry's place."""
+
+    name = fields.Str(required=True)
+    id_number = fields.Str(required=True)
+    phone = fields.Str(load_default="")
+    work_unit = fields.Str(load_default="")
+    current_grade = DatabaseInt(allow_none=True, load_default=None)
+    current_certificate_no = fields.Str(load_default="")
+    reason = fields.Str(required=True, validate=validate.Length(min=1, max=500),
+                        metadata=REASON_REQUIRED)

@@ -7,6 +7,9 @@ that is never cached.
 
 from __future__ import annotations
 
+import io
+import re
+
 from flask import (
     abort,
     flash,
@@ -14,6 +17,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
@@ -253,9 +257,10 @@ def judge_accounts_open(competition_id: int):
     pdf = judge_accounts_pdf(competition, [
         (o, url_for("auth.signin_with_token", token=cards[o.user.id], _external=True),
          url_for("auth.login", _external=True)) for o in opened])
-    response = make_response(pdf)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = "attachment; filename=judge-accounts.pdf"
+    title = _("Judges' accounts")
+    name = re.sub(r'[\\/:*?"<>|\r\n]+', "_", f"{competition.name}-{title}.pdf")
+    response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                         download_name=name)
     return _private(response)
 
 

@@ -20,7 +20,14 @@ from sqlalchemy.orm import joinedload
 
 from competition import corrections
 from competition.entries.checkin_forms import MARKS, AttendanceForm
-from competition.entries.models import Attendance, Contestant, Entry, RegistrationStatus
+from competition.entries.models import (
+    Attendance,
+    Contestant,
+    Entry,
+    EventSession,
+    RegistrationStatus,
+)
+from competition.entries.sessions import sessions_of
 from competition.entries.views import bp, event_for_organizer, flash_domain_error
 from competition.errors import DomainError
 from competition.events.models import Event
@@ -54,11 +61,13 @@ def id_last4(number: str) -> str:
 
 
 def _entries():
-    return select(Entry).options(joinedload(Entry.contestant), joinedload(Entry.division))
+    return select(Entry).options(joinedload(Entry.contestant), joinedload(Entry.division),
+                                 joinedload(Entry.session))
 
 
-def search_entries(event: Event, text: str) -> list[Entry]:
-    """Entries of the event by name, ticket number, or the last digits of the ID number."""
+def search_entries(event: Event, text: str, session_id: int | None = None) -> list[Entry]:
+    """Entries of the event by name, ticket number, or the last digits of the ID number;
+    with ``session_id``, of that session only."""
     text = unicodedata.normalize("NFKC", text or "").strip()
     if not text:
         return []
@@ -69,18 +78,31 @@ def search_entries(event: Event, text: str) -> list[Entry]:
             conditions.append(Entry.ticket_number.endswith(text, autoescape=True))
     if ID_TAIL.fullmatch(text.upper()):
         conditions.append(Contestant.id_number.endswith(text.upper(), autoescape=True))
-    return list(db.session.scalars(
-        _entries().join(Contestant, Contestant.id == Entry.contestant_id)
-        .where(Entry.event_id == event.id, or_(*conditions))
-        .order_by(Contestant.name, Entry.id).limit(SEARCH_LIMIT)))
+    query = (_entries().join(Contestant, Contestant.id == Entry.contestant_id)
+             .where(Entry.event_id == event.id, or_(*conditions)))
+    if session_id:
+        query = query.where(Entry.session_id == session_id)
+    return list(db.session.scalars(query.order_by(Contestant.name, Entry.id)
+                                   .limit(SEARCH_LIMIT)))
 
 
-def attendance_counts(event_id: int) -> dict[str, int]:
-    """Approved entries by attendance, and ``total``: how many are expected at all."""
-    rows = db.session.execute(
-        select(Entry.attendance, func.count(Entry.id))
-        .where(Entry.event_id == event_id, Entry.status == RegistrationStatus.APPROVED)
-        .group_by(Entry.attendance)).all()
+def chosen_session(event: Event) -> EventSession | None:
+    """The session of the event named by ``?session_id=``, if any (else every session)."""
+    session_id = request.args.get("session_id", type=int)
+    if not session_id:
+        return None
+    sitting = db.session.get(EventSession, session_id)
+    return sitting if sitting is not None and sitting.event_id == event.id else None
+
+
+def attendance_counts(event_id: int, session_id: int | None = None) -> dict[str, int]:
+    """Approved entries by attendance, and ``total``: how many are expected at all; with
+    ``session_id``, of that session only."""
+    query = (select(Entry.attendance, func.count(Entry.id))
+             .where(Entry.event_id == event_id, Entry.status == RegistrationStatus.APPROVED))
+    if session_id:
+        query = query.where(Entry.session_id == session_id)
+    rows = db.session.execute(query.group_by(Entry.attendance)).all()
     counts = {attendance.value: 0 for attendance in Attendance}
     counts.update({attendance: number for attendance, number in rows})
     counts["total"] = sum(number for _, number in rows)
@@ -110,6 +132,7 @@ def entry_json(entry: Entry) -> dict:
         "ticket_number": entry.ticket_number or "",
         "id_number": id_last4(entry.contestant.id_number),
         "station": entry.station,
+        "session": entry.session.name if entry.session else "",
         "status": entry.status,
         "status_label": label(entry.status, "registration_status"),
         "attendance": entry.attendance,
@@ -146,19 +169,27 @@ def checkin(event_id: int):
     """The check-in desk: camera scanner, search, counts. Works without JS through ``q``."""
     event = event_for_organizer(event_id)
     query = request.args.get("q", "").strip()
+    sitting = chosen_session(event)
+    session_id = sitting.id if sitting else None
     results, message = None, ""
     if query:
         if "/r/" in query:
             entry, message, _status = find_by_token(event, query)
             results = [entry] if entry else []
         else:
-            results = search_entries(event, query)
+            results = search_entries(event, query, session_id)
             if not results:
                 message = _("No one in this event matches “%(query)s”.", query=query)
+    roll = list(db.session.scalars(
+        _entries().where(Entry.session_id == session_id,
+                         Entry.status == RegistrationStatus.APPROVED)
+        .order_by(Entry.station, Entry.id))) if sitting else []
     return render_template("entries/checkin.html", event=event, query=query,
                            results=results, message=message,
-                           counts=attendance_counts(event.id), marks=MARKS,
-                           id_last4=id_last4, entry_notice=entry_notice)
+                           counts=attendance_counts(event.id, session_id), marks=MARKS,
+                           id_last4=id_last4, entry_notice=entry_notice,
+                           sittings=sessions_of(db.session, event), sitting=sitting,
+                           roll=roll)
 
 
 @bp.get("/events/<int:event_id>/checkin/lookup")
@@ -177,7 +208,8 @@ def checkin_lookup(event_id: int):
     if not query:
         return jsonify(error=_("Type a name, a ticket number or the last digits of an "
                                "ID number."), entries=[]), 400
-    entries = search_entries(event, query)
+    sitting = chosen_session(event)
+    entries = search_entries(event, query, sitting.id if sitting else None)
     return jsonify(
         match="search", entries=[entry_json(entry) for entry in entries],
         message="" if entries else _("No one in this event matches “%(query)s”.",
@@ -190,7 +222,8 @@ def checkin_lookup(event_id: int):
 def checkin_counts(event_id: int):
     """The live counts, polled by every device at the desk."""
     event = event_for_organizer(event_id)
-    return jsonify(counts=attendance_counts(event.id))
+    sitting = chosen_session(event)
+    return jsonify(counts=attendance_counts(event.id, sitting.id if sitting else None))
 
 
 MARKED = {

@@ -17,9 +17,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from competition.auth.models import User
-from competition.entries import draw_service, tickets
+from competition.entries import draw_service, sessions, tickets
 from competition.entries.draw_forms import WHOLE_EVENT, DrawForm
-from competition.entries.models import Attendance, Contestant, Entry, LotDraw, RegistrationStatus
+from competition.entries.models import (
+    Attendance,
+    Contestant,
+    Entry,
+    EventSession,
+    LotDraw,
+    RegistrationStatus,
+)
+from competition.entries.session_forms import AdditionForm
 from competition.entries.views import (
     bp,
     event_for_organizer,
@@ -72,7 +80,11 @@ def draw(event_id: int):
         in_force=in_force, drawers=_users(d.drawn_by_id for d in draws),
         divisions={d.id: d for d in event.divisions},
         any_drawn=any(s.any_drawn for s in states),
-        marking_started=event.marking_started_at is not None)
+        marking_started=event.marking_started_at is not None,
+        changes=draw_service.redraw_changes(db.session, event),
+        waiting=draw_service.waiting_for_addition(db.session, event),
+        sittings=sessions.sessions_of(db.session, event),
+        addition_form=AdditionForm(formdata=None))
 
 
 @bp.get("/draws/<int:draw_id>")
@@ -99,29 +111,40 @@ def ticket(entry_id: int):
         flash(_("Only approved entries get an admission ticket."), "error")
         return redirect(url_for("entries.entry_detail", entry_id=entry.id))
     pdf = tickets.build_pdf([_ticket(entry)], _size(), title=entry.contestant.name)
-    return _pdf_response(pdf, f"ticket-{entry.ticket_number or entry.id}.pdf")
+    return _pdf_response(pdf, f"{_('Admission ticket')}-{entry.ticket_number or entry.id}.pdf")
 
 
 @bp.get("/events/<int:event_id>/tickets.pdf", endpoint="tickets")
 @login_required
 def tickets_pdf(event_id: int):
-    """Every approved entry's ticket that has not withdrawn, by station then ticket number
-    (``?size=A4|A5``, ``&division_id=`` for one division)."""
+    """Every approved entry's ticket that has not withdrawn, by session and station then
+    ticket number (``?size=A4|A5``, ``&division_id=`` for one division, ``&session_id=``
+    for one session)."""
     event = event_for_organizer(event_id)
     query = (select(Entry).where(Entry.event_id == event.id,
                                  Entry.status == RegistrationStatus.APPROVED,
                                  Entry.attendance != Attendance.WITHDRAWN)
+             .outerjoin(EventSession, EventSession.id == Entry.session_id)
              .options(joinedload(Entry.contestant), joinedload(Entry.division),
+                      joinedload(Entry.session),
                       selectinload(Entry.event).selectinload(Event.competition))
-             .order_by(Entry.station.nulls_last(), Entry.ticket_number.nulls_last(), Entry.id))
+             .order_by(EventSession.position.nulls_last(), Entry.station.nulls_last(),
+                       Entry.ticket_number.nulls_last(), Entry.id))
     division_id = request.args.get("division_id", type=int)
-    name = f"tickets-event{event.id}"
+    name = f"{event.name}-{_('Admission ticket')}"
     if division_id:
         division = db.session.get(Division, division_id)
         if division is None or division.event_id != event.id:
             abort(404)
         query = query.where(Entry.division_id == division.id)
-        name += f"-division{division.id}"
+        name += f"-{division.name}"
+    session_id = request.args.get("session_id", type=int)
+    if session_id:
+        sitting = db.session.get(EventSession, session_id)
+        if sitting is None or sitting.event_id != event.id:
+            abort(404)
+        query = query.where(Entry.session_id == sitting.id)
+        name += f"-{sitting.name}"
     entries = db.session.scalars(query).all()
     pdf = tickets.build_pdf([_ticket(e) for e in entries], _size(),
                             title=f"{event.name} · {_('Admission ticket')}")

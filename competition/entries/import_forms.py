@@ -3,8 +3,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, SubmitField
+from wtforms import BooleanField, HiddenField, SubmitField
 from wtforms.validators import DataRequired, Regexp
+
+IGNORE_UNKNOWN_COLUMNS = _l("Leave out the unrecognized columns and import the rest")
 
 
 class ImportUploadForm(FlaskForm):
@@ -19,3 +21,6 @@ class ImportConfirmForm(FlaskForm):
     """Names the file kept after a clean preview (see ``import_views.UploadStore``)."""
 
     upload = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
+    # Shown only when the file has columns that cannot be imported; without it such a
+    # file is refused.
+    ignore_unknown_columns = BooleanField(IGNORE_UNKNOWN_COLUMNS)

@@ -4,7 +4,9 @@ The page sits under an event (that is where its link is), but one file covers
 the whole competition: each row names its own event. The flow is upload →
 preview → confirm. An upload with any problem imports nothing and lists every
 problem; a clean one is kept on disk (``UploadStore``) until the organizer
-confirms, and then imported all or nothing with one commit.
+confirms, and then imported all or nothing with one commit. The preview shows
+how the header row was read; a file with columns that cannot be imported is
+imported only when the confirmation ticks “leave them out”.
 """
 
 from __future__ import annotations
@@ -186,7 +188,8 @@ def import_confirm(event_id: int):
     filename, data = kept
     try:
         entries = import_file(db.session, event.competition, filename, data, local_today(),
-                              actor_id=current_user.id)
+                              actor_id=current_user.id,
+                              ignore_unknown_columns=form.ignore_unknown_columns.data)
     except RegistrationError as error:
         db.session.rollback()
         store.release(current_user.id, event.competition_id, token)
@@ -209,4 +212,6 @@ def _page(event: Event, form: ImportUploadForm, *, preview: ImportPreview | None
     return render_template(
         "entries/import.html", event=event, events=events, form=form, preview=preview,
         problems=problems, filename=os.path.basename(filename), confirm=confirm,
+        columns_read=preview.recognized() if preview else [],
+        unknown_columns=preview.unknown_columns if preview else [],
         columns=COLUMNS, max_rows=MAX_ROWS, max_mb=MAX_BYTES // (1024 * 1024))

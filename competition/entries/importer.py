@@ -2,8 +2,13 @@
 
 Work units and schools send their lists of contestants as Excel files or CSV
 exports, full of the usual mistakes. The file has a header row of Chinese
-column names (姓名, 身份证号, 赛项, 组别 …, in any order; columns it does not
-know, such as 序号, are ignored) and one contestant per row. One file covers a
+column names (姓名, 身份证号, 赛项, 组别 …, in any order, each also under the
+variants seen in real lists: 单位名称 for 工作单位, 证件号码 for 身份证号 —
+``Column.aliases``, read by ``spreadsheet.find_header``) and one contestant per
+row. 序号, 编号 and 备注 are skipped quietly; any other column is named in the
+preview, and the file is imported only once the organizer has confirmed that it
+may be left out (``ignore_unknown_columns``). A file without a required column
+is refused, naming it and the headers accepted for it. One file covers a
 whole competition: each row names its event (赛项) and division (组别).
 
 Every row is checked by the rules that apply to a contestant typed in one at a
@@ -42,12 +47,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from competition.entries import service
-from competition.entries.idcard import make_id_number
+from competition.entries.idcard import IdNumberError, make_id_number, parse_id_number
 from competition.entries.models import Entry, EntrySource
 from competition.entries.service import RegistrationError
 from competition.entries.validation import PersonData
 from competition.events.models import Competition, Division, Event
 from competition.events.scheme import N_, Problem
+from competition.spreadsheet import (
+    HeaderMatch,
+    find_header,
+    header_key,
+    header_lookup,
+    missing_columns,
+    unknown_columns_problem,
+    workbook_bytes,
+)
+
+__all__ = ["COLUMNS", "HEADERS", "ImportPreview", "ImportRow", "cell_text", "header_key",
+           "import_file", "import_rows", "preview_file", "read_file", "template_workbook"]
 
 # Limits: a city's largest contest has a few thousand contestants.
 MAX_ROWS = 20_000
@@ -58,8 +75,6 @@ GUIDE_SHEET = "填写说明"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Old binary Excel files (.xls, Excel 97–2003) start with the OLE2 signature.
 _OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# How far down a header row is looked for, under a title such as “XX大赛报名表”.
-_HEADER_SEARCH_ROWS = 10
 
 
 @dataclass(frozen=True)
@@ -74,35 +89,46 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("name", "姓名", True, "选手姓名，与身份证一致，最多50个字符。", ("选手姓名",), 12),
+    Column("name", "姓名", True, "选手姓名，与身份证一致，最多50个字符。",
+           ("选手姓名", "参赛选手姓名", "参赛选手"), 12),
     Column("id_number", "身份证号", True,
            "18位居民身份证号码，末位可以是 X。本列已设为文本格式；如果从别的表格粘贴，"
            "请先把该列设为文本，否则 Excel 会把号码存成数字（如 4.21202E+17），后几位和末位的 X "
            "就丢失了，这样的行会被拒绝。",
-           ("身份证号码", "公民身份号码", "身份证"), 22, text=True),
+           ("身份证号码", "证件号码", "证件号", "身份证", "公民身份号码", "身份证件号码"),
+           22, text=True),
     Column("sex", "性别", False,
            "男 或 女；可留空，系统按身份证号第17位确定。填写的须与身份证号一致。", width=8),
     Column("phone", "手机号", False, "11位手机号，或带区号的固定电话（如 0715-8123456）；可留空。",
-           ("手机号码", "手机", "联系电话", "电话"), 16, text=True),
+           ("手机号码", "手机", "联系电话", "电话", "联系方式", "移动电话"), 16, text=True),
     Column("work_unit", "工作单位", False, "工作单位或学校，最多200个字符；可留空。",
-           ("单位", "所在单位", "工作单位（学校）", "单位或学校"), 28),
+           ("单位名称", "所在单位", "单位", "工作单位名称", "所在单位名称", "单位或学校",
+            "工作单位/学校"), 28),
     Column("event", "赛项", True, "本大赛的赛项名称，须与“赛项与组别”表中的完全一致。",
            ("赛项名称", "参赛赛项", "参赛工种", "工种"), 16),
-    Column("division", "组别", True, "所报赛项的组别名称，见“赛项与组别”表。", ("参赛组别",), 10),
+    Column("division", "组别", True, "所报赛项的组别名称，见“赛项与组别”表。",
+           ("参赛组别", "组别名称"), 10),
     Column("current_grade", "现有职业技能等级", False,
            "已取得的职业技能等级：可填 五级/初级工、四级/中级工、三级/高级工、二级/技师、"
            "一级/高级技师，或只填其中一半（如 三级 或 高级工），或数字 1–5（1 为最高）；"
            "没有的留空或填“无”。",
-           ("职业技能等级", "现有等级", "技能等级", "现职业技能等级"), 18),
+           ("现职业技能等级", "现有等级", "技能等级", "职业技能等级", "现有技能等级"), 18),
     Column("current_certificate_no", "现有证书编号", False,
-           "现有职业技能等级证书的编号，最多40个字符；可留空。", ("证书编号",), 24, text=True),
+           "现有职业技能等级证书的编号，最多40个字符；可留空。",
+           ("证书编号", "等级证书编号", "职业技能等级证书编号", "现有等级证书编号"), 24, text=True),
     Column("is_student", "是否在校学生", False,
            "是 或 否；可留空。填“是”的只能报学生组，填“否”的不能报学生组。",
            ("在校学生", "是否学生"), 12),
 )
-COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
+# Read when a list has them, but not in the template: the birth date is the ID number's.
+EXTRA_COLUMNS: tuple[Column, ...] = (
+    Column("birth_date", "出生日期", False, "可留空；填写的须与身份证号中的出生日期一致。",
+           ("出生年月", "出生年月日")),
+)
+COLUMN_BY_KEY = {column.key: column for column in (*COLUMNS, *EXTRA_COLUMNS)}
 HEADERS = tuple(column.header for column in COLUMNS)
-_COLUMN_ORDER = {column.header: index for index, column in enumerate(COLUMNS)}
+_COLUMN_ORDER = {column.header: index for index, column in enumerate((*COLUMNS, *EXTRA_COLUMNS))}
+_LOOKUP = header_lookup((*COLUMNS, *EXTRA_COLUMNS))
 # Longest texts the database keeps (models.Contestant); the name is checked by the rules.
 TEXT_LIMITS = {"work_unit": 200, "current_certificate_no": 40}
 
@@ -140,10 +166,20 @@ class ImportPreview:
 
     rows: list[ImportRow]
     problems: list[Problem]
+    header: HeaderMatch = field(default_factory=HeaderMatch)  # how the header row was read
 
     @property
     def ok(self) -> bool:
         return bool(self.rows) and not self.problems
+
+    @property
+    def unknown_columns(self) -> list[str]:
+        """Headers of the file's columns that are not imported (序号 and 备注 aside)."""
+        return self.header.unknown
+
+    def recognized(self) -> list[tuple[str, str]]:
+        """(the template's header, the file's header) of each column read."""
+        return self.header.recognized({key: c.header for key, c in COLUMN_BY_KEY.items()})
 
     @property
     def bad_rows(self) -> set[int]:
@@ -181,9 +217,7 @@ def template_workbook(competition: Competition) -> bytes:
     guide = book.create_sheet(GUIDE_SHEET)
     lists = _guide_sheet(guide, competition)
     _drop_downs(sheet, lists)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)
 
 
 def _guide_sheet(sheet, competition: Competition) -> dict[str, str]:
@@ -293,21 +327,23 @@ def _drop_downs(sheet, lists: dict[str, str]) -> None:
 
 # --- Reading a file -------------------------------------------------------------------
 
-def read_file(filename: str, data: bytes) -> tuple[list[ImportRow], list[Problem]]:
-    """The contestant rows of an uploaded .xlsx or .csv file, and the problems of the
-    file as a whole (not a spreadsheet, undecodable, headers missing, too large).
+def read_file(filename: str, data: bytes
+              ) -> tuple[list[ImportRow], list[Problem], HeaderMatch]:
+    """The contestant rows of an uploaded .xlsx or .csv file, the problems of the
+    file as a whole (not a spreadsheet, undecodable, a column missing, too large), and
+    how its header row was read (its unknown columns).
 
     Cell problems (an ID number stored as a number, an unknown sex or grade word)
     are kept on each row; nothing is checked against the database here.
     """
     if not data:
-        return [], [Problem(N_("The file is empty."))]
+        return [], [Problem(N_("The file is empty."))], HeaderMatch()
     if len(data) > MAX_BYTES:
         return [], [Problem(N_("The file is larger than %(mb)s MB."),
-                            {"mb": MAX_BYTES // (1024 * 1024)})]
+                            {"mb": MAX_BYTES // (1024 * 1024)})], HeaderMatch()
     if data.startswith(_OLE2_SIGNATURE):
         return [], [Problem(N_("This is an old Excel 97–2003 file (.xls). Save it as an "
-                               "Excel workbook (.xlsx) and upload it again."))]
+                               "Excel workbook (.xlsx) and upload it again."))], HeaderMatch()
     if zipfile.is_zipfile(io.BytesIO(data)):
         table, problem = _xlsx_rows(data)
     elif (filename or "").lower().endswith((".xlsx", ".xlsm")):
@@ -315,7 +351,7 @@ def read_file(filename: str, data: bytes) -> tuple[list[ImportRow], list[Problem
     else:
         table, problem = _csv_rows(data)
     if problem is not None:
-        return [], [problem]
+        return [], [problem], HeaderMatch()
     return _rows(table)
 
 
@@ -379,64 +415,27 @@ def _decode(data: bytes) -> str | None:
     return None
 
 
-def _rows(table) -> tuple[list[ImportRow], list[Problem]]:
-    header_number, columns = None, {}
-    looked_at = []
-    for number, values in table:
-        looked_at.append((number, values))
-        found = _header_columns(values)
-        if len(found) >= 2:
-            header_number, columns = number, found
-            break
-        if len(looked_at) >= _HEADER_SEARCH_ROWS:
-            break
-    missing = [column.header for column in COLUMNS
-               if column.required and column.key not in columns]
-    if header_number is None or missing:
-        if header_number is None and all(_blank_values(v) for _, v in looked_at):
-            return [], [Problem(N_("The file is empty."))]
-        missing = missing or [c.header for c in COLUMNS if c.required]
-        return [], [Problem(N_("The header row lacks the columns %(columns)s: the first row "
-                               "must hold the column names of the template."),
-                            {"columns": "、".join(missing)}, row=header_number or 1)]
+def _rows(table) -> tuple[list[ImportRow], list[Problem], HeaderMatch]:
+    header, blank = find_header(table, _LOOKUP)
+    if header.number is None and blank:
+        return [], [Problem(N_("The file is empty."))], header
+    missing = missing_columns(header, COLUMNS)
+    if missing:
+        return [], missing, header
     rows: list[ImportRow] = []
     for number, values in table:
         cells = {key: values[index] if index < len(values) else None
-                 for key, index in columns.items()}
+                 for key, index in header.columns.items()}
         if all(cell_text(value) == "" for value in cells.values()):
             continue
         if len(rows) >= MAX_ROWS:
             return [], [Problem(N_("The file has more than %(n)s contestants: split it into "
-                                   "several files."), {"n": MAX_ROWS})]
+                                   "several files."), {"n": MAX_ROWS})], header
         rows.append(_read_row(number, cells))
     if not rows:
         return [], [Problem(N_("The file has no contestants under its header row."),
-                            row=header_number + 1)]
-    return rows, []
-
-
-def _blank_values(values) -> bool:
-    return all(cell_text(value) == "" for value in values)
-
-
-def _header_columns(values) -> dict[str, int]:
-    """Which column index holds each known column, by header (spaces, a required
-    mark * and a hint in brackets are ignored)."""
-    by_header = {}
-    for column in COLUMNS:
-        for header in (column.header, *column.aliases):
-            by_header.setdefault(header_key(header), column.key)
-    found: dict[str, int] = {}
-    for index, value in enumerate(values):
-        key = by_header.get(header_key(cell_text(value)))
-        if key is not None and key not in found:
-            found[key] = index
-    return found
-
-
-def header_key(header: str) -> str:
-    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", header)).strip("*")
-    return re.split(r"[(\[]", text, maxsplit=1)[0]
+                            row=header.number + 1)], header
+    return rows, [], header
 
 
 def _read_row(number: int, cells: dict[str, object]) -> ImportRow:
@@ -486,6 +485,19 @@ def _read_row(number: int, cells: dict[str, object]) -> ImportRow:
         if len(shown.get(key, "")) > limit:
             problem(key, N_("The text is longer than %(n)s characters."), n=limit)
 
+    if shown.get("birth_date"):
+        birth = parse_birth(cells.get("birth_date"))
+        if birth is None:
+            problem("birth_date", N_("“%(value)s” is not a date: write it like 1988-05-17."),
+                    value=shown["birth_date"])
+        else:
+            from_id = _birth_of(id_number)
+            # 出生年月 gives no day: the year and month are compared.
+            if from_id is not None and birth != (from_id.year, from_id.month,
+                                                 None if birth[2] is None else from_id.day):
+                problem("birth_date", N_("The birth date does not match the ID number, "
+                                         "which gives %(date)s."), date=from_id.isoformat())
+
     phone = unicodedata.normalize("NFKC", shown.get("phone", ""))
     person = PersonData(
         name=shown.get("name", ""), id_number=id_number, sex=sex, phone=phone,
@@ -495,6 +507,38 @@ def _read_row(number: int, cells: dict[str, object]) -> ImportRow:
     return ImportRow(number=number, person=person, event_name=shown.get("event", ""),
                      division_name=shown.get("division", ""), is_student=is_student,
                      cells=shown, problems=problems)
+
+
+_BIRTH = re.compile(r"(\d{4})[-/.年](\d{1,2})(?:[-/.月](\d{1,2})日?|月)?")
+_COMPACT_BIRTH = re.compile(r"(\d{4})(\d{2})(\d{2})?")
+
+
+def parse_birth(value: object) -> tuple[int, int, int | None] | None:
+    """An 出生日期 or 出生年月 cell as (year, month, day or None): a date cell, or a text
+    like 1988-05-17, 1988/5/17, 1988年5月17日, 19880517, 1988.05 or 1988年5月; None
+    when it is not a date."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.year, value.month, value.day
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell_text(value)))
+    text = re.sub(r"0{1,2}:00(:00)?$", "", text)
+    match = _BIRTH.fullmatch(text) or _COMPACT_BIRTH.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day = (int(part) if part else None for part in match.groups())
+    try:
+        date(year, month, day or 1)
+    except ValueError:
+        return None
+    return year, month, day
+
+
+def _birth_of(id_number: str) -> date | None:
+    try:
+        return parse_id_number(id_number).birth_date
+    except IdNumberError:
+        return None
 
 
 def parse_grade(value: object) -> int | None:
@@ -698,18 +742,25 @@ def import_rows(session: Session, competition: Competition, rows: list[ImportRow
 
 def preview_file(session: Session, competition: Competition, filename: str, data: bytes,
                  today: date) -> ImportPreview:
-    """Read and check an uploaded file without saving anything."""
-    rows, problems = read_file(filename, data)
+    """Read and check an uploaded file without saving anything. Its unknown columns are
+    not problems of the preview (``ImportPreview.unknown_columns``): the organizer is
+    shown them and confirms."""
+    rows, problems, header = read_file(filename, data)
     if problems:
-        return ImportPreview(rows=[], problems=sort_problems(problems))
-    return ImportPreview(rows=rows, problems=check_rows(session, competition, rows,
-                                                        today=today))
+        return ImportPreview(rows=[], problems=sort_problems(problems), header=header)
+    return ImportPreview(rows=rows, header=header,
+                         problems=check_rows(session, competition, rows, today=today))
 
 
 def import_file(session: Session, competition: Competition, filename: str, data: bytes,
-                today: date, *, actor_id: int | None = None) -> list[Entry]:
-    """Import an uploaded file whole, or raise RegistrationError with every problem."""
-    rows, problems = read_file(filename, data)
+                today: date, *, actor_id: int | None = None,
+                ignore_unknown_columns: bool = False) -> list[Entry]:
+    """Import an uploaded file whole, or raise RegistrationError with every problem.
+    A file with columns that cannot be imported is refused unless
+    ``ignore_unknown_columns`` says the organizer confirmed they may be left out."""
+    rows, problems, header = read_file(filename, data)
+    if not problems and header.unknown and not ignore_unknown_columns:
+        problems = [unknown_columns_problem(header)]
     if problems:
         raise refusal(problems)
     return import_rows(session, competition, rows, today=today, actor_id=actor_id)

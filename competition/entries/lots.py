@@ -165,3 +165,119 @@ def _shuffled(rng: random.Random, items: list, count: int) -> list:
         j = i + int(rng.random() * (len(order) - i))
         order[i], order[j] = order[j], order[i]
     return order[:count]
+
+
+# --- Sessions (场次) ----------------------------------------------------------------------
+#
+# With sessions, an entry draws a place: a session and a station in it. Places are
+# pairs (session id, station); the draw shuffles the places offered exactly as it
+# shuffles stations (the same generator, over the places sorted by session id then
+# station), and draws codes the same way. Which places are offered follows from the
+# sessions recorded with the draw — each session's id, its number of stations and the
+# stations other entries already hold there — so ``verify_places`` recomputes them too:
+#
+# - a draw spreads the entries over the sessions in proportion to the stations each
+#   has free (largest remainder, ties to the earlier session), and in each session
+#   offers its lowest free stations: sessions run about equally full, so no session
+#   is left with a handful of contestants;
+# - an addition (补充抽签) offers the next free places: the lowest free station of the
+#   first session, in the sessions' order, that has room; nobody else moves.
+
+PLACEMENT_SPREAD = "spread"
+PLACEMENT_NEXT_FREE = "next_free"
+
+
+class PlacedLot(NamedTuple):
+    """What one entry drew when the event has sessions."""
+
+    entry_id: int
+    session_id: int
+    station: int
+    code: str
+
+
+class SessionRoom(NamedTuple):
+    """A session as a draw sees it: its id, its number of stations, the stations taken."""
+
+    session_id: int
+    stations: int
+    taken: tuple[int, ...] = ()
+
+    def free(self) -> list[int]:
+        taken = set(self.taken)
+        return [s for s in range(1, self.stations + 1) if s not in taken]
+
+
+def session_places(sessions: Sequence[SessionRoom], count: int,
+                   placement: str = PLACEMENT_SPREAD) -> list[tuple[int, int]]:
+    """The ``count`` places (session id, station) a draw offers, in the sessions' order.
+
+    Refused when the sessions have fewer free stations than ``count``."""
+    rooms = [SessionRoom(int(s[0]), int(s[1]), tuple(int(t) for t in s[2])) for s in sessions]
+    free = [room.free() for room in rooms]
+    room_left = sum(len(f) for f in free)
+    if count > room_left:
+        raise DrawError(N_("The sessions have %(room)s free stations, fewer than the "
+                           "%(count)s entries to place: add a session or more stations."),
+                        room=room_left, count=count)
+    if placement == PLACEMENT_NEXT_FREE:
+        places = [(room.session_id, station) for room, stations in zip(rooms, free, strict=True)
+                  for station in stations]
+        return places[:count]
+    if placement != PLACEMENT_SPREAD:
+        raise DrawError(N_("Unknown way of placing entries in sessions."))
+    # Largest remainder: each session's share of ``count`` by its free stations.
+    shares = [count * len(f) // room_left for f in free] if room_left else []
+    remainders = sorted(range(len(free)),
+                        key=lambda i: (-(count * len(free[i]) % room_left), i))
+    left = count - sum(shares)
+    for i in remainders:
+        if left == 0:
+            break
+        if shares[i] < len(free[i]):
+            shares[i] += 1
+            left -= 1
+    return [(room.session_id, station)
+            for room, stations, share in zip(rooms, free, shares, strict=True)
+            for station in stations[:share]]
+
+
+def draw_places(seed: str, entry_ids: Iterable[int], code_prefix: str, code_digits: int = 3,
+                *, places: Iterable[Sequence[int]],
+                taken_codes: Iterable[str] = ()) -> list[PlacedLot]:
+    """Draw a place (session and station) and a code for every entry, from ``seed``.
+
+    ``places`` are the (session id, station) pairs to hand out, one per entry. The
+    same generators as ``draw``: places are shuffled like stations, codes drawn alike.
+    Returns one ``PlacedLot`` per entry, in the order of entry ids."""
+    ids = _checked_ids(entry_ids)
+    pool = sorted({(int(s), int(t)) for s, t in places})
+    if len(pool) != len(ids) or any(t < 1 for _, t in pool):
+        raise DrawError(N_("The draw needs exactly one distinct station number from 1 up "
+                           "for each of the %(count)s entries."), count=len(ids))
+    codes = code_space(code_prefix, code_digits, taken_codes)
+    if len(codes) < len(ids):
+        raise DrawError(N_("Codes of %(digits)s digits leave room for %(room)s more entries, "
+                           "fewer than the %(count)s to draw; choose more digits."),
+                        digits=code_digits, room=len(codes), count=len(ids))
+    place_order = _shuffled(random.Random(f"{seed}/stations"), pool, len(ids))
+    code_order = _shuffled(random.Random(f"{seed}/codes"), codes, len(ids))
+    return [PlacedLot(entry_id, session_id, station, code)
+            for entry_id, (session_id, station), code
+            in zip(ids, place_order, code_order, strict=True)]
+
+
+def verify_places(seed: str, entry_ids: Iterable[int], code_prefix: str,
+                  code_digits: int = 3, *, sessions: Sequence[Sequence], result: Iterable[Sequence],
+                  placement: str = PLACEMENT_SPREAD, taken_codes: Iterable[str] = ()) -> bool:
+    """Whether ``result`` (entry id, session id, station, code) is what the seed, the
+    sessions (id, stations, stations taken) and the other inputs give."""
+    ids = list(entry_ids)
+    try:
+        places = session_places(sessions, len(ids), placement)
+        expected = draw_places(seed, ids, code_prefix, code_digits, places=places,
+                               taken_codes=taken_codes)
+    except (DrawError, TypeError, ValueError, IndexError):
+        return False
+    recorded = sorted(PlacedLot(int(e), int(s), int(t), str(c)) for e, s, t, c in result)
+    return recorded == expected

@@ -5,7 +5,8 @@ paper one ticket fills a page; on A4 two tickets share a page, one above the
 other, with a dashed line to cut along. Each ticket shows the competition,
 event, division, the contestant's name and sex, the ID number masked
 (``mask_id_number``: a printed ticket leaves the organizers' hands), ticket
-number, station (or “drawn on the day”), time and venue, a photo box, and a QR
+number, station (or “drawn on the day”), time and venue — with sessions (场次), the
+session's name, date, start and end, reporting time (检录时间) and room — a photo box, and a QR
 code of the contestant's private page (``/r/<token>``), where they later see
 their result (docs/design.md section 1).
 
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import qrcode
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, format_time
 from flask_babel import gettext as _
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.pagesizes import A4, A5, landscape
@@ -74,6 +75,8 @@ class Ticket:
     private_url: str
     work_unit: str = ""
     photo: bytes | str | None = None  # image bytes or a file path; a box when missing
+    session: str = ""  # the session's name (第1场), empty without sessions
+    reporting: str = ""  # 检录时间, with a session
 
 
 def ensure_font() -> str:
@@ -89,15 +92,29 @@ def ticket_for(entry: Entry, private_url: str, *, photo: bytes | str | None = No
     event = entry.event
     competition = event.competition
     person = entry.contestant
+    venue = event.venue or competition.venue or ""
+    time, session_name, reporting = (
+        _event_time(event.starts_at, competition.starts_on, competition.ends_on), "", "")
+    sitting = entry.session
+    if sitting is not None:
+        from competition.entries.sessions import reporting_time
+
+        session_name = sitting.name
+        time = (f"{format_date(sitting.starts_at, 'long')} "
+                f"{format_time(sitting.starts_at, 'HH:mm')}–"
+                f"{format_time(sitting.ends_at, 'HH:mm')}")
+        reporting = (f"{format_date(reporting_time(sitting), 'long')} "
+                     f"{format_time(reporting_time(sitting), 'HH:mm')}")
+        venue = " · ".join(part for part in (venue, sitting.room) if part)
     return Ticket(
         competition=competition.name, event=event.name, division=entry.division.name,
         name=person.name, sex=label(person.sex, "sex"),
         id_number=mask_id_number(person.id_number),
         ticket_number=entry.ticket_number or "—",
         station=str(entry.station) if entry.station is not None else _("drawn on the day"),
-        time=_event_time(event.starts_at, competition.starts_on, competition.ends_on),
-        venue=event.venue or competition.venue or "—",
-        private_url=private_url, work_unit=person.work_unit or "", photo=photo)
+        time=time, venue=venue or "—", private_url=private_url,
+        work_unit=person.work_unit or "", photo=photo, session=session_name,
+        reporting=reporting)
 
 
 def _event_time(starts_at, starts_on: date | None, ends_on: date | None) -> str:
@@ -152,6 +169,8 @@ def _labels() -> dict[str, str]:
         "division": _("Division"),
         "ticket_number": _("Ticket"),
         "station": _("Station"),
+        "session": _("Session"),
+        "reporting": _("Reporting time"),
         "time": _("Time"),
         "venue": _("Venue"),
         "photo": _("Photo"),
@@ -212,15 +231,18 @@ def _draw_ticket(canvas: Canvas, ticket: Ticket, labels: dict[str, str], x0: flo
         ("event", ticket.event, 10.5),
         ("division", ticket.division, 10.5),
         ("ticket_number", ticket.ticket_number, 12),
+        ("session", ticket.session, 12),
         ("station", ticket.station, 14),
         ("time", ticket.time, 10.5),
+        ("reporting", ticket.reporting, 10.5),
         ("venue", ticket.venue, 10.5),
     ]
     label_x = left + 6 * mm
     value_x = label_x + 22 * mm
     value_width = column_x - 6 * mm - value_x
     lines = [(key, _wrap(value, size, value_width)[:2], size)
-             for key, value, size in rows if value or key != "work_unit"]
+             for key, value, size in rows
+             if value or key not in ("work_unit", "session", "reporting")]
     y = rule_y - 8 * mm
     # Spread the rows over the height left above the footnote.
     room = y - (bottom + 10 * mm)

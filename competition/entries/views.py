@@ -6,8 +6,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from competition.entries import service
-from competition.entries.forms import EntryForm
+from competition.entries import changes, service
+from competition.entries.forms import (
+    CorrectionForm,
+    EntryForm,
+    SubstituteForm,
+    WithdrawForm,
+)
 from competition.entries.idcard import mask_id_number, mask_phone
 from competition.entries.models import Entry
 from competition.entries.validation import PersonData
@@ -73,9 +78,22 @@ def entry_new(event_id: int):
 def entry_detail(entry_id: int):
     entry = db.get_or_404(Entry, entry_id)
     event = event_for_reader(entry.event_id)
+    contacts = sees_contacts(event)
+    forms = {}
+    if tenancy.organizes(db.session, current_user, event.competition_id):
+        person = entry.contestant
+        forms["correct"] = CorrectionForm(
+            divisions=event.divisions, formdata=None, name=person.name,
+            work_unit=person.work_unit, phone=person.phone, division_id=entry.division_id)
+        forms["withdraw"] = WithdrawForm(formdata=None)
+        forms["substitute"] = SubstituteForm(formdata=None)
     return render_template("entries/entry.html", entry=entry, event=event,
-                           contacts=sees_contacts(event), mask_id=mask_id_number,
-                           mask_phone=mask_phone)
+                           contacts=contacts, mask_id=mask_id_number,
+                           mask_phone=mask_phone, forms=forms,
+                           history=changes.history(db.session, entry),
+                           replaced_by=changes.substitute_for(db.session, entry),
+                           replaces=db.session.get(Entry, entry.replaces_entry_id)
+                           if entry.replaces_entry_id else None)
 
 
 def sees_contacts(event) -> bool:
@@ -86,8 +104,10 @@ def sees_contacts(event) -> bool:
 
 # More pages of this blueprint, kept in their own modules.
 from competition.entries import (  # noqa: E402, F401
+    change_views,
     checkin_views,
     draw_views,
     import_views,
     selfreg_views,
+    session_views,
 )

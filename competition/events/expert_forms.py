@@ -6,7 +6,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -17,6 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from competition.entries.import_forms import IGNORE_UNKNOWN_COLUMNS
 from competition.events.experts import MAX_DRAW
 
 EXAMINER_LEVELS = {"examiner": _l("Examiner"), "senior_examiner": _l("Senior examiner")}
@@ -69,6 +72,15 @@ class ExpertImportForm(FlaskForm):
                      render_kw={"accept": ".xlsx,.csv,application/vnd.openxmlformats-"
                                           "officedocument.spreadsheetml.sheet,text/csv"})
     submit = SubmitField(_l("Import the experts"))
+
+
+class ExpertImportConfirmForm(FlaskForm):
+    """Imports a file kept because its header row has columns that cannot be imported
+    (see ``entries.import_views.UploadStore``), once the organizer ticks the box."""
+
+    upload = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
+    filename = HiddenField(validators=[Length(max=200)])
+    ignore_unknown_columns = BooleanField(IGNORE_UNKNOWN_COLUMNS)
 
 
 class ExpertFilterForm(FlaskForm):

@@ -3,10 +3,12 @@
 Organizers keep their experts in Excel, so the pool is filled from a workbook
 (.xlsx) or a CSV file with a header row of Chinese column names in any order —
 姓名, 身份证号, 工作单位, 职称, 手机号码, 职业（工种）, 考评员级别, 考评员证号,
-证书有效期至 and the variants seen in real lists (``Column.aliases``). 序号 and
-备注 are skipped quietly; any other column is named back to the organizer as not
-imported, without refusing the file. A file without 姓名 or 职业（工种） is
-refused, naming the missing columns.
+证书有效期至 and the variants seen in real lists (``Column.aliases``, read by
+``spreadsheet.find_header`` as the other imports read theirs). 序号, 编号 and
+备注 are skipped quietly; any other column is named back to the organizer, and
+the file is imported only once the organizer has confirmed that it may be left
+out (``ExpertFile.unknown_columns``). A file without 姓名 or 职业（工种） is
+refused, naming the missing columns and the headers accepted for them.
 
 Each row is checked by the rules of the pool (``experts._apply_expert``) and by
 what only a file gets wrong:
@@ -75,14 +77,22 @@ from competition.entries.importer import (
     _csv_rows,
     _xlsx_rows,
     cell_text,
-    header_key,
 )
 from competition.entries.validation import ID_MESSAGES, LANDLINE, MOBILE
 from competition.events.experts import create_expert
 from competition.events.models import ExaminerLevel, Expert, Occupation
 from competition.events.scheme import N_, Problem
 from competition.events.service import SetupError
-from competition.spreadsheet import safe_cell, unquote_cell
+from competition.spreadsheet import (
+    HeaderMatch,
+    find_header,
+    header_lookup,
+    missing_columns,
+    safe_cell,
+    unknown_columns_problem,
+    unquote_cell,
+    workbook_bytes,
+)
 
 __all__ = ["COLUMNS", "MAX_BYTES", "MAX_ROWS", "XLSX_MIMETYPE", "ExpertFile", "ExpertRow",
            "check_rows", "export_workbook", "import_rows", "read_file", "refusal",
@@ -91,7 +101,6 @@ __all__ = ["COLUMNS", "MAX_BYTES", "MAX_ROWS", "XLSX_MIMETYPE", "ExpertFile", "E
 SHEET = "专家名单"
 # Files are told apart by their content; a name that says something else is refused.
 ACCEPTED_SUFFIXES = ("", ".xlsx", ".xlsm", ".csv")
-_HEADER_SEARCH_ROWS = 10
 
 
 @dataclass(frozen=True)
@@ -106,18 +115,19 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("name", "姓名", True, "专家姓名，最多50个字符。", ("专家姓名",), 10),
+    Column("name", "姓名", True, "专家姓名，最多50个字符。", ("专家姓名", "评委姓名"), 10),
     Column("id_number", "身份证号", False,
            "18位居民身份证号码，末位可以是 X；可留空。本列已设为文本格式；从别的表格粘贴时请先把"
            "该列设为文本，否则 Excel 会把号码存成数字，后几位和末位的 X 就丢失了。",
-           ("身份证号码", "证件号码", "公民身份号码", "身份证"), 22, text=True),
+           ("身份证号码", "证件号码", "证件号", "身份证", "公民身份号码", "身份证件号码"), 22,
+           text=True),
     Column("work_unit", "工作单位", False, "最多200个字符；可留空。",
-           ("单位名称", "所在单位", "单位"), 28),
+           ("单位名称", "所在单位", "单位", "工作单位名称", "所在单位名称"), 28),
     Column("title", "职称", False, "如 高级技师、主任护师，最多100个字符；可留空。",
            ("专业技术职称", "技术职称", "职务职称"), 14),
     Column("phone", "手机号码", False,
            "11位手机号，或带区号的固定电话（如 0715-8123456）；可留空。",
-           ("手机", "手机号", "联系电话", "电话"), 16, text=True),
+           ("手机", "手机号", "联系电话", "电话", "联系方式", "移动电话"), 16, text=True),
     Column("occupations", "职业（工种）", True,
            "专家能评判的职业，填写职业目录中的名称或职业编码（如 4-10-01-05）；"
            "有几个职业时用 、 或 , 或 ；分开。职业目录见本表下方。",
@@ -134,12 +144,7 @@ COLUMNS: tuple[Column, ...] = (
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
 HEADERS = tuple(column.header for column in COLUMNS)
 _COLUMN_ORDER = {column.header: index for index, column in enumerate(COLUMNS)}
-_BY_HEADER: dict[str, str] = {}
-for _column in COLUMNS:
-    for _header in (_column.header, *_column.aliases):
-        _BY_HEADER.setdefault(header_key(_header), _column.key)
-# Columns a list often has that mean nothing to the pool: skipped without a word.
-IGNORED_HEADERS = frozenset(header_key(h) for h in ("序号", "备注"))
+_LOOKUP = header_lookup(COLUMNS)
 
 # Longest texts the database keeps (models.Expert); the name is checked on its own.
 TEXT_LIMITS = {"work_unit": 200, "title": 100, "certificate_number": 40}
@@ -170,11 +175,27 @@ class ExpertRow:
 @dataclass
 class ExpertFile:
     """What an uploaded file holds: its rows, the problems of the file as a whole, and
-    the headers of the columns that are not imported."""
+    how its header row was read (the columns recognized, those not imported)."""
 
     rows: list[ExpertRow]
     problems: list[Problem]
-    ignored_columns: list[str] = field(default_factory=list)
+    header: HeaderMatch = field(default_factory=HeaderMatch)
+
+    @property
+    def unknown_columns(self) -> list[str]:
+        """Headers of the file's columns that are not imported (序号 and 备注 aside)."""
+        return self.header.unknown
+
+    def recognized(self) -> list[tuple[str, str]]:
+        """(the template's header, the file's header) of each column read."""
+        return self.header.recognized({key: c.header for key, c in COLUMN_BY_KEY.items()})
+
+    def refusal_unless_confirmed(self, ignore_unknown_columns: bool) -> list[Problem]:
+        """The file's problems, and its unknown columns as one unless the organizer
+        confirmed that they may be left out."""
+        if not self.problems and self.header.unknown and not ignore_unknown_columns:
+            return [unknown_columns_problem(self.header)]
+        return self.problems
 
 
 # --- The template ---------------------------------------------------------------------
@@ -263,9 +284,7 @@ def _guide_sheet(sheet, occupations: list[Occupation]) -> None:
 
 
 def _saved(book: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)
 
 
 # --- The export -----------------------------------------------------------------------
@@ -347,65 +366,31 @@ def _not_a_list() -> Problem:
 
 
 def _rows(table, today: date) -> ExpertFile:
-    header_number, columns, ignored = None, {}, []
-    best: dict[str, int] = {}  # the most column names any row had, to say what is missing
-    blank = True
-    for number, values in table:
-        blank = blank and _blank(values)
-        found, unknown = _header_columns(values)
-        if len(found) >= 2:
-            header_number, columns, ignored = number, found, unknown
-            break
-        if len(found) > len(best):
-            best = found
-        if number >= _HEADER_SEARCH_ROWS:
-            break
-    if header_number is None and blank:
+    header, blank = find_header(table, _LOOKUP)
+    if header.number is None and blank:
         return _refused(Problem(N_("The file is empty.")))
-    missing = [column.header for column in COLUMNS
-               if column.required and column.key not in (columns or best)]
-    if header_number is None or missing:
-        return ExpertFile(rows=[], ignored_columns=ignored, problems=[Problem(
-            N_("The header row lacks the columns %(columns)s: the first row must hold the "
-               "column names of the template."),
-            {"columns": "、".join(missing)}, row=header_number or 1)])
+    missing = missing_columns(header, COLUMNS)
+    if missing:
+        return ExpertFile(rows=[], header=header, problems=missing)
     rows: list[ExpertRow] = []
     for number, values in table:
         cells = {key: values[index] if index < len(values) else None
-                 for key, index in columns.items()}
+                 for key, index in header.columns.items()}
         if _blank(cells.values()):
             continue
         if len(rows) >= MAX_ROWS:
-            return ExpertFile(rows=[], ignored_columns=ignored, problems=[Problem(
+            return ExpertFile(rows=[], header=header, problems=[Problem(
                 N_("The file has more than %(n)s experts: split it into several files."),
                 {"n": MAX_ROWS})])
         rows.append(_read_row(number, cells, today))
     if not rows:
-        return ExpertFile(rows=[], ignored_columns=ignored, problems=[Problem(
-            N_("The file has no experts under its header row."), row=header_number + 1)])
-    return ExpertFile(rows=rows, problems=[], ignored_columns=ignored)
+        return ExpertFile(rows=[], header=header, problems=[Problem(
+            N_("The file has no experts under its header row."), row=header.number + 1)])
+    return ExpertFile(rows=rows, problems=[], header=header)
 
 
 def _blank(values) -> bool:
     return all(cell_text(value) == "" for value in values or ())
-
-
-def _header_columns(values) -> tuple[dict[str, int], list[str]]:
-    """Which index holds each known column, and the headers of the columns not imported
-    (unknown ones, and a second column of a kind already found)."""
-    found: dict[str, int] = {}
-    unknown: list[str] = []
-    for index, value in enumerate(values or ()):
-        text = cell_text(value)
-        if not text:
-            continue
-        key = _BY_HEADER.get(header_key(text))
-        if key is None or key in found:
-            if header_key(text) not in IGNORED_HEADERS:
-                unknown.append(text)
-            continue
-        found[key] = index
-    return found, unknown
 
 
 def _read_row(number: int, cells: dict[str, object], today: date) -> ExpertRow:

@@ -8,6 +8,7 @@ The rules live in ``events.experts``.
 from __future__ import annotations
 
 import os
+from datetime import date
 from io import BytesIO
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
@@ -19,6 +20,7 @@ from sqlalchemy.orm import joinedload
 from competition.auth.models import Role, User
 from competition.auth.permissions import role_required
 from competition.entries.idcard import mask_phone
+from competition.entries.import_views import UploadStore
 from competition.entries.models import Conflict, Contestant, Entry, RegistrationStatus
 from competition.errors import translate_problem
 from competition.events import expert_import as excel
@@ -32,6 +34,7 @@ from competition.events.expert_forms import (
     ConflictForm,
     ExpertFilterForm,
     ExpertForm,
+    ExpertImportConfirmForm,
     ExpertImportForm,
     PanelAddForm,
     PanelDrawForm,
@@ -151,7 +154,7 @@ def _xlsx(data: bytes, filename: str):
 def expert_template():
     """The workbook to fill in, with the occupation catalogue in its 填写说明 sheet."""
     occupations = db.session.scalars(select(Occupation).order_by(Occupation.name)).all()
-    return _xlsx(excel.template_workbook(occupations), "专家库导入模板.xlsx")
+    return _xlsx(excel.template_workbook(occupations), _("Expert pool import template") + ".xlsx")
 
 
 @bp.get("/experts/export.xlsx")
@@ -166,45 +169,112 @@ def expert_export():
                                 state=state)
     shown = tenancy.experts_with_contacts(db.session, current_user, pool)
     data = excel.export_workbook(pool, sees_contacts=lambda expert: expert.id in shown)
-    return _xlsx(data, f"专家库-{today.isoformat()}.xlsx")
+    return _xlsx(data, f"{_('Expert pool')}-{today.isoformat()}.xlsx")
+
+
+# The kept files of the pool's import belong to no competition.
+_POOL = 0
+
+
+def _expert_uploads() -> UploadStore:
+    """Kept apart from the other imports' files: a token names one kind of file."""
+    return UploadStore(os.path.join(UploadStore.for_app().folder, "experts"))
 
 
 @bp.route("/experts/import", methods=["GET", "POST"])
 @role_required(Role.ORGANIZER)
 def expert_import():
-    """Upload a list of experts: every row is imported, or none, and every problem listed."""
+    """Upload a list of experts: every row is imported, or none, and every problem listed.
+    A file whose header row has columns that cannot be imported is kept and shown with
+    them; it is imported only when the organizer confirms that they may be left out."""
+    if request.method == "POST" and "upload" in request.form:
+        return _expert_import_confirm()
     form = ExpertImportForm()
-    problems: list = []
-    ignored: list[str] = []
-    filename = ""
-    if form.validate_on_submit():
-        storage = form.file.data
-        filename = os.path.basename(storage.filename or "")
-        upload = excel.read_file(filename, storage.read(excel.MAX_BYTES + 1),
-                                 today=local_today())
-        ignored = upload.ignored_columns
-        try:
-            if upload.problems:
-                raise excel.refusal(upload.problems)
-            added = excel.import_rows(db.session, upload.rows,
-                                      created_by=current_user._get_current_object())
-        except SetupError as error:
-            db.session.rollback()
-            flash(error.translated(), "error")
-            problems = [(p.row, p.column, translate_problem(p)) for p in error.problems]
-        else:
-            db.session.commit()
-            flash(_("%(n)s experts were added to the pool.", n=len(added)), "success")
-            if ignored:
-                flash(_("These columns were not imported: %(columns)s.",
-                        columns="、".join(ignored)), "warning")
-            return redirect(url_for("events.experts"))
-    return render_template("events/expert_import.html", form=form, problems=problems,
-                           ignored=ignored, filename=filename, columns=excel.COLUMNS,
-                           max_rows=excel.MAX_ROWS, max_mb=excel.MAX_BYTES // (1024 * 1024))
+    if not form.validate_on_submit():
+        return _expert_import_page(form)
+    storage = form.file.data
+    filename = os.path.basename(storage.filename or "")
+    data = storage.read(excel.MAX_BYTES + 1)
+    upload = excel.read_file(filename, data, today=local_today())
+    if upload.problems or not upload.unknown_columns:
+        return _import_experts(upload, filename, ignore_unknown_columns=False)
+    problems = excel.check_rows(db.session, upload.rows)
+    if problems:
+        return _expert_import_refused(upload, filename, excel.refusal(problems))
+    token = _expert_uploads().save(current_user.id, _POOL, filename, data)
+    confirm = ExpertImportConfirmForm(formdata=None, upload=token, filename=filename[:200])
+    return _expert_import_page(ExpertImportForm(formdata=None), upload=upload,
+                               filename=filename, confirm=confirm)
+
+
+def _expert_import_confirm():
+    """Import the file kept with its unknown columns, all or nothing."""
+    form = ExpertImportConfirmForm()
+    store = _expert_uploads()
+    token = form.upload.data if form.validate_on_submit() else ""
+    kept = store.claim(current_user.id, _POOL, token)
+    if kept is None:
+        flash(_("The uploaded file is no longer kept (it was imported already, or more than an "
+                "hour has passed): upload it again."), "error")
+        return redirect(url_for("events.expert_import"))
+    try:
+        upload = excel.read_file(kept[0], kept[1], today=local_today())
+        return _import_experts(upload, os.path.basename(form.filename.data or ""),
+                               ignore_unknown_columns=form.ignore_unknown_columns.data)
+    finally:
+        store.release(current_user.id, _POOL, token)
+
+
+def _import_experts(upload: excel.ExpertFile, filename: str, *, ignore_unknown_columns: bool):
+    try:
+        problems = upload.refusal_unless_confirmed(ignore_unknown_columns)
+        if problems:
+            raise excel.refusal(problems)
+        added = excel.import_rows(db.session, upload.rows,
+                                  created_by=current_user._get_current_object())
+    except SetupError as error:
+        db.session.rollback()
+        return _expert_import_refused(upload, filename, error)
+    db.session.commit()
+    flash(_("%(n)s experts were added to the pool.", n=len(added)), "success")
+    if upload.unknown_columns:
+        flash(_("These columns were not imported: %(columns)s.",
+                columns="、".join(upload.unknown_columns)), "warning")
+    return redirect(url_for("events.experts"))
+
+
+def _expert_import_refused(upload: excel.ExpertFile, filename: str, error: SetupError):
+    flash(error.translated(), "error")
+    return _expert_import_page(ExpertImportForm(formdata=None), upload=upload,
+                               filename=filename,
+                               problems=[(p.row, p.column, translate_problem(p))
+                                         for p in error.problems])
+
+
+def _expert_import_page(form: ExpertImportForm, *, upload: excel.ExpertFile | None = None,
+                        filename: str = "", problems: list | None = None,
+                        confirm: ExpertImportConfirmForm | None = None):
+    return render_template("events/expert_import.html", form=form, problems=problems or [],
+                           filename=filename, confirm=confirm, upload=upload,
+                           columns_read=upload.recognized() if upload else [],
+                           unknown_columns=upload.unknown_columns if upload else [],
+                           columns=excel.COLUMNS, max_rows=excel.MAX_ROWS,
+                           max_mb=excel.MAX_BYTES // (1024 * 1024))
 
 
 # --- Panels -------------------------------------------------------------------------
+
+def _certificate_note(expert: Expert, today: date, needed: date) -> str:
+    expires = expert.certificate_expires_on
+    if expires is None:
+        return _("no certificate")
+    if expires < today:
+        return _("certificate expired")
+    if expires < needed:
+        return _("certificate expires before the competition ends (%(date)s)",
+                 date=expires.isoformat())
+    return _("certificate valid until %(date)s", date=expires.isoformat())
+
 
 def _render_panel(event: Event, *, add_form: PanelAddForm | None = None,
                   draw_form: PanelDrawForm | None = None,
@@ -219,11 +289,13 @@ def _render_panel(event: Event, *, add_form: PanelAddForm | None = None,
         .where(ExpertOccupation.occupation_id == event.occupation_id)
         .order_by(Expert.name, Expert.id)
     ).all()
+    # Experts whose certificate does not cover the competition are shown, greyed out
+    # and saying why, but cannot be chosen (and are refused if sent anyway).
+    needed = service.required_until(event.competition, today)
     add_form.expert_id.choices = [
-        (e.id, " · ".join(filter(None, [
-            e.name, e.work_unit,
-            _("certificate valid until %(date)s", date=e.certificate_expires_on.isoformat())
-            if e.certificate_expires_on else _("no certificate")])))
+        (e.id, " · ".join(filter(None, [e.name, e.work_unit, _certificate_note(e, today, needed)])),
+         {} if e.certificate_expires_on and e.certificate_expires_on >= needed
+         else {"disabled": True})
         for e in pool if e.id not in on_panel
     ]
 

@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DateField,
@@ -13,7 +14,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from competition.labels import LABELS
 
@@ -27,6 +35,48 @@ def grade_choices() -> list[tuple[str, object]]:
     from competition.skill_grades import Grade, grade_label
 
     return [("", "—")] + [(str(g.value), grade_label(g.value)) for g in Grade]
+
+
+class OrderWidget:
+    """Numbered drop-downs, one per place (1, 2, 3…), each offering every choice or none:
+    an order picked by touch, without Ctrl-click and without JavaScript. The browser sends
+    the places in page order, so the field reads them back in order."""
+
+    def __call__(self, field, **kwargs):
+        from flask_babel import gettext
+
+        chosen = list(field.data or [])
+        selected = Markup(" selected")
+        items = []
+        for place in range(len(field.choices)):
+            value = chosen[place] if place < len(chosen) else ""
+            options = [Markup('<option value=""{}>—</option>').format(
+                "" if value else selected)]
+            options += [Markup('<option value="{}"{}>{}</option>').format(
+                code, selected if code == value else "", text) for code, text in field.choices]
+            step = gettext("Step %(n)s", n=place + 1)
+            items.append(Markup(
+                '<li><span class="order-place" aria-hidden="true">{}</span>'
+                '<select name="{}" id="{}" aria-label="{}"{}>{}</select></li>').format(
+                step, field.name, field.id if place == 0 else f"{field.id}-{place + 1}", step,
+                Markup(' aria-invalid="true"') if field.errors else "",
+                Markup("").join(options)))
+        return Markup('<ol class="order-picker">{}</ol>').format(Markup("").join(items))
+
+
+class OrderField(SelectMultipleField):
+    """An order of some of the choices (a list, first first), picked place by place."""
+
+    widget = OrderWidget()
+
+    def process_formdata(self, valuelist):
+        # The places left empty ("—") are skipped: the order closes up.
+        super().process_formdata([value for value in valuelist if value])
+
+    def pre_validate(self, form):
+        super().pre_validate(form)
+        if len(set(self.data or [])) != len(self.data or []):
+            raise ValidationError(_l("Each rule may be chosen only once."))
 
 
 class CompetitionForm(FlaskForm):
@@ -84,7 +134,7 @@ class EventForm(FlaskForm):
                               validators=[InputRequired(), NumberRange(min=0, max=5)])
     decimals = IntegerField(_l("Decimals kept"), default=2,
                             validators=[InputRequired(), NumberRange(min=0, max=4)])
-    tie_break = SelectMultipleField(_l("Tie-break order"), choices=_choices("tie_break"),
+    tie_break = OrderField(_l("Tie-break order"), choices=_choices("tie_break"),
                                     default=["more_decimals", "practical", "chief_judge"])
     first_prize_pct = DecimalField(_l("First prizes (percent of a division)"), default=10,
                                    validators=[InputRequired(), NumberRange(min=0, max=100)])

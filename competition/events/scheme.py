@@ -23,6 +23,39 @@ def N_(message: str) -> str:  # noqa: N802 — the gettext_noop convention
     return message
 
 
+class Term(str):
+    """A key of the code (e.g. a field's name) that reads, when shown, as its message id
+    translated: ``Term("nominal", N_("nominal size"))`` equals and hashes as "nominal"."""
+
+    message: str
+
+    def __new__(cls, key: str, message: str) -> Term:
+        term = super().__new__(cls, key)
+        term.message = message
+        return term
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __format__(self, spec: str) -> str:
+        return format(self.message, spec)
+
+
+# The fields of a criterion as problems name them.
+FIELD_NAMES = {
+    "nominal": N_("nominal size"),
+    "tolerance_lower": N_("lower deviation"),
+    "tolerance_upper": N_("upper deviation"),
+    "deduction_step": N_("deduction step"),
+    "deduction_points": N_("points deducted per step"),
+    "deduction_limit": N_("deduction limit"),
+}
+
+
+def field_term(name: str) -> Term:
+    return Term(name, FIELD_NAMES.get(name, name))
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a scheme: where (row, column or a path) and what."""
@@ -231,7 +264,7 @@ def _check_entry_mode(criterion: CriterionSpec, code: str, at: dict) -> list[Pro
         if getattr(criterion, name) is None:
             problems.append(Problem(
                 N_("Criterion %(code)s is marked by measured value but has no %(field)s."),
-                {"code": code, "field": name}, column=name, **at))
+                {"code": code, "field": field_term(name)}, column=name, **at))
     if criterion.tolerance_lower is not None and criterion.tolerance_upper is not None \
             and criterion.tolerance_lower > criterion.tolerance_upper:
         problems.append(Problem(
@@ -241,10 +274,11 @@ def _check_entry_mode(criterion: CriterionSpec, code: str, at: dict) -> list[Pro
         value = getattr(criterion, name)
         if value is not None and value <= 0:
             problems.append(Problem(N_("Criterion %(code)s: %(field)s must be positive."),
-                                    {"code": code, "field": name}, column=name, **at))
+                                    {"code": code, "field": field_term(name)}, column=name,
+                                    **at))
     if criterion.deduction_limit is not None and criterion.deduction_limit < 0:
         problems.append(Problem(N_("Criterion %(code)s: %(field)s must not be negative."),
-                                {"code": code, "field": "deduction_limit"},
+                                {"code": code, "field": field_term("deduction_limit")},
                                 column="deduction_limit", **at))
     return problems
 

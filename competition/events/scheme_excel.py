@@ -38,6 +38,7 @@ from competition.events.scheme import (
     to_decimal,
 )
 from competition.events.service import SetupError, scheme_specs
+from competition.spreadsheet import workbook_bytes
 
 SHEET = "评分细则"
 GUIDE_SHEET = "填写说明"
@@ -212,9 +213,7 @@ def _workbook(rows) -> bytes:
         sheet.add_data_validation(validation)
         validation.add(f"{letter}2:{letter}1000")
     _guide_sheet(book.create_sheet(GUIDE_SHEET))
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)
 
 
 def _guide_sheet(sheet) -> None:

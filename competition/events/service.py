@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from competition.auth.models import User
-from competition.errors import DomainError
+from competition.errors import DomainError, Message
 from competition.events.models import (
     AwardRounding,
     AwardTies,
@@ -88,9 +88,9 @@ def update_competition(competition: Competition, **fields) -> None:
 def _check_certificate_settings(competition: Competition) -> None:
     """The parts of a certificate number (docs/design.md section 5) have fixed lengths of digits."""
     for value, length, what in (
-        (competition.evaluator_code, 4, N_("evaluator code")),
-        (competition.province_code, 2, N_("province code")),
-        (competition.site_sequence, 6, N_("site sequence")),
+        (competition.evaluator_code, 4, Message(N_("evaluator code"))),
+        (competition.province_code, 2, Message(N_("province code"))),
+        (competition.site_sequence, 6, Message(N_("site sequence"))),
     ):
         if value is not None and (len(value) != length or not value.isdigit()):
             raise SetupError(N_("The %(what)s must be exactly %(n)s digits."),
@@ -120,8 +120,18 @@ def event_problems(event: Event) -> list[Problem]:
 
 
 def advance_competition(session: Session, competition: Competition, status: str) -> None:
-    """Move the competition to its next status; opening needs every event ready."""
-    if status in (CompetitionStatus.REGISTRATION, CompetitionStatus.RUNNING):
+    """Move the competition to its next status. Opening registration needs every event's
+    set-up complete; running (比赛中) needs the whole pre-flight check passed
+    (``events.preflight``), and is refused with every missing thing listed otherwise."""
+    if status == CompetitionStatus.RUNNING and competition.next_status == status:
+        from competition.events.preflight import preflight
+
+        missing = preflight(session, competition)
+        if missing:
+            raise SetupError(N_("The competition cannot start yet: %(n)s things are missing "
+                                "or wrong. Fix them, then move it on again."),
+                             problems=[(m.where, m.problem) for m in missing], n=len(missing))
+    elif status in (CompetitionStatus.REGISTRATION, CompetitionStatus.RUNNING):
         problems = readiness_problems(session, competition)
         if problems:
             raise SetupError(N_("The competition cannot move on until its set-up is complete."),
@@ -297,13 +307,20 @@ def _refuse_if_frozen(event: Event) -> None:
                          event=event.name)
 
 
-def _check_module_fields(event: Event, module: Module | None, spec: ModuleSpec) -> None:
+def module_problems(event: Event, module: Module | None, spec: ModuleSpec) -> list[Problem]:
+    """Every problem of a module's fields and its place in the event, at once."""
     problems = check_module(spec)
+    code = (spec.code or "").strip()
+    if code and any(other is not module and other.code == code for other in event.modules):
+        problems.append(Problem(N_("Module code %(code)s is used twice."), {"code": code},
+                                column="module_code"))
+    return problems
+
+
+def _check_module_fields(event: Event, module: Module | None, spec: ModuleSpec) -> None:
+    problems = module_problems(event, module, spec)
     if problems:
         raise SetupError(problems[0].message, problems=problems, **problems[0].params)
-    for other in event.modules:
-        if other is not module and other.code == spec.code.strip():
-            raise SetupError(N_("Module code %(code)s is used twice."), code=spec.code)
 
 
 def add_module(session: Session, event: Event, spec: ModuleSpec) -> Module:
@@ -338,7 +355,6 @@ def delete_module(session: Session, module: Module) -> None:
 def add_criterion(session: Session, module: Module, spec: CriterionSpec) -> Criterion:
     _refuse_if_frozen(module.event)
     _check_criterion_fields(module, None, spec)
-    _check_criterion_method(module, spec)
     criterion = Criterion(module=module, position=len(module.criteria))
     _apply_criterion(criterion, spec)
     session.add(criterion)
@@ -348,9 +364,10 @@ def add_criterion(session: Session, module: Module, spec: CriterionSpec) -> Crit
 
 def update_criterion(session: Session, criterion: Criterion, spec: CriterionSpec) -> None:
     module = criterion.module
-    _check_criterion_fields(module, criterion, spec)
-    if not off_scale(module.event.aggregation, criterion_spec(criterion)):
-        _check_criterion_method(module, spec)
+    # A criterion that already could not be marked by the event's method (an event set
+    # up before the rule) may still be edited: its event's page lists the problem.
+    _check_criterion_fields(module, criterion, spec, method=not off_scale(
+        module.event.aggregation, criterion_spec(criterion)))
     if scheme_frozen(module.event):
         before = criterion_spec(criterion)
         if spec.code.strip() != criterion.code or any(
@@ -367,25 +384,31 @@ def delete_criterion(session: Session, criterion: Criterion) -> None:
     session.flush()
 
 
-def _check_criterion_fields(module: Module, criterion: Criterion | None,
-                            spec: CriterionSpec) -> None:
+def criterion_problems(module: Module, criterion: Criterion | None, spec: CriterionSpec,
+                       *, method: bool = True) -> list[Problem]:
+    """Every problem of a criterion's fields, its place in the module and (``method``)
+    the event's marking method, at once."""
     problems = check_criterion(spec)
+    code = (spec.code or "").strip()
+    if code and any(other is not criterion and other.code == code
+                    for other in module.criteria):
+        problems.append(Problem(N_("Criterion code %(code)s is used twice in module "
+                                   "%(module)s."), {"code": code, "module": module.code},
+                                column="code"))
+    if method and spec.kind in ("measurement", "judgement") \
+            and off_scale(module.event.aggregation, spec):
+        problems.append(Problem(N_("With the WorldSkills method every judgement criterion is "
+                                   "marked on the 0–3 scale: mark criterion %(code)s 0–3, or "
+                                   "make it a measurement criterion."), {"code": code},
+                                column="entry_mode"))
+    return problems
+
+
+def _check_criterion_fields(module: Module, criterion: Criterion | None,
+                            spec: CriterionSpec, *, method: bool = True) -> None:
+    problems = criterion_problems(module, criterion, spec, method=method)
     if problems:
         raise SetupError(problems[0].message, problems=problems, **problems[0].params)
-    for other in module.criteria:
-        if other is not criterion and other.code == spec.code.strip():
-            raise SetupError(N_("Criterion code %(code)s is used twice in module %(module)s."),
-                             code=spec.code, module=module.code)
-
-
-def _check_criterion_method(module: Module, spec: CriterionSpec) -> None:
-    """A criterion the event's method cannot mark is refused (``scheme.off_scale``). A
-    criterion that already could not be (an event set up before the rule) may still
-    be edited: its event's page lists the problem."""
-    if off_scale(module.event.aggregation, spec):
-        raise SetupError(N_("With the WorldSkills method every judgement criterion is marked "
-                            "on the 0–3 scale: mark criterion %(code)s 0–3, or make it a "
-                            "measurement criterion."), code=spec.code.strip())
 
 
 def _apply_criterion(criterion: Criterion, spec: CriterionSpec) -> None:

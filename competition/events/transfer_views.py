@@ -52,7 +52,7 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 @bp.get("/events/scheme-template.xlsx")
 @role_required(Role.ORGANIZER)
 def scheme_template():
-    return _download(template_workbook(), "评分细则模板.xlsx", XLSX_MIMETYPE)
+    return _download(template_workbook(), _("Marking scheme template") + ".xlsx", XLSX_MIMETYPE)
 
 
 @bp.get("/events/<int:event_id>/scheme.xlsx")
@@ -60,7 +60,8 @@ def scheme_template():
 def scheme_export(event_id: int):
     event = db.get_or_404(Event, event_id)
     require_organizer_of(event.competition_id)
-    return _download(export_workbook(event), f"{event.name}-评分细则.xlsx", XLSX_MIMETYPE)
+    return _download(export_workbook(event), f"{event.name}-{_('Marking scheme')}.xlsx",
+                     XLSX_MIMETYPE)
 
 
 @bp.route("/events/<int:event_id>/scheme/import", methods=["GET", "POST"])

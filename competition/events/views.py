@@ -1,5 +1,6 @@
 """Organizers' pages for competitions and their events."""
 
+from blinker import Namespace
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -14,7 +15,7 @@ from competition.auth.permissions import (
     role_required,
 )
 from competition.entries.models import Entry
-from competition.errors import DomainError
+from competition.errors import DomainError, translate_problem
 from competition.events import service, tenancy
 from competition.events.forms import (
     CompetitionForm,
@@ -33,12 +34,17 @@ from competition.events.models import (
     Occupation,
     PanelMember,
 )
+from competition.events.preflight import Kind, preflight, problems_by_event
 from competition.events.scheme import CriterionSpec, ModuleSpec
 from competition.extensions import db
 from competition.labels import label
 from competition.web import event_for_organizer, event_for_reader, flash_domain_error
 
 bp = Blueprint("events", __name__)
+# Sent, with the session as sender and ``competition``, its ``events`` and ``missing``
+# (its pre-flight findings), while the competition page is built: receivers return
+# values for its template (``competition.board`` adds the status board and to-do list).
+competition_page = Namespace().signal("competition-page")
 
 
 @bp.get("/")
@@ -99,13 +105,20 @@ def competition_detail(competition_id: int):
         .where(Event.competition_id == competition_id)
         .group_by(Entry.event_id)
     ).all())
-    problems = {event.id: service.event_problems(event) for event in events}
+    missing = preflight(db.session, competition)
+    problems = problems_by_event(missing)
     status_form = StatusForm(status=competition.next_status)
+    # The packages above the stages add what they show here (the status board).
+    shown = {}
+    for _receiver, values in competition_page.send(db.session, competition=competition,
+                                                   events=events, missing=missing):
+        shown.update(values or {})
     return render_template("events/competition.html", competition=competition,
                            events=events, entry_counts=entry_counts, problems=problems,
-                           status_form=status_form, clone_form=ConfirmForm(),
+                           missing=missing, status_form=status_form, clone_form=ConfirmForm(),
                            may_change=organizes(current_user, competition_id),
-                           supervisors=tenancy.supervisors(db.session, competition_id))
+                           supervisors=tenancy.supervisors(db.session, competition_id),
+                           **shown)
 
 
 @bp.route("/competitions/new", methods=["GET", "POST"])
@@ -220,7 +233,9 @@ def event_detail(event_id: int):
         .order_by(PanelMember.role, PanelMember.id)
     ).all()
     return render_template("events/event.html", event=event, modules=modules, panel=panel,
-                           problems=service.event_problems(event))
+                           problems=problems_by_event(preflight(
+                               db.session, event.competition, event_id=event.id)).get(
+                               event.id, []))
 
 
 @bp.get("/events/<int:event_id>/scheme")
@@ -230,7 +245,9 @@ def scheme_edit(event_id: int):
     return render_template(
         "events/scheme.html", event=event, modules=_modules_of(event_id),
         module_form=ModuleForm(formdata=None), confirm=ConfirmForm(),
-        problems=service.event_problems(event), frozen=service.scheme_frozen(event),
+        problems=[m.problem for m in preflight(db.session, event.competition,
+                                               event_id=event.id) if m.kind == Kind.SCHEME],
+        problems_scope="scheme", frozen=service.scheme_frozen(event),
     )
 
 
@@ -239,7 +256,8 @@ def scheme_edit(event_id: int):
 def module_add(event_id: int):
     event = event_for_organizer(event_id)
     form = ModuleForm()
-    if form.validate_on_submit():
+    if _form_valid(form, lambda: service.module_problems(event, None, _module_spec(form)),
+                   MODULE_COLUMNS):
         try:
             service.add_module(db.session, event, _module_spec(form))
         except DomainError as error:
@@ -247,9 +265,12 @@ def module_add(event_id: int):
         else:
             db.session.commit()
             flash(_("Module %(code)s added.", code=form.code.data), "success")
-    else:
-        _flash_form_errors(form)
-    return redirect(url_for("events.scheme_edit", event_id=event_id))
+            return redirect(url_for("events.scheme_edit", event_id=event_id))
+    # Refused: the page again, with every problem beside its field and what was typed.
+    return render_template(
+        "events/scheme.html", event=event, modules=_modules_of(event_id), module_form=form,
+        confirm=ConfirmForm(), problems=service.event_problems(event),
+        frozen=service.scheme_frozen(event))
 
 
 @bp.route("/modules/<int:module_id>/edit", methods=["GET", "POST"])
@@ -258,7 +279,8 @@ def module_edit(module_id: int):
     module = db.get_or_404(Module, module_id)
     event = event_for_organizer(module.event_id)
     form = ModuleForm(obj=module)
-    if form.validate_on_submit():
+    if _form_valid(form, lambda: service.module_problems(event, module, _module_spec(form)),
+                   MODULE_COLUMNS):
         try:
             service.update_module(db.session, module, _module_spec(form))
         except DomainError as error:
@@ -294,7 +316,8 @@ def criterion_new(module_id: int):
     form = CriterionForm()
     if request.method == "GET":
         form.code.data = f"{module.code}{len(module.criteria) + 1}"
-    if form.validate_on_submit():
+    if _form_valid(form, lambda: service.criterion_problems(module, None, _criterion_spec(form)),
+                   CRITERION_COLUMNS):
         try:
             service.add_criterion(db.session, module, _criterion_spec(form))
         except DomainError as error:
@@ -315,7 +338,10 @@ def criterion_edit(criterion_id: int):
     module = criterion.module
     event = event_for_organizer(module.event_id)
     form = CriterionForm(obj=criterion)
-    if form.validate_on_submit():
+    if _form_valid(form, lambda: service.criterion_problems(
+            module, criterion, _criterion_spec(form),
+            method=not service.off_scale(event.aggregation, service.criterion_spec(criterion))),
+                   CRITERION_COLUMNS):
         try:
             service.update_criterion(db.session, criterion, _criterion_spec(form))
         except DomainError as error:
@@ -372,6 +398,33 @@ def _criterion_spec(form: CriterionForm) -> CriterionSpec:
         deduction_step=form.deduction_step.data, deduction_points=form.deduction_points.data,
         deduction_limit=form.deduction_limit.data,
     )
+
+
+# The form field of each column a scheme problem names.
+MODULE_COLUMNS = {"module_code": "code", "module_name": "name", "module_kind": "kind",
+                  "weight": "weight", "module_max": "max_score"}
+CRITERION_COLUMNS = {name: name for name in (
+    "code", "description", "max_points", "kind", "entry_mode", "unit", "nominal",
+    "tolerance_lower", "tolerance_upper", "deduction_step", "deduction_points",
+    "deduction_limit")}
+
+
+def _form_valid(form, problems_of, columns: dict[str, str]) -> bool:
+    """Whether a posted module or criterion form may be saved. When not, every problem is
+    put beside its field at once — the form's own checks and the scheme's rules (a code
+    used twice among them) — and the page is shown again with what was typed."""
+    if not form.is_submitted():
+        return False
+    valid = form.validate()
+    problems = problems_of()
+    for problem in problems:
+        name = columns.get(problem.column)
+        field = getattr(form, name, None) if name else None
+        if field is None:
+            flash(translate_problem(problem), "error")
+        elif not field.errors:  # the form's own message on the field says it already
+            field.errors = [*field.errors, translate_problem(problem)]
+    return valid and not problems
 
 
 def _flash_form_errors(form) -> None:

@@ -92,7 +92,8 @@ def division_pdf(division_id: int):
     with force_locale("zh"):
         title = f"{event.name} · {division.name} · {_('Vocational skill grade certificate')}"
     pdf = certificate_pdf.build_bundle(sheets, title=title)
-    return _pdf_response(pdf, f"certificates-division{division.id}-{date.today():%Y%m%d}.pdf")
+    name = f"{event.name}-{division.name}-{_('Certificates')}-{date.today():%Y%m%d}.pdf"
+    return _pdf_response(pdf, name)
 
 
 @bp.get("/certificates/<int:certificate_id>.pdf")
@@ -143,7 +144,7 @@ def registry(competition_id: int):
     require_organizer_of(competition.id)
     data = certificates.registry_xlsx(certificates.certificates_of(db.session, competition.id))
     response = send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                         download_name=f"certificates-{competition.id}-{date.today():%Y%m%d}.xlsx")
+                         download_name=f"{competition.name}-{_('Certificates')}-{date.today():%Y%m%d}.xlsx")
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -166,7 +167,7 @@ def _sheet(certificate: Certificate, *, mask_id: bool) -> certificate_pdf.Certif
 
 def _pdf(certificate: Certificate, *, mask_id: bool):
     pdf = certificate_pdf.build_pdf(_sheet(certificate, mask_id=mask_id))
-    return _pdf_response(pdf, f"certificate-{certificate.number}.pdf")
+    return _pdf_response(pdf, f"{_('Certificate')}-{certificate.number}.pdf")
 
 
 def _pdf_response(pdf: bytes, filename: str):

@@ -22,7 +22,6 @@ gives its serial back: the register has no gaps.
 from __future__ import annotations
 
 import hmac
-import io
 import os
 import re
 import unicodedata
@@ -41,13 +40,14 @@ from competition.auth.models import User
 from competition.dbtypes import utcnow
 from competition.entries.idcard import mask_name
 from competition.entries.models import Contestant, Entry
-from competition.errors import DomainError
+from competition.errors import DomainError, Message
 from competition.events.models import Competition, Division, Event
 from competition.events.scheme import N_
 from competition.grades.models import Certificate, CertificateSerial, Promotion
 from competition.labels import label
 from competition.results.models import Result
 from competition.skill_grades import grade_label
+from competition.spreadsheet import workbook_bytes
 
 NUMBER_LENGTH = 22
 SERIES_LENGTH = 13
@@ -88,19 +88,31 @@ class CertificateNumber:
 
 # --- The number (pure) -----------------------------------------------------------------
 
+def series_problem(evaluator_type: str, evaluator_code: str, province_code: str,
+                   site_sequence: str) -> Message | None:
+    """What is wrong with the parts of a series, as a translatable message (or None)."""
+    if evaluator_type not in EVALUATOR_TYPES:
+        return Message(N_("the evaluator type must be S or Y, not %(value)s"),
+                       value=repr(evaluator_type))
+    for name, value, length in ((N_("evaluator code"), evaluator_code, 4),
+                                (N_("province code"), province_code, 2),
+                                (N_("site sequence"), site_sequence, 6)):
+        if not (isinstance(value, str) and len(value) == length and value.isascii()
+                and value.isdigit()):
+            return Message(N_("the %(what)s must be %(n)s digits, not %(value)s"),
+                           what=Message(name), n=length, value=repr(value))
+    if province_code[0] == "0":
+        return Message(N_("the province code %(value)s is not a province"),
+                       value=repr(province_code))
+    return None
+
+
 def certificate_series(evaluator_type: str, evaluator_code: str, province_code: str,
                        site_sequence: str) -> str:
     """The 13-character series; ``ValueError`` when a part is not as the rule says."""
-    if evaluator_type not in EVALUATOR_TYPES:
-        raise ValueError(f"evaluator type must be S or Y, not {evaluator_type!r}")
-    for name, value, length in (("evaluator code", evaluator_code, 4),
-                                ("province code", province_code, 2),
-                                ("site sequence", site_sequence, 6)):
-        if not (isinstance(value, str) and len(value) == length and value.isascii()
-                and value.isdigit()):
-            raise ValueError(f"{name} must be {length} digits, not {value!r}")
-    if province_code[0] == "0":
-        raise ValueError(f"province code {province_code!r} is not a province")
+    problem = series_problem(evaluator_type, evaluator_code, province_code, site_sequence)
+    if problem is not None:
+        raise ValueError(str(problem))
     return evaluator_type + evaluator_code + province_code + site_sequence
 
 
@@ -140,15 +152,16 @@ def parse_certificate_number(text: str) -> CertificateNumber:
 
 def competition_series(competition: Competition) -> str:
     """The series set for a competition; a ``CertificateError`` names a bad setting."""
-    try:
-        return certificate_series(competition.evaluator_type, competition.evaluator_code,
-                                  competition.province_code, competition.site_sequence)
-    except ValueError as error:
-        raise CertificateError(
-            N_("The certificate numbering of %(competition)s is not complete: the evaluator "
-               "type is S or Y, the evaluator code 4 digits, the province code 2 digits and "
-               "the site sequence 6 digits (%(problem)s)."),
-            competition=competition.name, problem=str(error)) from None
+    parts = (competition.evaluator_type, competition.evaluator_code,
+             competition.province_code, competition.site_sequence)
+    problem = series_problem(*parts)
+    if problem is None:
+        return certificate_series(*parts)
+    raise CertificateError(
+        N_("The certificate numbering of %(competition)s is not complete: the evaluator "
+           "type is S or Y, the evaluator code 4 digits, the province code 2 digits and "
+           "the site sequence 6 digits (%(problem)s)."),
+        competition=competition.name, problem=problem)
 
 
 def issuer_of(competition: Competition) -> str:
@@ -453,7 +466,5 @@ def registry_xlsx(certificates: list[Certificate]) -> bytes:
         for row in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
             row[0].number_format = "yyyy-mm-dd"
     sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 

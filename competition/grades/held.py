@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from competition.audit.log import record
@@ -87,8 +87,9 @@ class GradeBasis:
 
 
 def _person_filter(people: set[tuple[str, str]]):
-    return or_(*(and_(Contestant.id_type == id_type, Contestant.id_number == number)
-                 for id_type, number in sorted(people)))
+    """The contestant rows of these people (by ID type and number), as one row-value IN
+    list: a chain of OR clauses is too deep for SQLite past about a thousand people."""
+    return tuple_(Contestant.id_type, Contestant.id_number).in_(sorted(people))
 
 
 def granted_grades(session: Session, people: set[tuple[str, str]],

@@ -70,14 +70,14 @@ def paper_sheets_pdf(event_id: int):
             abort(404)
     entries = scoreable_entries(db.session, event.id)
     station = (request.args.get("station") or "").strip()
-    name = f"paper-sheets-event{event.id}"
+    name = f"{event.name}-{_('Score sheet (paper)')}"
     if station:
         if not station.isdigit():
             abort(404)
         entries = [e for e in entries if e.station == int(station)]
-        name += f"-station{station}"
+        name += "-" + _("Station %(n)s", n=station)
     if module_id:
-        name += f"-module{modules[0].code}"
+        name += f"-{modules[0].code}"
     sheets = [paper_pdf.blank_sheet(entry, module, _entry_link(event, entry, module))
               for module in modules for entry in entries]
     pdf = paper_pdf.build_pdf(sheets, title=f"{event.name} · {_('Score sheet (paper)')}")

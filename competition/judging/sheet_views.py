@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import redirect, render_template, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -39,10 +39,19 @@ SHEET_STATES = {
 @bp.get("/judge")
 @role_required(Role.JUDGE)
 def assignments():
-    """The judge's events and modules, and the entries to score by station and code."""
-    return render_template("judging/assignments.html",
-                           assignments=tablet.assignment_documents(db.session, current_user),
-                           states=SHEET_STATES)
+    """The judge's events and modules, and the entries to score by station and code;
+    ``?session_id=`` shows one session's entries only."""
+    documents = tablet.assignment_documents(db.session, current_user)
+    session_id = request.args.get("session_id", type=int)
+    if session_id:
+        for document in documents:
+            for module in document["modules"]:
+                module["entries"] = [e for e in module["entries"]
+                                     if e["session_id"] == session_id]
+                module["submitted"] = sum(1 for e in module["entries"]
+                                          if e["state"] == "submitted")
+    return render_template("judging/assignments.html", assignments=documents,
+                           states=SHEET_STATES, session_id=session_id)
 
 
 @bp.get("/judge/entries/<int:entry_id>/modules/<int:module_id>")

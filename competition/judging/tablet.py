@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from competition.auth.models import User
+from competition.entries.models import EventSession
 from competition.events.models import Module, PanelRole
 from competition.judging import service
 from competition.judging.models import Mark, ScoreSheet
@@ -74,19 +75,26 @@ def sheet_document(session: Session, sheet: ScoreSheet) -> dict:
 
 def assignment_documents(session: Session, judge: User) -> list[dict]:
     """The events the user judges (not those they chair), each module with the entries
-    offered — recused ones are left out by ``service.assignments`` — and sheet states."""
+    offered — recused ones are left out by ``service.assignments`` — and sheet states;
+    each entry names its session (场次), and each event lists its sessions."""
     documents = []
     for assignment in service.assignments(session, judge):
         if assignment.role != PanelRole.JUDGE:
             continue
         event = assignment.event
+        sittings = {s.id: s for s in session.scalars(
+            select(EventSession).where(EventSession.event_id == event.id)
+            .order_by(EventSession.position, EventSession.id))}
         modules = []
         for module in assignment.modules:
             entries = []
             for entry in assignment.entries:
                 sheet = assignment.sheets.get((entry.id, module.id))
+                sitting = sittings.get(entry.session_id)
                 entries.append({
                     "entry_id": entry.id, "station": entry.station, "code": entry.code,
+                    "session_id": entry.session_id,
+                    "session": sitting.name if sitting else None,
                     "state": "review" if service.under_review(sheet)
                     else assignment.state(entry.id, module.id),
                     "sheet_id": sheet.id if sheet else None,
@@ -100,6 +108,8 @@ def assignment_documents(session: Session, judge: User) -> list[dict]:
             })
         documents.append({"event_id": event.id, "event": event.name,
                           "competition": event.competition.name,
+                          "sessions": [{"id": s.id, "name": s.name, "starts_at": s.starts_at,
+                                        "room": s.room} for s in sittings.values()],
                           "locked": event.scores_locked_at is not None, "modules": modules,
                           "reviews": sum(1 for m in modules for e in m["entries"]
                                          if e["state"] == "review")})

@@ -5,7 +5,7 @@ This package reads every stage and no stage reads it.
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from competition.dbtypes import utcnow
@@ -16,6 +16,7 @@ from competition.events.models import Competition, Division, Event
 from competition.extensions import db
 from competition.grades.models import Promotion
 from competition.grades.service import kept_reasons
+from competition.judging.models import ScoreSheet, SheetStatus
 from competition.results import publication
 from competition.results.exports import correction_lines, seal_lines
 from competition.results.forms import AppealForm
@@ -44,8 +45,19 @@ def contestant_page(token: str):
         select(Promotion).where(Promotion.entry_id == entry.id)
         .options(selectinload(Promotion.certificate))) \
         if published and published.status == PublicationStatus.FINAL else None
+    # The division's ranked entries, for "rank N of M".
+    ranked = db.session.scalar(
+        select(func.count(Result.id)).join(Entry, Entry.id == Result.entry_id)
+        .where(Entry.division_id == entry.division_id, Result.rank.is_not(None))) \
+        if result is not None and result.rank else 0
+    # An accepted appeal reopens sheets for re-scoring: say so while they are open.
+    under_review = bool(published) and db.session.scalar(
+        select(func.count(ScoreSheet.id)).where(
+            ScoreSheet.entry_id == entry.id, ScoreSheet.reopened_for_review.is_(True),
+            ScoreSheet.status == SheetStatus.DRAFT)) > 0
     return render_template(
         "public/contestant.html", entry=entry, person=person, event=entry.event,
+        ranked=ranked, under_review=under_review,
         competition=entry.event.competition, publication=published, result=result,
         appeals=appeals, may_appeal=may_appeal, appeal_form=AppealForm(),
         by_group=publication.decided_by_supervisor(db.session, appeals),

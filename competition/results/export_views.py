@@ -39,7 +39,7 @@ def results_xlsx(event_id: int):
     the live draft elsewhere (its sheet named “…（草稿）”)."""
     event = event_for_organizer(event_id)
     data = exports.results_workbook(exports.event_standings(db.session, event))
-    return _download(data, f"{event.competition.name}-{event.name}-成绩表.xlsx",
+    return _download(data, f"{event.competition.name}-{event.name}-{_('Results')}.xlsx",
                      XLSX_MIMETYPE, as_attachment=True)
 
 
@@ -52,7 +52,8 @@ def notice_pdf(division_id: int):
         abort(404)
     notice = exports.notice_of(db.session, division, published)
     data = exports.notice_pdf(notice)
-    filename = f"{notice.event}-{notice.division}-{_('Public notice of results')}.pdf"
+    filename = _("%(event)s · %(division)s — public notice of results", event=notice.event,
+                 division=notice.division) + ".pdf"
     response = _download(data, filename, "application/pdf")
     # Public, but refreshed after an accepted appeal: always ask for the current one.
     response.headers["Cache-Control"] = "no-cache"

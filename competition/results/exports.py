@@ -53,6 +53,7 @@ from competition.events.scheme import N_
 from competition.labels import label
 from competition.results.models import Publication, PublicationStatus, Result
 from competition.results.service import event_results
+from competition.spreadsheet import workbook_bytes
 
 DRAFT = "draft"  # a division's status before it is published
 TWO_PLACES = Decimal("0.01")
@@ -249,9 +250,7 @@ def results_workbook(standings: EventStandings) -> bytes:
                 .number_format = total_format
             for column in (6, 7):  # ID and phone: text, every digit kept
                 sheet.cell(row=row, column=column).number_format = "@"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)
 
 
 def _percent(weight: Decimal) -> str:

@@ -3,8 +3,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, SubmitField
+from wtforms import BooleanField, HiddenField, SubmitField
 from wtforms.validators import DataRequired, Length, Regexp
+
+from competition.entries.import_forms import IGNORE_UNKNOWN_COLUMNS
 
 
 class TheoryUploadForm(FlaskForm):
@@ -20,4 +22,7 @@ class TheoryConfirmForm(FlaskForm):
 
     upload = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
     filename = HiddenField(validators=[Length(max=200)])  # kept in the audit log as the source
+    # Shown only when the file has columns that cannot be imported; without it such a
+    # file is refused.
+    ignore_unknown_columns = BooleanField(IGNORE_UNKNOWN_COLUMNS)
     confirm = SubmitField(_l("Import these scores"))

@@ -2,11 +2,14 @@
 
 Theory is often examined on computers apart from the practical modules, and
 the exam system exports a workbook of scores (docs/design.md section 5). The file
-has a header row of Chinese column names (any order; columns it does not know,
-such as 序号 or 单位, are ignored): 准考证号 or 身份证号 — either identifies the
-entry within the event —, 姓名, which must be the entry's contestant, and one
-column per theory module of the event, headed by the module's name or code
-(with a single theory module, 理论成绩 too).
+has a header row of Chinese column names, in any order and under the variants
+exam systems write (``ALIASES``, read by ``spreadsheet.find_header``): 准考证号 or
+身份证号 — either identifies the entry within the event —, 姓名, which must be
+the entry's contestant, and one column per theory module of the event, headed
+by the module's name or code (with a single theory module, 理论成绩, 成绩 … too).
+序号, 编号 and 备注 are skipped quietly; any other column (单位, 考试时间 …) is
+named in the preview, and the scores are stored only once the organizer has
+confirmed that it may be left out (``ignore_unknown_columns``).
 
 A score is out of 100, whatever the module is marked out of: the results
 engine takes an imported score as the module's score on the 100-point scale
@@ -56,7 +59,6 @@ from competition.entries.importer import (
     MAX_ROWS,
     XLSX_MIMETYPE,
     cell_text,
-    header_key,
 )
 from competition.entries.models import Contestant, Entry, RegistrationStatus
 from competition.entries.validation import ID_MESSAGES
@@ -64,6 +66,14 @@ from competition.errors import DomainError
 from competition.events.models import Event, Module, ModuleKind
 from competition.events.scheme import N_, Problem
 from competition.judging.models import ExternalScore
+from competition.spreadsheet import (
+    HeaderMatch,
+    find_header,
+    header_key,
+    missing_column,
+    unknown_columns_problem,
+    workbook_bytes,
+)
 
 __all__ = ["XLSX_MIMETYPE", "TheoryImportError", "TheoryPreview", "import_file",
            "preview_file", "store_scores", "template_workbook", "theory_modules"]
@@ -73,16 +83,18 @@ TICKET = "准考证号"
 ID_NUMBER = "身份证号"
 NAME = "姓名"
 SINGLE_MODULE = "理论成绩"  # accepted for the only theory module of an event
+# … and what exam systems head that score with.
+SINGLE_MODULE_HEADERS = (SINGLE_MODULE, "理论知识成绩", "理论分数", "理论考试成绩", "成绩")
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
-_HEADER_SEARCH_ROWS = 10
 _OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Headers seen in exam systems' exports, besides the template's own.
 ALIASES = {
-    "ticket": (TICKET, "准考证", "准考证编号", "考号", "考生号"),
-    "id_number": (ID_NUMBER, "身份证号码", "公民身份号码", "身份证"),
+    "ticket": (TICKET, "准考证", "准考证编号", "准考号", "考号", "考生号"),
+    "id_number": (ID_NUMBER, "身份证号码", "证件号码", "证件号", "身份证", "公民身份号码"),
     "name": (NAME, "选手姓名", "考生姓名"),
 }
+_LOOKUP = {header_key(h): key for key, headers in ALIASES.items() for h in headers}
 HEADERS = {"ticket": TICKET, "id_number": ID_NUMBER, "name": NAME}
 # Excel keeps 15 significant digits of a number.
 _EXCEL_DIGITS = Context(prec=15, rounding=ROUND_HALF_UP)
@@ -136,10 +148,22 @@ class TheoryPreview:
     rows: list[ScoreRow]
     problems: list[Problem]
     changes: list[ScoreChange] = field(default_factory=list)
+    header: HeaderMatch = field(default_factory=HeaderMatch)  # how the header row was read
+    columns: list[ScoreColumn] = field(default_factory=list)  # the score columns
 
     @property
     def ok(self) -> bool:
         return bool(self.rows) and not self.problems
+
+    @property
+    def unknown_columns(self) -> list[str]:
+        """Headers of the file's columns that are not imported (序号 and 备注 aside)."""
+        return self.header.unknown
+
+    def recognized(self) -> list[tuple[str, str]]:
+        """(the template's header, the file's header) of each column read."""
+        return self.header.recognized({**HEADERS, **{_module_key(c.module): c.module.name
+                                                     for c in self.columns}})
 
     @property
     def changed(self) -> list[ScoreChange]:
@@ -204,9 +228,7 @@ def template_workbook(session: Session, event: Event) -> bytes:
         validation.add(f"{first}2:{last}{max(sheet.max_row, 2) + 200}")
     sheet.freeze_panes = "A2"
     _guide_sheet(book.create_sheet(GUIDE_SHEET), event, modules)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)
 
 
 def _guide_sheet(sheet, event: Event, modules: list[Module]) -> None:
@@ -240,24 +262,27 @@ def _guide_sheet(sheet, event: Event, modules: list[Module]) -> None:
 # --- Reading a file -------------------------------------------------------------------
 
 def read_file(modules: list[Module], data: bytes
-              ) -> tuple[list[ScoreRow], list[ScoreColumn], list[Problem]]:
-    """The rows of an uploaded workbook, its score columns, and the problems of the file
-    as a whole (not a workbook, empty, headers missing, too large). Problems of a cell
-    (a score that is not a number, out of range) are kept on each row."""
+              ) -> tuple[list[ScoreRow], list[ScoreColumn], list[Problem], HeaderMatch]:
+    """The rows of an uploaded workbook, its score columns, the problems of the file
+    as a whole (not a workbook, empty, a column missing, too large), and how its header
+    row was read. Problems of a cell (a score that is not a number, out of range) are
+    kept on each row."""
+    def refused(message: str, **params) -> tuple:
+        return [], [], [Problem(message, params)], HeaderMatch()
+
     if not data:
-        return [], [], [Problem(N_("The file is empty."))]
+        return refused(N_("The file is empty."))
     if len(data) > MAX_BYTES:
-        return [], [], [Problem(N_("The file is larger than %(mb)s MB."),
-                                {"mb": MAX_BYTES // (1024 * 1024)})]
+        return refused(N_("The file is larger than %(mb)s MB."), mb=MAX_BYTES // (1024 * 1024))
     if data.startswith(_OLE2_SIGNATURE):
-        return [], [], [Problem(N_("This is an old Excel 97–2003 file (.xls). Save it as an "
-                                   "Excel workbook (.xlsx) and upload it again."))]
+        return refused(N_("This is an old Excel 97–2003 file (.xls). Save it as an "
+                          "Excel workbook (.xlsx) and upload it again."))
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        return [], [], [Problem(N_("The file is not an Excel workbook (.xlsx)."))]
+        return refused(N_("The file is not an Excel workbook (.xlsx)."))
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds of errors on damaged or foreign files
-        return [], [], [Problem(N_("The file is not an Excel workbook (.xlsx)."))]
+        return refused(N_("The file is not an Excel workbook (.xlsx)."))
     try:
         names = [name for name in book.sheetnames if name != GUIDE_SHEET] or book.sheetnames
         sheet = book[SHEET] if SHEET in book.sheetnames else book[names[0]]
@@ -268,33 +293,31 @@ def read_file(modules: list[Module], data: bytes
         book.close()
 
 
-def _rows(modules: list[Module], table) -> tuple[list[ScoreRow], list[ScoreColumn],
-                                                  list[Problem]]:
-    header_number, columns, scores, blank = None, {}, [], True
-    for number, values in table:
-        blank = blank and all(cell_text(value) == "" for value in values or ())
-        columns, scores = _header_columns(modules, values)
-        if len(columns) + len(scores) >= 2:
-            header_number = number
-            break
-        if number >= _HEADER_SEARCH_ROWS:
-            break
-    if header_number is None:
-        if blank:
-            return [], [], [Problem(N_("The file is empty."))]
-        columns, scores = {}, []
+def _rows(modules: list[Module], table
+          ) -> tuple[list[ScoreRow], list[ScoreColumn], list[Problem], HeaderMatch]:
+    header, blank = find_header(table, _LOOKUP, place=_module_placer(modules))
+    if header.number is None and blank:
+        return [], [], [Problem(N_("The file is empty."))], header
+    by_key = {_module_key(module): module for module in modules}
+    scores = [ScoreColumn(module=by_key[key], header=header.headers[key], index=index)
+              for key, index in sorted(header.columns.items(), key=lambda item: item[1])
+              if key in by_key]
     missing = []
-    if "ticket" not in columns and "id_number" not in columns:
-        missing.append(f"{TICKET}/{ID_NUMBER}")
-    if "name" not in columns:
-        missing.append(NAME)
+    if "ticket" not in header.columns and "id_number" not in header.columns:
+        missing.append(missing_column(f"{TICKET}/{ID_NUMBER}",
+                                      (*ALIASES["ticket"], *ALIASES["id_number"]),
+                                      row=header.number))
+    if "name" not in header.columns:
+        missing.append(missing_column(NAME, ALIASES["name"], row=header.number))
     if not scores:
-        accepted = [m.name for m in modules] + ([SINGLE_MODULE] if len(modules) == 1 else [])
-        missing.append("/".join(accepted))
-    if header_number is None or missing:
-        return [], [], [Problem(N_("The header row lacks the columns %(columns)s: the first "
-                                   "row must hold the column names of the template."),
-                                {"columns": "、".join(missing)}, row=header_number or 1)]
+        single = SINGLE_MODULE_HEADERS if len(modules) == 1 else ()
+        accepted = [m.name for m in modules] + list(single[:1])
+        missing.append(missing_column("/".join(accepted),
+                                      [*accepted, *(m.code for m in modules), *single],
+                                      row=header.number))
+    if missing:
+        return [], [], missing, header
+    columns = {key: index for key, index in header.columns.items() if key in HEADERS}
     rows: list[ScoreRow] = []
     for number, values in table:
         def cell(index: int, values=values):
@@ -305,19 +328,24 @@ def _rows(modules: list[Module], table) -> tuple[list[ScoreRow], list[ScoreColum
             continue
         if len(rows) >= MAX_ROWS:
             return [], [], [Problem(N_("The file has more than %(n)s rows: split it into "
-                                       "several files."), {"n": MAX_ROWS})]
+                                       "several files."), {"n": MAX_ROWS})], header
         rows.append(_read_row(number, {key: cell(i) for key, i in columns.items()},
                               [(column, cell(column.index)) for column in scores]))
     if not rows:
         return [], [], [Problem(N_("The file has no scores under its header row."),
-                                row=header_number + 1)]
-    return rows, scores, []
+                                row=header.number + 1)], header
+    return rows, scores, [], header
 
 
-def _header_columns(modules: list[Module], values) -> tuple[dict[str, int], list[ScoreColumn]]:
-    """Which index holds each known column: 准考证号, 身份证号, 姓名 and each theory
-    module's score (by name or code, or 理论成绩 for the only one)."""
-    by_header = {header_key(h): key for key, headers in ALIASES.items() for h in headers}
+def _module_key(module: Module) -> str:
+    return f"module:{module.id}"
+
+
+def _module_placer(modules: list[Module]):
+    """What ``find_header`` asks about a header no fixed column takes: the key of the
+    theory module it heads — by the module's name or code (as written first, then with
+    a hint in brackets left out, when that names one module only), or, for the only
+    theory module, 理论成绩 and its variants — or None."""
     exact: dict[str, Module] = {}
     loose: dict[str, list[Module]] = defaultdict(list)
     for module in modules:
@@ -325,24 +353,17 @@ def _header_columns(modules: list[Module], values) -> tuple[dict[str, int], list
             exact.setdefault(_plain(header), module)
             loose[header_key(header)].append(module)
     if len(modules) == 1:
-        exact.setdefault(_plain(SINGLE_MODULE), modules[0])
-        loose[header_key(SINGLE_MODULE)].append(modules[0])
-    found: dict[str, int] = {}
-    scores: list[ScoreColumn] = []
-    for index, value in enumerate(values or ()):
-        text = cell_text(value)
-        if not text:
-            continue
-        key = by_header.get(header_key(text))
-        if key is not None:
-            found.setdefault(key, index)
-            continue
+        for header in SINGLE_MODULE_HEADERS:
+            exact.setdefault(_plain(header), modules[0])
+            loose[header_key(header)].append(modules[0])
+
+    def place(text: str) -> str | None:
         module = exact.get(_plain(text))
         if module is None and len(set(loose.get(header_key(text), []))) == 1:
             module = loose[header_key(text)][0]
-        if module is not None and all(c.module.id != module.id for c in scores):
-            scores.append(ScoreColumn(module=module, header=text, index=index))
-    return found, scores
+        return None if module is None else _module_key(module)
+
+    return place
 
 
 def _plain(text: str) -> str:
@@ -562,22 +583,27 @@ def preview_file(session: Session, event: Event, data: bytes) -> TheoryPreview:
     """Read and check an uploaded file without saving anything; refuses (raises
     ``TheoryImportError``) when the event takes no theory scores now."""
     modules = importable_modules(session, event, for_update=False)
-    rows, columns, problems = read_file(modules, data)
+    rows, columns, problems, header = read_file(modules, data)
     if problems:
-        return TheoryPreview(rows=[], problems=sort_problems(problems))
+        return TheoryPreview(rows=[], problems=sort_problems(problems), header=header,
+                             columns=columns)
     problems = check_rows(session, event, rows)
     if problems:
-        return TheoryPreview(rows=rows, problems=problems)
-    return TheoryPreview(rows=rows, problems=[],
+        return TheoryPreview(rows=rows, problems=problems, header=header, columns=columns)
+    return TheoryPreview(rows=rows, problems=[], header=header, columns=columns,
                          changes=_changes(held_scores(session, event), _scores(rows, columns)))
 
 
 def import_file(session: Session, event: Event, actor: User, filename: str,
-                data: bytes) -> list[ScoreChange]:
+                data: bytes, *, ignore_unknown_columns: bool = False) -> list[ScoreChange]:
     """Store every score of an uploaded file, or raise ``TheoryImportError`` with every
-    problem and store nothing. Returns each score's change (unchanged ones included)."""
+    problem and store nothing. Returns each score's change (unchanged ones included).
+    A file with columns that cannot be imported is refused unless
+    ``ignore_unknown_columns`` says the organizer confirmed they may be left out."""
     modules = importable_modules(session, event)
-    rows, columns, problems = read_file(modules, data)
+    rows, columns, problems, header = read_file(modules, data)
+    if not problems and header.unknown and not ignore_unknown_columns:
+        problems = [unknown_columns_problem(header)]
     if problems:
         raise refusal(problems)
     problems = check_rows(session, event, rows)

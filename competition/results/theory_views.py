@@ -2,7 +2,9 @@
 
 Upload → preview of every score that will change (entry, name, old, new) →
 confirm, as the contestant import does: a file with any problem stores nothing
-and lists every problem; a clean one is kept on disk (``UploadStore``, in its
+and lists every problem; the preview shows how the header row was read, and a
+file with columns that cannot be imported is stored only when the confirmation
+ticks “leave them out”; a clean one is kept on disk (``UploadStore``, in its
 own folder) until the organizer confirms, and is then checked again and stored
 all or nothing with one commit. The page also lists the theory scores held.
 """
@@ -57,7 +59,8 @@ def template(event_id: int):
         flash(_("%(event)s has no theory module that takes imported scores (a theory module "
                 "without criteria in the marking scheme).", event=event.name), "error")
         return redirect(url_for("theory.import_scores", event_id=event.id))
-    filename = re.sub(r'[\\/:*?"<>|\r\n]+', "_", f"{event.name}-理论成绩导入模板.xlsx")
+    name = event.name + "-" + _("Theory scores import template") + ".xlsx"
+    filename = re.sub(r'[\\/:*?"<>|\r\n]+', "_", name)
     return send_file(BytesIO(template_workbook(db.session, event)), mimetype=XLSX_MIMETYPE,
                      as_attachment=True, download_name=filename, max_age=0)
 
@@ -103,7 +106,8 @@ def _confirm(event: Event):
     data = kept[1]
     filename = os.path.basename(form.filename.data or "")
     try:
-        changes = import_file(db.session, event, current_user, filename, data)
+        changes = import_file(db.session, event, current_user, filename, data,
+                              ignore_unknown_columns=form.ignore_unknown_columns.data)
     except DomainError as error:
         store.release(current_user.id, event.id, token)
         if not error.problems:
@@ -147,6 +151,8 @@ def _page(event: Event, form: TheoryUploadForm, *, preview: TheoryPreview | None
     return render_template(
         "results/theory_import.html", event=event, modules=modules, form=form,
         preview=preview, problems=problems, changes=changes, filename=filename,
-        confirm=confirm, held_rows=rows, scored=scored, ticket_header=TICKET,
-        name_header=NAME, max_rows=MAX_ROWS, max_mb=MAX_BYTES // (1024 * 1024),
-        locked=event.scores_locked_at is not None)
+        confirm=confirm, held_rows=rows,
+        columns_read=preview.recognized() if preview else [],
+        unknown_columns=preview.unknown_columns if preview else [], scored=scored,
+        ticket_header=TICKET, name_header=NAME, max_rows=MAX_ROWS,
+        max_mb=MAX_BYTES // (1024 * 1024), locked=event.scores_locked_at is not None)

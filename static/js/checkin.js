@@ -82,7 +82,8 @@
   }
 
   function lookup(params) {
-    var url = data.lookupUrl + "?" + new URLSearchParams(params).toString();
+    var url = data.lookupUrl + (data.lookupUrl.indexOf("?") < 0 ? "?" : "&") +
+      new URLSearchParams(params).toString();
     showMessage(data.msgSearching, "info");
     return request(url).then(function (answer) {
       var body = answer.body;
@@ -118,6 +119,7 @@
     set("division", entry.division);
     set("ticket_number", entry.ticket_number);
     set("id_number", entry.id_number);
+    set("session", entry.session);
     set("station", entry.station);
     set("attendance_label", entry.can_check_in ? entry.attendance_label : entry.status_label);
     var notice = card.querySelector("[data-field=notice]");

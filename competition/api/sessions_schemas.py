@@ -1,0 +1,60 @@
+"""Schemas of the sessions API: sessions (场次), late additions to a draw, the timetable."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from competition.api.schemas import DatabaseInt
+from competition.entries.sessions import MAX_NAME, MAX_STATIONS
+
+
+class EventSessionSchema(Schema):
+    id = DatabaseInt(dump_only=True)
+    event_id = DatabaseInt(dump_only=True)
+    position = DatabaseInt(dump_only=True)
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=MAX_NAME))
+    starts_at = fields.DateTime(required=True, metadata={
+        "description": "ISO 8601; a time without an offset is China time (the app's zone)."})
+    ends_at = fields.DateTime(required=True)
+    reporting_at = fields.DateTime(allow_none=True, load_default=None, metadata={
+        "description": "检录时间; null: 30 minutes before the start."})
+    reporting_time = fields.DateTime(dump_only=True, metadata={
+        "description": "When contestants report: reporting_at, or 30 minutes before the "
+                       "start."})
+    room = fields.Str(load_default="", validate=validate.Length(max=200))
+    stations = DatabaseInt(required=True, validate=validate.Range(min=1, max=MAX_STATIONS))
+    placed = DatabaseInt(dump_only=True, metadata={"description": "Entries placed in it."})
+
+
+class EventSessionPatchSchema(EventSessionSchema):
+    """Any subset of a session's fields; use with ``partial=True``."""
+
+
+class AdditionRequestSchema(Schema):
+    note = fields.Str(load_default="", validate=validate.Length(max=200))
+
+
+class PlacedEntrySchema(Schema):
+    entry_id = DatabaseInt()
+    session_id = DatabaseInt(allow_none=True)
+    station = DatabaseInt()
+    code = fields.Str()
+
+
+class LotDrawSchema(Schema):
+    id = DatabaseInt()
+    event_id = DatabaseInt()
+    kind = fields.Str(metadata={"description": "draw, addition or substitution"})
+    seed = fields.Str()
+    drawn_at = fields.DateTime()
+    inputs = fields.Dict(metadata={"description": "Everything that recomputes the draw "
+                                                  "from its seed (lots.verify_places or "
+                                                  "lots.verify)."})
+    verified = fields.Bool(metadata={"description": "Recomputing gives the recorded result."})
+    placed = fields.List(fields.Nested(PlacedEntrySchema))
+
+
+class TimetableRowSchema(Schema):
+    event_id = DatabaseInt()
+    event = fields.Str()
+    session = fields.Nested(EventSessionSchema)
