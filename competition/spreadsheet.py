@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import io
 import re
+import time
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -212,3 +214,71 @@ def unknown_columns_problem(match: HeaderMatch) -> Problem:
     return Problem(N_("The file has columns that cannot be imported: %(columns)s. Confirm "
                       "that they may be left out, or rename them as the template does."),
                    {"columns": "、".join(match.unknown)}, row=match.number)
+
+
+# --- What an uploaded workbook may unpack to ----------------------------------------
+#
+# An .xlsx file is a ZIP archive: a few megabytes can unpack to gigabytes (a "zip
+# bomb"), and a sheet can hold a million formatted but empty rows. Both are refused
+# before they cost the server its memory or its time: the archive's members are
+# measured from its directory before anything is unpacked, every row read counts
+# against a cap whether or not it holds anything, and reading stops after a time
+# budget.
+
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # the members together, uncompressed
+MAX_MEMBER_RATIO = 200  # uncompressed ÷ compressed, for a member above 1 MB unpacked
+MAX_MEMBERS = 2000
+MAX_READ_ROWS = 50_000  # rows read, empty or not (every importer caps data rows lower)
+READ_SECONDS = 20.0
+
+
+class TooBigToRead(Exception):
+    """Reading an uploaded workbook went past a limit; ``problem`` says which."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def archive_problem(data: bytes) -> Problem | None:
+    """Why an .xlsx archive may not be unpacked (None: it may). Reads the ZIP directory
+    only: nothing is decompressed."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return Problem(N_("The file is not an Excel workbook (.xlsx)."))
+    if len(members) > MAX_MEMBERS:
+        return Problem(N_("The workbook holds too many parts to be a list: save it again "
+                          "from Excel as a plain workbook."))
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > MAX_UNPACKED_BYTES:
+        return Problem(N_("The workbook unpacks to more than %(mb)s MB: it holds far more "
+                          "than a list of rows. Copy the rows into a new workbook and "
+                          "upload that."), {"mb": MAX_UNPACKED_BYTES // (1024 * 1024)})
+    for member in members:
+        if member.file_size > 1024 * 1024 and \
+                member.file_size > MAX_MEMBER_RATIO * max(member.compress_size, 1):
+            return Problem(N_("The workbook is compressed far more than any list of rows "
+                              "(a “zip bomb”?): it was not opened. Copy the rows into a "
+                              "new workbook and upload that."))
+    return None
+
+
+def bounded_rows(rows: Iterable[tuple], *, max_rows: int = MAX_READ_ROWS,
+                 seconds: float = READ_SECONDS) -> Iterator[tuple]:
+    """The rows of a sheet as read, stopping with ``TooBigToRead`` after ``max_rows``
+    rows — empty and formatted rows count too — or after ``seconds`` of reading."""
+    deadline = time.monotonic() + seconds
+    for count, row in enumerate(rows, start=1):
+        if count > max_rows:
+            raise TooBigToRead(Problem(
+                N_("The sheet has more than %(n)s rows, counting empty rows that only "
+                   "carry formatting: copy the rows that hold data into a new workbook "
+                   "and upload that."), {"n": max_rows}))
+        if count % 500 == 0 and time.monotonic() > deadline:
+            raise TooBigToRead(Problem(
+                N_("Reading the file took too long (over %(seconds)s seconds): copy the "
+                   "rows that hold data into a new workbook and upload that."),
+                {"seconds": int(seconds)}))
+        yield row

@@ -55,6 +55,9 @@ from competition.events.models import Competition, Division, Event
 from competition.events.scheme import N_, Problem
 from competition.spreadsheet import (
     HeaderMatch,
+    TooBigToRead,
+    archive_problem,
+    bounded_rows,
     find_header,
     header_key,
     header_lookup,
@@ -352,7 +355,10 @@ def read_file(filename: str, data: bytes
         table, problem = _csv_rows(data)
     if problem is not None:
         return [], [problem], HeaderMatch()
-    return _rows(table)
+    try:
+        return _rows(table)
+    except TooBigToRead as too_big:
+        return [], [too_big.problem], HeaderMatch()
 
 
 def _not_a_list() -> Problem:
@@ -361,7 +367,12 @@ def _not_a_list() -> Problem:
 
 
 def _xlsx_rows(data: bytes):
-    """Numbered rows of the 选手名单 sheet (else the first sheet that is not 填写说明)."""
+    """Numbered rows of the 选手名单 sheet (else the first sheet that is not 填写说明),
+    read within the limits of ``spreadsheet.bounded_rows`` once the archive passed
+    ``spreadsheet.archive_problem``."""
+    problem = archive_problem(data)
+    if problem is not None:
+        return None, problem
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds of errors on damaged or foreign files
@@ -373,7 +384,7 @@ def _xlsx_rows(data: bytes):
 
     def numbered():
         try:
-            yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+            yield from enumerate(bounded_rows(sheet.iter_rows(values_only=True)), start=1)
         finally:
             book.close()
 

@@ -85,6 +85,7 @@ from competition.events.scheme import N_, Problem
 from competition.events.service import SetupError
 from competition.spreadsheet import (
     HeaderMatch,
+    TooBigToRead,
     find_header,
     header_lookup,
     missing_columns,
@@ -353,7 +354,10 @@ def read_file(filename: str, data: bytes, *, today: date) -> ExpertFile:
         table, problem = _csv_rows(data)
     if problem is not None:
         return _refused(problem)
-    return _rows(table, today)
+    try:
+        return _rows(table, today)
+    except TooBigToRead as too_big:
+        return _refused(too_big.problem)
 
 
 def _refused(problem: Problem) -> ExpertFile:

@@ -38,7 +38,7 @@ from competition.events.scheme import (
     to_decimal,
 )
 from competition.events.service import SetupError, scheme_specs
-from competition.spreadsheet import workbook_bytes
+from competition.spreadsheet import archive_problem, workbook_bytes
 
 SHEET = "评分细则"
 GUIDE_SHEET = "填写说明"
@@ -380,6 +380,9 @@ def _open(data: bytes):
                                    "Excel workbook (.xlsx) and upload it again."))])
     if not zipfile.is_zipfile(BytesIO(data)):
         raise _refusal([Problem(N_("The file is not an Excel workbook (.xlsx)."))])
+    problem = archive_problem(data)
+    if problem is not None:
+        raise _refusal([problem])
     try:
         values_book = load_workbook(BytesIO(data), data_only=True)
         formulas_book = load_workbook(BytesIO(data), data_only=False)

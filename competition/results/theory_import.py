@@ -68,6 +68,9 @@ from competition.events.scheme import N_, Problem
 from competition.judging.models import ExternalScore
 from competition.spreadsheet import (
     HeaderMatch,
+    TooBigToRead,
+    archive_problem,
+    bounded_rows,
     find_header,
     header_key,
     missing_column,
@@ -279,6 +282,9 @@ def read_file(modules: list[Module], data: bytes
                           "Excel workbook (.xlsx) and upload it again."))
     if not zipfile.is_zipfile(io.BytesIO(data)):
         return refused(N_("The file is not an Excel workbook (.xlsx)."))
+    problem = archive_problem(data)
+    if problem is not None:
+        return [], [], [problem], HeaderMatch()
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds of errors on damaged or foreign files
@@ -288,7 +294,10 @@ def read_file(modules: list[Module], data: bytes
         sheet = book[SHEET] if SHEET in book.sheetnames else book[names[0]]
         # Some programs write a wrong size into the file; read what is really there.
         sheet.reset_dimensions()
-        return _rows(modules, enumerate(sheet.iter_rows(values_only=True), start=1))
+        return _rows(modules, enumerate(bounded_rows(sheet.iter_rows(values_only=True)),
+                                        start=1))
+    except TooBigToRead as too_big:
+        return [], [], [too_big.problem], HeaderMatch()
     finally:
         book.close()
 
