@@ -135,7 +135,7 @@ def _check_rule(event: Event, values: dict) -> None:
             raise SetupError(message)
     for name in ("max_age_male", "max_age_female"):
         value = values.get(name)
-        if value is not None and value < 1:
+        if value is not None and not 1 <= value <= 150:
             raise SetupError(N_("An age limit must be a whole number of years above 0."))
     for name in ("grant_grade", "cap_grade", "required_grade"):
         value = values.get(name)

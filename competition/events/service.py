@@ -232,6 +232,40 @@ def _check_event(session: Session, event: Event) -> None:
         raise SetupError(N_("The tie-break order may only list each known rule once."))
     if event.title_name and not event.title_top_n:
         raise SetupError(N_("Say how many of the top contestants receive the title."))
+    _check_limits(event)
+
+
+# The ranges every way of setting an event up shares (form, API, imported definition).
+AGE_RANGE = (0, 100)  # a minimum age
+MAX_AGE_RANGE = (16, 100)  # an age limit by sex
+APPEAL_HOURS_RANGE = (0, 720)
+NOTICE_DAYS_RANGE = (0, 60)
+TITLE_TOP_RANGE = (1, 10_000)
+
+
+def _check_limits(event: Event) -> None:
+    """Numbers a person could mistype into something no competition means: ages,
+    appeal window, notice period and the title's places, each within its range."""
+    checks = (
+        (event.min_age, AGE_RANGE, N_("The minimum age must be between %(low)s and %(high)s.")),
+        (event.max_age_male, MAX_AGE_RANGE,
+         N_("The age limit for men must be between %(low)s and %(high)s.")),
+        (event.max_age_female, MAX_AGE_RANGE,
+         N_("The age limit for women must be between %(low)s and %(high)s.")),
+        (event.appeal_window_hours, APPEAL_HOURS_RANGE,
+         N_("The appeal window must be between %(low)s and %(high)s hours.")),
+        (event.notice_days, NOTICE_DAYS_RANGE,
+         N_("The public notice must last between %(low)s and %(high)s days.")),
+        (event.title_top_n, TITLE_TOP_RANGE,
+         N_("The number of contestants who receive the title must be between %(low)s and "
+            "%(high)s.")),
+    )
+    for value, (low, high), message in checks:
+        if value is not None and not low <= value <= high:
+            raise SetupError(message, low=low, high=high)
+    for limit in (event.max_age_male, event.max_age_female):
+        if limit is not None and event.min_age is not None and limit < event.min_age:
+            raise SetupError(N_("An age limit cannot be below the minimum age."))
 
 
 def _check_award_rules(event: Event) -> None:
