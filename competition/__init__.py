@@ -36,6 +36,13 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     from competition.audit import state  # noqa: F401  (records the rows results depend on)
 
     db.init_app(app)
+    if app.config.get("DATABASE_CLIENT_TIMEOUT"):
+        from competition.pgclient import guard_connections
+
+        with app.app_context():
+            for engine in db.engines.values():
+                if engine.dialect.driver == "psycopg":
+                    guard_connections(engine, app.config["DATABASE_CLIENT_TIMEOUT"])
     migrate.init_app(
         app, db, directory=os.path.join(PROJECT_ROOT, "migrations"),
         compare_type=True, render_as_batch=True, render_item=render_migration_item,

@@ -71,9 +71,16 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # A database that stops answering gets a 503 within seconds, not a hang: a
         # connection attempt gives up after 5 s; unacknowledged data on an open
         # connection after 8 s (tcp_user_timeout), an idle one is probed by TCP
-        # keep-alives; a statement runs at most DATABASE_STATEMENT_TIMEOUT seconds.
+        # keep-alives; a statement runs at most DATABASE_STATEMENT_TIMEOUT seconds, and a
+        # server that acknowledges packets but does not answer is given up on after
+        # DATABASE_CLIENT_TIMEOUT seconds.
         options = config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
-        timeout_ms = int(float(env.get("DATABASE_STATEMENT_TIMEOUT", "30")) * 1000)
+        statement_timeout = float(env.get("DATABASE_STATEMENT_TIMEOUT", "30"))
+        timeout_ms = int(statement_timeout * 1000)
+        # The client's own deadline for any answer (``pgclient``): beyond the statement
+        # timeout, so a slow statement is cancelled by the server first.
+        config.setdefault("DATABASE_CLIENT_TIMEOUT", float(
+            env.get("DATABASE_CLIENT_TIMEOUT") or statement_timeout + 5))
         options.setdefault("connect_args", {
             "connect_timeout": 5, "keepalives": 1, "keepalives_idle": 10,
             "keepalives_interval": 3, "keepalives_count": 3, "tcp_user_timeout": 8000,

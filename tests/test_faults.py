@@ -218,6 +218,10 @@ class Proxy:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.up = True
+        # Stalled: connections stay open and the bytes sent are acknowledged (by this
+        # end's TCP stack), but nothing is passed on: a server that stopped answering.
+        self.flowing = threading.Event()
+        self.flowing.set()
         self.open: list[socket.socket] = []
         self.lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
@@ -240,6 +244,7 @@ class Proxy:
     def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
+                self.flowing.wait()
                 sink.sendall(data)
         except OSError:
             pass
@@ -264,6 +269,12 @@ class Proxy:
     def restore(self) -> None:
         self.up = True
 
+    def stall(self) -> None:
+        self.flowing.clear()
+
+    def resume(self) -> None:
+        self.flowing.set()
+
     def close(self) -> None:
         self.cut()
         self.listener.close()
@@ -278,8 +289,10 @@ def proxied_app(app, database_url):
     url = make_url(database_url)
     proxy = Proxy(url.host or "127.0.0.1", url.port or 5432)
     served = make_app(url.set(host="127.0.0.1", port=proxy.port)
-                      .render_as_string(hide_password=False))
+                      .render_as_string(hide_password=False),
+                      DATABASE_CLIENT_TIMEOUT=2)
     yield served, proxy
+    proxy.resume()
     proxy.close()
     with served.app_context():
         db.engine.dispose()
@@ -333,3 +346,30 @@ def test_the_database_going_away_gives_a_friendly_503_and_the_app_recovers(proxi
     page = chinese.get("/")
     assert page.status_code == 200 and "王组委" in page.get_data(as_text=True)
     assert english.get("/results").status_code == 200
+
+
+def test_a_database_that_stops_answering_gives_a_503_within_seconds(proxied_app):
+    """The server's machine still acknowledges packets but nothing answers (a frozen
+    host): the client's own deadline closes the connection, the request gets the 503
+    and the app recovers when answers flow again."""
+    served, proxy = proxied_app
+    builders.user("organizer", username="mine", display_name="王组委")
+    db.session.commit()
+    client = signed_in(served, "zh")
+    assert client.get("/").status_code == 200
+
+    proxy.stall()
+    answers: list = []
+    worker = threading.Thread(target=lambda: answers.append(client.get("/")), daemon=True)
+    worker.start()
+    worker.join(timeout=30)  # without the client's deadline this waits for ever
+    assert answers, "the request was still waiting for the database"
+    page = answers[0]
+    assert page.status_code == 503 and "服务暂时不可用" in page.get_data(as_text=True)
+
+    proxy.resume()
+    deadline = time.monotonic() + 15
+    while client.get("/healthz").status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    page = client.get("/")
+    assert page.status_code == 200 and "王组委" in page.get_data(as_text=True)
