@@ -43,6 +43,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env.get("REDIS_URL"),
+        # How many reverse proxies stand in front of the app and set X-Forwarded-For,
+        # -Proto, -Host and -Port (Werkzeug's ProxyFix trusts that many hops). 0: none;
+        # the app then sees the proxy's address as every visitor's.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": env.get("TIMEZONE", "Asia/Shanghai"),
         "LANGUAGES": {"zh": "简体中文", "en": "English"},

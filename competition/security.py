@@ -13,7 +13,8 @@
      a script on another site cannot send without a CORS preflight this app never
      grants;
   3. a write signed in by the session cookie is refused (403) when the browser says it
-     comes from another site (``Sec-Fetch-Site``) or from another origin (``Origin``).
+     comes from another site (``Sec-Fetch-Site``) or, for a browser that does not send
+     that header, from another origin (``Origin``).
      Without this, the API routes that take no body (publishing and finalizing results)
      or take a file (importing contestants) would rest on the cookie's SameSite alone,
      which does not cover a sibling subdomain. Bearer-token callers are programs, not
@@ -97,10 +98,16 @@ def has_control_characters() -> bool:
 
 
 def comes_from_another_site() -> bool:
-    """Whether the browser says this request was made by a page of another site."""
+    """Whether the browser says this request was made by a page of another site.
+
+    The browser's own word (``Sec-Fetch-Site``, sent by every current browser) decides
+    when it is there: it does not depend on the ``Host`` the app sees, which a reverse
+    proxy may have rewritten. Only a browser that does not send it is judged by
+    ``Origin`` against the host the request was made to (``TRUSTED_PROXIES`` lets the
+    app read that host from the proxy's ``X-Forwarded-Host``)."""
     fetch_site = request.headers.get("Sec-Fetch-Site")
-    if fetch_site is not None and fetch_site not in SAME_SITE_FETCHES:
-        return True
+    if fetch_site is not None:
+        return fetch_site not in SAME_SITE_FETCHES
     origin = request.headers.get("Origin")
     if origin is None:
         return False

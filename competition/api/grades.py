@@ -69,6 +69,7 @@ def competition_certificates(competition_id: int):
 
 
 @blp.route("/certificates/<number>")
+@blp.doc(security=[])
 @blp.arguments(CertificateQuerySchema, location="query")
 @blp.response(200, PublicCertificateSchema)
 @blp.alt_response(404, schema=RefusedSchema, description="No certificate has this number "

@@ -121,6 +121,7 @@ def live_results(event_id: int):
 
 
 @blp.route("/divisions/<int:division_id>/results")
+@blp.doc(security=[])
 @blp.response(200, DivisionResultsSchema)
 @blp.alt_response(404, schema=RefusedSchema,
                   description="No such division, or its results are not published.")
@@ -153,6 +154,7 @@ def published_results(division_id: int):
 
 
 @blp.route("/contestant/<token>/result")
+@blp.doc(security=[])
 @blp.response(200, ContestantResultSchema)
 @blp.alt_response(404, schema=RefusedSchema, description="No entry has this link.")
 def contestant_result(token: str):

@@ -2,28 +2,29 @@
 
 Anyone may register without an account when the organizers turned
 ``self_registration`` on and the competition's status is ``registration``. The
-entry is pending until an organizer approves or rejects it; the contestant
-follows it on their private page /r/<token>, whose link and QR code the
-confirmation page gives them.
+entry is pending until an organizer approves or rejects it. An approved
+contestant gets the link of their private page /r/<token> the usual way: its QR
+code is printed on their admission ticket (准考证).
+
+The form is public, so its answer must not tell a stranger whether an ID number
+belongs to someone on file. Problems with what was typed (a malformed ID number,
+an age outside the event's limits, a bad phone number, a missing field, a
+student outside the students' division) are shown beside the fields. Problems
+that depend on who is already on file (``service.ON_FILE_PROBLEMS``: the ID
+number is registered under another name, the person is already entered in the
+event) are never shown: the registration is dropped, nothing is saved, and the
+visitor gets the same redirect to the same confirmation page as a registration
+that was saved. That page names nobody and shows no private link. Both ways run
+``service.register``'s checks with their database lookups before answering.
 """
 
 from __future__ import annotations
 
-import io
-
-import qrcode
-from flask import (
-    Response,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    session,
-    url_for,
-)
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from competition.auth.permissions import require_organizer_of
@@ -34,23 +35,14 @@ from competition.entries.validation import PersonData
 from competition.entries.views import bp, flash_domain_error, local_today
 from competition.errors import DomainError, translate_problem
 from competition.events.models import Competition, CompetitionStatus, Division, Event
-from competition.events.scheme import N_, Problem
+from competition.events.scheme import Problem
 from competition.extensions import db
-
-# The session remembers the last registration of each competition made in this
-# browser, so the confirmation page survives a reload without the token in a URL.
-SESSION_KEY = "selfreg_tokens"
 
 # Which form field shows a problem of each column of ``validation.Problem``.
 FIELD_OF_COLUMN = {
     "name": "name", "id_number": "id_number", "sex": "id_number", "phone": "phone",
     "current_grade": "current_grade", "division": "division_id",
 }
-
-# The service names the person an ID number is registered to; a public form must
-# not tell a stranger who owns an ID number.
-NAME_MISMATCH = "This ID number is already registered for %(name)s, not %(given)s."
-ALREADY_ENTERED = "%(name)s is already entered in %(event)s."
 
 
 def is_open(competition: Competition) -> bool:
@@ -67,22 +59,19 @@ def closed_page(competition: Competition):
     return render_template("entries/selfreg_closed.html", competition=competition), 404
 
 
-def public_problem(problem: Problem, given_name: str) -> Problem:
-    """A problem as a member of the public may see it: no other person's name."""
-    if problem.message == NAME_MISMATCH:
-        return Problem(N_("This ID number is already registered under another name. "
-                          "Check it, or ask the organizers."), column=problem.column)
-    if problem.message == ALREADY_ENTERED:
-        return Problem(problem.message, {**problem.params, "name": given_name},
-                       column=problem.column)
-    return problem
+def typed_problems(error: DomainError) -> list[Problem]:
+    """The problems of a refusal that a member of the public may see: those of what was
+    typed, or of the event (its scores locked); never one that depends on who is on file."""
+    if not error.problems:
+        return [Problem(error.message, error.params)]
+    return [p for p in error.problems if p.message not in service.ON_FILE_PROBLEMS]
 
 
-def show_problems(form: SelfRegistrationForm, error: DomainError, given_name: str) -> list[str]:
+def show_problems(form: SelfRegistrationForm, problems: list[Problem]) -> list[str]:
     """Put each problem beside its field; return those that belong to no field."""
     loose = []
-    for problem in error.problems or [Problem(error.message, error.params)]:
-        message = translate_problem(public_problem(problem, given_name))
+    for problem in problems:
+        message = translate_problem(problem)
         name = FIELD_OF_COLUMN.get(problem.column)
         if name:
             form[name].errors.append(message)
@@ -97,6 +86,42 @@ def competition_events(competition_id: int) -> list[Event]:
         .options(selectinload(Event.divisions)).order_by(Event.position, Event.id)))
 
 
+def person_of(form: SelfRegistrationForm) -> PersonData:
+    return PersonData(
+        name=(form.name.data or "").strip(), id_number=form.id_number.data,
+        phone=form.phone.data or "", work_unit=(form.work_unit.data or "").strip(),
+        current_grade=int(form.current_grade.data) if form.current_grade.data else None,
+        current_certificate_no=(form.current_certificate_no.data or "").strip())
+
+
+def register_quietly(division: Division, form: SelfRegistrationForm) -> list[Problem]:
+    """Save the registration, or drop it; return the problems the visitor may see.
+
+    An empty list is the answer "received", whether the registration was saved or
+    dropped for a reason that depends on who is on file. A registration that collides
+    with one committed at the same moment (the unique keys of contestants, entries and
+    ticket numbers) is checked once more against what is now on file, so a race ends
+    as the same two registrations would one after the other.
+    """
+    try:
+        return _register_once(division, form)
+    except IntegrityError:
+        db.session.rollback()
+    return _register_once(division, form)
+
+
+def _register_once(division: Division, form: SelfRegistrationForm) -> list[Problem]:
+    try:
+        service.register(db.session, division.event, division, person_of(form),
+                         today=local_today(), source=EntrySource.SELF,
+                         status=RegistrationStatus.PENDING, is_student=form.is_student.data)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        return typed_problems(error)
+    return []
+
+
 @bp.route("/competitions/<int:competition_id>/register", methods=["GET", "POST"])
 def selfreg(competition_id: int):
     """The public registration form (no account needed)."""
@@ -107,73 +132,23 @@ def selfreg(competition_id: int):
     loose: list[str] = []
     if form.validate_on_submit():
         division = db.session.get(Division, form.division_id.data)
-        given_name = (form.name.data or "").strip()
-        person = PersonData(
-            name=given_name, id_number=form.id_number.data, phone=form.phone.data or "",
-            work_unit=(form.work_unit.data or "").strip(),
-            current_grade=int(form.current_grade.data) if form.current_grade.data else None,
-            current_certificate_no=(form.current_certificate_no.data or "").strip())
-        try:
-            entry = service.register(
-                db.session, division.event, division, person, today=local_today(),
-                source=EntrySource.SELF, status=RegistrationStatus.PENDING,
-                is_student=form.is_student.data)
-        except DomainError as error:
-            db.session.rollback()
-            loose = show_problems(form, error, given_name)
-            flash(_("Your registration was not accepted. Please correct the marked fields."),
-                  "error")
-        else:
-            db.session.commit()
-            tokens = dict(session.get(SESSION_KEY, {}))
-            tokens[str(competition_id)] = entry.token
-            session[SESSION_KEY] = tokens
+        problems = register_quietly(division, form)
+        if not problems:
             return redirect(url_for("entries.selfreg_done", competition_id=competition_id))
+        loose = show_problems(form, problems)
+        flash(_("Your registration was not accepted. Please correct the marked fields."),
+              "error")
     return render_template("entries/selfreg_form.html", competition=competition, form=form,
                            loose_problems=loose)
 
 
-def registered_entry(competition_id: int) -> Entry | None:
-    """The entry this browser registered last in the competition, if any."""
-    token = session.get(SESSION_KEY, {}).get(str(competition_id))
-    if not token:
-        return None
-    entry = db.session.scalar(
-        select(Entry).where(Entry.token == token)
-        .options(joinedload(Entry.contestant), joinedload(Entry.division),
-                 selectinload(Entry.event)))
-    if entry is None or entry.event.competition_id != competition_id:
-        return None
-    return entry
-
-
 @bp.get("/competitions/<int:competition_id>/register/done")
 def selfreg_done(competition_id: int):
-    """The confirmation: the private link and its QR code, to be kept."""
+    """The confirmation: the same page after every accepted form, saved or dropped; it
+    names nobody and gives no link (the admission ticket carries it)."""
     competition = db.get_or_404(Competition, competition_id)
-    entry = registered_entry(competition_id)
-    if entry is None:
-        return redirect(url_for("entries.selfreg", competition_id=competition_id))
-    link = url_for("public.contestant_page", token=entry.token, _external=True)
-    return render_template("entries/selfreg_done.html", competition=competition, entry=entry,
-                           link=link, can_register_more=is_open(competition))
-
-
-@bp.get("/competitions/<int:competition_id>/register/qr.png")
-def selfreg_qr(competition_id: int):
-    """The QR code of the private link just registered, as a PNG (served, not inlined,
-    so a Content-Security-Policy need not allow data: images)."""
-    entry = registered_entry(competition_id)
-    if entry is None:
-        abort(404)
-    link = url_for("public.contestant_page", token=entry.token, _external=True)
-    image = qrcode.make(link, box_size=8, border=2)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    response = Response(buffer.getvalue(), mimetype="image/png")
-    # The image is the contestant's key: keep it out of shared caches.
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return render_template("entries/selfreg_done.html", competition=competition,
+                           can_register_more=is_open(competition))
 
 
 @bp.get("/competitions/<int:competition_id>/pending")

@@ -97,6 +97,14 @@ class KnownPeople:
         return (event_id, contestant_id) in self.entered
 
 
+# The problems that depend on who is already on file rather than on what was typed: the
+# ID number is known under another name, the person is already entered in the event.
+# The public self-registration form never shows them (``selfreg_views``).
+NAME_MISMATCH = N_("This ID number is already registered for %(name)s, not %(given)s.")
+ALREADY_ENTERED = N_("%(name)s is already entered in %(event)s.")
+ON_FILE_PROBLEMS = frozenset({NAME_MISMATCH, ALREADY_ENTERED})
+
+
 def registration_problems(session: Session, event: Event, division: Division | None,
                           person: PersonData, *, today: date,
                           is_student: bool | None = None,
@@ -126,11 +134,11 @@ def registration_problems(session: Session, event: Event, division: Division | N
     contestant = known.contestant(person.id_number)
     if contestant is not None:
         if contestant.name != person.name:
-            problems.append(Problem(
-                N_("This ID number is already registered for %(name)s, not %(given)s."),
-                {"name": contestant.name, "given": person.name}, column="id_number"))
+            problems.append(Problem(NAME_MISMATCH,
+                                    {"name": contestant.name, "given": person.name},
+                                    column="id_number"))
         if known.is_entered(event.id, contestant.id):
-            problems.append(Problem(N_("%(name)s is already entered in %(event)s."),
+            problems.append(Problem(ALREADY_ENTERED,
                                     {"name": contestant.name, "event": event.name},
                                     column="id_number"))
     return problems
