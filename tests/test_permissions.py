@@ -138,8 +138,7 @@ THE_SUPERVISOR = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, F
 # The judge's own sheet (an admin is no judge of the event either).
 OWN_SHEET = who(LOGIN, LOGIN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN,
                 FORBIDDEN, FORBIDDEN)
-# Nobody: a made-up sign-in card, or a registration QR code asked for by someone who has
-# not just registered in this browser.
+# Nobody: a made-up sign-in card, or a certificate holder's photo the demo does not have.
 NOBODY = who(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND,
              NOT_FOUND, NOT_FOUND, NOT_FOUND)
 
@@ -176,7 +175,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ),
     **_routes_of(
         NOBODY,
-        "GET POST /s/<token>", "GET /competitions/<int:competition_id>/register/qr.png",
+        "GET POST /s/<token>",
         # A certificate holder's photo, by the code of the certificate's QR code: public
         # like /v/<number>, but the demo's contestants have no photo on file
         # (tests/test_certificate_trust.py serves one).
@@ -391,7 +390,6 @@ CONTEXT = {
     "/judge/entries/<int:entry_id>/modules/<int:module_id>": "lathe",
     "/competitions/<int:competition_id>/register": "registration",
     "/competitions/<int:competition_id>/register/done": "registration",
-    "/competitions/<int:competition_id>/register/qr.png": "registration",
 }
 
 # What a refused visitor sends to an API write: a body no write accepts and no

@@ -6,11 +6,13 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from competition.entries import service
 from competition.entries.idcard import make_id_number
 from competition.entries.models import Contestant, Entry
 from competition.events.models import Division
 from competition.extensions import db
 from tests import builders
+from tests.test_tickets import private_url, qr_codes, read_pdf
 
 LI_ID = make_id_number("421202", date(1988, 6, 1), 123, "M")
 STUDENT_ID = make_id_number("421281", date(2006, 9, 1), 246, "F")
@@ -78,11 +80,14 @@ def test_a_closed_competition_does_not_show_the_form(client, open_competition, c
     assert _count(Entry) == 0
 
 
-def test_a_valid_registration_is_pending_and_gives_the_private_link(client, open_competition):
+def test_a_valid_registration_is_pending_and_the_confirmation_gives_no_link(
+        client, open_competition):
     event = open_competition["event"]
+    competition_id = open_competition["competition"].id
     response = client.post(register_url(open_competition["competition"]),
                            data=form_data(event))
     assert response.status_code == 302
+    assert response.headers["Location"] == f"/competitions/{competition_id}/register/done"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
 
     entry = db.session.scalar(select(Entry))
@@ -90,26 +95,21 @@ def test_a_valid_registration_is_pending_and_gives_the_private_link(client, open
     person = entry.contestant
     assert (person.name, person.id_number, person.phone, person.work_unit,
             person.current_grade) == ("李明", LI_ID, "13912345678", "咸宁市社会福利院", 4)
-    assert "报名已提交" in page and "请保存此链接，审核结果和成绩都在这里查看" in page
-    assert f"/r/{entry.token}" in page
-    assert "待审核" in page
-
-    qr = client.get(f"/competitions/{open_competition['competition'].id}/register/qr.png")
-    assert qr.status_code == 200 and qr.mimetype == "image/png"
-    assert qr.data.startswith(b"\x89PNG") and "no-store" in qr.headers["Cache-Control"]
-
-    private = client.get(f"/r/{entry.token}").get_data(as_text=True)
-    assert "李明" in private and "待审核" in private
+    assert "报名已提交" in page and 'id="selfreg-received"' in page
+    assert entry.token not in page and "/r/" not in page and "<img" not in page
+    assert "李明" not in page and "养老护理员" not in page
+    # The QR code of the private link is no longer served to the browser that registered.
+    assert client.get(f"/competitions/{competition_id}/register/qr.png").status_code == 404
 
 
-def test_the_confirmation_needs_a_registration_from_this_browser(app, open_competition):
-    other_browser = app.test_client()
+def test_the_confirmation_is_the_same_page_in_any_browser(app, client, open_competition):
     competition_id = open_competition["competition"].id
-    response = other_browser.get(f"/competitions/{competition_id}/register/done")
-    assert response.status_code == 302 and response.headers["Location"].endswith(
-        f"/competitions/{competition_id}/register")
-    assert other_browser.get(
-        f"/competitions/{competition_id}/register/qr.png").status_code == 404
+    client.post(register_url(open_competition["competition"]),
+                data=form_data(open_competition["event"]))
+    mine = client.get(f"/competitions/{competition_id}/register/done")
+    other = app.test_client().get(f"/competitions/{competition_id}/register/done")
+    assert mine.status_code == other.status_code == 200
+    assert mine.data == other.data
 
 
 @pytest.mark.parametrize("changes, message", [
@@ -156,23 +156,112 @@ def test_students_must_choose_the_students_division(client, open_competition):
     assert db.session.scalar(select(Entry)).division.name == "学生组"
 
 
-def test_the_same_person_twice_is_refused(client, open_competition):
-    url = register_url(open_competition["competition"])
-    event = open_competition["event"]
-    assert client.post(url, data=form_data(event)).status_code == 302
-    page = client.post(url, data=form_data(event)).get_data(as_text=True)
-    assert "李明 已报名 养老护理员，不能重复报名。" in page
+WANG_ID = make_id_number("421221", date(1990, 3, 15), 356, "F")
+CSRF = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*(")')
+
+
+def answer(app, competition, data) -> tuple:
+    """What a new browser gets for a form: every response on the way, its status, headers
+    and body (the CSRF token blanked), then the URL it lands on."""
+    browser = app.test_client()
+    browser.get(register_url(competition))
+    response = browser.post(register_url(competition), data=data, follow_redirects=True)
+    steps = [*response.history, response]
+    return ([(r.status_code, sorted((k, v) for k, v in r.headers.items() if k != "Date"),
+              CSRF.sub(r"\1\2", r.get_data(as_text=True))) for r in steps],
+            response.request.path)
+
+
+def test_a_person_on_file_gets_the_answer_of_a_new_registration(app, open_competition):
+    """Whether the ID number is on file under another name or the person is already
+    entered, the visitor sees exactly what a new person sees, and nothing is saved."""
+    competition, event = open_competition["competition"], open_competition["event"]
+    first = answer(app, competition, form_data(event))
+    assert (_count(Entry), _count(Contestant)) == (1, 1)
+
+    new = answer(app, competition, form_data(event, name="王芳", id_number=WANG_ID,
+                                              phone="13800002222"))
+    assert (_count(Entry), _count(Contestant)) == (2, 2)
+    other_name = answer(app, competition, form_data(event, name="冒名者",
+                                                    phone="13700003333", work_unit="别处"))
+    same_again = answer(app, competition, form_data(event, phone="13700004444",
+                                                    work_unit="别处", current_grade="2"))
+
+    steps, landed = new
+    assert [status for status, _, _ in steps] == [302, 200]
+    assert landed == f"/competitions/{competition.id}/register/done"
+    assert dict(steps[0][1])["Location"] == landed
+    assert "报名已提交" in steps[1][2]
+    assert first == new == other_name == same_again
+
+    assert (_count(Entry), _count(Contestant)) == (2, 2)
+    db.session.expire_all()
+    li = db.session.scalar(select(Contestant).where(Contestant.id_number == LI_ID))
+    assert (li.name, li.phone, li.work_unit, li.current_grade) == (
+        "李明", "13912345678", "咸宁市社会福利院", 4)
+    assert [e.contestant.name for e in db.session.scalars(select(Entry).order_by(Entry.id))] \
+        == ["李明", "王芳"]
+
+
+def test_a_typing_mistake_is_shown_the_same_whoever_is_on_file(app, open_competition):
+    """A form with a mistake is sent back with that mistake only: the same page before and
+    after the ID number is on file under another name."""
+    competition, event = open_competition["competition"], open_competition["event"]
+    mistaken = form_data(event, name="冒名者", phone="1234")
+    before = answer(app, competition, mistaken)
+    answer(app, competition, form_data(event))
+    after = answer(app, competition, mistaken)
+    assert before == after
+    (status, _, page), = after[0]
+    assert status == 200 and "field-error" in page and "报名未能提交" in page
+    assert "李明" not in page and "此身份证号已以其他姓名报名" not in page
     assert _count(Entry) == 1
 
 
-def test_a_stranger_does_not_learn_whose_id_number_it_is(client, open_competition):
-    url = register_url(open_competition["competition"])
-    event = open_competition["event"]
-    client.post(url, data=form_data(event))
-    page = client.post(url, data=form_data(event, name="冒名者")).get_data(as_text=True)
-    assert "此身份证号已以其他姓名报名" in page
-    assert "李明" not in page
-    assert _count(Entry) == 1
+def test_a_refusal_looks_the_person_up_like_a_registration(app, client, open_competition):
+    """Both answers run the same checks with their database lookups before answering."""
+    from sqlalchemy import event as sql_event
+
+    competition, event = open_competition["competition"], open_competition["event"]
+    client.post(register_url(competition), data=form_data(event))
+    statements: list[str] = []
+
+    def remember(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sql_event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        client.post(register_url(competition), data=form_data(event, name="冒名者"))
+        refused = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+        statements.clear()
+        client.post(register_url(competition),
+                    data=form_data(event, name="王芳", id_number=WANG_ID))
+        saved = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    finally:
+        sql_event.remove(db.engine, "before_cursor_execute", remember)
+    assert any("FROM contestants" in s for s in refused)
+    assert any("FROM contestants" in s for s in saved)
+    assert _count(Entry) == 2
+
+
+def test_a_registration_racing_the_same_person_ends_as_if_it_came_second(
+        app, open_competition, monkeypatch):
+    """Another request commits the same person between this one's checks and its save: the
+    unique keys refuse the save, the form is checked again and answers "received"."""
+    competition, event = open_competition["competition"], open_competition["event"]
+    expected = answer(app, competition, form_data(event, name="王芳", id_number=WANG_ID))
+    answer(app, competition, form_data(event))
+    real = service.registration_problems
+    calls = []
+
+    def first_blind(*args, **kwargs):
+        calls.append(1)
+        return [] if len(calls) == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "registration_problems", first_blind)
+    assert answer(app, competition, form_data(event)) == expected
+    assert len(calls) == 2
+    assert (_count(Entry), _count(Contestant)) == (2, 2)
 
 
 def self_registered(client, event, competition, **changes):
@@ -258,3 +347,13 @@ def test_the_private_link_is_random_not_derived(client, open_competition):
     entry = self_registered(client, open_competition["event"], open_competition["competition"])
     assert len(entry.token) >= 22 and re.fullmatch(r"[A-Za-z0-9_-]+", entry.token)
     assert LI_ID not in entry.token and str(entry.id) != entry.token
+
+
+def test_an_approved_self_registration_gets_its_private_link_on_the_ticket(
+        app, client, auth, open_competition):
+    entry = self_registered(client, open_competition["event"], open_competition["competition"])
+    auth.login(open_competition["organizer"].username)
+    client.post(f"/entries/{entry.id}/review", data={"approve": "approve", "note": ""})
+    pdf = read_pdf(client.get(f"/entries/{entry.id}/ticket.pdf?size=A5"))
+    assert qr_codes(pdf.pages[0]) == [private_url(app, entry)]
+    assert "已报名" in client.get(f"/r/{entry.token}").get_data(as_text=True)

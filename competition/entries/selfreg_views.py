@@ -4,18 +4,20 @@ Anyone may register without an account when the organizers turned
 ``self_registration`` on and the competition's status is ``registration``. The
 entry is pending until an organizer approves or rejects it. An approved
 contestant gets the link of their private page /r/<token> the usual way: its QR
-code is printed on their admission ticket (准考证).
+code is printed on their admission ticket (准考证); organizers also see the link
+on the entry's page.
 
 The form is public, so its answer must not tell a stranger whether an ID number
 belongs to someone on file. Problems with what was typed (a malformed ID number,
 an age outside the event's limits, a bad phone number, a missing field, a
-student outside the students' division) are shown beside the fields. Problems
+student outside the students' division) are shown beside the fields, and so is
+a refusal that is the same for everyone (the event's scores locked). Problems
 that depend on who is already on file (``service.ON_FILE_PROBLEMS``: the ID
 number is registered under another name, the person is already entered in the
 event) are never shown: the registration is dropped, nothing is saved, and the
 visitor gets the same redirect to the same confirmation page as a registration
 that was saved. That page names nobody and shows no private link. Both ways run
-``service.register``'s checks with their database lookups before answering.
+``service.register``'s checks, with their database lookups, before answering.
 """
 
 from __future__ import annotations
