@@ -1,0 +1,165 @@
+"""The server docs/production.md made, used as a venue uses it (run by .ci/production).
+
+Over TLS through nginx, trusting only the guide's own certificate: plain HTTP is sent to
+HTTPS; a judge of the demo competition signs in (the session cookie is Secure), scores
+a whole sheet through the tablets' API and submits it, and the database holds every
+mark; then PostgreSQL is stopped (its port closes): the health check, a page and the API
+answer 503 in Chinese with Retry-After; PostgreSQL is started again and the same signed-in
+judge carries on without signing in again.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+import uuid
+
+import requests
+
+DOMAIN = sys.argv[1]
+BASE = f"https://{DOMAIN}"
+CA = "/etc/ssl/competition/fullchain.pem"
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+ACCOUNT_LINE = re.compile(r"^\s+(judge\d+)\s+/\s+(\S+)\s+—", re.MULTILINE)
+CLUSTER = subprocess.run(["ls", "/etc/postgresql"], capture_output=True, text=True,
+                         check=True).stdout.split()[0]
+
+
+def step(text: str) -> None:
+    print(f"--- {text}", flush=True)
+
+
+def as_app(*command: str) -> str:
+    """A command as the guide's ``app`` helper runs it: the app's user, folder, settings."""
+    script = ('cd /srv/competition && set -a && . /etc/competition.env && set +a && '
+              'exec runuser -u competition -- "$@"')
+    done = subprocess.run(["bash", "-c", script, "app", *command], capture_output=True,
+                          text=True, check=True)
+    return done.stdout
+
+
+def sql(query: str) -> str:
+    return subprocess.run(["runuser", "-u", "postgres", "--", "psql", "-tA", "-d",
+                           "competition", "-c", query], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def sign_in(username: str, password: str) -> requests.Session | None:
+    http = requests.Session()
+    http.verify = CA
+    http.trust_env = False  # REQUESTS_CA_BUNDLE would replace the guide's certificate
+    page = http.get(f"{BASE}/login", timeout=30)
+    page.raise_for_status()
+    # As a browser does: over HTTPS the CSRF check also wants the page it came from.
+    answer = http.post(f"{BASE}/login", allow_redirects=False, timeout=30,
+                       headers={"Referer": f"{BASE}/login"}, data={
+        "username": username, "password": password,
+        "csrf_token": CSRF_FIELD.search(page.text).group(1)})
+    if answer.status_code != 302:
+        print(f"    {username} not signed in: {answer.status_code}")
+        return None
+    cookie = answer.headers.get("Set-Cookie", "")
+    assert "Secure" in cookie and "HttpOnly" in cookie, cookie
+    return http
+
+
+def value_for(criterion: dict) -> str:
+    mode = criterion["entry_mode"]
+    if mode == "pass_fail":
+        return "1"
+    if mode == "scale_0_3":
+        return "2"
+    if mode == "measured":
+        return criterion["nominal"]
+    return criterion["max_points"]
+
+
+def open_sheet(http: requests.Session) -> dict | None:
+    """A draft sheet this judge may score, or None."""
+    assignments = http.get(f"{BASE}/api/v1/judge/assignments", timeout=30)
+    assignments.raise_for_status()
+    for event in assignments.json():
+        if event["locked"]:
+            continue
+        for module in event["modules"]:
+            for entry in module["entries"]:
+                if entry["state"] == "submitted":
+                    continue
+                sheet = http.get(f"{BASE}/api/v1/judge/sheets", timeout=30, params={
+                    "entry_id": entry["entry_id"], "module_id": module["id"]})
+                if sheet.status_code == 200 and sheet.json()["status"] == "draft":
+                    return sheet.json()
+    return None
+
+
+def main() -> None:
+    step("plain HTTP is sent to HTTPS")
+    redirect = requests.get(f"http://{DOMAIN}/login", allow_redirects=False, timeout=30)
+    assert redirect.status_code == 301, redirect.status_code
+    assert redirect.headers["Location"] == f"https://{DOMAIN}/login", redirect.headers
+
+    step("the demo competition, seeded with the app's own command")
+    printed = as_app(".venv/bin/flask", "demo", "--if-empty")
+    accounts = ACCOUNT_LINE.findall(printed)
+    assert accounts, printed
+
+    step("a judge signs in over TLS and finds a sheet to score")
+    for username, password in accounts:
+        http = sign_in(username, password)
+        sheet = open_sheet(http) if http else None
+        if sheet:
+            break
+    else:
+        raise AssertionError("no demo judge has a sheet to score")
+    print(f"    {username}: sheet {sheet['id']}, {len(sheet['criteria'])} criteria")
+
+    step("the judge scores every criterion and submits")
+    changes = [{"criterion_id": c["id"], "value": value_for(c), "previous": None}
+               for c in sheet["criteria"]]
+    saved = http.post(f"{BASE}/api/v1/judge/sheets/{sheet['id']}/marks", timeout=30,
+                      json={"changes": changes}, headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert saved.status_code == 200, saved.text
+    submitted = http.post(f"{BASE}/api/v1/judge/sheets/{sheet['id']}/submit", timeout=30,
+                          headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert submitted.status_code == 200, submitted.text
+    assert sql(f"SELECT status FROM score_sheets WHERE id = {sheet['id']}") == "submitted"
+    marks = int(sql(f"SELECT count(*) FROM marks WHERE sheet_id = {sheet['id']}"))
+    assert marks == len(changes), (marks, len(changes))
+
+    step("the database port closes: 503 in the visitor's language, at once")
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", CLUSTER, "main", "stop",
+                    "-m", "fast"], check=True)
+    try:
+        started = time.monotonic()
+        health = requests.get(f"{BASE}/healthz", verify=CA, timeout=60)
+        assert health.status_code == 503, health.status_code
+        assert health.json() == {"status": "unavailable", "database": "unreachable"}
+        page = http.get(f"{BASE}/", timeout=60)
+        assert page.status_code == 503 and page.headers["Retry-After"], page.status_code
+        assert "服务暂时不可用" in page.text and "Traceback" not in page.text
+        api = http.get(f"{BASE}/api/v1/judge/assignments", timeout=60)
+        assert api.status_code == 503 and api.json()["code"] == 503, api.text
+        print(f"    three 503 answers in {time.monotonic() - started:.1f} s")
+    finally:
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", CLUSTER, "main",
+                        "start"], check=True)
+
+    step("the database is back: the app recovers by itself, the judge is still signed in")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if requests.get(f"{BASE}/healthz", verify=CA, timeout=30).status_code == 200:
+            break
+        time.sleep(0.5)
+    assert requests.get(f"{BASE}/healthz", verify=CA, timeout=30).json() == {"status": "ok"}
+    again = http.get(f"{BASE}/api/v1/judge/assignments", timeout=30)
+    assert again.status_code == 200, again.text
+    reread = http.get(f"{BASE}/api/v1/judge/sheets/{sheet['id']}", timeout=30)
+    assert reread.status_code == 200 and reread.json()["status"] == "submitted"
+    assert len(reread.json()["marks"]) == len(changes)
+    print("production guide: every check passed")
+
+
+if __name__ == "__main__":
+    main()
