@@ -1,7 +1,8 @@
 """The server docs/production.md made, used as a venue uses it (run by .ci/production).
 
 Over TLS through nginx, trusting only the guide's own certificate: plain HTTP is sent to
-HTTPS; a judge of the demo competition signs in (the session cookie is Secure), scores
+HTTPS; 48 clients sending half a request do not hold the app up; a judge of the demo
+competition signs in (the session cookie is Secure), scores
 a whole sheet through the tablets' API and submits it, and the database holds every
 mark; then PostgreSQL is stopped (its port closes): the health check, a page and the API
 answer 503 in Chinese with Retry-After; PostgreSQL is started again and the same signed-in
@@ -11,6 +12,8 @@ judge carries on without signing in again.
 from __future__ import annotations
 
 import re
+import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -94,11 +97,40 @@ def open_sheet(http: requests.Session) -> dict | None:
     return None
 
 
+def slow_clients(count: int) -> list[ssl.SSLSocket]:
+    """Clients that send half a request and then wait: half of them a header, half a
+    body (a tablet on a failing Wi-Fi, or someone trying to tie the server up)."""
+    context = ssl.create_default_context(cafile=CA)
+    opened = []
+    for number in range(count):
+        raw = socket.create_connection(("127.0.0.1", 443), timeout=30)
+        tls = context.wrap_socket(raw, server_hostname=DOMAIN)
+        if number % 2:
+            tls.sendall(f"GET /results HTTP/1.1\r\nHost: {DOMAIN}\r\nUser-Agent: sl".encode())
+        else:
+            tls.sendall((f"POST /login HTTP/1.1\r\nHost: {DOMAIN}\r\nContent-Length: 100000"
+                         "\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nuser"
+                         ).encode())
+        opened.append(tls)
+    return opened
+
+
 def main() -> None:
     step("plain HTTP is sent to HTTPS")
     redirect = requests.get(f"http://{DOMAIN}/login", allow_redirects=False, timeout=30)
     assert redirect.status_code == 301, redirect.status_code
     assert redirect.headers["Location"] == f"https://{DOMAIN}/login", redirect.headers
+
+    step("slow clients, more than gunicorn has threads, do not hold the app up")
+    held = slow_clients(48)
+    try:
+        started = time.monotonic()
+        answer = requests.get(f"{BASE}/healthz", verify=CA, timeout=10)
+        assert answer.status_code == 200, answer.status_code
+        print(f"    answered in {time.monotonic() - started:.2f} s beside 48 slow clients")
+    finally:
+        for client in held:
+            client.close()
 
     step("the demo competition, seeded with the app's own command")
     printed = as_app(".venv/bin/flask", "demo", "--if-empty")
