@@ -30,6 +30,10 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     )
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(load_config(app.instance_path, config_overrides))
+    from competition.grades.signing import check_signing_key
+
+    # A certificate signing key that is set but cannot be used stops the app in every mode.
+    check_signing_key(app.config)
     check_config(app.config)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -75,9 +79,13 @@ def create_app(config_overrides: dict | None = None) -> Flask:
 
     app.url_map.converters["int"] = IdConverter
 
-    from competition.auth import views as auth_views
+    # Every blueprint and its pages. The corrections' and the expert pool's pages are on the
+    # entries and events blueprints: they are imported before those are registered.
+    from competition.accounts import views as accounts_views
+    from competition.corrections import views as corrections_views  # noqa: F401
     from competition.entries import views as entries_views
     from competition.events import views as events_views
+    from competition.experts import views as experts_views  # noqa: F401
     from competition.grades import certificate_views, verify_views
     from competition.grades import views as grades_views
     from competition.judging import views as judging_views
@@ -92,7 +100,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     )
     from competition.results import views as results_views
 
-    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(accounts_views.bp)
     app.register_blueprint(events_views.bp)
     app.register_blueprint(entries_views.bp)
     app.register_blueprint(judging_views.bp)
@@ -103,8 +111,12 @@ def create_app(config_overrides: dict | None = None) -> Flask:
                       supervision_views.bp, tie_views.bp):
         app.register_blueprint(blueprint)
 
-    # The status board and the entries' part of the pre-flight check (signal receivers).
-    from competition import board  # noqa: F401
+    # Every hand-off between stages: the signals of earlier stages and the functions of
+    # later ones that answer them (promotions on final results, refreshing published
+    # results after a re-score, the status board, the pre-flight check …).
+    from competition.handoffs import connect_all
+
+    connect_all(app)
     from competition.api import init_api
 
     init_api(app)
@@ -114,7 +126,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     register_cli(app)
     _register_template_helpers(app)
     _register_core_routes(app)
-    from competition.auth.account_views import require_new_password
+    from competition.accounts.account_views import require_new_password
 
     app.before_request(require_new_password)
     from competition.auth.permissions import supervisor_guard

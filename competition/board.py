@@ -10,6 +10,7 @@ aggregate queries, however many entries, sheets and marks there are.
 This module sits above the stages (events → entries → judging → results → grades):
 it reads them all and none of them imports it. It also adds the entries stage's part
 of the pre-flight check (``events.preflight``): entries that have no station yet.
+``competition.handoffs`` connects both to the events stage's signals.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from competition.entries.models import (
     Entry,
     RegistrationStatus,
 )
+from competition.errors import N_, Problem
 from competition.events.models import (
     Competition,
     CompetitionStatus,
@@ -39,11 +41,10 @@ from competition.events.models import (
     PanelMember,
     PanelRole,
 )
-from competition.events.preflight import Kind, Missing, preflight_checks
-from competition.events.scheme import N_, Problem
-from competition.events.views import competition_page
+from competition.events.preflight import Kind, Missing
 from competition.judging.models import ExternalScore, ScoreSheet, SheetStatus
 from competition.results.models import Appeal, AppealStatus, Publication, PublicationStatus
+from competition.results.publication import final_refusal
 
 
 class Stage(enum.StrEnum):
@@ -129,16 +130,16 @@ def _scoreable():
 
 
 def _unit(column):
-    """A work unit for comparison however it was spaced (``events.experts.unit_key``)."""
+    """A work unit for comparison however it was spaced (``experts.service.unit_key``)."""
     return func.replace(func.replace(func.coalesce(column, ""), " ", ""), "\u3000", "")
 
 
 # --- The pre-flight check's part from the entries stage -----------------------------
 
-@preflight_checks.connect
-def _entries_without_station(session: Session, *, competition: Competition,
-                             events: list[Event]) -> list[Missing]:
-    """Entries taking part that have no station or code yet: lots are not drawn."""
+def entries_without_station(session: Session, *, competition: Competition,
+                            events: list[Event]) -> list[Missing]:
+    """Entries taking part that have no station or code yet: lots are not drawn (answers
+    ``events.preflight.preflight_checks``; ``competition.handoffs`` connects it)."""
     if not events:
         return []
     names = {d.id: (event, d.name) for event in events for d in event.divisions}
@@ -392,7 +393,7 @@ def _division_todo(event: Event, row: DivisionRow, now: datetime) -> list[TodoIt
                                                      "results can then be made final."),
                                  {"date": ends}, *results,
                                  organizers_only=False))
-        elif not row.appeals and not row.reopened:
+        elif final_refusal(ends, row.appeals, row.reopened, now) is None:
             todo.append(TodoItem("finalize", where, N_("The public notice ended on %(date)s; "
                                                        "the results can be made final."),
                                  {"date": ends}, *results))
@@ -422,8 +423,8 @@ def _grade_checks(session: Session, events: list[Event],
 
 # --- On the competition page --------------------------------------------------------
 
-@competition_page.connect
-def _on_competition_page(session: Session, *, competition: Competition, events: list[Event],
-                         missing: list[Missing]) -> dict:
-    """The board and to-do list for the competition page (``events.views``)."""
+def on_competition_page(session: Session, *, competition: Competition, events: list[Event],
+                        missing: list[Missing]) -> dict:
+    """The board and to-do list for the competition page (answers
+    ``events.views.competition_page``; ``competition.handoffs`` connects it)."""
     return {"board": competition_board(session, competition, events, missing)}

@@ -7,8 +7,8 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from competition.accounts.users import AccountError, create_user
 from competition.auth.models import Role
-from competition.auth.service import AccountError, create_user
 from competition.extensions import db
 
 users_cli = AppGroup("users", help="Manage accounts.")

@@ -94,11 +94,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
 
 def check_config(config: dict) -> None:
     """Refuse to run a real server with the built-in secret key, or with sign-in
-    throttling counters that only one process would see; refuse a certificate signing
-    key that is set but cannot be used (in every mode)."""
-    from competition.grades.signing import check_signing_key
-
-    check_signing_key(config)
+    throttling counters that only one process would see. (``create_app`` checks the
+    certificate signing key first, with ``grades.signing.check_signing_key``.)"""
     if config["SECRET_KEY"] == DEFAULT_SECRET_KEY and not (
         config.get("DEBUG") or config.get("TESTING")
     ):

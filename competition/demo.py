@@ -25,8 +25,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from competition.accounts.users import create_user
 from competition.auth.models import Role, User
-from competition.auth.service import create_user
 from competition.entries.idcard import FEMALE, MALE, make_id_number, parse_id_number
 from competition.entries.models import (
     Attendance,

@@ -1,17 +1,56 @@
-"""The domain error every service raises when a rule of the competition is broken.
+"""The domain error every service raises when a rule of the competition is broken, and the
+messages it carries.
 
-``message`` is an English message id marked for translation and ``params``
+``message`` is an English message id marked for translation (``N_``) and ``params``
 its values, so the page shows it in the user's language; ``problems`` lists
-every problem when there are several (a bad file, a bad scheme).
+every problem when there are several (a bad file, a bad scheme), each a ``Problem``.
+Every stage marks and reports its messages with these.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask import has_request_context
 from flask_babel import format_date, format_time, gettext
 
-from competition.events.scheme import Term
+
+def N_(message: str) -> str:  # noqa: N802 — the gettext_noop convention
+    """Mark a message for translation without translating it here."""
+    return message
+
+
+class Term(str):
+    """A key of the code (e.g. a field's name) that reads, when shown, as its message id
+    translated: ``Term("nominal", N_("nominal size"))`` equals and hashes as "nominal"."""
+
+    message: str
+
+    def __new__(cls, key: str, message: str) -> Term:
+        term = super().__new__(cls, key)
+        term.message = message
+        return term
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __format__(self, spec: str) -> str:
+        return format(self.message, spec)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input (a scheme, a file, a form): where (row, column or a
+    path) and what."""
+
+    message: str
+    params: dict = field(default_factory=dict)
+    row: int | None = None
+    column: str = ""
+
+    def __hash__(self) -> int:
+        return hash((self.message, self.row, self.column, tuple(sorted(self.params.items()))))
 
 
 class DomainError(Exception):
@@ -31,7 +70,7 @@ class Refused(DomainError):
 
 
 def translate_problem(problem) -> str:
-    """A ``scheme.Problem`` (or anything with ``message`` and ``params``) in the user's language."""
+    """A ``Problem`` (or anything with ``message`` and ``params``) in the user's language."""
     return gettext(problem.message, **readable_params(problem.params))
 
 
@@ -73,3 +112,11 @@ def readable_value(value):
     if isinstance(value, date):
         return format_date(value, "long")
     return value
+
+
+def message_text(message: str, **params) -> str:
+    """A message id with its values in the user's language during a request; in English
+    elsewhere (the command line, a job)."""
+    if has_request_context():
+        return gettext(message, **params)
+    return message % params if params else message

@@ -92,8 +92,11 @@ def has_control_characters() -> bool:
             texts += _strings(request.get_json(silent=True))
         elif request.mimetype in ("application/x-www-form-urlencoded",
                                   "multipart/form-data"):
+            # A part whose name the parser could not read comes back named None.
             texts += [text for key, value in request.form.items(multi=True)
-                      for text in (key, value)]
+                      for text in (*_strings(key), *_strings(value))]
+            texts += [text for key, upload in request.files.items(multi=True)
+                      for text in (*_strings(key), *_strings(upload.filename))]
     return any(CONTROL_CHARACTERS.search(text) for text in texts)
 
 

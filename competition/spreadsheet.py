@@ -10,14 +10,17 @@ cell, and nobody's spreadsheet evaluates it. ``unquote_cell`` takes the quote of
 again when such a workbook is imported back. Control characters, which the file
 format cannot hold (openpyxl refuses them), are dropped.
 
-The header row of an imported list is read here too (``find_header``), alike for
-the contestant, theory-score and expert imports.
+What every import of a list reads alike is here too, for the contestant, theory-score
+and expert imports: the rows of an uploaded workbook or CSV file (``xlsx_rows``,
+``csv_rows``) within the limits of a list, a cell as text (``cell_text``) and the header
+row (``find_header``).
 
-Pure: no Flask, no database.
+Pure: no request, no database.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import time
@@ -25,11 +28,13 @@ import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Protocol
 
+from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from competition.events.scheme import N_, Problem
+from competition.errors import N_, Problem
 
 # What makes Excel, LibreOffice or WPS read a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -65,6 +70,95 @@ def unquote_cell(text: str) -> str:
     if text.startswith(QUOTE) and text[1:].startswith(FORMULA_STARTS):
         return text[1:]
     return text
+
+
+# --- Reading an uploaded list ----------------------------------------------------------
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Old binary Excel files (.xls, Excel 97–2003) start with the OLE2 signature.
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# The sheet of a template that explains how to fill it in; never read as data.
+GUIDE_SHEET = "填写说明"
+# The largest list an import takes: a city's largest contest has a few thousand contestants.
+MAX_ROWS = 20_000
+MAX_BYTES = 10 * 1024 * 1024
+
+
+def cell_text(value: object) -> str:
+    """A cell as text: numbers without a trailing .0, dates as 2026-01-31."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else format(value, ".15g")
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() \
+            else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).replace("\u3000", " ").strip()
+
+
+def xlsx_rows(data: bytes, sheet_name: str):
+    """Numbered rows of the sheet ``sheet_name`` (else the first sheet that is not
+    ``GUIDE_SHEET``) and None, read within the limits of ``bounded_rows`` once the archive
+    passed ``archive_problem``; or None and the problem that stops reading."""
+    problem = archive_problem(data)
+    if problem is not None:
+        return None, problem
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds of errors on damaged or foreign files
+        return None, Problem(N_("The file is not an Excel workbook (.xlsx)."))
+    names = [name for name in book.sheetnames if name != GUIDE_SHEET] or book.sheetnames
+    sheet = book[sheet_name] if sheet_name in book.sheetnames else book[names[0]]
+    # Some programs write a wrong size into the file; read what is really there.
+    sheet.reset_dimensions()
+
+    def numbered():
+        try:
+            yield from enumerate(bounded_rows(sheet.iter_rows(values_only=True)), start=1)
+        finally:
+            book.close()
+
+    return numbered(), None
+
+
+def csv_rows(data: bytes, not_a_list: Problem):
+    """Numbered records of a CSV (or tab-separated) text file in UTF-8, GBK or UTF-16 and
+    None; or None and the problem: ``not_a_list`` for a binary file or broken records."""
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, not_a_list
+    text = decode_text(data)
+    if text is None:
+        return None, Problem(N_("The file's text is neither UTF-8 nor GBK: save it from "
+                                "Excel as “CSV UTF-8” or as an Excel workbook (.xlsx) and "
+                                "upload it again."))
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        records = list(reader)
+    except csv.Error:
+        return None, not_a_list
+    return enumerate(records, start=1), None
+
+
+def decode_text(data: bytes) -> str | None:
+    """UTF-8 (with or without BOM) first, then GBK — read as GB 18030, its superset —
+    which is what Excel on a Chinese Windows writes as “CSV”; UTF-16 when it says so."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
 
 
 # --- The header row of an imported list ------------------------------------------------

@@ -5,27 +5,69 @@ The suite runs on SQLite by default. With ``TEST_DATABASE_URL`` set (e.g.
 instead; the schema there is dropped and rebuilt by the migrations at the start.
 Each test starts from empty tables: they are emptied after every test, so tests
 may commit, and a live server in another thread sees the same data.
+
+Under pytest-xdist (``make test`` runs ``-n auto``) every worker has a database of its
+own: a SQLite file in its own temporary folder, or on PostgreSQL the database named
+after the worker (``test_gw0``, ``test_gw1`` … beside ``test``), created when missing.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy.engine import Engine
 
-from competition import create_app
 from competition.config import normalise_database_url
 from competition.extensions import db
 from tests import builders
+from tests.helpers import (  # noqa: F401 (make_app is imported from here by test modules)
+    empty_tables,
+    make_app,
+    restore_or_build,
+    serve,
+)
+
+
+@event.listens_for(Engine, "connect")
+def _no_fsync_on_sqlite(dbapi_connection, connection_record) -> None:
+    """SQLite files of the tests are not synced to disk at each commit: a commit still
+    ends the transaction for every connection, and a process killed midway (the fault
+    tests) still leaves the file consistent; only a crash of the machine could lose
+    data, which tests never keep. Syncing cost about half of the suite's time."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.close()
 
 
 def _database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        return normalise_database_url(url)
+        url = normalise_database_url(url)
+        worker = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1 … under pytest-xdist
+        return _worker_database(url, worker) if worker else url
+    # Under pytest-xdist each worker has its own temporary folder.
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """The PostgreSQL database of one xdist worker, named ``<database>_<worker>`` on the
+    server of ``url``; created when missing (the user may CREATE DATABASE)."""
+    own = make_url(url)
+    own = own.set(database=f"{own.database}_{worker}")
+    server = create_engine(own.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                               {"name": own.database}):
+                conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+    finally:
+        server.dispose()
+    return own.render_as_string(hide_password=False)
 
 
 def _reset_schema(url: str) -> None:
@@ -37,19 +79,6 @@ def _reset_schema(url: str) -> None:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
-
-
-def make_app(database_url: str, **overrides):
-    config = {
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "WTF_CSRF_ENABLED": False,
-        # One app serves the whole run from one address: throttling is tested on its own.
-        "RATELIMIT_ENABLED": False,
-        "SERVER_NAME": None,
-    }
-    config.update(overrides)
-    return create_app(config)
 
 
 @pytest.fixture(autouse=True)
@@ -75,17 +104,9 @@ def database_url(tmp_path_factory) -> str:
     with app.app_context():
         upgrade()
         # Data migrations (e.g. the occupation catalogue) seed rows; tests start empty.
-        _empty_tables()
+        empty_tables()
         db.engine.dispose()
     return url
-
-
-def _empty_tables() -> None:
-    """Delete every row, children first. (DELETE on a few small tables is far quicker
-    than TRUNCATE, which costs a fixed ~0.1 s per call on PostgreSQL.)"""
-    for table in reversed(db.metadata.sorted_tables):
-        db.session.execute(table.delete())
-    db.session.commit()
 
 
 @pytest.fixture(scope="session")
@@ -105,10 +126,71 @@ def app(_shared_app):
         yield app
         db.session.rollback()
         db.session.remove()
-        _empty_tables()
+        empty_tables()
         db.session.remove()
     app.config.clear()
     app.config.update(config)
+
+
+@pytest.fixture(scope="session")
+def _snapshots() -> dict:
+    return {}
+
+
+@pytest.fixture
+def restored(app, _snapshots):
+    """``restored(name, build)``: the tables as ``build()`` leaves them, and what it
+    returned (IDs, names: plain values, not rows).
+
+    ``build`` runs on empty tables once per test process; its rows are kept
+    (``tests.helpers.take_snapshot``) and put back for every test that asks for ``name``,
+    in milliseconds, with the same IDs. Each test gets its own copy of the rows, so it
+    may change them: the tables are emptied after it as after any test. The rows go into
+    empty tables: a test names a fixture built on this one before any fixture that adds
+    rows of its own."""
+    return lambda name, build: restore_or_build(_snapshots, name, build)
+
+
+# --- The demo ----------------------------------------------------------------------
+#
+# For the tests whose subject is the demo, or that need all of it at once (every stage,
+# every table). Built once per test process and restored for each test.
+
+@pytest.fixture(scope="module")
+def world(_shared_app, _snapshots):
+    """The world of tests/access_matrix.py (the demo taken through its stages, and what
+    it lacks), built once for the test module on ``_shared_app`` and emptied at its end.
+    The module's tests use ``_shared_app``, not ``app``, so that it lasts between them."""
+    from werkzeug.security import generate_password_hash
+
+    from competition.auth import models as auth_models
+    from tests.access_matrix import build_world
+
+    with _shared_app.app_context(), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth_models, "generate_password_hash",
+                      lambda password: generate_password_hash(password,
+                                                              method="pbkdf2:sha256:1000"))
+        try:
+            yield build_world(
+                lambda: restore_or_build(_snapshots, "demo_staged", builders.demo_staged))
+        finally:
+            db.session.rollback()
+            empty_tables()
+            db.session.remove()
+
+
+@pytest.fixture
+def seeded_demo(restored):
+    """The demo competition as ``seed_demo`` adds it (before any scoring)."""
+    restored("demo_seeded", builders.demo_seeded)
+
+
+@pytest.fixture
+def staged_demo(restored):
+    """The demo taken through its stages (``seed_demo`` + ``advance_demo``): 茶艺师 final
+    with certificates, 养老护理员 职工组 on public notice and 学生组 locked, 车工 being
+    scored."""
+    restored("demo_staged", builders.demo_staged)
 
 
 @pytest.fixture
@@ -185,22 +267,21 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def live_server(app, database_url):
-    """The app served over HTTP on a free loopback port, on the test database."""
-    import threading
-
-    from werkzeug.serving import make_server
-
+@pytest.fixture(scope="session")
+def _served_app(database_url):
+    """The app the live servers serve: one for the run, apart from the tests' own (whose
+    config a test may change), on the test database."""
     served = make_app(database_url)
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    yield served
     with served.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(app, _served_app):
+    """The app served over HTTP on a free loopback port, on the test database."""
+    with serve(_served_app) as url:
+        yield url
 
 
 @pytest.fixture
@@ -214,76 +295,45 @@ def page(browser):
 
 
 # --- A scored competition ----------------------------------------------------------
+#
+# The small competition of ``builders.tea_competition``: 茶艺师 with six contestants,
+# a chief judge and three judges (usernames in ``builders``; every password is
+# ``builders.PASSWORD``), and a second event, 车工, not scored yet. Each stage is built
+# once per test process and restored for each test that asks for it (``restored``).
 
-@pytest.fixture
-def locked_tea(app):
-    """The demo with 茶艺师 fully scored by its three judges and locked by its chief judge."""
-    from sqlalchemy import select
-
-    from competition.auth.models import User
-    from competition.demo import seed_demo
+def _tea(restored, stage: str):
     from competition.events.models import Event
-    from competition.judging import service as judging
-    from competition.judging.service import MarkChange
 
-    seed_demo(db.session)
-    db.session.commit()
-    event = db.session.scalar(select(Event).where(Event.name == "茶艺师"))
-    for number, name in enumerate(("judge9", "judge10", "judge11")):
-        judge = db.session.scalar(select(User).where(User.username == name))
-        for position, entry in enumerate(judging.assignments(db.session, judge)[0].entries):
-            for module in judging.scored_modules(event):
-                sheet = judging.open_sheet(db.session, judge, entry, module)
-                judging.save_marks(db.session, judge, sheet, [
-                    MarkChange(c.id, max(0, c.max_points - position - number))
-                    for c in module.criteria])
-                judging.submit_sheet(db.session, judge, sheet)
-    # The theory exam's scores, imported before the lock as the lock requires: 0 each, so
-    # the totals are those of the practical alone.
-    from decimal import Decimal
-
-    from competition.judging.models import ExternalScore
-
-    for module in event.modules:
-        if not module.criteria:
-            for entry in judging.scoreable_entries(db.session, event.id):
-                db.session.add(ExternalScore(entry_id=entry.id, module_id=module.id,
-                                             score=Decimal(0)))
-    chief = db.session.scalar(select(User).where(User.username == "chief3"))
-    judging.lock_event(db.session, chief, event)
-    db.session.commit()
-    return event
+    ids = restored(f"tea_competition:{stage}", lambda: builders.tea_competition(stage))
+    return db.session.get(Event, ids["event"])
 
 
 @pytest.fixture
-def published_tea(locked_tea):
+def scored_tea(restored):
+    """茶艺师 with every sheet submitted and the theory scores imported, not locked."""
+    return _tea(restored, "scored")
+
+
+@pytest.fixture
+def locked_tea(restored):
+    """茶艺师 fully scored by its three judges and locked by its chief judge."""
+    return _tea(restored, "locked")
+
+
+@pytest.fixture
+def tea_on_notice(restored):
+    """茶艺师 scored, locked and just published for public notice: appeals may be filed."""
+    return _tea(restored, "notice")
+
+
+@pytest.fixture
+def published_tea(restored):
     """茶艺师 scored, locked and published for public notice, the notice having started
     ten days ago (so the appeal window is closed and the notice period is over)."""
-    from datetime import timedelta
-
-    from sqlalchemy import select
-
-    from competition.auth.models import User
-    from competition.dbtypes import utcnow
-    from competition.results import publication
-
-    organizer = db.session.scalar(select(User).where(User.username == "organizer"))
-    for division in locked_tea.divisions:
-        publication.publish(db.session, organizer, division, now=utcnow() - timedelta(days=10))
-    db.session.commit()
-    return locked_tea
+    return _tea(restored, "published")
 
 
 @pytest.fixture
-def final_tea(published_tea):
-    """茶艺师 with every division's results final (promotions decided, certificates issued)."""
-    from sqlalchemy import select
-
-    from competition.auth.models import User
-    from competition.results import publication
-
-    organizer = db.session.scalar(select(User).where(User.username == "organizer"))
-    for division in published_tea.divisions:
-        publication.finalize(db.session, organizer, division)
-    db.session.commit()
-    return published_tea
+def final_tea(restored):
+    """茶艺师 with its results final (promotions decided, certificates issued)."""
+    return _tea(restored, "final")

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from competition.entries.models import Entry
 from competition.events.models import Event
 from competition.extensions import db
+from tests import builders
 from tests.conftest import PHONE, TABLET
 
 pytestmark = pytest.mark.browser
@@ -59,10 +60,11 @@ def test_judge_sheet_contestant_page_and_public_results_pass_axe(
     page.set_default_timeout(10_000)
     found = {}
 
-    # The judge's sheet on a tablet: judge1 of 养老护理员, not scored yet.
+    # The judge's sheet on a tablet: a judge of the competition's other event, 车工, not
+    # scored yet.
     page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill("judge1")
-    page.get_by_label("密码").fill("demo-judge1-2026")
+    page.get_by_label("用户名").fill(builders.OTHER_JUDGE)
+    page.get_by_label("密码").fill(builders.PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(re.compile(r"/$"))
     page.get_by_role("link", name="开始评分").click()

@@ -138,10 +138,7 @@ def test_others_cannot_read_or_change_a_competition(app, client, auth, role):
     assert db.session.scalar(select(func.count(Event.id))) == 1
 
 
-def test_definition_exports_and_imports_through_the_api(app, client, token):
-    from competition.demo import seed_demo
-
-    seed_demo(db.session)
+def test_definition_exports_and_imports_through_the_api(seeded_demo, client, token):
     organizer = db.session.scalar(select(builders.User).where(
         builders.User.username == "organizer"))
     demo = db.session.scalar(select(Competition))

@@ -9,6 +9,7 @@ from competition.extensions import db
 from competition.judging.models import Mark, ScoreSheet
 from competition.results import publication
 from competition.results.models import Appeal, Result
+from tests import builders
 
 
 def _user(name):
@@ -18,14 +19,14 @@ def _user(name):
 def _sign_in(client, username):
     client.post("/logout")
     response = client.post("/login", data={"username": username,
-                                           "password": f"demo-{username}-2026"},
+                                           "password": builders.PASSWORD},
                            follow_redirects=True)
     assert response.status_code == 200
 
 
 def test_accepted_appeal_rescored_changes_the_published_rank(locked_tea, client):
     division = locked_tea.divisions[0]
-    publication.publish(db.session, _user("organizer"), division)
+    publication.publish(db.session, _user(builders.ORGANIZER), division)
     db.session.commit()
     last = db.session.scalars(select(Result).order_by(Result.rank.desc())).first()
     entry = db.session.get(Entry, last.entry_id)
@@ -38,7 +39,7 @@ def test_accepted_appeal_rescored_changes_the_published_rank(locked_tea, client)
     appeal = db.session.scalar(select(Appeal))
 
     # The chief judge sees it listed, accepts it and reopens every sheet of the entry.
-    _sign_in(client, "chief3")
+    _sign_in(client, builders.CHIEF)
     listing = client.get(f"/events/{locked_tea.id}/appeals")
     assert "我对实操评分有异议" in listing.text
     page = client.post(f"/appeals/{appeal.id}/decide",
@@ -53,7 +54,7 @@ def test_accepted_appeal_rescored_changes_the_published_rank(locked_tea, client)
     assert all(s.reopened_for_review and s.status == "draft" for s in sheets)
 
     # Finalizing waits for the re-score.
-    organizer = _user("organizer")
+    organizer = _user(builders.ORGANIZER)
     from datetime import timedelta
 
     from competition.dbtypes import utcnow
@@ -112,7 +113,7 @@ def test_sheets_reopen_after_the_lock_only_for_an_accepted_appeal(published_tea,
     db.session.add(appeal)
     db.session.commit()
     sheet = db.session.scalar(select(ScoreSheet).where(ScoreSheet.entry_id == entry.id))
-    _sign_in(client, "chief3")
+    _sign_in(client, builders.CHIEF)
     response = client.post(f"/appeals/{appeal.id}/reopen",
                            data={"sheets": [sheet.id], "reason": "复核"}, follow_redirects=True)
     assert "只有受理的申诉才能重新打开评分表" in response.text
@@ -125,9 +126,9 @@ def test_sheets_reopen_after_the_lock_only_for_an_accepted_appeal(published_tea,
     db.session.expire_all()
     assert sheet.status == "submitted" and console.status_code in (200, 409, 422)
     # An organizer reads appeals but does not decide them.
-    _sign_in(client, "organizer")
+    _sign_in(client, builders.ORGANIZER)
     assert client.get(f"/appeals/{appeal.id}/decide").status_code == 200
     assert client.post(f"/appeals/{appeal.id}/decide",
                        data={"accept": "accept", "reason": "x"}).status_code == 403
-    _sign_in(client, "judge9")
+    _sign_in(client, builders.JUDGES[0])
     assert client.get(f"/events/{published_tea.id}/appeals").status_code == 403

@@ -59,15 +59,18 @@ def test_verify_passes_on_an_intact_log(app, runner):
     assert result.exit_code == 0 and "intact: 3 records" in result.output
 
 
-def _scored_mark():
-    from competition.demo import seed_demo
+@pytest.fixture
+def scored_mark(scored_tea):
+    """A mark saved through the judging service by a judge of 车工, the small
+    competition's event not scored yet (``builders.tea_competition``)."""
     from competition.events.models import Event
     from competition.judging import service
     from competition.judging.service import MarkChange
 
-    seed_demo(db.session)
-    event = db.session.scalar(select(Event).where(Event.name == "养老护理员"))
-    judge = db.session.scalar(select(builders.User).where(builders.User.username == "judge1"))
+    event = db.session.scalar(select(Event).where(
+        Event.competition_id == scored_tea.competition_id, Event.name == "车工"))
+    judge = db.session.scalar(select(builders.User).where(
+        builders.User.username == builders.OTHER_JUDGE))
     entry = service.assignments(db.session, judge)[0].entries[0]
     module = next(m for m in event.modules if m.criteria)
     sheet = service.open_sheet(db.session, judge, entry, module)
@@ -77,8 +80,8 @@ def _scored_mark():
     return sheet, criterion
 
 
-def test_a_mark_changed_directly_in_the_database_fails_verification(app, runner):
-    sheet, criterion = _scored_mark()
+def test_a_mark_changed_directly_in_the_database_fails_verification(scored_mark, runner):
+    sheet, criterion = scored_mark
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
     db.session.execute(text("UPDATE marks SET value = 5, points = 5 WHERE sheet_id = :s"),
                        {"s": sheet.id})
@@ -88,8 +91,8 @@ def test_a_mark_changed_directly_in_the_database_fails_verification(app, runner)
     assert f"marks {sheet.id}:{criterion.id}: the row holds" in result.output
 
 
-def test_a_mark_deleted_directly_in_the_database_fails_verification(app, runner):
-    sheet, _ = _scored_mark()
+def test_a_mark_deleted_directly_in_the_database_fails_verification(scored_mark, runner):
+    sheet, _ = scored_mark
     db.session.execute(text("DELETE FROM marks WHERE sheet_id = :s"), {"s": sheet.id})
     db.session.commit()
     result = runner.invoke(args=["audit", "verify"])
@@ -170,12 +173,13 @@ def test_a_writer_in_the_middle_of_its_work_does_not_hold_up_another(app):
     assert verify_chain(db.session) is None
 
 
-def test_the_baseline_records_untracked_tables_once_and_never_hides_a_change(app, runner):
+def test_the_baseline_records_untracked_tables_once_and_never_hides_a_change(scored_mark,
+                                                                            runner):
     """A database from before every row was recorded: ``flask audit baseline`` records the
     tables the log does not track yet, and only those."""
     from competition.audit.models import AuditEvent
 
-    sheet, criterion = _scored_mark()
+    sheet, criterion = scored_mark
     # As an earlier version left it: the sheets' states were never recorded. (Taking the
     # records out breaks the chain here, which a real upgrade does not.)
     db.session.execute(text("DELETE FROM audit_events WHERE object_type = 'score_sheets'"))

@@ -14,8 +14,6 @@ from sqlalchemy import Boolean, DateTime, Integer, Numeric, String, select, upda
 from sqlalchemy.types import JSON
 
 from competition.audit.state import AUDITED, Audited
-from competition.demo import seed_demo
-from competition.demo_stages import advance_demo
 from competition.entries.models import Contestant, Entry
 from competition.events.models import Module
 from competition.extensions import db
@@ -24,19 +22,17 @@ from competition.integrity import verify_database
 from competition.judging import service as judging
 from competition.judging.models import ExternalScore
 from competition.results.models import TieBreakDecision
-from tests.conftest import _empty_tables
+from tests import builders
+from tests.helpers import empty_tables, restore_or_build
 
 
 @pytest.fixture(scope="module")
-def world(_shared_app):
+def world(_shared_app, _snapshots):
     """The demo through every stage, plus what it lacks: a penalty, a theory score and a
     tie-break decision, each written through the app's session."""
     with _shared_app.app_context():
         try:
-            seed_demo(db.session)
-            db.session.commit()
-            advance_demo(db.session)
-            db.session.commit()
+            restore_or_build(_snapshots, "demo_staged", builders.demo_staged)
             entry = db.session.scalars(select(Entry).where(Entry.code.is_not(None))
                                        .order_by(Entry.id)).first()
             theory = db.session.scalars(select(Module).where(
@@ -59,7 +55,7 @@ def world(_shared_app):
             yield
         finally:
             db.session.rollback()
-            _empty_tables()
+            empty_tables()
             db.session.remove()
 
 

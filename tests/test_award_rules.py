@@ -10,23 +10,19 @@ sheets), so totals are the scores written here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
 from decimal import Decimal as D  # noqa: N817 — short in tables of cases
 
 import pytest
 from sqlalchemy import func, select
 
 from competition.audit.models import AuditEvent
-from competition.auth.models import User
-from competition.dbtypes import utcnow
-from competition.entries.models import Contestant, Entry, IdType
 from competition.events import service as setup
+from competition.events.awards import award_rule_text
 from competition.events.definition import check_document, export_competition
-from competition.events.models import Division, Event, Expert, PanelMember
+from competition.events.models import Event
 from competition.events.service import SetupError
 from competition.extensions import db
-from competition.judging.models import ExternalScore
+from competition.judging.service import JudgingError
 from competition.results import publication
 from competition.results.models import (
     AwardAcknowledgement,
@@ -44,8 +40,8 @@ from competition.results.ranking import (
     band_places,
     compute,
 )
-from competition.results.service import award_rule_text
 from tests import builders
+from tests.builders import Scene, tied_scene
 
 EXAM = ModuleInfo(id=1, code="T", kind="theory", weight=D(100))  # imported, no criteria
 LETTERS = {"first": "F", "second": "S", "third": "T", None: "-"}
@@ -223,62 +219,14 @@ def test_the_rule_in_words(app):
 
 # --- In the database: publication, acknowledgement, the chief judge's order -------------
 
-@dataclass
-class Scene:
-    event: Event
-    division: Division
-    organizer: User
-    chief: User
-    entries: list[Entry]  # by position
-    exam_id: int
-
-    def set_scores(self, *scores) -> None:
-        for entry, score in zip(self.entries, scores, strict=True):
-            db.session.execute(ExternalScore.__table__.update().where(
-                ExternalScore.entry_id == entry.id).values(score=D(score)))
-        db.session.commit()
-
-
-# Ten entries; 2–5 tied at 90: the four-second-prizes case above.
-TIED = (95, 90, 90, 90, 90, 85, 80, 75, 70, 65)
-
-
-def _scene(**settings) -> Scene:
-    organizer = builders.user("organizer")
-    competition = builders.competition(organizers=(organizer,))
-    event = builders.event(competition, name="电工", **settings)
-    exam = builders.module(event, code="T", weight=100, kind="theory", criteria=())
-    db.session.refresh(event)
-    division = event.divisions[0]
-    expert = Expert(name="裁判长甲", work_unit="咸宁职业技术学院")
-    db.session.add(expert)
-    db.session.flush()
-    db.session.add(PanelMember(event_id=event.id, expert_id=expert.id, role="chief"))
-    chief = builders.user("judge", expert_id=expert.id)
-    entries = []
-    for number, score in enumerate(TIED, start=1):
-        person = Contestant(competition_id=competition.id, name=f"选手{number}",
-                            id_type=IdType.OTHER, id_number=f"P{number:07d}", sex="M",
-                            birth_date=date(1990, 1, number))
-        entry = Entry(event=event, division_id=division.id, contestant=person,
-                      code=f"DG-{100 + number}", station=number)
-        db.session.add(entry)
-        db.session.flush()
-        db.session.add(ExternalScore(entry_id=entry.id, module_id=exam.id, score=D(score)))
-        entries.append(entry)
-    event.scores_locked_at = utcnow() - timedelta(hours=1)
-    db.session.commit()
-    return Scene(event, division, organizer, chief, entries, exam.id)
-
-
 @pytest.fixture
 def shared(app) -> Scene:
-    return _scene()
+    return tied_scene()
 
 
 @pytest.fixture
 def ordered(app) -> Scene:
-    return _scene(award_ties="tie_break")
+    return tied_scene(award_ties="tie_break")
 
 
 def _publications() -> int:
@@ -302,9 +250,10 @@ def test_share_mode_refuses_publication_until_the_chief_judge_acknowledges(share
     state = publication.award_state(db.session, scene.event, scene.division)
     ids = ",".join(str(e.id) for e in scene.entries[1:5])
     assert state.check.description == f"second 2/4 tied {ids}"
-    with pytest.raises(Exception, match="chief judge"):
+    with pytest.raises(JudgingError, match="Only the chief judge of") as refused:
         publication.acknowledge_overflow(db.session, scene.organizer, scene.division,
                                          state.check.description)
+    assert refused.value.params == {"event": "电工"}
     with pytest.raises(PublicationError, match="changed"):
         publication.acknowledge_overflow(db.session, scene.chief, scene.division,
                                          "second 2/3 tied 1,2,3")

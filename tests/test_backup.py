@@ -16,8 +16,6 @@ from sqlalchemy.engine import make_url
 
 from competition.auth.models import User
 from competition.backup import SEEDED_BY_MIGRATIONS
-from competition.demo import seed_demo
-from competition.demo_stages import advance_demo
 from competition.extensions import db
 from tests import builders
 from tests.conftest import make_app
@@ -69,11 +67,7 @@ def targets(database_url: str, tmp_path) -> list[str]:
 
 
 def test_the_demo_restores_into_an_empty_database_equal_table_by_table(
-        app, runner, database_url, tmp_path):
-    seed_demo(db.session)
-    db.session.commit()
-    advance_demo(db.session)
-    db.session.commit()
+        staged_demo, runner, database_url, tmp_path):
     path = str(tmp_path / "demo.zip")
 
     backed_up = runner.invoke(args=["backup", path])
@@ -214,16 +208,12 @@ def test_a_backup_from_an_unknown_schema_revision_is_refused(app, runner, tmp_pa
     assert "schema revision 9999 is unknown to this version of the app" in refused.output
 
 
-def test_a_forged_backup_is_refused_before_anything_is_kept(app, runner, tmp_path):
+def test_a_forged_backup_is_refused_before_anything_is_kept(final_tea, runner, tmp_path):
     """A backup whose marks were edited, with its checksums made to match: the restore
     checks the audit log and every row against it before committing, refuses, and the
     target database holds no data."""
     import hashlib
 
-    seed_demo(db.session)
-    db.session.commit()
-    advance_demo(db.session)
-    db.session.commit()
     path = str(tmp_path / "forged.zip")
     assert runner.invoke(args=["backup", path]).exit_code == 0
     manifest = json.loads(zipfile.ZipFile(path).read("manifest.json"))

@@ -7,7 +7,7 @@ separately); the services are checked by their message ids and values.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,15 +16,11 @@ from sqlalchemy.orm import selectinload
 
 from competition.auth.models import User
 from competition.board import Stage, competition_board
-from competition.demo import DEMO_COMPETITION_NAME, seed_demo
-from competition.demo_stages import advance_demo
-from competition.entries.models import Contestant, Entry, RegistrationStatus
+from competition.entries.models import Entry, RegistrationStatus
 from competition.events.models import (
     Competition,
-    CompetitionStatus,
     Criterion,
     Event,
-    Expert,
     Module,
     PanelMember,
 )
@@ -32,6 +28,8 @@ from competition.events.preflight import Kind, preflight
 from competition.extensions import db
 from competition.timeutil import local_today
 from tests import builders
+from tests.builders import half_prepared_competition
+from tests.helpers import demo_competition
 
 
 def _board(competition: Competition):
@@ -44,11 +42,6 @@ def _board(competition: Competition):
                              preflight(db.session, competition))
 
 
-def _demo() -> Competition:
-    return db.session.scalar(select(Competition).where(
-        Competition.name == DEMO_COMPETITION_NAME))
-
-
 def _stages(board) -> dict[tuple[str, str], object]:
     return {(e.name, d.name): d for e in board.events for d in e.divisions}
 
@@ -59,11 +52,8 @@ def _english(client):
 
 # --- The board ----------------------------------------------------------------------
 
-def test_the_board_shows_each_stage_of_the_demo(app):
-    seed_demo(db.session)
-    advance_demo(db.session)
-    db.session.commit()
-    rows = _stages(_board(_demo()))
+def test_the_board_shows_each_stage_of_the_demo(staged_demo):
+    rows = _stages(_board(demo_competition()))
 
     notice = rows[("养老护理员", "职工组")]
     assert notice.stage == Stage.NOTICE and notice.notice_ends_at is not None
@@ -79,11 +69,8 @@ def test_the_board_shows_each_stage_of_the_demo(app):
     assert notice.submitted == notice.expected > 0
 
 
-def test_the_to_do_list_of_the_demo(app):
-    seed_demo(db.session)
-    advance_demo(db.session)
-    db.session.commit()
-    todo = {(item.kind, item.where): item for item in _board(_demo()).todo}
+def test_the_to_do_list_of_the_demo(staged_demo):
+    todo = {(item.kind, item.where): item for item in _board(demo_competition()).todo}
     assert ("notice", "养老护理员 · 职工组") in todo
     assert todo[("notice", "养老护理员 · 职工组")].endpoint == "results.event_results_page"
     assert ("publish", "养老护理员 · 学生组") in todo
@@ -91,10 +78,8 @@ def test_the_to_do_list_of_the_demo(app):
     assert not any(item.where.startswith("茶艺师") for item in todo.values())
 
 
-def test_before_scoring_the_board_counts_check_in_and_lists_what_is_left(app):
-    seed_demo(db.session)
-    db.session.commit()
-    competition = _demo()
+def test_before_scoring_the_board_counts_check_in_and_lists_what_is_left(seeded_demo):
+    competition = demo_competition()
     lathe = db.session.scalar(select(Event).where(Event.name == "车工"))
     entries = db.session.scalars(select(Entry).where(Entry.event_id == lathe.id)
                                  .order_by(Entry.id)).all()
@@ -117,13 +102,11 @@ def test_before_scoring_the_board_counts_check_in_and_lists_what_is_left(app):
     assert todo[("draw", "车工")].endpoint == "entries.draw"
 
 
-def test_the_competition_page_shows_the_board_and_links_the_to_do_list(app, client, auth):
-    seed_demo(db.session)
-    advance_demo(db.session)
-    db.session.commit()
+def test_the_competition_page_shows_the_board_and_links_the_to_do_list(staged_demo, client,
+                                                                      auth):
     auth.login("organizer", "demo-organizer-2026")
     _english(client)
-    page = client.get(f"/competitions/{_demo().id}").get_data(as_text=True)
+    page = client.get(f"/competitions/{demo_competition().id}").get_data(as_text=True)
     assert 'id="status-board"' in page
     for stage in ("notice", "locked", "scoring", "final"):
         assert f'data-stage="{stage}"' in page
@@ -131,10 +114,8 @@ def test_the_competition_page_shows_the_board_and_links_the_to_do_list(app, clie
     assert 'data-todo="publish"' in page and "/events/" in page
 
 
-def test_supervisors_read_the_board_without_the_organizers_links(app, client, auth):
-    seed_demo(db.session)
-    db.session.commit()
-    competition = _demo()
+def test_supervisors_read_the_board_without_the_organizers_links(seeded_demo, client, auth):
+    competition = demo_competition()
     lathe = db.session.scalar(select(Event).where(Event.name == "车工"))
     entry = db.session.scalar(select(Entry).where(Entry.event_id == lathe.id))
     entry.status = RegistrationStatus.PENDING
@@ -148,50 +129,13 @@ def test_supervisors_read_the_board_without_the_organizers_links(app, client, au
 
 # --- The pre-flight check -----------------------------------------------------------
 
-def _half_prepared(organizer):
-    """A competition in registration whose set-up is half done: its contest starts next
-    week, 车工's practical module B has no criteria and module A's criteria add up to
-    90 of 100, the panel has no chief judge, one judge has no account and the other's
-    certificate runs out before the contest ends, and one entry has no station."""
-    today = local_today()
-    competition = builders.competition(
-        organizers=(organizer,), starts_on=today + timedelta(days=7),
-        ends_on=today + timedelta(days=8), status=CompetitionStatus.REGISTRATION)
-    lathe = builders.occupation("车工", "6-18-01-01")
-    event = builders.event(competition, "车工", occupation=lathe)
-    builders.module(event, "T", weight=20, kind="theory", criteria=())
-    builders.module(event, "A", weight=50, criteria=(("A1", 60, "measurement"),
-                                                    ("A2", 30, "judgement")))
-    builders.module(event, "B", weight=30, criteria=())
-    judges = []
-    for n, (name, expires) in enumerate((("聂卫星", today + timedelta(days=900)),
-                                         ("邵志华", today + timedelta(days=7)))):
-        expert = Expert(name=name, work_unit=f"单位{n}", certificate_expires_on=expires)
-        db.session.add(expert)
-        db.session.flush()
-        db.session.add(PanelMember(event_id=event.id, expert_id=expert.id, role="judge"))
-        judges.append(expert)
-    builders.user("judge", username="niewx", expert_id=judges[0].id,
-                  competition_id=competition.id)
-    contestant = Contestant(competition_id=competition.id, name="王建国",
-                            id_number="420000199001010011", sex="M",
-                            birth_date=date(1990, 1, 1))
-    db.session.add(contestant)
-    db.session.flush()
-    entry = Entry(event_id=event.id, division_id=event.divisions[0].id,
-                  contestant_id=contestant.id)
-    db.session.add(entry)
-    db.session.commit()
-    return competition, event, judges, entry
-
-
 def _messages(missing) -> list[tuple[str, str, dict]]:
     return [(m.kind, m.problem.message, m.problem.params) for m in missing]
 
 
 def test_the_pre_flight_check_names_everything_missing(app):
     organizer = builders.user("organizer")
-    competition, event, judges, _ = _half_prepared(organizer)
+    competition, event, judges, _ = half_prepared_competition(organizer)
     missing = preflight(db.session, competition)
     kinds = [m.kind for m in missing]
     assert kinds.count(Kind.DATES) == 1 and kinds.count(Kind.DRAW) == 1
@@ -214,7 +158,7 @@ def test_the_pre_flight_check_names_everything_missing(app):
 def test_moving_to_running_is_refused_with_the_list_and_changes_nothing(app, client,
                                                                       login_as):
     organizer = login_as("organizer")
-    competition, event, _, _ = _half_prepared(organizer)
+    competition, event, _, _ = half_prepared_competition(organizer)
     _english(client)
     page = client.post(f"/competitions/{competition.id}/status", data={"status": "running"},
                        follow_redirects=True).get_data(as_text=True)
@@ -230,7 +174,7 @@ def test_moving_to_running_is_refused_with_the_list_and_changes_nothing(app, cli
 
 def test_the_api_refuses_the_same_way(app, client, login_as):
     organizer = login_as("organizer")
-    competition, _, _, _ = _half_prepared(organizer)
+    competition, _, _, _ = half_prepared_competition(organizer)
     response = client.post(f"/api/v1/competitions/{competition.id}/status",
                            json={"status": "running"})
     assert response.status_code == 422
@@ -244,7 +188,7 @@ def test_the_api_refuses_the_same_way(app, client, login_as):
 @pytest.mark.parametrize("via_api", [False, True])
 def test_once_everything_is_fixed_the_competition_runs(app, client, login_as, via_api):
     organizer = login_as("organizer")
-    competition, event, judges, entry = _half_prepared(organizer)
+    competition, event, judges, entry = half_prepared_competition(organizer)
     today = local_today()
     competition.starts_on, competition.ends_on = today, today + timedelta(days=1)
     module_a = next(m for m in event.modules if m.code == "A")
@@ -276,7 +220,7 @@ def test_once_everything_is_fixed_the_competition_runs(app, client, login_as, vi
 
 def test_the_event_page_lists_the_events_pre_flight_problems(app, client, login_as):
     organizer = login_as("organizer")
-    _, event, _, _ = _half_prepared(organizer)
+    _, event, _, _ = half_prepared_competition(organizer)
     _english(client)
     page = client.get(f"/events/{event.id}").get_data(as_text=True)
     assert "The panel has no chief judge." in page and 'data-complete="event"' not in page

@@ -2,18 +2,14 @@
 
 import pytest
 
-from competition.demo import seed_demo
-from competition.extensions import db
-
 pytestmark = pytest.mark.browser
 
 DEMO_COMPETITION = "咸宁市第七届“咸宁工匠”职业技能大赛"
 
 
 @pytest.fixture
-def demo(app):
-    seed_demo(db.session)
-    db.session.commit()
+def demo(seeded_demo):
+    """The demo competition, as ``flask demo`` seeds it."""
 
 
 def test_organizer_signs_in_sees_the_demo_and_switches_to_english(demo, live_server, page):

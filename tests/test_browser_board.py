@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from competition.demo import seed_demo
-from competition.demo_stages import advance_demo
 from competition.events.models import Competition
 from competition.extensions import db
 from tests import builders
-from tests.test_board import _demo, _half_prepared
+from tests.builders import half_prepared_competition
+from tests.helpers import demo_competition
 
 pytestmark = pytest.mark.browser
 
@@ -24,11 +23,8 @@ def _sign_in(page, live_server, username, password=builders.PASSWORD):
     page.wait_for_url(f"{live_server}/")
 
 
-def test_the_board_shows_each_stage_of_the_demo(app, live_server, page):
-    seed_demo(db.session)
-    advance_demo(db.session)
-    db.session.commit()
-    competition_id = _demo().id
+def test_the_board_shows_each_stage_of_the_demo(staged_demo, live_server, page):
+    competition_id = demo_competition().id
     _sign_in(page, live_server, "organizer", "demo-organizer-2026")
     page.goto(f"{live_server}/competitions/{competition_id}")
     board = page.locator("#status-board")
@@ -48,7 +44,7 @@ def test_the_board_shows_each_stage_of_the_demo(app, live_server, page):
 
 def test_the_pre_flight_check_refuses_a_half_prepared_competition(app, live_server, page):
     organizer = builders.user("organizer", username="org")
-    competition, _, _, _ = _half_prepared(organizer)
+    competition, _, _, _ = half_prepared_competition(organizer)
     page.on("dialog", lambda dialog: dialog.accept())
     _sign_in(page, live_server, "org")
     page.goto(f"{live_server}/competitions/{competition.id}")

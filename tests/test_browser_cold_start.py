@@ -32,6 +32,7 @@ from competition.judging.models import ScoreSheet
 from competition.results.models import Appeal, Publication
 from tests import builders
 from tests.conftest import PHONE, TABLET
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -76,13 +77,6 @@ def new_page(browser):
     yield _new_page
     for context in contexts:
         context.close()
-
-
-def sign_in(page, live_server, username, password):
-    page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
 
 
 def choose_own_password(page, old: str, new: str) -> None:

@@ -4,7 +4,6 @@ console, reopens a submitted sheet with a reason, and sees the matrix follow the
 import pytest
 from sqlalchemy import select
 
-from competition.demo import seed_demo
 from competition.entries.models import Contestant, Entry
 from competition.events.models import Event
 from competition.extensions import db
@@ -32,9 +31,7 @@ def score(judge, entry, module):
 
 
 @pytest.fixture
-def console_page(app, live_server, page):
-    seed_demo(db.session)
-    db.session.commit()
+def console_page(seeded_demo, live_server, page):
     event = db.session.scalar(select(Event).where(Event.name == "养老护理员"))
     module = next(m for m in event.modules if m.code == "A")
     judge1, judge2 = account("judge1"), account("judge2")

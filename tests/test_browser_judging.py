@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from competition.audit.models import AuditEvent
 from competition.auth.models import User
-from competition.demo import seed_demo
 from competition.entries.models import Contestant, Entry
 from competition.events.models import Event, Module
 from competition.extensions import db
@@ -26,9 +25,7 @@ SAVE_TIMEOUT_MS = 30_000
 
 
 @pytest.fixture
-def demo(app):
-    seed_demo(db.session)
-    db.session.commit()
+def demo(seeded_demo):
     return db.session.scalar(select(Event).where(Event.name == "养老护理员"))
 
 

@@ -17,14 +17,12 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from competition.audit.models import AuditEvent
-from competition.demo import DEMO_COMPETITION_NAME, seed_demo
-from competition.demo_stages import advance_demo
 from competition.entries import draw_service
 from competition.entries import service as registration
 from competition.entries.idcard import make_id_number
 from competition.entries.models import DrawKind, Entry, EventSession, LotDraw
 from competition.entries.validation import PersonData
-from competition.events.models import Competition, CompetitionOrganizer, Division, Event
+from competition.events.models import CompetitionOrganizer
 from competition.extensions import db
 from competition.results import publication
 from competition.results.models import Result
@@ -49,19 +47,13 @@ def _pdf_text(page, url: str) -> str:
     return "".join(p.extract_text() for p in PdfReader(BytesIO(response.body())).pages)
 
 
-def test_a_name_corrected_after_the_tickets_and_the_notice(app, live_server, page):
-    seed_demo(db.session)
-    db.session.commit()
-    advance_demo(db.session)
-    demo = db.session.scalar(select(Competition).where(
-        Competition.name == DEMO_COMPETITION_NAME))
-    demo.name_display = "full"
+def test_a_name_corrected_after_the_tickets_and_the_notice(tea_on_notice, live_server,
+                                                          page):
+    contest = tea_on_notice.competition
+    contest.name_display = "full"
     organizer = builders.user("organizer", username="desk")
-    db.session.add(CompetitionOrganizer(competition_id=demo.id, user_id=organizer.id))
-    care = db.session.scalar(select(Event).where(Event.name == "养老护理员",
-                                                 Event.competition_id == demo.id))
-    workers = db.session.scalar(select(Division).where(Division.event_id == care.id,
-                                                       Division.name == "职工组"))
+    db.session.add(CompetitionOrganizer(competition_id=contest.id, user_id=organizer.id))
+    workers = tea_on_notice.divisions[0]
     published = publication.publication_of(db.session, workers.id)
     entry = db.session.get(Entry, db.session.scalars(
         select(Result.entry_id).where(Result.publication_id == published.id)

@@ -8,6 +8,7 @@ from competition.entries.models import Entry
 from competition.extensions import db
 from competition.results import publication
 from competition.results.models import Appeal, Result
+from tests import builders
 from tests.conftest import PHONE
 
 pytestmark = pytest.mark.browser
@@ -26,7 +27,7 @@ def test_contestant_page_on_a_phone_before_and_after_publication(locked_tea, liv
     assert page.get_by_role("heading", name="我的成绩").count() == 0
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
-    organizer = db.session.scalar(select(User).where(User.username == "organizer"))
+    organizer = db.session.scalar(select(User).where(User.username == builders.ORGANIZER))
     publication.publish(db.session, organizer, division)
     db.session.commit()
     result = db.session.scalar(select(Result).where(Result.entry_id == entry.id))

@@ -14,8 +14,8 @@ from pypdf import PdfReader
 from competition.entries.models import Entry, EventSession
 from competition.extensions import db
 from tests import builders
-from tests.test_browser_cold_start import sign_in
-from tests.test_lots import entries_of, entry, setup_event
+from tests.builders import entries_of, entry, setup_event
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.browser
 

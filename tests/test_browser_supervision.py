@@ -14,7 +14,6 @@ strings, which the Chinese catalogue learns separately.
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 from sqlalchemy import select
@@ -29,6 +28,7 @@ from competition.results import publication
 from competition.results.models import Appeal, Countersignature, Result
 from tests import builders
 from tests.conftest import PHONE, TABLET, make_app
+from tests.helpers import serve
 
 pytestmark = pytest.mark.browser
 
@@ -58,15 +58,9 @@ def new_page(browser):
 @pytest.fixture
 def csrf_server(app, database_url):
     """The app served with CSRF protection on, as in production."""
-    from werkzeug.serving import make_server
-
     served = make_app(database_url, WTF_CSRF_ENABLED=True)
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serve(served) as url:
+        yield url
     with served.app_context():
         db.engine.dispose()
 
@@ -119,7 +113,7 @@ def test_an_appeal_through_the_opinion_and_the_groups_decision_to_a_rescore(
         locked_tea, live_server, new_page):
     event = locked_tea
     division = event.divisions[0]
-    publication.publish(db.session, _user("organizer"), division)
+    publication.publish(db.session, _user(builders.ORGANIZER), division)
     db.session.commit()
     last = db.session.scalars(select(Result).where(Result.rank.is_not(None))
                               .order_by(Result.rank.desc())).first()
@@ -128,11 +122,11 @@ def test_an_appeal_through_the_opinion_and_the_groups_decision_to_a_rescore(
     module = judging.scored_modules(event)[0]
     sheet = db.session.scalar(select(ScoreSheet).where(
         ScoreSheet.entry_id == entry.id, ScoreSheet.module_id == module.id,
-        ScoreSheet.judge_id == _user("judge9").id))
+        ScoreSheet.judge_id == _user(builders.JUDGES[0]).id))
 
     # The organizer opens a supervisor's account: a one-time password, shown once.
     organizer = new_page()
-    sign_in(organizer, live_server, "organizer", "demo-organizer-2026")
+    sign_in(organizer, live_server, builders.ORGANIZER, builders.PASSWORD)
     organizer.goto(f"{live_server}/competitions/{event.competition_id}")
     organizer.locator(f"a[href='/competitions/{event.competition_id}/supervisors']").click()
     organizer.locator("#display_name").fill("监督员王立")
@@ -163,7 +157,7 @@ def test_an_appeal_through_the_opinion_and_the_groups_decision_to_a_rescore(
 
     # The chief judge finds it from the console and writes an opinion; no decision form.
     chief = new_page()
-    sign_in(chief, live_server, "chief3", "demo-chief3-2026")
+    sign_in(chief, live_server, builders.CHIEF, builders.PASSWORD)
     chief.goto(f"{live_server}/judge/events/{event.id}/console")
     chief.locator("nav.console-tabs").get_by_role("link", name="申诉").click()
     chief.locator(f"a[href='/appeals/{appeal.id}/decide']").click()
@@ -198,7 +192,7 @@ def test_an_appeal_through_the_opinion_and_the_groups_decision_to_a_rescore(
     assert fresh(select(ScoreSheet.status).where(ScoreSheet.id == sheet.id)) == "draft"
 
     judge = new_page(TABLET)
-    sign_in(judge, live_server, "judge9", "demo-judge9-2026")
+    sign_in(judge, live_server, builders.JUDGES[0], builders.PASSWORD)
     judge.goto(f"{live_server}/judge/entries/{entry.id}/modules/{module.id}")
     score_in_full(judge)
     assert fresh(select(ScoreSheet.status).where(ScoreSheet.id == sheet.id)) == "submitted"
@@ -219,7 +213,7 @@ def test_an_appeal_through_the_opinion_and_the_groups_decision_to_a_rescore(
 def test_a_supervisor_browses_everything_and_finds_no_way_to_write(
         locked_tea, csrf_server, new_page):
     event = locked_tea
-    publication.publish(db.session, _user("organizer"), event.divisions[0])
+    publication.publish(db.session, _user(builders.ORGANIZER), event.divisions[0])
     supervisor = builders.user("supervisor", username="jiandu", display_name="监督员李敏",
                                competition_id=event.competition_id)
     db.session.commit()

@@ -16,8 +16,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from competition.demo import DEMO_ACCOUNTS, seed_demo
-from competition.demo_stages import advance_demo
+from competition.demo import DEMO_ACCOUNTS
 from competition.entries.models import Entry
 from competition.events.models import Competition, Event
 from competition.extensions import db
@@ -59,13 +58,9 @@ def _allowed() -> set[str]:
 
 
 @pytest.fixture
-def demo(app):
+def demo(staged_demo):
     """The demo competition, advanced through its stages (茶艺师 final, 养老护理员 on
-    notice, 车工 part-way)."""
-    seed_demo(db.session)
-    db.session.commit()
-    advance_demo(db.session)
-    db.session.commit()
+    notice, 车工 part-way): the pages at their fullest."""
     competition = db.session.scalar(select(Competition))
     events = {e.name: e for e in db.session.scalars(select(Event))}
     tea, care = events["茶艺师"], events["养老护理员"]

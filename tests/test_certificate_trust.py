@@ -40,9 +40,10 @@ from competition.extensions import db
 from competition.grades import certificates
 from competition.grades.models import Certificate, Promotion
 from competition.integrity import verify_database
+from tests import builders
+from tests.builders import issued
 from tests.conftest import make_app
-from tests.test_tickets import read_pdf, text_of
-from tests.test_verify import issued, neutral
+from tests.helpers import neutral, read_pdf, text_of
 
 WITHDRAWN = "Revoked; the grade it gave is withdrawn"
 
@@ -429,20 +430,14 @@ def test_a_key_lost_after_the_start_gives_a_clear_page_not_an_unsigned_pdf(
 # --- A division's certificates in one PDF --------------------------------------------------
 
 @pytest.fixture
-def demo_division(app):
-    """The demo through every stage (茶艺师 final, certificates issued): the division with
-    the most certificates."""
+def final_division(final_tea):
+    """The small competition with 茶艺师 final (``builders.tea_competition``,
+    certificates issued): the division with the most certificates."""
     from sqlalchemy import func
 
-    from competition.demo import seed_demo
-    from competition.demo_stages import advance_demo
     from competition.entries.models import Entry
     from competition.events.models import Division
 
-    seed_demo(db.session)
-    db.session.commit()
-    advance_demo(db.session)
-    db.session.commit()
     division_id = db.session.scalars(
         select(Entry.division_id).join(Promotion, Promotion.entry_id == Entry.id)
         .join(Certificate, Certificate.promotion_id == Promotion.id)
@@ -451,10 +446,10 @@ def demo_division(app):
 
 
 def test_a_divisions_valid_certificates_print_as_one_signed_pdf_in_rank_order(
-        demo_division, client, auth, signing_app, throwaway_pki):
+        final_division, client, auth, signing_app, throwaway_pki):
     from competition.results.models import Result
 
-    division = demo_division
+    division = final_division
     issued_here = certificates.printable_certificates(db.session, division)
     assert len(issued_here) >= 3
     organizer = db.session.scalar(select(User).where(User.username == "organizer"))
@@ -466,7 +461,7 @@ def test_a_divisions_valid_certificates_print_as_one_signed_pdf_in_rank_order(
         Result.entry_id == c.promotion.entry_id)) for c in expected]
     assert None not in ranks and ranks == sorted(ranks)
 
-    auth.login("organizer", "demo-organizer-2026")
+    auth.login(builders.ORGANIZER)
     listing = client.get(f"/competitions/{division.event.competition_id}/certificates").text
     section = listing.split('id="print-divisions"')[1].split("</section>")[0]
     row = section.split(f'id="print-division-{division.id}"')[1].split("</tr>")[0]

@@ -13,7 +13,6 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from competition.audit.models import AuditEvent
-from competition.entries.models import Entry
 from competition.extensions import db
 from competition.grades import certificates
 from competition.grades.certificates import (
@@ -26,38 +25,8 @@ from competition.grades.certificates import (
 )
 from competition.grades.models import Certificate, CertificateSerial, Promotion
 from tests import builders
-from tests.test_lots import entries_of, entry, setup_event
-from tests.test_tickets import read_pdf, text_of
-
-ISSUED = date(2026, 12, 1)
-
-
-def promote(row: Entry, to_grade: int = 3, from_grade: int | None = None,
-            year: int = 2026) -> Promotion:
-    """A decided promotion, as the promotion engine records it."""
-    promotion = Promotion(entry_id=row.id, contestant_id=row.contestant_id, year=year,
-                          from_grade=from_grade, to_grade=to_grade,
-                          rule_text="第1–5名：三级/高级工")
-    db.session.add(promotion)
-    db.session.flush()
-    return promotion
-
-
-def certified_event(count: int = 3, organizer=None, **settings):
-    """An event whose ``count`` entries are each promoted to grade 3, the competition
-    numbered S 4201 42 000123 and issued by 咸宁市人力资源和社会保障局."""
-    organizer, event = setup_event(organizer, entries=(count,))
-    competition = event.competition
-    competition.evaluator_type = settings.pop("evaluator_type", "S")
-    competition.evaluator_code = settings.pop("evaluator_code", "4201")
-    competition.province_code = settings.pop("province_code", "42")
-    competition.site_sequence = settings.pop("site_sequence", "000123")
-    competition.certificate_issuer = settings.pop("issuer", "咸宁市人力资源和社会保障局")
-    competition.host = settings.pop("host", competition.host)
-    promotions = [promote(row) for row in entries_of(event)]
-    db.session.commit()
-    return organizer, event, promotions
-
+from tests.builders import ISSUED, certified_event, entry
+from tests.helpers import read_pdf, text_of
 
 # --- The number (pure) ---------------------------------------------------------------
 

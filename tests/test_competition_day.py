@@ -27,7 +27,8 @@ from competition.grades.models import Certificate
 from competition.judging.models import ScoreSheet
 from competition.results.models import Result
 from tests import builders
-from tests.test_experts import expert, panel_count, setup_event
+from tests.builders import event_ending_in, expert
+from tests.helpers import panel_count
 
 
 def zh(message: str, **params) -> str:
@@ -112,7 +113,7 @@ def test_a_criterion_form_shows_every_problem_at_once(app, client, login_as):
 # --- 3. Expired experts are not offered -------------------------------------------------
 
 def test_the_panel_does_not_offer_an_expired_expert(app, client, auth):
-    _, event = setup_event(ends_in=30)
+    _, event = event_ending_in(ends_in=30)
     expired = expert("过期专家", expires_in=-3)
     valid = expert("有效专家", expires_in=800)
     db.session.commit()
@@ -142,11 +143,11 @@ def test_finalizing_too_early_says_when_in_local_time(app, locked_tea, client, a
     from competition.auth.models import User
     from competition.results import publication
 
-    organizer = db.session.scalar(select(User).where(User.username == "organizer"))
+    organizer = db.session.scalar(select(User).where(User.username == builders.ORGANIZER))
     division = locked_tea.divisions[0]
     publication.publish(db.session, organizer, division)
     db.session.commit()
-    client.post("/login", data={"username": "organizer", "password": "demo-organizer-2026"})
+    client.post("/login", data={"username": builders.ORGANIZER, "password": builders.PASSWORD})
     page = client.get(f"/events/{locked_tea.id}/results").get_data(as_text=True)
     forms = re.findall(r'action="([^"]*finali[sz]e[^"]*)"', page)
     assert forms
@@ -200,14 +201,13 @@ def test_the_notice_pdf_is_named_in_the_users_language(app, published_tea, clien
 
 
 def test_tickets_and_certificates_are_named_in_chinese(app, final_tea, client):
-    client.post("/login", data={"username": "organizer", "password": "demo-organizer-2026"})
+    client.post("/login", data={"username": builders.ORGANIZER, "password": builders.PASSWORD})
     name = _file_name(client.get(f"/events/{final_tea.id}/tickets.pdf"))
     assert name == "茶艺师-准考证.pdf"
-    certificate = db.session.scalar(select(Certificate))
-    if certificate is not None:
-        response = client.get(f"/certificates/{certificate.id}.pdf")
-        if response.status_code == 200:
-            assert _file_name(response) == f"证书-{certificate.number}.pdf"
+    certificate = db.session.scalars(select(Certificate)).first()  # the winners hold one
+    response = client.get(f"/certificates/{certificate.id}.pdf")
+    assert response.status_code == 200
+    assert _file_name(response) == f"证书-{certificate.number}.pdf"
 
 
 # --- 6. The contestant's page ----------------------------------------------------------

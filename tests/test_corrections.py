@@ -11,40 +11,32 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from competition import corrections
 from competition.audit.models import AuditEvent
 from competition.auth.models import User
 from competition.auth.service import issue_api_token
-from competition.demo import seed_demo
-from competition.demo_stages import advance_demo
+from competition.corrections import service as corrections
 from competition.entries import service as entries
 from competition.entries.idcard import make_id_number
 from competition.entries.models import Attendance, Entry
 from competition.entries.service import RegistrationError
 from competition.entries.validation import PersonData
-from competition.events.models import Division, Event
 from competition.extensions import db
 from competition.judging.models import ExternalScore
 from competition.results import publication
 from competition.results.models import Publication, Result
 from competition.results.publication import PublicationError
+from tests import builders
 
 
 @pytest.fixture
-def on_notice(app):
-    """The demo through its stages: 养老护理员 职工组 is on public notice."""
-    seed_demo(db.session)
-    db.session.commit()
-    advance_demo(db.session)
-    db.session.commit()
-    event = db.session.scalar(select(Event).where(Event.name == "养老护理员"))
-    division = db.session.scalar(select(Division).where(Division.event_id == event.id,
-                                                        Division.name == "职工组"))
-    return event, division
+def on_notice(tea_on_notice):
+    """The small competition's 茶艺师 (``builders.tea_competition``), locked and its
+    职工组 on public notice."""
+    return tea_on_notice, tea_on_notice.divisions[0]
 
 
 def _organizer() -> User:
-    return db.session.scalar(select(User).where(User.username == "organizer"))
+    return db.session.scalar(select(User).where(User.username == builders.ORGANIZER))
 
 
 def _ranked(division) -> list[Entry]:

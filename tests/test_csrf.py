@@ -20,17 +20,9 @@ from sqlalchemy import func, select
 from competition.events.models import Competition
 from competition.extensions import db
 from competition.results.models import Publication
+from tests.access_matrix import CONTEXT, EXPECTED, OK, VISITORS, fill_url
 from tests.conftest import make_app
-from tests.test_permissions import (  # noqa: F401 (world is a fixture)
-    CONTEXT,
-    EXPECTED,
-    OK,
-    VISITORS,
-    WRITE_METHODS,
-    _digest,
-    _url,
-    world,
-)
+from tests.helpers import digest
 
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 # Who sends each forged request: someone the route would otherwise let through.
@@ -38,7 +30,7 @@ SENDERS = ("organizer", "chief", "judge", "admin", "supervisor", "contestant", "
 
 
 @pytest.fixture(scope="module")
-def csrf_app(database_url, world):  # noqa: F811
+def csrf_app(database_url, world):
     return make_app(database_url, WTF_CSRF_ENABLED=True)
 
 
@@ -51,7 +43,7 @@ def _signed_in(app, username: str, password: str):
     return client
 
 
-def _client_for(app, world, visitor: str, rule: str, clients: dict):  # noqa: F811
+def _client_for(app, world, visitor: str, rule: str, clients: dict):
     context = world.contexts[CONTEXT.get(rule, "tea")]
     username = {"judge": context.judge, "chief": context.chief,
                 "other_judge": context.other_judge}.get(visitor, visitor)
@@ -67,7 +59,7 @@ def _html_form_routes(app) -> list[str]:
                    if "POST" in rule.methods and not rule.rule.startswith("/api/")})
 
 
-def test_every_form_refuses_a_post_without_its_token(csrf_app, world):  # noqa: F811
+def test_every_form_refuses_a_post_without_its_token(csrf_app, world):
     clients: dict = {}
     routes = _html_form_routes(csrf_app)
     assert len(routes) > 50
@@ -76,21 +68,21 @@ def test_every_form_refuses_a_post_without_its_token(csrf_app, world):  # noqa: 
         allowed = [v for v in SENDERS if EXPECTED[("POST", rule)][VISITORS.index(v)] == OK]
         senders[rule] = allowed[0] if allowed else "anonymous"  # a sign-in card: anyone's
         _client_for(csrf_app, world, senders[rule], rule, clients)  # sign in first
-    before = _digest()
+    before = digest()
     for rule in routes:
         visitor = senders[rule]
         client, context = _client_for(csrf_app, world, visitor, rule, clients)
-        url = _url(rule, context.values, visitor)
+        url = fill_url(rule, context.values, visitor)
         response = client.post(url, data={"reason": "伪造的请求", "confirm": "y"})
         assert response.status_code == 400, f"POST {url} as {visitor}"
         assert "此表单已过期" in response.text, url
     db.session.expire_all()
-    assert _digest() == before
+    assert digest() == before
     # Still signed in: even signing out needs the token.
     assert clients["organizer"].get("/").status_code == 200
 
 
-def test_the_same_post_with_its_token_gets_through(csrf_app, world):  # noqa: F811
+def test_the_same_post_with_its_token_gets_through(csrf_app, world):
     client = _signed_in(csrf_app, "organizer", world.passwords["organizer"])
     event_id = world.contexts["tea"].values["event_id"]
     page = client.get(f"/events/{event_id}/screen").text
@@ -106,7 +98,7 @@ def test_the_same_post_with_its_token_gets_through(csrf_app, world):  # noqa: F8
                        data={"csrf_token": token}).status_code == 302
 
 
-def test_a_form_in_english_is_refused_in_english(csrf_app, world):  # noqa: F811
+def test_a_form_in_english_is_refused_in_english(csrf_app, world):
     client = csrf_app.test_client()
     client.get("/lang/en")
     response = client.post("/login", data={"username": "organizer", "password": "x"})
@@ -120,7 +112,7 @@ def _competitions() -> int:
     return db.session.scalar(select(func.count(Competition.id)))
 
 
-def test_the_api_reads_no_form_bodies(csrf_app, world):  # noqa: F811
+def test_the_api_reads_no_form_bodies(csrf_app, world):
     """A cross-site HTML form can send urlencoded, multipart or text/plain bodies only:
     the API reads none of them as its input, so such a post creates nothing."""
     client = _signed_in(csrf_app, "organizer", world.passwords["organizer"])
@@ -151,7 +143,7 @@ def test_the_api_reads_no_form_bodies(csrf_app, world):  # noqa: F811
     {"Sec-Fetch-Site": "same-site", "Origin": "https://results.example.gov.cn"},
     {"Origin": "null"},
 ])
-def test_the_api_refuses_writes_from_another_site(csrf_app, world, headers):  # noqa: F811
+def test_the_api_refuses_writes_from_another_site(csrf_app, world, headers):
     """Publishing takes no body at all: without the origin check a forged form posting
     to it with the organizer's cookie would publish the results."""
     client = _signed_in(csrf_app, "organizer", world.passwords["organizer"])
@@ -167,7 +159,7 @@ def test_the_api_refuses_writes_from_another_site(csrf_app, world, headers):  # 
                       headers=headers).status_code == 200
 
 
-def test_a_program_with_a_token_is_not_asked_where_it_comes_from(csrf_app, world):  # noqa: F811
+def test_a_program_with_a_token_is_not_asked_where_it_comes_from(csrf_app, world):
     from competition.auth.models import User
     from competition.auth.service import issue_api_token
 
@@ -197,7 +189,7 @@ def _behind_proxy(app, password: str):
 
 
 def test_a_tablets_write_is_accepted_behind_a_proxy_that_rewrites_host(
-        csrf_app, world):  # noqa: F811
+        csrf_app, world):
     """The browser says the request is its own site's; the app sees another host (the
     proxy's upstream) than the browser's Origin: the browser's word decides."""
     client = _behind_proxy(csrf_app, world.passwords["organizer"])
@@ -223,7 +215,7 @@ def test_a_tablets_write_is_accepted_behind_a_proxy_that_rewrites_host(
 
 
 def test_trusted_proxies_give_the_app_the_visitors_host_scheme_and_address(
-        database_url, world):  # noqa: F811
+        database_url, world):
     from flask import jsonify, request, url_for
 
     served = make_app(database_url, WTF_CSRF_ENABLED=True, TRUSTED_PROXIES=1)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from competition.auth.models import User
-from competition.demo import DEMO_COMPETITION_NAME, seed_demo
+from competition.demo import DEMO_COMPETITION_NAME
 from competition.events.definition import (
     clone_competition,
     export_competition,
@@ -38,8 +38,9 @@ BEFORE_THE_DEMO = date(2026, 11, 1)
 DEMO_ORGANIZER_PASSWORD = "demo-organizer-2026"
 
 
-def demo() -> Competition:
-    seed_demo(db.session)
+@pytest.fixture
+def demo(seeded_demo) -> Competition:
+    """The demo competition, beside an organizer ("other") and a judge ("judge") of none."""
     builders.user("organizer", username="other")
     builders.user("judge", username="judge")
     db.session.commit()
@@ -67,8 +68,8 @@ def upload(client, document, name: str = "", filename: str = "大赛.json"):
 
 # --- Export and import --------------------------------------------------------------
 
-def test_export_then_import_gives_an_equal_competition(app):
-    source = demo()
+def test_export_then_import_gives_an_equal_competition(demo):
+    source = demo
     document = export_competition(source)
     assert document["format"] == "yisai-competition" and document["version"] == 1
     assert "id" not in document["competition"] and "status" not in document["competition"]
@@ -101,8 +102,8 @@ def test_export_then_import_gives_an_equal_competition(app):
     assert again == document
 
 
-def test_a_document_with_several_errors_lists_every_path_and_creates_nothing(app):
-    document = export_competition(demo())
+def test_a_document_with_several_errors_lists_every_path_and_creates_nothing(demo):
+    document = export_competition(demo)
     bad = copy.deepcopy(document)
     bad["competition"]["level"] = "galactic"
     bad["competition"]["ends_on"] = "2026-11-31"
@@ -135,8 +136,8 @@ def test_a_document_with_several_errors_lists_every_path_and_creates_nothing(app
     assert counts() == before
 
 
-def test_a_broken_scheme_sum_is_reported_at_the_modules(app):
-    document = export_competition(demo())
+def test_a_broken_scheme_sum_is_reported_at_the_modules(demo):
+    document = export_competition(demo)
     document["events"][0]["modules"][0]["weight"] = "10"
     document["events"][0]["modules"][1]["criteria"][0]["max_points"] = "6"
     with pytest.raises(SetupError) as refused:
@@ -182,8 +183,8 @@ def test_a_small_hand_written_document_takes_the_defaults(app):
     assert competition.level_class == 2 and warnings == []
 
 
-def test_new_occupations_are_added_and_missing_experts_are_warned_about(app):
-    document = export_competition(demo())
+def test_new_occupations_are_added_and_missing_experts_are_warned_about(demo, app):
+    document = export_competition(demo)
     document["events"][2]["occupation"] = {"name": "评茶员", "code": "4-03-02-99"}
     document["events"][0]["panel"].append(
         {"expert": {"name": "章三", "certificate_number": "KP9999", "work_unit": "外市医院"},
@@ -200,8 +201,8 @@ def test_new_occupations_are_added_and_missing_experts_are_warned_about(app):
     assert not any(m.expert.name == "章三" for m in competition.events[0].panel)
 
 
-def test_clone_is_export_plus_import(app):
-    source = demo()
+def test_clone_is_export_plus_import(demo):
+    source = demo
     clone, _ = clone_competition(db.session, source, user("other"), "克隆大赛",
                                  today=BEFORE_THE_DEMO)
     first, second = export_competition(source), export_competition(clone)
@@ -212,8 +213,8 @@ def test_clone_is_export_plus_import(app):
 
 # --- Pages --------------------------------------------------------------------------
 
-def test_organizer_downloads_the_definition(app, client, auth):
-    source = demo()
+def test_organizer_downloads_the_definition(demo, client, auth):
+    source = demo
     auth.login("organizer", DEMO_ORGANIZER_PASSWORD)
     response = client.get(f"/competitions/{source.id}/definition.json")
     assert response.status_code == 200
@@ -222,8 +223,8 @@ def test_organizer_downloads_the_definition(app, client, auth):
     assert json.loads(response.data) == export_competition(source)
 
 
-def test_any_organizer_imports_a_definition_as_their_own_draft(app, client, auth):
-    document = export_competition(demo())
+def test_any_organizer_imports_a_definition_as_their_own_draft(demo, client, auth):
+    document = export_competition(demo)
     auth.login("other")
     response = upload(client, document, name="通山县养老护理员技能竞赛")
     assert response.status_code == 302
@@ -236,8 +237,8 @@ def test_any_organizer_imports_a_definition_as_their_own_draft(app, client, auth
     assert [e.name for e in imported.events] == ["养老护理员", "车工", "茶艺师"]
 
 
-def test_a_bad_upload_shows_every_problem_with_its_path(app, client, auth):
-    document = export_competition(demo())
+def test_a_bad_upload_shows_every_problem_with_its_path(demo, client, auth):
+    document = export_competition(demo)
     document["events"][1]["modules"][0]["weight"] = "abc"
     document["events"][0]["divisions"][1]["name"] = "职工组"
     before = counts()
@@ -265,8 +266,8 @@ def test_a_file_that_is_not_a_definition_gets_a_clear_message(app, client, login
     assert db.session.scalar(select(func.count()).select_from(Competition)) == 0
 
 
-def test_clone_through_the_page(app, client, auth):
-    source = demo()
+def test_clone_through_the_page(demo, client, auth):
+    source = demo
     auth.login("organizer", DEMO_ORGANIZER_PASSWORD)
     form = client.get(f"/competitions/{source.id}/clone").get_data(as_text=True)
     assert f"{DEMO_COMPETITION_NAME}（副本）" in form
@@ -285,8 +286,8 @@ def test_clone_through_the_page(app, client, auth):
     assert "咸宁市第八届“咸宁工匠”职业技能大赛" in page
 
 
-def test_clone_needs_a_name(app, client, auth):
-    source = demo()
+def test_clone_needs_a_name(demo, client, auth):
+    source = demo
     before = counts()
     auth.login("organizer", DEMO_ORGANIZER_PASSWORD)
     response = client.post(f"/competitions/{source.id}/clone", data={"name": ""})
@@ -297,8 +298,8 @@ def test_clone_needs_a_name(app, client, auth):
 # --- Who may ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("who", ["other", "judge"])
-def test_others_cannot_export_or_clone_or_import_a_scheme(app, client, auth, who):
-    source = demo()
+def test_others_cannot_export_or_clone_or_import_a_scheme(demo, client, auth, who):
+    source = demo
     event_id = source.events[0].id
     before = counts()
     auth.login(who)
@@ -311,15 +312,15 @@ def test_others_cannot_export_or_clone_or_import_a_scheme(app, client, auth, who
     assert counts() == before
 
 
-def test_judges_cannot_import_a_competition(app, client, auth):
-    document = export_competition(demo())
+def test_judges_cannot_import_a_competition(demo, client, auth):
+    document = export_competition(demo)
     auth.login("judge")
     assert client.get("/competitions/import").status_code == 403
     assert upload(client, document, name="裁判的大赛").status_code == 403
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(app, client):
-    source = demo()
+def test_anonymous_visitors_are_sent_to_sign_in(demo, client):
+    source = demo
     for method, url in (("get", f"/competitions/{source.id}/definition.json"),
                         ("get", "/competitions/import"),
                         ("post", "/competitions/import"),

@@ -13,8 +13,8 @@ from sqlalchemy import delete, func, select
 
 from competition.audit.models import AuditEvent
 from competition.entries.idcard import make_id_number
-from competition.events.expert_import import HEADERS, MAX_BYTES, parse_date
 from competition.events.models import Expert, ExpertOccupation
+from competition.experts.excel import HEADERS, MAX_BYTES, parse_date
 from competition.extensions import db
 from competition.spreadsheet import safe_cell, unquote_cell
 from tests import builders

@@ -10,33 +10,20 @@ import pytest
 from sqlalchemy import func, select
 
 from competition.entries.models import Conflict, Contestant, Entry, RegistrationStatus
-from competition.events import experts as service
-from competition.events.experts import EXPIRY_WARNING_DAYS, CertificateState
 from competition.events.models import Expert, PanelDraw, PanelMember
 from competition.events.service import SetupError
+from competition.experts import service
+from competition.experts.service import EXPIRY_WARNING_DAYS, CertificateState
 from competition.extensions import db
 from tests import builders
+from tests.builders import event_ending_in, expert
+from tests.helpers import panel_count
 
 TODAY = date.today()
 _serial = itertools.count(1)
 
 
 # --- Builders of this file ------------------------------------------------------------
-
-def expert(name: str, work_unit: str = "咸宁市中心医院", *, expires_in: int | None = 800,
-           occupations=None, phone: str = "13812345678", **kwargs) -> Expert:
-    """An expert whose certificate expires ``expires_in`` days from today (None: no certificate)."""
-    row = Expert(
-        name=name, work_unit=work_unit, phone=phone,
-        certificate_number=None if expires_in is None else f"KP{next(_serial):06d}",
-        certificate_expires_on=None if expires_in is None else TODAY + timedelta(days=expires_in),
-        occupations=list(occupations if occupations is not None else [builders.occupation()]),
-        **kwargs,
-    )
-    db.session.add(row)
-    db.session.flush()
-    return row
-
 
 def entry(event, name: str, work_unit: str, **kwargs) -> Entry:
     number = next(_serial)
@@ -52,25 +39,10 @@ def entry(event, name: str, work_unit: str, **kwargs) -> Entry:
     return row
 
 
-def setup_event(organizer_name: str = "org", *, ends_in: int = 30):
-    """An event of a competition that ends ``ends_in`` days from today, and its organizer."""
-    organizer = builders.user("organizer", username=organizer_name)
-    competition = builders.competition(
-        "咸宁市第七届职业技能大赛", organizers=(organizer,),
-        starts_on=TODAY + timedelta(days=ends_in - 2), ends_on=TODAY + timedelta(days=ends_in))
-    event = builders.event(competition, "养老护理员")
-    return organizer, event
-
-
 def chiefs(event) -> list[str]:
     return list(db.session.scalars(
         select(Expert.name).join(PanelMember, PanelMember.expert_id == Expert.id)
         .where(PanelMember.event_id == event.id, PanelMember.role == "chief")))
-
-
-def panel_count(event) -> int:
-    return db.session.scalar(select(func.count()).select_from(PanelMember)
-                             .where(PanelMember.event_id == event.id))
 
 
 # --- Certificate states ---------------------------------------------------------------
@@ -150,7 +122,7 @@ def test_organizer_adds_and_edits_an_expert(app, client, login_as):
 ])
 def test_assignment_refused_without_a_certificate_valid_through_the_end(
         app, client, auth, expires_in, message):
-    _, event = setup_event(ends_in=30)
+    _, event = event_ending_in(ends_in=30)
     person = expert("柯美玲", expires_in=expires_in)
     db.session.commit()
     auth.login("org")
@@ -165,14 +137,14 @@ def test_assignment_refused_without_a_certificate_valid_through_the_end(
 
 
 def test_assignment_accepts_a_certificate_valid_on_the_last_day(app):
-    _, event = setup_event(ends_in=30)
+    _, event = event_ending_in(ends_in=30)
     person = expert("柯美玲", expires_in=30)
     member = service.add_panel_member(db.session, event, person, today=TODAY)
     assert member.role == "judge" and panel_count(event) == 1
 
 
 def test_only_experts_of_the_occupation_are_offered_or_accepted(app, client, auth):
-    _, event = setup_event()
+    _, event = event_ending_in()
     expert("田慧")
     tea_master = expert("詹丽君", occupations=[builders.occupation("茶艺师", "4-03-02-07")])
     db.session.commit()
@@ -186,7 +158,7 @@ def test_only_experts_of_the_occupation_are_offered_or_accepted(app, client, aut
 
 
 def test_one_chief_judge_per_event(app, client, auth):
-    _, event = setup_event()
+    _, event = event_ending_in()
     first, second = expert("余丽萍"), expert("高国栋")
     db.session.commit()
     auth.login("org")
@@ -206,7 +178,7 @@ def test_one_chief_judge_per_event(app, client, auth):
 
 
 def test_the_panel_page_shows_judges_work_units_and_certificates(app, client, auth):
-    _, event = setup_event()
+    _, event = event_ending_in()
     chief = expert("余丽萍", "咸宁市中心医院", expires_in=60)
     service.add_panel_member(db.session, event, chief, today=TODAY, role="chief")
     db.session.commit()
@@ -217,7 +189,7 @@ def test_the_panel_page_shows_judges_work_units_and_certificates(app, client, au
 
 
 def test_removing_a_judge_is_refused_once_marking_started(app, client, auth):
-    _, event = setup_event()
+    _, event = event_ending_in()
     judge, other = expert("田慧"), expert("熊春华")
     first = service.add_panel_member(db.session, event, judge, today=TODAY)
     second = service.add_panel_member(db.session, event, other, today=TODAY)
@@ -239,7 +211,7 @@ def test_removing_a_judge_is_refused_once_marking_started(app, client, auth):
 
 def _draw_fixture():
     """A pool where only some experts qualify for the event's draw."""
-    organizer, event = setup_event()
+    organizer, event = event_ending_in()
     entry(event, "王芳", "咸宁市社会福利院")
     entry(event, "李娟", "赤壁市人民医院")
     entry(event, "被拒", "通山县人民医院", status=RegistrationStatus.REJECTED)
@@ -317,7 +289,7 @@ def test_draw_sample_is_a_function_of_the_seed():
 # --- Conflicts ----------------------------------------------------------------------------
 
 def test_declare_and_remove_conflicts(app, client, auth):
-    _, event = setup_event()
+    _, event = event_ending_in()
     wang = entry(event, "王芳", "咸宁市社会福利院")
     judge = expert("田慧", "湖北职业技术学院")
     service.add_panel_member(db.session, event, judge, today=TODAY)
@@ -352,7 +324,7 @@ def test_declare_and_remove_conflicts(app, client, auth):
 
 
 def test_a_conflict_needs_a_panel_member_and_an_entered_contestant(app):
-    _, event = setup_event()
+    _, event = event_ending_in()
     outsider = expert("龚晓玲")
     judge = expert("田慧")
     service.add_panel_member(db.session, event, judge, today=TODAY)
@@ -371,7 +343,7 @@ def test_a_conflict_needs_a_panel_member_and_an_entered_contestant(app):
 
 
 def test_is_recused(app):
-    _, event = setup_event()
+    _, event = event_ending_in()
     own = entry(event, "王芳", "咸宁市社会福利院")
     named = entry(event, "李娟", "赤壁市人民医院")
     by_unit = entry(event, "陈静", "嘉鱼县人民医院")
@@ -413,7 +385,7 @@ def _panel_urls(event, member, conflict):
 
 
 def _permission_fixture():
-    _, event = setup_event()
+    _, event = event_ending_in()
     member = service.add_panel_member(db.session, event, expert("田慧"), today=TODAY)
     conflict = service.declare_conflict(db.session, event, member.expert, work_unit="某单位",
                                         reason="r", declared_by=None)

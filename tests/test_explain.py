@@ -21,6 +21,7 @@ from competition.results.ranking import (
     compute,
 )
 from competition.results.service import event_results
+from tests import builders
 
 THEORY = ModuleInfo(id=1, code="T", kind="theory", weight=D(30))
 PRACTICAL = ModuleInfo(id=2, code="A", kind="practical", weight=D(70), max_score=D(20),
@@ -179,14 +180,14 @@ def _entries(event):
 def test_the_organizer_reads_every_step_after_the_lock(locked_tea, client, auth):
     results = {r.entry_id: r for r in event_results(db.session, locked_tea.id)}
     entry = _entries(locked_tea)[1]
-    auth.login("organizer", "demo-organizer-2026")
+    auth.login(builders.ORGANIZER)
     page = client.get(f"/entries/{entry.id}/explanation").get_data(as_text=True)
     result = results[entry.id]
     assert entry.contestant.name in page and entry.code in page
     assert f'data-figure="total">{result.total}<' in page
     assert f'data-figure="rank">{result.rank}<' in page
     # Each judge by name, and the trimmed mean of three judges drops two marks per line.
-    for name in ("詹丽君", "游春燕", "尹志明"):
+    for name in builders.TEA_JUDGE_NAMES:
         assert name in page
     assert "已去掉" in page and "加权合计" in page
     assert entry.contestant.id_number not in page
@@ -196,7 +197,7 @@ def test_before_the_lock_the_entry_is_shown_by_its_code(locked_tea, client, auth
     locked_tea.scores_locked_at = None
     db.session.commit()
     entry = _entries(locked_tea)[0]
-    auth.login("chief3", "demo-chief3-2026")
+    auth.login(builders.CHIEF)
     response = client.get(f"/entries/{entry.id}/explanation")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -207,9 +208,9 @@ def test_only_organizers_and_the_chief_judge_open_it(locked_tea, client, auth):
     url = f"/entries/{_entries(locked_tea)[0].id}/explanation"
     response = client.get(url)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
-    for username, status in (("judge9", 403), ("chief1", 403), ("chief3", 200),
-                             ("organizer", 200)):
-        auth.login(username, f"demo-{username}-2026")
+    for username, status in ((builders.JUDGES[0], 403), (builders.OTHER_CHIEF, 403),
+                             (builders.CHIEF, 200), (builders.ORGANIZER, 200)):
+        auth.login(username)
         assert client.get(url).status_code == status, username
         auth.logout()
 

@@ -193,7 +193,7 @@ def test_an_import_killed_midway_imports_nobody(app, database_url, tmp_path):
 def test_a_publication_killed_midway_publishes_nothing(locked_tea, database_url, tmp_path):
     division = locked_tea.divisions[0]
     audited = count(AuditEvent)
-    args = (database_url, "publish", division.id, "organizer", "demo-organizer-2026",
+    args = (database_url, "publish", division.id, builders.ORGANIZER, builders.PASSWORD,
             tmp_path)
 
     report = run_and_kill(*args)

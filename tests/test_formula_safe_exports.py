@@ -1,10 +1,10 @@
 """Every workbook the app produces shows what people typed as text, never as a formula.
 
-The demo, advanced to final results with certificates, gets names, work units,
-occupation names and criteria descriptions that start with each character a
-spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@``, a tab); then every
-export an organizer can download is opened: no cell is a formula, and each planted
-text is there as typed, behind the quote that keeps it text.
+The small competition of ``builders.tea_competition``, its 茶艺师 final with
+certificates, gets names, work units, occupation names and criteria descriptions that
+start with each character a spreadsheet would take for a formula (``=``, ``+``, ``-``,
+``@``, a tab); then every export an organizer can download is opened: no cell is a
+formula, and each planted text is there as typed, behind the quote that keeps it text.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from competition.demo import seed_demo
-from competition.demo_stages import advance_demo
 from competition.entries.models import Contestant
 from competition.events.models import Competition, Criterion, Event, Expert, Occupation
 from competition.extensions import db
@@ -27,11 +25,7 @@ PLANTED = ['=HYPERLINK("http://evil.example","点此领奖")', "+1+1", "-2+3", "
 
 
 @pytest.fixture
-def planted(app):
-    seed_demo(db.session)
-    db.session.commit()
-    advance_demo(db.session)
-    db.session.commit()
+def planted(final_tea):
     people = db.session.scalars(select(Contestant).order_by(Contestant.id)).all()
     for number, person in enumerate(people):
         person.name = PLANTED[number % len(PLANTED)] + f"{number}"

@@ -6,6 +6,7 @@ import pytest
 
 from competition.extensions import limiter
 from competition.hardening import CONTENT_SECURITY_POLICY
+from tests import builders
 from tests.conftest import make_app
 
 
@@ -145,8 +146,8 @@ def test_main_pages_run_under_the_content_security_policy(locked_tea, live_serve
     entry = db.session.scalar(select(Entry).where(Entry.event_id == locked_tea.id))
     page.goto(f"{live_server}/r/{entry.token}")
     page.goto(f"{live_server}/login")
-    page.fill("#username", "organizer")
-    page.fill("#password", "demo-organizer-2026")
+    page.fill("#username", builders.ORGANIZER)
+    page.fill("#password", builders.PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server}/")
     for path in (f"/events/{locked_tea.id}/results", f"/events/{locked_tea.id}/checkin",
@@ -198,3 +199,14 @@ def test_a_wrong_method_on_a_page_says_so_in_the_users_language_with_allow(clien
     api = client.delete("/api/v1/openapi.json")
     assert api.status_code == 405 and api.get_json()["code"] == 405
     assert "GET" in api.headers["Allow"]
+
+
+def test_a_multipart_part_with_an_unreadable_name_is_not_a_server_error(client):
+    """A part named with a raw carriage return comes out of the parser named None."""
+    body = (b'--b\r\nContent-Disposition: form-data; name="\r"\r\n\r\nx\r\n'
+            b'--b\r\nContent-Disposition: form-data; name="f"; filename="a\x01.xlsx"\r\n'
+            b"Content-Type: application/octet-stream\r\n\r\nPK\r\n--b--\r\n")
+    response = client.post("/api/v1/competitions/1/contestants/import", data=body,
+                           content_type="multipart/form-data; boundary=b")
+    assert response.status_code in (400, 401, 404), response.status_code
+    assert "Traceback" not in response.text

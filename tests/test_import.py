@@ -27,6 +27,7 @@ from competition.entries.service import RegistrationError
 from competition.entries.validation import PersonData
 from competition.extensions import db
 from tests import builders
+from tests.helpers import upload
 
 TODAY = date(2026, 6, 1)
 WANG = make_id_number("421202", date(1988, 5, 17), 122, "F")  # 王芳, a woman
@@ -130,12 +131,6 @@ def uploads(app, tmp_path):
 def counts() -> tuple[int, int]:
     return (db.session.scalar(select(func.count()).select_from(Contestant)),
             db.session.scalar(select(func.count()).select_from(Entry)))
-
-
-def upload(client, event_id: int, data: bytes, filename: str):
-    return client.post(f"/events/{event_id}/import",
-                       data={"file": (io.BytesIO(data), filename)},
-                       content_type="multipart/form-data")
 
 
 def problem_table(page: str) -> list[tuple[int, str, str]]:

@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 from competition.audit.log import verify_chain
 from competition.audit.models import AuditEvent
 from competition.auth.models import User
-from competition.demo import seed_demo
 from competition.entries.models import Entry
 from competition.events.models import Criterion, Event, Module
 from competition.extensions import db
@@ -19,9 +18,7 @@ from competition.judging.service import JudgingError, MarkChange
 
 
 @pytest.fixture
-def demo(app):
-    seed_demo(db.session)
-    db.session.commit()
+def demo(seeded_demo):
     event = db.session.scalar(select(Event).where(Event.name == "养老护理员"))
     return event
 
@@ -211,9 +208,7 @@ def test_penalties_need_the_chief_and_a_reason(demo):
         AuditEvent.action.not_like("state.%"))) == 2
 
 
-def test_criteria_marked_by_gauge_reading_earn_points_by_tolerance(app):
-    seed_demo(db.session)
-    db.session.commit()
+def test_criteria_marked_by_gauge_reading_earn_points_by_tolerance(seeded_demo):
     lathe = db.session.scalar(select(Event).where(Event.name == "车工"))
     judge = user("judge6")
     entry = service.assignments(db.session, judge)[0].entries[0]

@@ -14,10 +14,9 @@ from competition.audit.models import AuditEvent
 from competition.auth.models import User
 from competition.auth.service import issue_api_token
 from competition.dbtypes import utcnow
-from competition.demo import seed_demo
 from competition.entries.models import Contestant, Entry
-from competition.events import experts as expert_service
 from competition.events.models import Criterion, Event, Module
+from competition.experts import service as expert_service
 from competition.extensions import db
 from competition.judging import service
 from competition.judging.models import IdempotencyKey, Mark, ScoreSheet
@@ -26,9 +25,7 @@ RECUSED_UNIT = "咸宁市社会福利院"  # judge3's own work unit; two contest
 
 
 @pytest.fixture
-def demo(app):
-    seed_demo(db.session)
-    db.session.commit()
+def demo(seeded_demo):
     return db.session.scalar(select(Event).where(Event.name == "养老护理员"))
 
 

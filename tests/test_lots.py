@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -12,52 +11,12 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from competition.entries import draw_service, lots
-from competition.entries import service as registration
-from competition.entries.idcard import make_id_number
-from competition.entries.models import Attendance, Entry, LotDraw, RegistrationStatus
+from competition.entries.models import Attendance, LotDraw, RegistrationStatus
 from competition.entries.service import RegistrationError
-from competition.entries.validation import PersonData
 from competition.extensions import db
-from tests import builders
+from tests.builders import entries_of, entry, setup_event
 
-_serial = itertools.count(1)
 VERIFIED = "可复核：用种子重新计算结果一致"
-
-
-# --- Builders of this file ------------------------------------------------------------
-
-def entry(event, name: str | None = None, division: int = 0, work_unit: str = "",
-          **kwargs) -> Entry:
-    """An entry registered through the registration service, with a valid ID number;
-    ``kwargs`` are set on the entry afterwards (status, attendance …)."""
-    number = next(_serial)
-    person = PersonData(name=name or f"选手{number}", work_unit=work_unit,
-                        id_number=make_id_number("421202", date(1980, 1, 1 + number % 28),
-                                                 (number * 2 + 1) % 1000, "M"))
-    row = registration.register(db.session, event, event.divisions[division], person,
-                                today=date(2026, 5, 1))
-    for key, value in kwargs.items():
-        setattr(row, key, value)
-    db.session.flush()
-    return row
-
-
-def setup_event(organizer=None, divisions=("职工组",), entries=(3,)):
-    """An event of a competition with ``entries[i]`` approved entries in division i."""
-    organizer = organizer or builders.user("organizer")
-    competition = builders.competition("咸宁市第七届“咸宁工匠”职业技能大赛",
-                                       organizers=(organizer,))
-    event = builders.event(competition, "养老护理员", divisions=divisions)
-    for index, count in enumerate(entries):
-        for _ in range(count):
-            entry(event, division=index)
-    db.session.commit()
-    return organizer, event
-
-
-def entries_of(event) -> list[Entry]:
-    return list(db.session.scalars(select(Entry).where(Entry.event_id == event.id)
-                                   .order_by(Entry.id)))
 
 
 def draw_count() -> int:

@@ -19,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 from competition.audit.log import verify_chain
 from competition.audit.models import AuditEvent
 from competition.auth.models import User
-from competition.demo import seed_demo
 from competition.entries.models import Contestant, Entry
 from competition.events.models import Event, Module
 from competition.extensions import db
@@ -31,9 +30,7 @@ from tests import builders
 
 
 @pytest.fixture
-def demo(app):
-    seed_demo(db.session)
-    db.session.commit()
+def demo(seeded_demo):
     return db.session.scalar(select(Event).where(Event.name == "养老护理员"))
 
 

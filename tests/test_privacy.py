@@ -12,8 +12,6 @@ import io
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from competition.demo import seed_demo
-from competition.demo_stages import advance_demo
 from competition.entries.models import Contestant, Entry
 from competition.extensions import db
 from competition.grades.models import Certificate
@@ -28,11 +26,7 @@ def _text(response) -> str:
     return response.get_data(as_text=True)
 
 
-def test_public_pages_and_exports_never_show_a_full_id_number_or_phone(app, client):
-    seed_demo(db.session)
-    db.session.commit()
-    advance_demo(db.session)
-    db.session.commit()
+def test_public_pages_and_exports_never_show_a_full_id_number_or_phone(staged_demo, client):
 
     urls = ["/results"]
     for publication in db.session.scalars(select(Publication)):

@@ -4,7 +4,8 @@ Most tests build one small division (``small``): a city class-1 contest whose
 workers' rule grants 二级/技师 to the top 10, theory and practical scores at
 least 60, never above 技师, men at most 60 and women at most 55, once a year. Its two modules
 (theory 20%, practical 80%) are scored outside the sheets, so results come
-without judging. The page tests use the demo's 茶艺师 (``published_tea``).
+without judging. The page tests use the 茶艺师 of ``builders.tea_competition``
+(``published_tea``).
 """
 
 from __future__ import annotations
@@ -302,8 +303,8 @@ def test_final_results_may_be_decided_after_finalizing(small):
 # --- The page ------------------------------------------------------------------------
 
 def _import_theory(event: Event, low: dict[str, int]) -> None:
-    """Theory exam scores for the demo's 茶艺师 (90, or as ``low`` says), then the
-    published results refreshed, as after an import during the notice."""
+    """Theory exam scores for 茶艺师 (90, or as ``low`` says by name), then the published
+    results refreshed, as after an import during the notice."""
     theory = next(m for m in event.modules if m.kind == "theory")
     for entry in db.session.scalars(select(Entry).where(Entry.event_id == event.id)):
         row = db.session.scalar(select(ExternalScore).where(
@@ -323,39 +324,41 @@ def _row(page: str, name: str) -> str:
 
 
 def test_page_previews_then_shows_the_decisions(published_tea, client, auth):
-    """The demo's 茶艺师 workers: ranked 1 方静 (no grade), 2 曾梦瑶 (四级), 3 谢婉婷
-    (规定茶艺 58, but the practical modules weighted together 61.09)."""
-    _import_theory(published_tea, low={"曾梦瑶": 55})
+    """茶艺师's workers (``builders.TEA_CONTESTANTS``): ranked 1 林雅琴 (no grade),
+    2 郑晓雯 (四级), 3 唐婉婷 (规定茶艺 58, but the practical modules weighted together
+    61.50); 4 to 6 under 60 in the practical modules."""
+    _import_theory(published_tea, low={"郑晓雯": 55})
     division = published_tea.divisions[0]
     url = f"/divisions/{division.id}/promotions"
-    auth.login("organizer", "demo-organizer-2026")
+    auth.login(builders.ORGANIZER)
     results = client.get(f"/events/{published_tea.id}/results").get_data(as_text=True)
     assert url in results
 
     page = unescape(client.get(url).get_data(as_text=True))
     assert "预览" in page and "根据公示中的成绩预览" in page
-    assert "8 名选手中 2 名将晋升" in page
-    assert "晋升为 二级/技师" in _row(page, "方静") and "职工组前10名" in _row(page, "方静")
-    zeng = _row(page, "曾梦瑶")
-    assert "未晋升" in zeng and "理论成绩 55.00 < 60" in zeng and "四级/中级工" in zeng
-    assert "自报，未核验" in zeng
-    # One practical module below 60 does not block: the practical score is 61.09.
-    assert "晋升为 二级/技师" in _row(page, "谢婉婷")
+    assert "6 名选手中 2 名将晋升" in page
+    assert "晋升为 二级/技师" in _row(page, "林雅琴") and "职工组前10名" in _row(page, "林雅琴")
+    zheng = _row(page, "郑晓雯")
+    assert "未晋升" in zheng and "理论成绩 55.00 < 60" in zheng and "四级/中级工" in zheng
+    assert "自报，未核验" in zheng
+    # One practical module below 60 does not block: the practical score is 61.50.
+    assert "晋升为 二级/技师" in _row(page, "唐婉婷")
+    assert "未晋升" in _row(page, "孔丽")  # the practical modules weighted: 52.81
 
-    organizer = db.session.scalar(select(User).where(User.username == "organizer"))
+    organizer = db.session.scalar(select(User).where(User.username == builders.ORGANIZER))
     publication.finalize(db.session, organizer, division)
     if not service.decided(db.session, division):  # unless finalizing decides them
         service.decide_promotions(db.session, organizer, division, utcnow())
     db.session.commit()
     page = unescape(client.get(url).get_data(as_text=True))
     assert "已决定" in page and "以下晋升已在成绩确定时决定" in page
-    assert "8 名选手中 2 名已晋升" in page
-    fang = _row(page, "方静")
-    assert "晋升为 二级/技师" in fang and "本组第1–10名" in fang
+    assert "6 名选手中 2 名已晋升" in page
+    lin = _row(page, "林雅琴")
+    assert "晋升为 二级/技师" in lin and "本组第1–10名" in lin
     # Held no grade before, although she holds 技师 now.
-    assert re.search(r"<td>\s*无\s*</td>", fang)
+    assert re.search(r"<td>\s*无\s*</td>", lin)
     # The reasons are kept with the decision and still shown.
-    assert "未晋升" in _row(page, "曾梦瑶") and "理论成绩 55.00 < 60" in _row(page, "曾梦瑶")
+    assert "未晋升" in _row(page, "郑晓雯") and "理论成绩 55.00 < 60" in _row(page, "郑晓雯")
 
 
 def test_page_shows_codes_not_names_before_the_scores_lock(small_draft, client, auth):

@@ -7,33 +7,32 @@ from sqlalchemy import select
 
 from competition.auth.models import User
 from competition.dbtypes import utcnow
-from competition.demo import seed_demo
 from competition.entries.models import Entry
-from competition.events.models import Event
+from competition.errors import Refused
 from competition.extensions import db
 from competition.results import publication
 from competition.results.models import Result
 from competition.results.publication import PublicationError
+from tests import builders
 
 
 def _user(name):
     return db.session.scalar(select(User).where(User.username == name))
 
 
-def test_publishing_needs_locked_scores(app):
-    seed_demo(db.session)
-    event = db.session.scalar(select(Event).where(Event.name == "车工"))
+def test_publishing_needs_locked_scores(scored_tea):
     with pytest.raises(PublicationError, match="locked"):
-        publication.publish(db.session, _user("organizer"), event.divisions[0])
+        publication.publish(db.session, _user(builders.ORGANIZER), scored_tea.divisions[0])
 
 
 def test_notice_appeal_and_final(locked_tea):
     division = locked_tea.divisions[0]
     now = utcnow()
-    published = publication.publish(db.session, _user("organizer"), division, now=now)
+    published = publication.publish(db.session, _user(builders.ORGANIZER), division, now=now)
     db.session.commit()
     results = db.session.scalars(select(Result).order_by(Result.rank)).all()
-    assert len(results) == 8 and results[0].rank == 1 and results[0].award == "first"
+    assert len(results) == len(builders.TEA_CONTESTANTS)
+    assert results[0].rank == 1 and results[0].award == "first"
     assert published.appeal_deadline == now + timedelta(hours=2)
 
     entry = db.session.get(Entry, results[-1].entry_id)
@@ -47,15 +46,16 @@ def test_notice_appeal_and_final(locked_tea):
 
     after_notice = now + timedelta(days=5, minutes=1)
     with pytest.raises(PublicationError, match="runs until"):
-        publication.finalize(db.session, _user("organizer"), division, now=now)
+        publication.finalize(db.session, _user(builders.ORGANIZER), division, now=now)
     with pytest.raises(PublicationError, match="waiting for a decision"):
-        publication.finalize(db.session, _user("organizer"), division, now=after_notice)
-    with pytest.raises(Exception, match="chief judge"):
-        publication.decide_appeal(db.session, _user("judge9"), appeal, accept=False,
+        publication.finalize(db.session, _user(builders.ORGANIZER), division, now=after_notice)
+    with pytest.raises(Refused, match="Only the chief judge of") as refused:
+        publication.decide_appeal(db.session, _user(builders.JUDGES[0]), appeal, accept=False,
                                   reason="评分无误")
-    publication.decide_appeal(db.session, _user("chief3"), appeal, accept=False,
+    assert refused.value.params == {"event": "茶艺师"}
+    publication.decide_appeal(db.session, _user(builders.CHIEF), appeal, accept=False,
                               reason="经复核，评分符合评分细则")
-    final = publication.finalize(db.session, _user("organizer"), division, now=after_notice)
+    final = publication.finalize(db.session, _user(builders.ORGANIZER), division, now=after_notice)
     db.session.commit()
     assert final.status == "final" and appeal.decision_reason.startswith("经复核")
     with pytest.raises(PublicationError, match="frozen"):

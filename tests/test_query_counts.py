@@ -1,9 +1,9 @@
 """The main pages run the same number of SQL queries for a few entries as for a thousand.
 
-The demo's 茶艺师 event (scored, locked, on public notice) is measured with its 8
-entries, then 992 more entries are added in bulk — scored by its three judges in
-module A — and the published results recomputed; every page must then run exactly
-as many queries as before (no query per entry, sheet or mark).
+The small competition's 茶艺师 event (``builders.tea_competition``: scored, locked, on
+public notice) is measured with its 6 entries, then 994 more entries are added in bulk —
+scored by its three judges in module A — and the published results recomputed; every page
+must then run exactly as many queries as before (no query per entry, sheet or mark).
 """
 
 import secrets
@@ -20,8 +20,10 @@ from competition.events.models import Division, Event, PanelRole
 from competition.extensions import db
 from competition.judging.models import Mark, ScoreSheet
 from competition.results import publication
+from tests import builders
 
-EXTRA = 992
+FEW = len(builders.TEA_CONTESTANTS)
+EXTRA = 1000 - FEW
 
 
 class QueryCounter:
@@ -37,7 +39,7 @@ class QueryCounter:
 def _sign_in(client, username):
     client.post("/logout")
     response = client.post("/login", data={"username": username,
-                                           "password": f"demo-{username}-2026"})
+                                           "password": builders.PASSWORD})
     assert response.status_code == 302
 
 
@@ -77,18 +79,18 @@ def _add_entries(event, count: int) -> None:
     db.session.commit()
 
 
-def test_main_pages_run_as_many_queries_for_1000_entries_as_for_8(published_tea, client):
+def test_main_pages_run_as_many_queries_for_1000_entries_as_for_6(published_tea, client):
     event = published_tea
     division = event.divisions[0]
     event_id, division_id = event.id, division.id
     token = db.session.scalar(select(Entry.token).where(Entry.event_id == event.id))
     pages = [
-        ("judge9", "/judge"),
-        ("chief3", f"/judge/events/{event.id}/console"),
-        ("chief3", f"/judge/events/{event.id}/console/data"),
-        ("organizer", f"/events/{event.id}/entries"),
-        ("organizer", f"/events/{event.id}/results"),
-        ("organizer", f"/competitions/{event.competition_id}"),
+        (builders.JUDGES[0], "/judge"),
+        (builders.CHIEF, f"/judge/events/{event.id}/console"),
+        (builders.CHIEF, f"/judge/events/{event.id}/console/data"),
+        (builders.ORGANIZER, f"/events/{event.id}/entries"),
+        (builders.ORGANIZER, f"/events/{event.id}/results"),
+        (builders.ORGANIZER, f"/competitions/{event.competition_id}"),
         (None, f"/results/divisions/{division.id}"),
         (None, f"/r/{token}"),
     ]
@@ -117,10 +119,10 @@ def test_main_pages_run_as_many_queries_for_1000_entries_as_for_8(published_tea,
     event = db.session.get(Event, event_id)
     division = db.session.get(Division, division_id)
     _add_entries(event, EXTRA)
-    organizer = db.session.scalar(select(User).where(User.username == "organizer"))
+    organizer = db.session.scalar(select(User).where(User.username == builders.ORGANIZER))
     publication.refresh(db.session, division, actor_id=organizer.id)
     db.session.commit()
     many = counts()
     assert many == few
     # Like is compared with like: the pages do list the added entries.
-    assert client.get(f"/results/divisions/{division_id}").text.count("<tr>") >= EXTRA + 8
+    assert client.get(f"/results/divisions/{division_id}").text.count("<tr>") >= EXTRA + FEW

@@ -18,12 +18,10 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from competition import corrections
 from competition.audit.models import AuditEvent
 from competition.auth.models import User
 from competition.auth.service import issue_api_token
-from competition.demo import seed_demo
-from competition.demo_stages import advance_demo
+from competition.corrections import service as corrections
 from competition.entries import draw_service
 from competition.entries import service as registration
 from competition.entries.idcard import make_id_number
@@ -205,17 +203,11 @@ def test_a_work_unit_of_a_judge_on_the_panel_is_corrected_with_a_warning(app):
 
 
 @pytest.fixture
-def on_notice(app):
-    """The demo through its stages: 养老护理员 职工组 on public notice, 茶艺师 final."""
-    seed_demo(db.session)
-    db.session.commit()
-    advance_demo(db.session)
-    db.session.commit()
-    care = db.session.scalar(select(Event).where(Event.name == "养老护理员"))
-    workers = db.session.scalar(select(Division).where(Division.event_id == care.id,
-                                                       Division.name == "职工组"))
-    organizer = db.session.scalar(select(User).where(User.username == "organizer"))
-    return organizer, care, workers
+def on_notice(tea_on_notice):
+    """The small competition's 茶艺师 (``builders.tea_competition``), locked and its
+    职工组 on public notice."""
+    organizer = db.session.scalar(select(User).where(User.username == builders.ORGANIZER))
+    return organizer, tea_on_notice, tea_on_notice.divisions[0]
 
 
 def _published_entry(division) -> Entry:
@@ -226,8 +218,8 @@ def _published_entry(division) -> Entry:
 
 
 def test_after_the_lock_a_name_is_corrected_by_republishing(on_notice, client):
-    organizer, care, workers = on_notice
-    care.competition.name_display = "full"
+    organizer, tea, workers = on_notice
+    tea.competition.name_display = "full"
     entry = _published_entry(workers)
     before = publication.publication_of(db.session, workers.id).notice_ends_at
     db.session.commit()
@@ -243,9 +235,11 @@ def test_after_the_lock_a_name_is_corrected_by_republishing(on_notice, client):
 
 
 def test_after_the_lock_a_division_no_longer_changes(on_notice):
-    organizer, care, workers = on_notice
+    organizer, tea, workers = on_notice
     entry = _published_entry(workers)
-    other = next(d for d in care.divisions if d.id != workers.id)
+    other = Division(event_id=tea.id, name="学生组", kind="student", position=1)
+    db.session.add(other)
+    db.session.flush()
     with pytest.raises(RegistrationError) as refused:
         corrections.correct_registration(db.session, entry, actor=organizer, reason="改组",
                                          today=TODAY, division=other)
@@ -254,11 +248,10 @@ def test_after_the_lock_a_division_no_longer_changes(on_notice):
     assert db.session.get(Entry, entry.id).division_id == workers.id
 
 
-def test_final_results_are_not_corrected(on_notice):
-    organizer, *_ = on_notice
-    tea = db.session.scalar(select(Event).where(Event.name == "茶艺师"))
+def test_final_results_are_not_corrected(final_tea):
+    organizer = db.session.scalar(select(User).where(User.username == builders.ORGANIZER))
     final = db.session.scalar(select(Publication).join(Division).where(
-        Division.event_id == tea.id, Publication.status == "final"))
+        Division.event_id == final_tea.id, Publication.status == "final"))
     entry = _published_entry(db.session.get(Division, final.division_id))
     name = entry.contestant.name
     with pytest.raises(RegistrationError, match="final"):

@@ -26,7 +26,9 @@ from competition.extensions import db
 from competition.results import exports
 from competition.results.models import Publication, Result
 from competition.results.service import event_results
-from tests.test_lots import setup_event
+from tests import builders
+from tests.builders import setup_event
+from tests.helpers import user_named
 
 CHINA = ZoneInfo("Asia/Shanghai")
 AWARDS = {"first": "一等奖", "second": "二等奖", "third": "三等奖", None: None}
@@ -59,7 +61,7 @@ def tea_entries(event) -> dict[int, Entry]:
 
 def test_the_workbook_holds_every_result_with_personal_details_as_numbers(
         published_tea, client, auth):
-    auth.login("organizer", "demo-organizer-2026")
+    auth.login(builders.ORGANIZER)
     book = workbook(client.get(f"/events/{published_tea.id}/results.xlsx"))
 
     assert book.sheetnames == [d.name for d in published_tea.divisions]  # not drafts
@@ -106,7 +108,7 @@ def test_before_publication_the_workbook_is_the_draft_and_there_is_no_notice_lis
     division = locked_tea.divisions[0]
     assert client.get(f"/divisions/{division.id}/notice.pdf").status_code == 404
     assert client.get("/divisions/999999/notice.pdf").status_code == 404
-    auth.login("organizer", "demo-organizer-2026")
+    auth.login(builders.ORGANIZER)
     assert client.get(f"/divisions/{division.id}/notice.pdf").status_code == 404
     book = workbook(client.get(f"/events/{locked_tea.id}/results.xlsx"))
     assert book.sheetnames == [f"{d.name}（草稿）" for d in locked_tea.divisions]
@@ -138,11 +140,13 @@ def test_names_stay_hidden_in_the_draft_until_the_scores_are_locked(app, client,
 
 
 # Who may open what: (url, who, status); None is an anonymous visitor, 302 the login page.
+# The judge and the chief judge are 茶艺师's; the other chief judge is another event's.
 ACCESS = [
-    ("xlsx", None, 302), ("xlsx", "judge9", 403), ("xlsx", "chief3", 403),
-    ("xlsx", "organizer", 200),
-    ("report", None, 302), ("report", "judge9", 403), ("report", "chief1", 403),
-    ("report", "chief3", 200), ("report", "organizer", 200),
+    ("xlsx", None, 302), ("xlsx", builders.JUDGES[0], 403), ("xlsx", builders.CHIEF, 403),
+    ("xlsx", builders.ORGANIZER, 200),
+    ("report", None, 302), ("report", builders.JUDGES[0], 403),
+    ("report", builders.OTHER_CHIEF, 403),
+    ("report", builders.CHIEF, 200), ("report", builders.ORGANIZER, 200),
     ("notice", None, 200), ("my_report", None, 200),
 ]
 
@@ -155,7 +159,7 @@ def test_who_may_open_each_export(published_tea, client, auth):
             "my_report": f"/r/{entry.token}/score-report.pdf"}
     for kind, who, status in ACCESS:
         if who:
-            auth.login(who, f"demo-{who}-2026")
+            auth.login(who)
         response = client.get(urls[kind])
         assert response.status_code == status, (kind, who)
         if status == 302:
@@ -190,7 +194,7 @@ def test_the_notice_list_is_public_with_dates_and_never_an_id_number(published_t
         assert person.id_number not in text and person.id_number[-6:] not in text
         assert person.phone not in text
         assert person.work_unit in text
-        assert person.name not in text  # the demo shows names masked
+        assert person.name not in text  # the competition shows names masked
         assert mask_name(person.name) in text
 
     published_tea.competition.name_display = "full"
@@ -224,7 +228,7 @@ def test_the_organizers_score_report_shows_modules_total_and_rank(
     result = db.session.scalar(select(Result).where(Result.rank == 1))
     entry = db.session.get(Entry, result.entry_id)
     ranked = len(db.session.scalars(select(Result).where(Result.rank.is_not(None))).all())
-    auth.login("organizer", "demo-organizer-2026")
+    auth.login(builders.ORGANIZER)
     text = pdf_text(client.get(f"/entries/{entry.id}/score-report.pdf"))
     for expected in ("成绩单", entry.contestant.name, entry.ticket_number, "茶艺师",
                      entry.division.name, f"{result.total:.2f}",
@@ -253,10 +257,9 @@ def test_a_contestant_downloads_their_own_report_once_published(locked_tea, clie
     assert client.get(url).status_code == 404  # not published yet
 
     from competition.results import publication
-    from tests.test_publication import _user
 
     division = db.session.get(Division, entry.division_id)
-    publication.publish(db.session, _user("organizer"), division)
+    publication.publish(db.session, user_named(builders.ORGANIZER), division)
     db.session.commit()
     text = pdf_text(client.get(url))
     person = entry.contestant

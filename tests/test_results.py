@@ -5,7 +5,6 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from competition.auth.models import User
-from competition.demo import seed_demo
 from competition.entries.models import Entry
 from competition.events.models import Event
 from competition.extensions import db
@@ -13,23 +12,25 @@ from competition.judging import service as judging
 from competition.judging.models import ExternalScore
 from competition.judging.service import MarkChange
 from competition.results.service import event_results
+from tests import builders
 
 
 def _user(name):
     return db.session.scalar(select(User).where(User.username == name))
 
 
-def test_results_follow_the_submitted_marks_and_count_only_submitted_sheets(app):
-    seed_demo(db.session)
-    db.session.commit()
-    lathe = db.session.scalar(select(Event).where(Event.name == "车工"))
+def test_results_follow_the_submitted_marks_and_count_only_submitted_sheets(scored_tea):
+    """车工 of the small competition (``builders.tea_competition``): theory 30%, the
+    practical module 70%, not scored yet."""
+    lathe = db.session.scalar(select(Event).where(
+        Event.competition_id == scored_tea.competition_id, Event.name == "车工"))
     practical = next(m for m in lathe.modules if m.criteria)
     theory = next(m for m in lathe.modules if not m.criteria)
-    entries = judging.assignments(db.session, _user("judge6"))[0].entries[:2]
+    entries = judging.assignments(db.session, _user(builders.OTHER_JUDGE))[0].entries[:2]
     for number, entry in enumerate(entries):
         db.session.add(ExternalScore(entry_id=entry.id, module_id=theory.id,
                                      score=Decimal(90 - number * 10)))
-        for judge_name in ("judge6", "judge7", "judge8"):
+        for judge_name in builders.OTHER_JUDGES:
             judge = _user(judge_name)
             sheet = judging.open_sheet(db.session, judge, entry, practical)
             changes = []
@@ -52,5 +53,5 @@ def test_results_follow_the_submitted_marks_and_count_only_submitted_sheets(app)
     # Entry two: its sheets are drafts, so only the imported theory counts: 80 × 0.3.
     assert results[second.id].total == Decimal("24.00")
     unscored = [r for r in results.values() if r.entry_id not in (first.id, second.id)]
-    assert all(r.total == 0 for r in unscored)
+    assert unscored and all(r.total == 0 for r in unscored)
     assert db.session.scalar(select(Entry.id).where(Entry.id == first.id))

@@ -34,8 +34,8 @@ def _user(username: str) -> User:
 
 
 def _tokens(*usernames: str) -> dict[str, str | None]:
-    """A bearer token for each demo user, one for an organizer of another competition
-    ("stranger"), and none for "anonymous"."""
+    """A bearer token for each user named (``builders.tea_competition``'s), one for an
+    organizer of another competition ("stranger"), and none for "anonymous"."""
     tokens: dict[str, str | None] = {"anonymous": None}
     for name in usernames:
         tokens[name] = issue_api_token(db.session, _user(name), "test")
@@ -106,12 +106,13 @@ def test_live_results_equal_the_computed_ones_with_names_after_the_lock(app, loc
         assert line["name"] == entry.contestant.name and line["code"] == entry.code
         assert Decimal(line["total"]) == result.total
         assert line["rank"] == result.rank and line["award"] == result.award
-        assert line["title"] == ("咸宁市技术能手" if result.has_title else None)
+        assert line["title"] == (builders.TEA_TITLE if result.has_title else None)
         assert {s["module_id"]: s["score"] for s in line["module_scores"]} == {
             module_id: _two_places(score) for module_id, score in result.module_scores.items()}
         assert "id_number" not in line and "phone" not in line
 
-    # Another demo event, not locked yet: its contestants are their codes only.
+    # Another event of the competition, not locked yet: its contestants are their codes
+    # only.
     other = db.session.scalar(select(Event).where(Event.name == "车工"))
     body = _call(app, "get", f"/api/v1/events/{other.id}/results", tokens["organizer"]).get_json()
     assert body["locked"] is False
@@ -127,9 +128,9 @@ def test_live_results_equal_the_computed_ones_with_names_after_the_lock(app, loc
 
 
 def test_only_organizers_and_the_chief_judge_see_live_results_and_appeals(app, locked_tea):
-    tokens = _tokens("organizer", "chief3", "judge9", "chief1")
-    expected = {"anonymous": 401, "judge9": 403, "chief1": 403, "stranger": 403,
-                "organizer": 200, "chief3": 200}
+    tokens = _tokens("organizer", "chief", "judge_a", "other_chief")
+    expected = {"anonymous": 401, "judge_a": 403, "other_chief": 403, "stranger": 403,
+                "organizer": 200, "chief": 200}
     for path in ("results", "appeals"):
         url = f"/api/v1/events/{locked_tea.id}/{path}"
         answers = {who: _call(app, "get", url, token).status_code
@@ -137,7 +138,7 @@ def test_only_organizers_and_the_chief_judge_see_live_results_and_appeals(app, l
         assert answers == expected, path
         response = _call(app, "get", f"/api/v1/events/999999/{path}", tokens["organizer"])
         assert response.status_code == 404 and response.get_json()["code"] == 404
-    response = _call(app, "get", f"/api/v1/events/{locked_tea.id}/results", tokens["judge9"])
+    response = _call(app, "get", f"/api/v1/events/{locked_tea.id}/results", tokens["judge_a"])
     assert "茶艺师" in response.get_json()["message"]
 
 
@@ -158,9 +159,9 @@ def test_published_results_are_public_only_after_publication(app, locked_tea):
     rows = db.session.execute(
         select(Result, Entry).join(Entry, Entry.id == Result.entry_id)
         .order_by(Result.rank.is_(None), Result.rank, Entry.station)).all()
-    assert len(body["results"]) == len(rows) == 8
+    assert len(body["results"]) == len(rows) == len(builders.TEA_CONTESTANTS)
     for line, (result, entry) in zip(body["results"], rows, strict=True):
-        # The demo competition shows masked names on public lists.
+        # The competition shows masked names on public lists.
         assert line["name"] == mask_name(entry.contestant.name) != entry.contestant.name
         assert line["work_unit"] == entry.contestant.work_unit
         assert line["rank"] == result.rank and line["award"] == result.award
@@ -169,7 +170,7 @@ def test_published_results_are_public_only_after_publication(app, locked_tea):
             k: _two_places(v) for k, v in result.module_scores.items()}
         assert set(line) == {"name", "work_unit", "module_scores", "penalty_points", "total",
                              "rank", "award", "title"}
-    assert body["results"][0]["title"] == "咸宁市技术能手"
+    assert body["results"][0]["title"] == builders.TEA_TITLE
     _assert_no_private_data(response.get_data(as_text=True), locked_tea)
 
     locked_tea.competition.name_display = "full"
@@ -180,11 +181,11 @@ def test_published_results_are_public_only_after_publication(app, locked_tea):
 
 
 def test_organizers_publish_and_finalize_through_the_api(app, locked_tea):
-    tokens = _tokens("organizer", "chief3")
+    tokens = _tokens("organizer", "chief")
     division = locked_tea.divisions[0]
     publish = f"/api/v1/divisions/{division.id}/publish"
     finalize = f"/api/v1/divisions/{division.id}/finalize"
-    for who, status in (("anonymous", 401), ("chief3", 403), ("stranger", 403)):
+    for who, status in (("anonymous", 401), ("chief", 403), ("stranger", 403)):
         assert _call(app, "post", publish, tokens[who]).status_code == status
     assert db.session.scalar(select(Publication)) is None
 
@@ -204,7 +205,7 @@ def test_organizers_publish_and_finalize_through_the_api(app, locked_tea):
     assert response.status_code == 422 and response.get_json()["message"] == "成绩已公示。"
     response = _call(app, "post", finalize, tokens["organizer"])
     assert response.status_code == 422 and "公示期至" in response.get_json()["message"]
-    assert _call(app, "post", finalize, tokens["chief3"]).status_code == 403
+    assert _call(app, "post", finalize, tokens["chief"]).status_code == 403
 
     # An event whose chief judge has not locked the scores cannot be published.
     other = db.session.scalar(select(Event).where(Event.name == "车工"))
@@ -223,9 +224,9 @@ def test_the_chief_judge_decides_an_appeal_and_the_contestant_sees_it(app, locke
     entry = db.session.get(Entry, last.entry_id)
     appeal = publication.file_appeal(db.session, entry, "我对B模块评分有异议")
     db.session.commit()
-    tokens = _tokens("organizer", "chief3", "judge9")
+    tokens = _tokens("organizer", "chief", "judge_a")
 
-    listed = _call(app, "get", f"/api/v1/events/{locked_tea.id}/appeals", tokens["chief3"])
+    listed = _call(app, "get", f"/api/v1/events/{locked_tea.id}/appeals", tokens["chief"])
     assert listed.status_code == 200
     assert listed.get_json() == [{
         "id": appeal.id, "entry_id": entry.id, "division_id": division.id,
@@ -236,23 +237,23 @@ def test_the_chief_judge_decides_an_appeal_and_the_contestant_sees_it(app, locke
 
     url = f"/api/v1/appeals/{appeal.id}/decision"
     decision = {"accept": False, "reason": "经复核，评分符合评分细则"}
-    for who, status in (("anonymous", 401), ("organizer", 403), ("judge9", 403),
+    for who, status in (("anonymous", 401), ("organizer", 403), ("judge_a", 403),
                         ("stranger", 403)):
         assert _call(app, "post", url, tokens[who], json=decision).status_code == status
-    response = _call(app, "post", url, tokens["chief3"], json={"accept": False, "reason": " "})
+    response = _call(app, "post", url, tokens["chief"], json={"accept": False, "reason": " "})
     assert response.status_code == 422
     assert response.get_json()["message"] == "请填写处理理由，选手将看到此说明。"
-    assert _call(app, "post", url, tokens["chief3"], json={"reason": "x"}).status_code == 422
-    response = _call(app, "post", url, tokens["chief3"], json=decision)
+    assert _call(app, "post", url, tokens["chief"], json={"reason": "x"}).status_code == 422
+    response = _call(app, "post", url, tokens["chief"], json=decision)
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["status"] == "rejected"
     db.session.expire_all()
     stored = db.session.get(Appeal, appeal.id)
     assert stored.status == "rejected" and stored.decision_reason == decision["reason"]
-    assert stored.decided_by_id == _user("chief3").id
-    response = _call(app, "post", url, tokens["chief3"], json=decision)
+    assert stored.decided_by_id == _user("chief").id
+    response = _call(app, "post", url, tokens["chief"], json=decision)
     assert response.status_code == 422 and response.get_json()["message"] == "此申诉已处理。"
-    assert _call(app, "post", "/api/v1/appeals/999999/decision", tokens["chief3"],
+    assert _call(app, "post", "/api/v1/appeals/999999/decision", tokens["chief"],
                  json=decision).status_code == 404
 
     body = _call(app, "get", f"/api/v1/contestant/{entry.token}/result").get_json()
@@ -270,18 +271,18 @@ def test_who_may_not_decide_an_appeal_is_refused_whatever_they_send(app, locked_
     appeal = publication.file_appeal(db.session, db.session.get(Entry, last.entry_id),
                                      "我对B模块评分有异议")
     db.session.commit()
-    tokens = _tokens("organizer", "chief3", "judge9", "admin")
+    tokens = _tokens("organizer", "chief", "judge_a", "admin")
     audited = db.session.scalar(select(func.count()).select_from(AuditEvent))
     url = f"/api/v1/appeals/{appeal.id}/decision"
     bodies = ({"json": {}}, {"json": {"accept": "perhaps"}}, {"json": ["accept"]},
               {"data": "{not json", "content_type": "application/json"}, {})
-    for who, status in (("anonymous", 401), ("organizer", 403), ("judge9", 403),
+    for who, status in (("anonymous", 401), ("organizer", 403), ("judge_a", 403),
                         ("stranger", 403), ("admin", 403)):
         for body in bodies:
             response = _call(app, "post", url, tokens[who], **body)
             assert response.status_code == status, (who, body)
     # The chief judge gets past the check, so a bad body is theirs to correct.
-    assert _call(app, "post", url, tokens["chief3"], json={}).status_code == 422
+    assert _call(app, "post", url, tokens["chief"], json={}).status_code == 422
     db.session.expire_all()
     stored = db.session.get(Appeal, appeal.id)
     assert stored.status == "pending" and stored.decided_by_id is None

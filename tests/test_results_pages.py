@@ -5,12 +5,13 @@ from sqlalchemy import select
 from competition.entries.models import Entry
 from competition.extensions import db
 from competition.results.models import Appeal, Publication, Result
-from tests.test_publication import _user
+from tests import builders
+from tests.helpers import user_named as _user
 
 
 def test_organizer_publishes_and_the_public_sees_masked_names_only(locked_tea, client, auth):
     division = locked_tea.divisions[0]
-    auth.login("organizer", "demo-organizer-2026")
+    auth.login(builders.ORGANIZER)
     page = client.get(f"/events/{locked_tea.id}/results").get_data(as_text=True)
     assert "发布公示" in page
     page = client.post(f"/divisions/{division.id}/publish",
@@ -24,7 +25,7 @@ def test_organizer_publishes_and_the_public_sees_masked_names_only(locked_tea, c
     for entry in entries:
         assert entry.contestant.id_number not in public
         assert entry.contestant.phone not in public
-        assert entry.contestant.name not in public  # the demo masks names
+        assert entry.contestant.name not in public  # the competition masks names
     assert "一等奖" in public and "公示中" in public
 
 
@@ -40,7 +41,7 @@ def test_contestant_sees_their_result_files_an_appeal_and_reads_the_decision(
     from competition.results import publication
 
     division = locked_tea.divisions[0]
-    publication.publish(db.session, _user("organizer"), division)
+    publication.publish(db.session, _user(builders.ORGANIZER), division)
     db.session.commit()
     result = db.session.scalar(select(Result).order_by(Result.rank.desc()))
     entry = db.session.get(Entry, result.entry_id)
@@ -52,7 +53,7 @@ def test_contestant_sees_their_result_files_an_appeal_and_reads_the_decision(
     assert "已收到您的申诉" in page
     appeal = db.session.scalar(select(Appeal))
 
-    auth.login("chief3", "demo-chief3-2026")
+    auth.login(builders.CHIEF)
     page = client.post(f"/appeals/{appeal.id}/decide", data={
         "accept": "reject", "reason": "经复核，评分符合评分细则"},
         follow_redirects=True).get_data(as_text=True)
@@ -65,39 +66,32 @@ def test_contestant_sees_their_result_files_an_appeal_and_reads_the_decision(
 def test_only_the_chief_judge_decides_appeals(locked_tea, client, auth):
     from competition.results import publication
 
-    publication.publish(db.session, _user("organizer"), locked_tea.divisions[0])
+    publication.publish(db.session, _user(builders.ORGANIZER), locked_tea.divisions[0])
     entry = db.session.scalar(select(Entry).where(Entry.event_id == locked_tea.id))
     appeal = publication.file_appeal(db.session, entry, "申诉")
     db.session.commit()
-    auth.login("judge9", "demo-judge9-2026")
+    auth.login(builders.JUDGES[0])
     assert client.get(f"/appeals/{appeal.id}/decide").status_code == 403
 
 
-def test_results_page_is_fresh_right_after_a_mark_changes(app, client, auth):
+def test_results_page_is_fresh_right_after_a_mark_changes(scored_tea, client, auth):
     """The organizers' results page and the big screen compute from the marks on every
     request: a re-scored sheet shows at once, with no stale copy anywhere."""
     from decimal import Decimal
 
-    from competition.demo import seed_demo
-    from competition.events.models import Event
     from competition.judging import service as judging
+    from competition.judging.models import ScoreSheet
     from competition.judging.service import MarkChange
     from competition.results.service import event_results
 
-    seed_demo(db.session)
-    db.session.commit()
-    tea = db.session.scalar(select(Event).where(Event.name == "茶艺师"))
+    tea = scored_tea
     module = judging.scored_modules(tea)[0]
-    judges = [_user(name) for name in ("judge9", "judge10", "judge11")]
-    entry = judging.assignments(db.session, judges[0])[0].entries[0]
-    sheets = []
-    for judge in judges:
-        sheet = judging.open_sheet(db.session, judge, entry, module)
-        judging.save_marks(db.session, judge, sheet,
-                           [MarkChange(c.id, Decimal(0)) for c in module.criteria])
-        judging.submit_sheet(db.session, judge, sheet)
-        sheets.append(sheet)
-    db.session.commit()
+    judges = [_user(name) for name in builders.JUDGES]
+    # The last-placed entry: every judge marked its first criterion below the maximum.
+    entry = judging.assignments(db.session, judges[0])[0].entries[-1]
+    sheets = [db.session.scalar(select(ScoreSheet).where(
+        ScoreSheet.judge_id == judge.id, ScoreSheet.entry_id == entry.id,
+        ScoreSheet.module_id == module.id)) for judge in judges]
 
     def shown_total() -> str:
         result = next(r for r in event_results(db.session, tea.id) if r.entry_id == entry.id)
@@ -106,16 +100,19 @@ def test_results_page_is_fresh_right_after_a_mark_changes(app, client, auth):
     def row_of_entry(page: str) -> str:
         return next(row for row in page.split("<tr>") if f">{entry.code}<" in row)
 
-    auth.login("organizer", "demo-organizer-2026")
+    auth.login(builders.ORGANIZER)
     before = shown_total()
     assert f"<strong>{before}</strong>" in row_of_entry(
         client.get(f"/events/{tea.id}/results").text)
 
     # Two of the three judges re-score (a trimmed mean of 3 keeps the middle mark).
+    criterion = module.criteria[0]
     for judge, sheet in zip(judges[:2], sheets[:2], strict=True):
-        judging.reopen_sheet(db.session, _user("chief3"), sheet, "漏评一项")
+        held = next(m.value for m in sheet.marks if m.criterion_id == criterion.id)
+        assert held < criterion.max_points
+        judging.reopen_sheet(db.session, _user(builders.CHIEF), sheet, "漏评一项")
         judging.save_marks(db.session, judge, sheet, [MarkChange(
-            module.criteria[0].id, module.criteria[0].max_points, previous=Decimal(0))])
+            criterion.id, criterion.max_points, previous=held)])
         judging.submit_sheet(db.session, judge, sheet)
     db.session.commit()
     after = shown_total()
@@ -138,11 +135,11 @@ def test_standardised_scores_compare_events(locked_tea, client, auth):
     top = min(ranked, key=lambda r: r.rank)
     assert z[top.entry_id] > 0 and abs(sum(z.values())) < Decimal("0.001")
 
-    auth.login("organizer", "demo-organizer-2026")
+    auth.login(builders.ORGANIZER)
     page = client.get(f"/competitions/{locked_tea.competition_id}/standardised?median=80").text
     row = next(row for row in page.split("<tr>") if f">{top.total}<" in row)
     assert f">{z[top.entry_id]}<" in row and f">{scaled[top.entry_id]}<" in row
     auth.logout()
-    auth.login("judge9", "demo-judge9-2026")
+    auth.login(builders.JUDGES[0])
     assert client.get(f"/competitions/{locked_tea.competition_id}/standardised"
                       ).status_code == 403

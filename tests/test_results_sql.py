@@ -25,9 +25,9 @@ from competition.entries.validation import PersonData
 from competition.extensions import db
 from competition.judging.marks import CriterionRule, points_for
 from competition.judging.models import Mark, ScoreSheet
-from competition.results.ranking import EntryInput, JudgeMark, compute
-from competition.results.service import event_inputs, event_results, scale_criteria
+from competition.results.service import event_inputs, event_results
 from tests import builders
+from tests.helpers import from_raw_marks
 
 METHODS = [("mean", 1), ("worldskills", 1), ("median", 1), ("trimmed_mean", 0),
            ("trimmed_mean", 1), ("trimmed_mean", 2)]
@@ -131,28 +131,6 @@ def scale_event(app):
                                     value=value, points=points))
     db.session.commit()
     return event
-
-
-def from_raw_marks(event_id: int) -> list:
-    """The engine's ranking from every submitted mark, aggregated in Python (a 0–3
-    criterion's marks carry the judge's value, as ``event_inputs`` loads them); imported
-    scores, penalties and the chief judge's order as loaded."""
-    inputs = event_inputs(db.session, event_id)
-    on_scale = scale_criteria(inputs.event)
-    raw = db.session.execute(
-        select(ScoreSheet.entry_id, ScoreSheet.judge_id, Mark.criterion_id, Mark.points,
-               Mark.value)
-        .join(Mark, Mark.sheet_id == ScoreSheet.id)
-        .where(ScoreSheet.status == "submitted")).all()
-    plain = [EntryInput(entry_id=e.entry_id, division_id=e.division_id, ranked=e.ranked,
-                        external=e.external, penalties=e.penalties,
-                        chief_order=e.chief_order,
-                        marks=[JudgeMark(judge, criterion, Decimal(points),
-                                         Decimal(value) if criterion in on_scale else None)
-                               for entry_id, judge, criterion, points, value in raw
-                               if entry_id == e.entry_id])
-             for e in inputs.entries]
-    return compute(inputs.modules, inputs.rules, plain)
 
 
 @pytest.mark.parametrize(("method", "trim"), METHODS)

@@ -338,11 +338,7 @@ def test_headers_constant_matches_the_spec():
     assert parse_workbook(template_workbook())
 
 
-def test_every_demo_scheme_survives_export_and_parse(app):
-    from competition.demo import seed_demo
-
-    seed_demo(db.session)
-    db.session.commit()
+def test_every_demo_scheme_survives_export_and_parse(seeded_demo):
     events = db.session.scalars(select(Event)).all()
     assert len(events) == 3
     for event in events:

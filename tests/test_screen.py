@@ -15,6 +15,7 @@ from competition.judging import service as judging
 from competition.judging.models import ScoreSheet
 from competition.judging.service import MarkChange
 from competition.results.models import ScreenFreeze
+from tests import builders
 
 
 def _user(name):
@@ -42,7 +43,7 @@ def test_codes_before_the_lock_and_names_as_the_competition_shows_them_after(
         locked_tea, client, auth):
     entries = _entries(locked_tea)
     by_code = {e.code: e for e in entries.values()}
-    auth.login("organizer", "demo-organizer-2026")
+    auth.login(builders.ORGANIZER)
 
     _unlock(locked_tea)
     answer, rows = _rows(client, locked_tea)
@@ -62,7 +63,7 @@ def test_codes_before_the_lock_and_names_as_the_competition_shows_them_after(
     assert answer["locked"] is True
     assert all(r["name"] in people and r["work_unit"] == people[r["name"]].work_unit
                for r in rows)
-    assert "咸宁市技术能手" in rows[0]["award_label"]  # the demo's title for the top 3
+    assert builders.TEA_TITLE in rows[0]["award_label"]  # the event's title for the top 3
 
     locked_tea.competition.name_display = "full"
     db.session.commit()
@@ -75,7 +76,7 @@ def test_codes_before_the_lock_and_names_as_the_competition_shows_them_after(
 
 def test_freezing_keeps_the_standings_until_unfrozen(locked_tea, client, auth):
     _unlock(locked_tea)
-    auth.login("chief3", "demo-chief3-2026")
+    auth.login(builders.CHIEF)
     _, before = _rows(client, locked_tea)
     leader = next(e for e in _entries(locked_tea).values() if e.code == before[0]["name"])
 
@@ -83,10 +84,10 @@ def test_freezing_keeps_the_standings_until_unfrozen(locked_tea, client, auth):
                        follow_redirects=True).get_data(as_text=True)
     assert "大屏幕已定格" in page and "定格于" in page
     freeze = db.session.scalar(select(ScreenFreeze))
-    assert freeze.event_id == locked_tea.id and freeze.frozen_by_id == _user("chief3").id
+    assert freeze.event_id == locked_tea.id and freeze.frozen_by_id == _user(builders.CHIEF).id
 
     # The leader is penalised: the live ranking changes, the frozen screen does not.
-    judging.add_penalty(db.session, _user("chief3"), leader, Decimal(50), "违规操作")
+    judging.add_penalty(db.session, _user(builders.CHIEF), leader, Decimal(50), "违规操作")
     db.session.commit()
     answer, frozen = _rows(client, locked_tea)
     assert answer["frozen"] is True and answer["frozen_label"].startswith("定格于")
@@ -113,9 +114,9 @@ def test_organizers_and_the_chief_judge_only(locked_tea, client, auth):
     for url in urls:
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
-    for username, status in (("judge9", 403), ("chief1", 403), ("chief3", 200),
-                             ("organizer", 200)):
-        auth.login(username, f"demo-{username}-2026")
+    for username, status in ((builders.JUDGES[0], 403), (builders.OTHER_CHIEF, 403),
+                             (builders.CHIEF, 200), (builders.ORGANIZER, 200)):
+        auth.login(username)
         assert [client.get(url).status_code for url in urls] == [status, status], username
         for action in ("freeze", "unfreeze"):
             response = client.post(f"/events/{locked_tea.id}/screen/{action}")
@@ -128,7 +129,7 @@ def test_organizers_and_the_chief_judge_only(locked_tea, client, auth):
 def test_freezing_needs_the_csrf_token(app, locked_tea):
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
-    client.post("/login", data={"username": "organizer", "password": "demo-organizer-2026"})
+    client.post("/login", data={"username": builders.ORGANIZER, "password": builders.PASSWORD})
     client.post(f"/events/{locked_tea.id}/screen/freeze")
     assert db.session.scalar(select(ScreenFreeze)) is None
 
@@ -143,8 +144,8 @@ def test_the_screen_follows_a_changed_mark(locked_tea, live_server, page):
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill("organizer")
-    page.get_by_label("密码").fill("demo-organizer-2026")
+    page.get_by_label("用户名").fill(builders.ORGANIZER)
+    page.get_by_label("密码").fill(builders.PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.goto(f"{live_server}/events/{locked_tea.id}/screen")
     first = page.locator(".screen-table tbody tr").first.locator("td.name")
@@ -154,8 +155,8 @@ def test_the_screen_follows_a_changed_mark(locked_tea, live_server, page):
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(11, 20, 32)"
 
     entry = db.session.scalar(select(Entry).where(Entry.code == trailer))
-    chief = _user("chief3")
-    for name in ("judge9", "judge10"):
+    chief = _user(builders.CHIEF)
+    for name in builders.JUDGES[:2]:
         judge = _user(name)
         for sheet in db.session.scalars(select(ScoreSheet).where(
                 ScoreSheet.entry_id == entry.id, ScoreSheet.judge_id == judge.id)):

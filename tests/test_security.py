@@ -153,25 +153,25 @@ def test_public_and_judge_pages_run_under_the_policy(final_tea, live_server, pag
     test_hardening.py walks the organizer's pages, this the public and the judge's."""
     from competition.auth.models import User
     from competition.entries.models import Entry
+    from competition.grades.models import Certificate
     from competition.judging import service as judging
 
     violations = []
     page.on("console", lambda message: violations.append(message.text)
             if "Content Security Policy" in message.text else None)
-    from tests.test_verify import issued
-
-    _, _, [certificate] = issued()
+    # The competition's first certificate, issued when its results became final.
+    certificate = db.session.scalars(select(Certificate).order_by(Certificate.id)).first()
     division = final_tea.divisions[0]
     for path in ("/results", f"/results/divisions/{division.id}",
                  f"/v/{certificate.number}?c={certificate.verification_code}",
                  f"/v/{certificate.number}", "/login"):
         page.goto(live_server + path)
         page.wait_for_load_state("networkidle")
-    judge = db.session.scalar(select(User).where(User.username == "judge9"))
+    judge = db.session.scalar(select(User).where(User.username == builders.JUDGES[0]))
     entry = judging.assignments(db.session, judge)[0].entries[0]
     module = judging.scored_modules(final_tea)[0]
-    page.fill("#username", "judge9")
-    page.fill("#password", "demo-judge9-2026")
+    page.fill("#username", judge.username)
+    page.fill("#password", builders.PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
     for path in ("/judge", f"/judge/entries/{entry.id}/modules/{module.id}"):

@@ -12,7 +12,7 @@ from competition.entries.models import Contestant, Entry
 from competition.events.models import Division
 from competition.extensions import db
 from tests import builders
-from tests.test_tickets import private_url, qr_codes, read_pdf
+from tests.helpers import private_url, qr_codes, read_pdf
 
 LI_ID = make_id_number("421202", date(1988, 6, 1), 123, "M")
 STUDENT_ID = make_id_number("421281", date(2006, 9, 1), 246, "F")

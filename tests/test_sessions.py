@@ -24,7 +24,7 @@ from competition.entries.service import RegistrationError
 from competition.events.models import Expert, PanelMember
 from competition.extensions import db
 from tests import builders
-from tests.test_lots import entries_of, entry, setup_event
+from tests.builders import entries_of, entry, setup_event
 
 # 2026-11-20 08:30 China time is 00:30 UTC.
 DAY = datetime(2026, 11, 20, 0, 30, tzinfo=UTC)

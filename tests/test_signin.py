@@ -6,7 +6,7 @@ import itertools
 import pytest
 from sqlalchemy import func, select
 
-from competition.auth import signin
+from competition.accounts import signin
 from competition.auth.models import AccessToken
 from competition.auth.service import issue_api_token
 from competition.events.models import Expert, PanelMember

@@ -2,14 +2,14 @@
 its one competition, the appeal decided by the group after the chief judge's opinion,
 and its countersignatures of the lot draws and the lock, named on the notice list.
 
-The world is the demo with 茶艺师 scored and locked (``locked_tea``); its organizers open
-the group's accounts. The rule of who decides an appeal lives in one function
-(``publication.may_decide``) that the pages and the API both use.
+The world is the small competition of ``builders.tea_competition`` with 茶艺师 scored and
+locked (``locked_tea``); its organizers open the group's accounts. The rule of who decides
+an appeal lives in one function (``publication.may_decide``) that the pages and the API
+both use.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 from datetime import timedelta
@@ -18,8 +18,8 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from competition.accounts import service as accounts
 from competition.audit.models import AuditEvent
-from competition.auth import accounts
 from competition.auth.models import Role, User
 from competition.auth.permissions import SUPERVISOR_WRITES
 from competition.dbtypes import utcnow
@@ -34,6 +34,7 @@ from competition.results import countersign, publication
 from competition.results.exports import countersignature_lines
 from competition.results.models import Appeal, Countersignature, Result
 from tests import builders
+from tests.helpers import digest
 
 NEW_PASSWORD = "supervise-2026-ok"
 
@@ -44,16 +45,8 @@ def _user(username: str) -> User:
     return db.session.scalar(select(User).where(User.username == username))
 
 
-def _demo() -> Competition:
-    return db.session.scalars(select(Competition).order_by(Competition.id)).first()
-
-
-def _sign_in(client, username: str, password: str | None = None):
+def _sign_in(client, username: str, password: str = builders.PASSWORD):
     client.post("/logout")
-    password = password or (builders.PASSWORD if not username.startswith(("organizer",
-                                                                           "chief", "judge",
-                                                                           "admin"))
-                            else f"demo-{username}-2026")
     response = client.post("/login", data={"username": username, "password": password})
     assert response.status_code == 302, username
     return response
@@ -65,15 +58,6 @@ def _supervisor(competition: Competition, username: str = "jiandu",
                          display_name=name)
     db.session.commit()
     return user
-
-
-def _digest() -> str:
-    """Everything the database holds, as one hash."""
-    digest = hashlib.sha256()
-    for table in db.metadata.sorted_tables:
-        for row in db.session.execute(select(table).order_by(*table.primary_key.columns)):
-            digest.update(repr(tuple(row)).encode())
-    return digest.hexdigest()
 
 
 def _published_appeal(event, client, text="我对实操评分有异议") -> tuple[Entry, Appeal]:
@@ -97,38 +81,38 @@ def _published_appeal(event, client, text="我对实操评分有异议") -> tupl
 # --- Accounts ------------------------------------------------------------------------------
 
 def test_organizers_open_list_and_disable_supervisors_accounts(locked_tea, client):
-    demo = locked_tea.competition
+    contest = locked_tea.competition
     other_organizer = builders.user("organizer", username="other_org")
     other = builders.competition(organizers=(other_organizer,))
     db.session.commit()
 
     _sign_in(client, "organizer")
-    page = client.get(f"/competitions/{demo.id}/supervisors")
+    page = client.get(f"/competitions/{contest.id}/supervisors")
     assert page.status_code == 200 and 'id="open-supervisor"' in page.text
     # The competition has no group yet: its appeals go to the chief judge.
-    assert not tenancy.has_supervision_group(db.session, demo.id)
-    opened = client.post(f"/competitions/{demo.id}/supervisors",
+    assert not tenancy.has_supervision_group(db.session, contest.id)
+    opened = client.post(f"/competitions/{contest.id}/supervisors",
                          data={"display_name": "  监督员  王立 "})
     assert opened.status_code == 200 and opened.headers["Cache-Control"] == "no-store"
     username = re.search(r'id="username">([^<]+)<', opened.text).group(1)
     password = re.search(r'id="one-time-password">([^<]+)<', opened.text).group(1)
     supervisor = _user(username)
-    assert username == f"s{demo.id}-1" and supervisor.display_name == "监督员 王立"
-    assert supervisor.role == Role.SUPERVISOR and supervisor.competition_id == demo.id
+    assert username == f"s{contest.id}-1" and supervisor.display_name == "监督员 王立"
+    assert supervisor.role == Role.SUPERVISOR and supervisor.competition_id == contest.id
     assert supervisor.must_change_password and supervisor.expert_id is None
-    assert tenancy.has_supervision_group(db.session, demo.id)
+    assert tenancy.has_supervision_group(db.session, contest.id)
     created = db.session.scalar(select(AuditEvent).where(
         AuditEvent.action == "user.create", AuditEvent.object_id == str(supervisor.id)))
     assert created.actor_id == _user("organizer").id and password not in created.new_value
-    listing = client.get(f"/competitions/{demo.id}/supervisors").text
+    listing = client.get(f"/competitions/{contest.id}/supervisors").text
     assert "监督员 王立" in listing and username in listing
     # The competition page names the group's members.
-    detail = client.get(f"/competitions/{demo.id}").text
+    detail = client.get(f"/competitions/{contest.id}").text
     assert re.search(r'id="supervision-group">[^<]*监督员 王立', detail)
     # A name is needed.
-    refused = client.post(f"/competitions/{demo.id}/supervisors", data={"display_name": " "})
+    refused = client.post(f"/competitions/{contest.id}/supervisors", data={"display_name": " "})
     assert refused.status_code == 200
-    assert db.session.scalar(select(User.id).where(User.username == f"s{demo.id}-2")) is None
+    assert db.session.scalar(select(User.id).where(User.username == f"s{contest.id}-2")) is None
 
     # The supervisor signs in with the one-time password and must choose their own.
     supervisor_client = client.application.test_client()
@@ -138,30 +122,30 @@ def test_organizers_open_list_and_disable_supervisors_accounts(locked_tea, clien
         "current": password, "new": NEW_PASSWORD, "repeat": NEW_PASSWORD})
     assert changed.status_code == 302
     home = supervisor_client.get("/")
-    assert home.status_code == 200 and demo.name in home.text and other.name not in home.text
+    assert home.status_code == 200 and contest.name in home.text and other.name not in home.text
 
     # Another competition's organizer may neither see nor disable them.
     _sign_in(client, "other_org")
-    assert client.get(f"/competitions/{demo.id}/supervisors").status_code == 403
-    assert client.post(f"/competitions/{demo.id}/supervisors/{supervisor.id}/active"
+    assert client.get(f"/competitions/{contest.id}/supervisors").status_code == 403
+    assert client.post(f"/competitions/{contest.id}/supervisors/{supervisor.id}/active"
                        ).status_code == 403
     assert client.post(f"/competitions/{other.id}/supervisors/{supervisor.id}/active"
                        ).status_code == 404
     with pytest.raises(Refused):
-        accounts.open_supervisor_account(db.session, _user("other_org"), demo, "某人")
+        accounts.open_supervisor_account(db.session, _user("other_org"), contest, "某人")
     db.session.rollback()
 
-    # The demo's organizer disables the account: it is signed out at once.
+    # The competition's organizer disables the account: it is signed out at once.
     _sign_in(client, "organizer")
-    assert client.post(f"/competitions/{demo.id}/supervisors/{supervisor.id}/active"
+    assert client.post(f"/competitions/{contest.id}/supervisors/{supervisor.id}/active"
                        ).status_code == 302
     db.session.expire_all()
-    assert not supervisor.active and not tenancy.has_supervision_group(db.session, demo.id)
+    assert not supervisor.active and not tenancy.has_supervision_group(db.session, contest.id)
     assert supervisor_client.get("/").headers["Location"].startswith("/login")
     assert supervisor_client.post("/login", data={
         "username": username, "password": NEW_PASSWORD}).status_code == 200  # refused
     # ... and resets a password: a one-time password once more.
-    reset = client.post(f"/competitions/{demo.id}/supervisors/{supervisor.id}/reset")
+    reset = client.post(f"/competitions/{contest.id}/supervisors/{supervisor.id}/reset")
     assert reset.status_code == 200 and 'id="one-time-password"' in reset.text
 
 
@@ -228,7 +212,7 @@ def test_a_supervisor_reads_their_competition_and_writes_nothing(locked_tea, cli
         assert client.get(url).status_code == 403, url
 
     # Every write of the pages and the API is refused, and changes nothing.
-    before = _digest()
+    before = digest()
     sheet = db.session.scalar(select(ScoreSheet).where(ScoreSheet.entry_id == entry.id))
     for method, url, body in (
             ("POST", f"/divisions/{entry.division_id}/finalize", None),
@@ -251,7 +235,7 @@ def test_a_supervisor_reads_their_competition_and_writes_nothing(locked_tea, cli
             response = client.open(url, method=method, data=body or {})
         assert response.status_code == 403, (method, url, response.status_code)
     db.session.expire_all()
-    assert _digest() == before
+    assert digest() == before
 
 
 def test_the_guard_refuses_every_write_but_the_supervisors_own(app, client):
@@ -260,7 +244,7 @@ def test_the_guard_refuses_every_write_but_the_supervisors_own(app, client):
     competition = builders.competition()
     supervisor = _supervisor(competition)
     _sign_in(client, supervisor.username)
-    before = _digest()
+    before = digest()
     checked = 0
     for rule in app.url_map.iter_rules():
         for method in sorted(rule.methods - {"GET", "HEAD", "OPTIONS"}):
@@ -273,7 +257,7 @@ def test_the_guard_refuses_every_write_but_the_supervisors_own(app, client):
             checked += 1
     assert checked > 60
     db.session.expire_all()
-    assert _digest() == before
+    assert digest() == before
 
 
 def test_a_supervisor_sees_nothing_of_another_competition(locked_tea, client):
@@ -294,7 +278,7 @@ def test_a_supervisor_sees_nothing_of_another_competition(locked_tea, client):
                 f"/api/v1/events/{other_event.id}/entries"):
         assert client.get(url).status_code == 403, url
     assert other.name not in client.get("/").text
-    # ... and the other competition's supervisor nothing of the demo.
+    # ... and the other competition's supervisor nothing of this one.
     _sign_in(client, outsider.username)
     for url in (f"/competitions/{locked_tea.competition_id}", f"/events/{locked_tea.id}",
                 f"/judge/events/{locked_tea.id}/console", f"/api/v1/events/{locked_tea.id}"):
@@ -312,10 +296,10 @@ def test_the_group_decides_after_the_chief_judges_opinion(locked_tea, client):
     entry, appeal = _published_appeal(event, client)
     sheets = db.session.scalars(select(ScoreSheet).where(ScoreSheet.entry_id == entry.id)
                                 ).all()
-    chief = _user("chief3")
+    chief = _user(builders.CHIEF)
 
     # The chief judge no longer decides: pages, API and the service refuse.
-    _sign_in(client, "chief3")
+    _sign_in(client, builders.CHIEF)
     page = client.get(f"/appeals/{appeal.id}/decide").text
     assert 'id="record-opinion"' in page and 'id="appeal-decision"' not in page
     assert client.post(f"/appeals/{appeal.id}/decide",
@@ -339,7 +323,7 @@ def test_the_group_decides_after_the_chief_judges_opinion(locked_tea, client):
     assert 'id="appeal-decision"' not in client.get(f"/appeals/{appeal.id}/decide").text
 
     # The chief judge writes the opinion (API), then rewrites it (page): both audited.
-    _sign_in(client, "chief3")
+    _sign_in(client, builders.CHIEF)
     written = client.post(f"/api/v1/appeals/{appeal.id}/opinion",
                           json={"opinion": "经查看录像，评分无误。"})
     assert written.status_code == 200, written.get_json()
@@ -371,7 +355,7 @@ def test_the_group_decides_after_the_chief_judges_opinion(locked_tea, client):
     decision = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "appeal.decide"))
     assert decision.actor_id == supervisor.id and "supervision_group" in decision.new_value
     # A rejected appeal reopens nothing either.
-    _sign_in(client, "chief3")
+    _sign_in(client, builders.CHIEF)
     client.post(f"/appeals/{appeal.id}/reopen",
                 data={"sheets": [s.id for s in sheets], "reason": "复核"})
     db.session.expire_all()
@@ -390,7 +374,7 @@ def test_the_group_decides_after_the_chief_judges_opinion(locked_tea, client):
     # chief judge reopens the sheets.
     client.post(f"/r/{entry.token}/appeal", data={"text": "请再次复核第二模块"})
     second = db.session.scalar(select(Appeal).where(Appeal.status == "pending"))
-    _sign_in(client, "chief3")
+    _sign_in(client, builders.CHIEF)
     assert client.post(f"/appeals/{second.id}/opinion",
                        data={"opinion": "第二模块确有漏记"}).status_code == 302
     _sign_in(client, supervisor.username)
@@ -398,7 +382,7 @@ def test_the_group_decides_after_the_chief_judges_opinion(locked_tea, client):
                            json={"accept": True, "reason": "受理，复核第二模块"})
     assert accepted.status_code == 200, accepted.get_json()
     assert accepted.get_json()["decided_by"] == "supervision_group"
-    _sign_in(client, "chief3")
+    _sign_in(client, builders.CHIEF)
     client.post(f"/appeals/{second.id}/reopen",
                 data={"sheets": [sheets[0].id], "reason": "按仲裁决定复核"})
     db.session.expire_all()
@@ -412,10 +396,10 @@ def test_without_a_group_the_chief_judge_decides_as_before(locked_tea, client):
     _supervisor(builders.competition(), username="elsewhere")
     assert not tenancy.has_supervision_group(db.session, locked_tea.competition_id)
     entry, appeal = _published_appeal(locked_tea, client)
-    chief = _user("chief3")
+    chief = _user(builders.CHIEF)
     assert publication.may_decide(db.session, chief, appeal)
     # No opinion without a group: the chief judge decides directly.
-    _sign_in(client, "chief3")
+    _sign_in(client, builders.CHIEF)
     assert client.post(f"/api/v1/appeals/{appeal.id}/opinion",
                        json={"opinion": "意见"}).status_code == 422
     assert 'id="appeal-decision"' in client.get(f"/appeals/{appeal.id}/decide").text
@@ -484,7 +468,7 @@ def test_countersigning_the_draw_and_the_lock_and_the_notice_list(locked_tea, cl
                        data={}).status_code == 302
 
     # Nobody else countersigns.
-    for username in ("organizer", "chief3"):
+    for username in ("organizer", builders.CHIEF):
         _sign_in(client, username)
         assert client.post(f"/draws/{draw.id}/countersign").status_code == 403
         assert client.post(f"/events/{event.id}/countersign-lock").status_code == 403

@@ -6,42 +6,15 @@ decoded with zxing-cpp, not re-rendered.
 
 from __future__ import annotations
 
-import io
-
 import pytest
-import zxingcpp
-from flask import url_for
-from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4, A5, landscape
 
-from competition.entries import draw_service, tickets
+from competition import pdf as tickets
+from competition.entries import draw_service
 from competition.entries.models import Attendance, RegistrationStatus
 from competition.extensions import db
-from tests.test_lots import entries_of, entry, setup_event
-
-
-def read_pdf(response) -> PdfReader:
-    assert response.status_code == 200, response.status_code
-    assert response.mimetype == "application/pdf"
-    return PdfReader(io.BytesIO(response.data))
-
-
-def text_of(pdf: PdfReader) -> str:
-    return "\n".join(page.extract_text() for page in pdf.pages)
-
-
-def qr_codes(page) -> list[str]:
-    """Every QR code in the page's images, decoded."""
-    found = []
-    for image in page.images:
-        found += [b.text for b in zxingcpp.read_barcodes(image.image)
-                  if b.format == zxingcpp.BarcodeFormat.QRCode]
-    return found
-
-
-def private_url(app, entry) -> str:
-    with app.test_request_context():
-        return url_for("public.contestant_page", token=entry.token, _external=True)
+from tests.builders import entries_of, entry, setup_event
+from tests.helpers import private_url, qr_codes, read_pdf, text_of
 
 
 def test_a_ticket_shows_the_contestant_in_chinese_and_a_qr_code_of_their_page(

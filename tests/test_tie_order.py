@@ -15,7 +15,7 @@ from competition.extensions import db
 from competition.results import publication
 from competition.results.models import Publication, Result, TieBreakDecision
 from tests import builders
-from tests.test_award_rules import _scene
+from tests.builders import tied_scene
 
 
 def _form(scene, order: list[int], reason: str = "抽签决定") -> dict:
@@ -27,7 +27,7 @@ def _form(scene, order: list[int], reason: str = "抽签决定") -> dict:
 
 
 def test_the_chief_judge_orders_a_tied_group_then_the_results_publish(app, client, auth):
-    scene = _scene(award_ties="tie_break")
+    scene = tied_scene(award_ties="tie_break")
     url = f"/events/{scene.event.id}/ties"
     auth.login(scene.organizer.username)
     results = unescape(client.get(f"/events/{scene.event.id}/results").get_data(as_text=True))
@@ -66,7 +66,7 @@ def test_the_chief_judge_orders_a_tied_group_then_the_results_publish(app, clien
 
 
 def test_a_tie_ordered_after_publication_is_a_correction(app, client, auth):
-    scene = _scene()  # ties share the band: acknowledged, published, then ordered
+    scene = tied_scene()  # ties share the band: acknowledged, published, then ordered
     scene.event.tie_break = ["more_decimals", "chief_judge"]
     db.session.commit()
     state = publication.award_state(db.session, scene.event, scene.division)
@@ -85,7 +85,7 @@ def test_a_tie_ordered_after_publication_is_a_correction(app, client, auth):
 
 
 def test_another_competitions_organizer_sees_nothing(app, client, auth):
-    scene = _scene(award_ties="tie_break")
+    scene = tied_scene(award_ties="tie_break")
     builders.competition(organizers=(builders.user("organizer", username="stranger"),))
     db.session.commit()
     auth.login("stranger")

@@ -25,7 +25,7 @@ from competition.entries.models import Entry
 from competition.extensions import db
 from competition.spreadsheet import MAX_READ_ROWS
 from tests import builders
-from tests.test_import import upload
+from tests.helpers import upload
 
 RSS_LIMIT_MB = 120
 HEADERS = ("姓名", "身份证号", "赛项", "组别")

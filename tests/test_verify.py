@@ -4,42 +4,22 @@ a wrong code and a wrong name all get the same answer. The API follows the same 
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import select
 
 from competition.entries.idcard import mask_name
 from competition.extensions import db
 from competition.grades import certificates
-from competition.grades.certificates import issue_certificate
 from competition.grades.models import Certificate
+from tests.builders import issued
 from tests.conftest import PHONE
-from tests.test_certificates import ISSUED, certified_event
-from tests.test_tickets import qr_codes, read_pdf, text_of
-
-
-def issued(count: int = 1, organizer=None):
-    organizer, event, promotions = certified_event(count, organizer=organizer)
-    for promotion in promotions:
-        issue_certificate(db.session, promotion, issued_on=ISSUED, actor=organizer)
-    db.session.commit()
-    rows = list(db.session.scalars(select(Certificate).order_by(Certificate.serial)))
-    return organizer, event, rows
+from tests.helpers import neutral, qr_codes, read_pdf, text_of
 
 
 def path_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
-
-
-def neutral(html: str, number: str) -> str:
-    """The page without what the visitor typed (the number, the name echoed in the form,
-    their own URL in the language links) and the CSRF token, to compare what they learn."""
-    html = html.replace(number, "NUMBER")
-    html = re.sub(r"next=[^\"]*", "", html)
-    return re.sub(r'value="[^"]*"', "", html)
 
 
 def test_the_qr_code_of_the_pdf_opens_a_page_that_says_valid(app, client, login_as):

@@ -20,9 +20,9 @@ from competition.dbtypes import utcnow
 from competition.entries import service as entries
 from competition.entries.idcard import make_id_number
 from competition.entries.validation import PersonData
-from competition.errors import translate_problem
+from competition.errors import Problem, translate_problem
 from competition.events.models import Criterion, Event, Module
-from competition.events.scheme import CriterionSpec, ModuleSpec, Problem, check_aggregation
+from competition.events.scheme import CriterionSpec, ModuleSpec, check_aggregation
 from competition.events.service import event_problems, update_event
 from competition.extensions import db
 from competition.judging.marks import CriterionRule, points_for
@@ -39,7 +39,7 @@ from competition.results.ranking import (
 )
 from competition.results.service import event_inputs, event_results
 from tests import builders
-from tests.test_results_sql import from_raw_marks
+from tests.helpers import from_raw_marks
 
 WORLDSKILLS = Rules(aggregation="worldskills")
 

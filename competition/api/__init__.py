@@ -3,7 +3,10 @@
 The document is generated from the code (flask-smorest reads the schemas and
 the route decorators). Callers sign in with the session cookie of the pages,
 or with ``Authorization: Bearer <token>`` (``flask users token``). Writes take
-JSON bodies only, so a cross-site form cannot post to them.
+JSON bodies only, so a cross-site form cannot post to them. A few reads need no
+sign-in — a division's published results, a contestant's own result by the
+secret of their link, checking a certificate by its number and code — and the
+document says so of each (``security: []``, from ``@blp.doc(security=[])``).
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from competition import corrections
 from competition.api.schemas import (
     AttendanceSchema,
     ContestantFileSchema,
@@ -25,14 +24,14 @@ from competition.api.schemas import (
     WithdrawalSchema,
 )
 from competition.api.setup import organizer_required, readers_required
+from competition.corrections import service as corrections
 from competition.entries import importer, service
-from competition.entries.idcard import mask_id_number, mask_phone
+from competition.entries.idcard import shown_id_number, shown_phone
 from competition.entries.models import Entry
 from competition.entries.validation import PersonData
-from competition.errors import translate_problem
+from competition.errors import N_, translate_problem
 from competition.events import tenancy
 from competition.events.models import Competition, Division, Event
-from competition.events.scheme import N_
 from competition.extensions import db
 from competition.spreadsheet import unknown_columns_problem
 from competition.timeutil import local_today
@@ -80,8 +79,8 @@ def _masked(entry: Entry) -> dict:
             "ticket_number", "station", "code", "checked_in_at", "review_note")},
         "contestant": {
             "id": person.id, "name": person.name, "sex": person.sex, "birth_date": None,
-            "id_number": mask_id_number(person.id_number),
-            "phone": mask_phone(person.phone) if person.phone else "",
+            "id_number": shown_id_number(person.id_number, whole=False),
+            "phone": shown_phone(person.phone, whole=False),
             "work_unit": person.work_unit, "current_grade": person.current_grade,
             "current_certificate_no": person.current_certificate_no,
         },

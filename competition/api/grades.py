@@ -26,8 +26,8 @@ from competition.api.grades_schemas import (
     PublicCertificateSchema,
 )
 from competition.api.results_schemas import RefusedSchema
-from competition.auth.permissions import require_organizer_of
 from competition.entries.models import Entry
+from competition.events.access import require_organizer_of
 from competition.events.models import Competition, Division
 from competition.extensions import db
 from competition.grades import certificates
@@ -68,7 +68,16 @@ def competition_certificates(competition_id: int):
             for c in certificates.certificates_of(db.session, competition.id)]
 
 
-@blp.route("/certificates/<number>")
+# A certificate number as ``certificates.parse_certificate_number`` reads it: evaluator
+# type and code, province, site, year, grade, serial. Any other answers 404.
+NUMBER_PARAMETER = {"in": "path", "name": "number", "description": (
+    "The 22-character certificate number, as printed."),
+    "schema": {"type": "string", "minLength": certificates.NUMBER_LENGTH,
+               "maxLength": certificates.NUMBER_LENGTH,
+               "pattern": "^[SY][0-9]{4}[1-9][0-9][0-9]{6}[0-9]{2}[1-5][0-9]{6}$"}}
+
+
+@blp.route("/certificates/<number>", parameters=[NUMBER_PARAMETER])
 @blp.doc(security=[])
 @blp.arguments(CertificateQuerySchema, location="query")
 @blp.response(200, PublicCertificateSchema)

@@ -2,8 +2,9 @@
 
 Every route needs a signed-in judge (the session of the pages or a bearer
 token). Entries are shown by station and anonymous code only. The judging
-rules are the service's (``competition.judging.service``); this module adds
-the HTTP answers a device acts on:
+rules are the service's (``competition.judging.service``: ``check_may_score``
+and its parts, the same for the tablet's pages); this module answers each of
+its typed refusals with the HTTP status a device acts on:
 
 - 200: done; a save answers which changes were written (``applied``) and which
   were not because the mark changed on the server meanwhile (``conflicts``);
@@ -26,10 +27,8 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import jsonify, request
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from competition.api.judging_schemas import (
@@ -45,31 +44,38 @@ from competition.api.judging_schemas import (
 from competition.auth.models import Role
 from competition.auth.permissions import role_required
 from competition.entries.models import Entry
-from competition.events.models import Event, Module, PanelRole
+from competition.events.models import Module
 from competition.extensions import db
 from competition.judging import idempotency, service, tablet
 from competition.judging.models import ScoreSheet
-from competition.judging.service import MarkChange, SheetConflict
+from competition.judging.service import (
+    MarkChange,
+    MayNotScore,
+    ScoresLocked,
+    ScoringRefused,
+    SheetConflict,
+)
 
 blp = Blueprint("api_judging", __name__, url_prefix="/api/v1",
                 description="What the judges' tablets use: assignments, sheets, marks.")
 
 
-class Refusal(Exception):
-    """An answer other than 422 for a request the judge may not make now."""
-
-    def __init__(self, status: int, message: str, sheet: ScoreSheet | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.sheet_id = sheet.id if sheet is not None else None
+@blp.errorhandler(MayNotScore)
+def _may_not_score(error: MayNotScore):
+    """Not a judge of the entry's event, recused, or another judge's sheet: 403."""
+    return _refused(403, error)
 
 
-@blp.errorhandler(Refusal)
-def _refused(error: Refusal):
+@blp.errorhandler(ScoresLocked)
+def _scores_locked(error: ScoresLocked):
+    """The event's scores are locked: 409 with the sheet's state."""
+    return _refused(409, error)
+
+
+def _refused(status: int, error: ScoringRefused):
     db.session.rollback()
     sheet = db.session.get(ScoreSheet, error.sheet_id) if error.sheet_id else None
-    return _refusal_response(error.status, error.message, sheet)
+    return _refusal_response(status, error.translated(), sheet)
 
 
 @blp.errorhandler(SheetConflict)
@@ -109,9 +115,6 @@ def open_sheet(query):
     entry = db.get_or_404(Entry, query["entry_id"],
                           options=[joinedload(Entry.event), joinedload(Entry.contestant)])
     module = db.get_or_404(Module, query["module_id"])
-    _check_may_score(entry, db.session.scalar(select(ScoreSheet).where(
-        ScoreSheet.entry_id == entry.id, ScoreSheet.module_id == module.id,
-        ScoreSheet.judge_id == current_user.id)))
     sheet = service.open_sheet(db.session, current_user, entry, module)
     db.session.commit()
     return tablet.sheet_document(db.session, sheet)
@@ -137,7 +140,7 @@ def sheet_of_caller_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         sheet = _own_sheet(kwargs["sheet_id"])
-        _check_on_panel(sheet.entry, sheet)
+        service.check_on_panel(db.session, current_user, sheet.entry, sheet)
         return view(*args, **kwargs)
 
     return wrapped
@@ -163,7 +166,6 @@ def save_marks(data, sheet_id: int, key: str):
                for c in data["changes"]]
 
     def work():
-        _check_not_locked(sheet.entry, sheet)
         result = service.save_marks(db.session, current_user, sheet, changes)
         marks = tablet.marks_of(db.session, result.sheet)
         return {
@@ -193,7 +195,6 @@ def submit_sheet(sheet_id: int, key: str):
     sheet = db.session.get(ScoreSheet, sheet_id)  # the caller's: sheet_of_caller_required
 
     def work():
-        _check_not_locked(sheet.entry, sheet)
         submitted = service.submit_sheet(db.session, current_user, sheet)
         return {"sheet": tablet.sheet_ref(submitted),
                 "total": tablet.total_of(tablet.marks_of(db.session, submitted))}, 200
@@ -225,31 +226,5 @@ _SHEET_WITH_CONTEXT = (
 
 def _own_sheet(sheet_id: int) -> ScoreSheet:
     sheet = db.get_or_404(ScoreSheet, sheet_id, options=_SHEET_WITH_CONTEXT)
-    if sheet.judge_id != current_user.id:
-        raise Refusal(403, _("This is another judge's sheet."))
+    service.check_own_sheet(current_user, sheet)
     return sheet
-
-
-def _check_may_score(entry: Entry, sheet: ScoreSheet | None = None) -> None:
-    """Refuse with 403 (not on the panel, recused) or 409 (scores locked) before the
-    service is asked, which checks the same rules again and refuses with 422."""
-    _check_on_panel(entry, sheet)
-    _check_not_locked(entry, sheet)
-
-
-def _check_on_panel(entry: Entry, sheet: ScoreSheet | None = None) -> None:
-    """403 unless the caller is a judge of the entry's event and not recused from it."""
-    event = db.session.get(Event, entry.event_id)
-    if service.panel_role(db.session, current_user, event.id) != PanelRole.JUDGE:
-        raise Refusal(403, _("You are not a judge of %(event)s.", event=event.name), sheet)
-    if entry.id in service.recused_entry_ids(db.session, current_user.expert, [entry],
-                                             event.competition_id):
-        raise Refusal(403, _("You are recused from entry %(code)s and may not score it.",
-                             code=entry.code), sheet)
-
-
-def _check_not_locked(entry: Entry, sheet: ScoreSheet | None = None) -> None:
-    """409 once the event's scores are locked, but for a sheet reopened for review."""
-    event = db.session.get(Event, entry.event_id)
-    if event.scores_locked_at is not None and not service.under_review(sheet):
-        raise Refusal(409, _("The scores of %(event)s are locked.", event=event.name), sheet)

@@ -17,9 +17,11 @@ from competition.api.schemas import (
 )
 from competition.api.setup import organizer_required, readers_required
 from competition.auth.models import Role
-from competition.auth.permissions import require_organizer_of, role_required
-from competition.events import experts, rules
+from competition.auth.permissions import role_required
+from competition.events import rules
+from competition.events.access import require_organizer_of
 from competition.events.models import Event, Expert, PanelMember, PromotionRule
+from competition.experts import service as experts
 from competition.extensions import db
 from competition.timeutil import local_today
 

@@ -40,21 +40,21 @@ from competition.api.results_schemas import (
     PublicationSchema,
     RefusedSchema,
 )
-from competition.auth.permissions import reads, require_organizer_of
-from competition.dbtypes import utcnow
-from competition.entries.idcard import mask_name
+from competition.entries.access import entry_by_token
+from competition.entries.idcard import public_name
 from competition.entries.models import Entry
-from competition.events.models import Division, Event, NameDisplay, PanelRole
-from competition.events.scheme import N_
+from competition.errors import N_
+from competition.events.access import reads, require_organizer_of
+from competition.events.awards import award_rule_of
+from competition.events.models import Division, Event, PanelRole
 from competition.extensions import db
 from competition.grades.models import Promotion
 from competition.grades.service import kept_reasons
 from competition.judging.service import panel_role
 from competition.results import publication
 from competition.results.models import Appeal, Publication, PublicationStatus, Result
-from competition.results.service import AwardState, award_rule_of, award_states, event_results
+from competition.results.service import AwardState, award_states, event_results
 from competition.skill_grades import grade_label
-from competition.web import entry_by_token
 
 blp = Blueprint("api_results", __name__, url_prefix="/api/v1",
                 description="Results: live, published for public notice (公示) and final; "
@@ -135,7 +135,6 @@ def published_results(division_id: int):
         abort(404, message=_("These results have not been published yet."))
     event = db.session.scalar(select(Event).where(Event.id == division.event_id).options(
         selectinload(Event.competition), selectinload(Event.modules)))
-    masked = event.competition.name_display == NameDisplay.MASKED
     rows = db.session.execute(
         select(Result, Entry).join(Entry, Entry.id == Result.entry_id)
         .where(Result.publication_id == published.id)
@@ -146,14 +145,22 @@ def published_results(division_id: int):
         "event": event.name, "competition": event.competition.name,
         "publication": _state(published), "modules": event.modules,
         "results": [{
-            "name": mask_name(entry.contestant.name) if masked else entry.contestant.name,
+            "name": public_name(entry.contestant.name, event.competition.name_display),
             "work_unit": entry.contestant.work_unit,
             **_published_scores(event, result),
         } for result, entry in rows],
     }
 
 
-@blp.route("/contestant/<token>/result")
+# A secret as ``entries.models.new_entry_token`` makes it, of a length
+# ``web.entry_by_token`` looks up; any other text answers 404.
+TOKEN_PARAMETER = {"in": "path", "name": "token", "description": (
+    "The secret of the contestant's private link (the QR code on the admission ticket)."),
+    "schema": {"type": "string", "minLength": 20, "maxLength": 64,
+               "pattern": "^[A-Za-z0-9_-]+$"}}
+
+
+@blp.route("/contestant/<token>/result", parameters=[TOKEN_PARAMETER])
 @blp.doc(security=[])
 @blp.response(200, ContestantResultSchema)
 @blp.alt_response(404, schema=RefusedSchema, description="No entry has this link.")
@@ -177,8 +184,7 @@ def contestant_result(token: str):
         "ticket_number": entry.ticket_number, "station": entry.station,
         "publication": _state(published), "modules": event.modules,
         "result": _published_scores(event, result) if result else None,
-        "may_appeal": bool(published and published.status == PublicationStatus.NOTICE
-                           and utcnow() <= published.appeal_deadline),
+        "may_appeal": publication.appeal_window(published).open,
         "appeals": [_own_appeal(a, by_group) for a in appeals],
         "promotion": _own_promotion(entry, published),
         "promotion_reasons": [

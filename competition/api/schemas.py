@@ -5,15 +5,20 @@ from __future__ import annotations
 from flask_smorest.error_handler import ErrorSchema as SmorestErrorSchema
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
+from competition.entries.models import Contestant
 from competition.events.models import (
     AggregationMethod,
     AwardRounding,
     AwardTies,
+    Competition,
     CompetitionLevel,
     CompetitionStatus,
     CriterionKind,
+    Division,
     DivisionKind,
     EntryMode,
+    Event,
+    Expert,
     ModuleKind,
     NameDisplay,
     Occupation,
@@ -45,6 +50,12 @@ def _existing(model, message: str):
     return check
 
 
+def _fits(column) -> validate.Length:
+    """A validator: a text no longer than ``column`` holds (PostgreSQL refuses a longer
+    one when it is written, which would fail the request)."""
+    return validate.Length(max=column.type.length)
+
+
 def _one_of(enum) -> validate.OneOf:
     return validate.OneOf([member.value for member in enum])
 
@@ -55,10 +66,10 @@ class CompetitionSchema(Schema):
     edition = DatabaseInt(allow_none=True, validate=validate.Range(min=1))
     level = fields.Str(required=True, validate=_one_of(CompetitionLevel))
     level_class = DatabaseInt(allow_none=True, validate=validate.OneOf([1, 2]))
-    host = fields.Str(load_default="")
+    host = fields.Str(load_default="", validate=_fits(Competition.host))
     starts_on = fields.Date(allow_none=True)
     ends_on = fields.Date(allow_none=True)
-    venue = fields.Str(load_default="")
+    venue = fields.Str(load_default="", validate=_fits(Competition.venue))
     status = fields.Str(dump_only=True)
     name_display = fields.Str(load_default="masked", validate=_one_of(NameDisplay))
     self_registration = fields.Bool(load_default=False)
@@ -66,7 +77,8 @@ class CompetitionSchema(Schema):
     evaluator_code = fields.Str(load_default="0000")
     province_code = fields.Str(load_default="42")
     site_sequence = fields.Str(load_default="000001")
-    certificate_issuer = fields.Str(load_default="")
+    certificate_issuer = fields.Str(load_default="",
+                                    validate=_fits(Competition.certificate_issuer))
     promotion_year = DatabaseInt(allow_none=True, load_default=None,
                                  validate=validate.Range(min=2000, max=2100), metadata={
         "description": "The contest year promotions count in for the once-a-year limit; "
@@ -83,7 +95,7 @@ class StatusChangeSchema(Schema):
 
 class DivisionSchema(Schema):
     id = DatabaseInt(dump_only=True)
-    name = fields.Str(required=True)
+    name = fields.Str(required=True, validate=_fits(Division.name))
     kind = fields.Str(load_default="worker", validate=_one_of(DivisionKind))
 
 
@@ -92,8 +104,8 @@ class EventSchema(Schema):
     competition_id = DatabaseInt(dump_only=True)
     occupation_id = DatabaseInt(required=True, validate=_existing(
         Occupation, "No occupation of the catalogue has this id."))
-    name = fields.Str(load_default="")
-    venue = fields.Str(load_default="")
+    name = fields.Str(load_default="", validate=_fits(Event.name))
+    venue = fields.Str(load_default="", validate=_fits(Event.venue))
     grade_min = DatabaseInt(allow_none=True, validate=validate.Range(1, 5))
     grade_max = DatabaseInt(allow_none=True, validate=validate.Range(1, 5))
     aggregation = fields.Str(load_default="mean", validate=_one_of(AggregationMethod))
@@ -121,7 +133,7 @@ class EventSchema(Schema):
                        "the chief judge acknowledges the overflow before publication) or "
                        "tie_break (the tie-break chain, then the chief judge's order, "
                        "decides before publication)."})
-    title_name = fields.Str(load_default="")
+    title_name = fields.Str(load_default="", validate=_fits(Event.title_name))
     title_top_n = DatabaseInt(allow_none=True, validate=validate.Range(min=1))
     appeal_window_hours = DatabaseInt(load_default=2, validate=validate.Range(min=0))
     notice_days = DatabaseInt(load_default=5, validate=validate.Range(min=0))
@@ -191,13 +203,14 @@ class OccupationSchema(Schema):
 
 class ExpertSchema(Schema):
     id = DatabaseInt(dump_only=True)
-    name = fields.Str(required=True)
-    work_unit = fields.Str(load_default="")
-    title = fields.Str(load_default="")
-    phone = fields.Str(load_default="", load_only=True)
+    name = fields.Str(required=True, validate=_fits(Expert.name))
+    work_unit = fields.Str(load_default="", validate=_fits(Expert.work_unit))
+    title = fields.Str(load_default="", validate=_fits(Expert.title))
+    phone = fields.Str(load_default="", load_only=True, validate=_fits(Expert.phone))
     examiner_level = fields.Str(load_default="examiner",
                                 validate=validate.OneOf(["examiner", "senior_examiner"]))
-    certificate_number = fields.Str(allow_none=True, load_default=None)
+    certificate_number = fields.Str(allow_none=True, load_default=None,
+                                    validate=_fits(Expert.certificate_number))
     certificate_expires_on = fields.Date(allow_none=True, load_default=None)
     certificate_state = fields.Str(dump_only=True)
     occupation_ids = fields.List(DatabaseInt(), required=True, load_only=True)
@@ -310,10 +323,11 @@ class RegistrationSchema(Schema):
     id_number = fields.Str(required=True)
     sex = fields.Str(load_default="", validate=validate.OneOf(["", "M", "F"]))
     phone = fields.Str(load_default="")
-    work_unit = fields.Str(load_default="")
+    work_unit = fields.Str(load_default="", validate=_fits(Contestant.work_unit))
     division_id = DatabaseInt(required=True)
     current_grade = DatabaseInt(allow_none=True, load_default=None)
-    current_certificate_no = fields.Str(load_default="")
+    current_certificate_no = fields.Str(load_default="",
+                                        validate=_fits(Contestant.current_certificate_no))
     is_student = fields.Bool(allow_none=True, load_default=None)
 
 
@@ -389,8 +403,9 @@ class SubstituteSchema(Schema):
     name = fields.Str(required=True)
     id_number = fields.Str(required=True)
     phone = fields.Str(load_default="")
-    work_unit = fields.Str(load_default="")
+    work_unit = fields.Str(load_default="", validate=_fits(Contestant.work_unit))
     current_grade = DatabaseInt(allow_none=True, load_default=None)
-    current_certificate_no = fields.Str(load_default="")
+    current_certificate_no = fields.Str(load_default="",
+                                        validate=_fits(Contestant.current_certificate_no))
     reason = fields.Str(required=True, validate=validate.Length(min=1, max=500),
                         metadata=REASON_REQUIRED)

@@ -19,9 +19,9 @@ from competition.api.sessions_schemas import (
     TimetableRowSchema,
 )
 from competition.api.setup import organizer_required, readers_required
-from competition.auth.permissions import require_organizer_of
 from competition.entries import draw_service, sessions
 from competition.entries.models import EventSession
+from competition.events.access import require_organizer_of
 from competition.events.models import Competition, Event
 from competition.extensions import db
 

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from competition.api.schemas import DatabaseInt
 from competition.entries.sessions import MAX_NAME, MAX_STATIONS
+
+# The years a session's times may fall in. A time near the ends of what a datetime holds
+# (year 1 or 9999) cannot be moved to UTC, or 30 minutes earlier for its reporting time.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+IN_YEARS = f"In the years {FIRST_YEAR} to {LAST_YEAR}."
+
+
+def _in_years(value) -> None:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(f"Give a time in the years {FIRST_YEAR} to {LAST_YEAR}.")
+
+
+def _session_time(**kwargs) -> fields.DateTime:
+    return fields.DateTime(validate=_in_years, **kwargs)
 
 
 class EventSessionSchema(Schema):
@@ -13,11 +27,12 @@ class EventSessionSchema(Schema):
     event_id = DatabaseInt(dump_only=True)
     position = DatabaseInt(dump_only=True)
     name = fields.Str(required=True, validate=validate.Length(min=1, max=MAX_NAME))
-    starts_at = fields.DateTime(required=True, metadata={
-        "description": "ISO 8601; a time without an offset is China time (the app's zone)."})
-    ends_at = fields.DateTime(required=True)
-    reporting_at = fields.DateTime(allow_none=True, load_default=None, metadata={
-        "description": "检录时间; null: 30 minutes before the start."})
+    starts_at = _session_time(required=True, metadata={
+        "description": "ISO 8601; a time without an offset is China time (the app's zone). "
+                       + IN_YEARS})
+    ends_at = _session_time(required=True, metadata={"description": IN_YEARS})
+    reporting_at = _session_time(allow_none=True, load_default=None, metadata={
+        "description": "检录时间; null: 30 minutes before the start. " + IN_YEARS})
     reporting_time = fields.DateTime(dump_only=True, metadata={
         "description": "When contestants report: reporting_at, or 30 minutes before the "
                        "start."})

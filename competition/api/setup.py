@@ -24,13 +24,9 @@ from competition.api.schemas import (
     StatusChangeSchema,
 )
 from competition.auth.models import Role
-from competition.auth.permissions import (
-    SAFE_METHODS,
-    require_organizer_of,
-    require_reader_of,
-    role_required,
-)
+from competition.auth.permissions import SAFE_METHODS, role_required
 from competition.events import service
+from competition.events.access import require_organizer_of, require_reader_of
 from competition.events.definition import export_competition, import_competition
 from competition.events.models import Competition, CompetitionOrganizer, Event, Occupation
 from competition.events.scheme import CriterionSpec, ModuleSpec

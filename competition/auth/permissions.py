@@ -1,4 +1,5 @@
-"""Who may do what. Permissions are per competition (organizers) or per event (panel).
+"""Who may do what, by role. Permissions per competition (organizers) or per event (panel)
+are ``events.access``'s, which applies ``events.tenancy``.
 
 A supervisor (监督仲裁组) reads their one competition and changes nothing but what is
 theirs to do: ``supervisor_guard`` refuses every other write before any view runs."""
@@ -10,8 +11,7 @@ from functools import wraps
 from flask import abort, request
 from flask_login import current_user, login_required
 
-from competition.auth.models import Role, User
-from competition.extensions import db
+from competition.auth.models import Role
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -41,33 +41,6 @@ def role_required(*roles: Role):
         return wrapped
 
     return decorator
-
-
-def organizes(user: User, competition_id: int) -> bool:
-    """True for admins and for the organizers linked to the competition
-    (``events.tenancy.organizes``)."""
-    from competition.events import tenancy
-
-    return tenancy.organizes(db.session, user, competition_id)
-
-
-def reads(user: User, competition_id: int) -> bool:
-    """True for the competition's organizers, admins and its supervisors
-    (``events.tenancy.reads``)."""
-    from competition.events import tenancy
-
-    return tenancy.reads(db.session, user, competition_id)
-
-
-def require_organizer_of(competition_id: int) -> None:
-    if not organizes(current_user, competition_id):
-        abort(403)
-
-
-def require_reader_of(competition_id: int) -> None:
-    """403 unless the current user may read the competition's pages."""
-    if not reads(current_user, competition_id):
-        abort(403)
 
 
 def supervisor_guard():

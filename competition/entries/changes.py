@@ -41,8 +41,8 @@ from competition.entries.idcard import mask_phone
 from competition.entries.models import Attendance, Entry
 from competition.entries.service import RegistrationError, eligibility_of, register
 from competition.entries.validation import LANDLINE, MOBILE, PersonData, check_eligibility
+from competition.errors import N_, Problem
 from competition.events.models import Division
-from competition.events.scheme import N_, Problem
 
 MAX_REASON = 500
 PERSON_FIELDS = ("name", "work_unit", "phone")

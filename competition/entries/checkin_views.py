@@ -11,15 +11,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import jsonify, render_template, request, url_for
 from flask_babel import format_time
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from competition import corrections
-from competition.entries.checkin_forms import MARKS, AttendanceForm
+from competition.entries.checkin_forms import MARKS
 from competition.entries.models import (
     Attendance,
     Contestant,
@@ -28,8 +27,7 @@ from competition.entries.models import (
     RegistrationStatus,
 )
 from competition.entries.sessions import sessions_of
-from competition.entries.views import bp, event_for_organizer, flash_domain_error
-from competition.errors import DomainError
+from competition.entries.views import bp, event_for_organizer
 from competition.events.models import Event
 from competition.extensions import db
 
@@ -224,51 +222,3 @@ def checkin_counts(event_id: int):
     event = event_for_organizer(event_id)
     sitting = chosen_session(event)
     return jsonify(counts=attendance_counts(event.id, sitting.id if sitting else None))
-
-
-MARKED = {
-    Attendance.PRESENT: lambda name: _("%(name)s is checked in.", name=name),
-    Attendance.ABSENT: lambda name: _("%(name)s is marked absent.", name=name),
-    Attendance.WITHDRAWN: lambda name: _("%(name)s has withdrawn.", name=name),
-}
-
-
-@bp.post("/entries/<int:entry_id>/attendance")
-@login_required
-def checkin_mark(entry_id: int):
-    """到场 / 缺考 / 弃权: JSON for the page's fetch, a redirect for a plain form post."""
-    entry = db.get_or_404(Entry, entry_id)
-    event = event_for_organizer(entry.event_id)
-    wants_json = request.accept_mimetypes.best == "application/json"
-    form = AttendanceForm()
-    back = url_for("entries.checkin", event_id=event.id, q=form.q.data or None)
-    if not form.validate_on_submit():
-        message = _("Choose present, absent or withdrawn.")
-        if wants_json:
-            return jsonify(error=message), 400
-        flash(message, "error")
-        return redirect(back)
-    name = entry.contestant.name
-    already = (form.attendance.data == Attendance.PRESENT
-               and entry.attendance == Attendance.PRESENT and entry.checked_in_at is not None)
-    if already:
-        # A second scan keeps the first time: it is when the contestant arrived.
-        message = _("%(name)s was already checked in at %(time)s.", name=name,
-                    time=checked_in_time(entry))
-    else:
-        try:
-            corrections.change_attendance(db.session, entry, form.attendance.data,
-                                          actor=current_user, reason=form.reason.data or "")
-        except DomainError as error:
-            if wants_json:
-                db.session.rollback()
-                return jsonify(error=error.translated()), 409
-            flash_domain_error(error)
-            return redirect(back)
-        db.session.commit()
-        message = MARKED[Attendance(form.attendance.data)](name)
-    if wants_json:
-        return jsonify(ok=True, already=already, message=message, entry=entry_json(entry),
-                       counts=attendance_counts(event.id))
-    flash(message, "success")
-    return redirect(back)

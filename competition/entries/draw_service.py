@@ -50,8 +50,8 @@ from competition.entries.models import (
     RegistrationStatus,
 )
 from competition.entries.service import RegistrationError, refuse_after_lock
+from competition.errors import N_
 from competition.events.models import Division, Event
-from competition.events.scheme import N_
 
 MAX_NOTE = 500
 

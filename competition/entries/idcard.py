@@ -7,7 +7,10 @@ check character computed with ISO 7064:1983 MOD 11-2.
 
 Masking follows docs/design.md section 5 (People): public pages and exports never
 show a full ID number or phone, and names on public lists may be masked like
-张*明.
+张*明. Every page, API answer and export that shows a person to someone other than
+the competition's organizers masks them here: ``public_name`` for the names on public
+result lists, ``shown_id_number`` and ``shown_phone`` for who may read them whole, and
+the ``mask_*`` functions they use.
 
 This module is pure: it imports neither Flask nor the database.
 """
@@ -179,6 +182,39 @@ def mask_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def mask_id_but_last_four(number: str) -> str:
+    """An ID number for checking the person in front of you (a certificate's holder): only
+    its last four characters shown (``**************1234``), fewer for a short number, so
+    that at least two thirds of it stay hidden."""
+    number = (number or "").strip()
+    shown = min(4, len(number) // 3)
+    return "*" * (len(number) - shown) + number[len(number) - shown:]
+
+
+# ``events.models.NameDisplay.FULL``: the organizer chose full names on public lists.
+FULL_NAMES = "full"
+
+
+def public_name(name: str, name_display: str) -> str:
+    """A contestant's name on a public result list (the public page and API, the notice,
+    the big screen): in full only when the competition chose full names
+    (``Competition.name_display``), masked (``mask_name``) otherwise."""
+    return name if name_display == FULL_NAMES else mask_name(name)
+
+
+def shown_id_number(number: str, *, whole: bool) -> str:
+    """An ID number as the reader may see it: whole for the competition's organizers
+    (``whole``), else masked (``mask_id_number``), as its supervisors read it."""
+    return number if whole else mask_id_number(number)
+
+
+def shown_phone(phone: str | None, *, whole: bool) -> str:
+    """A phone number as the reader may see it (``shown_id_number``); empty when none."""
+    if not phone:
+        return ""
+    return phone if whole else mask_phone(phone)
 
 
 def _mask_middle(text: str, head: int, tail: int) -> str:

@@ -6,7 +6,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SubmitField
 from wtforms.validators import DataRequired, Regexp
 
-IGNORE_UNKNOWN_COLUMNS = _l("Leave out the unrecognized columns and import the rest")
+from competition.uploads import IGNORE_UNKNOWN_COLUMNS
 
 
 class ImportUploadForm(FlaskForm):
@@ -18,7 +18,7 @@ class ImportUploadForm(FlaskForm):
 
 
 class ImportConfirmForm(FlaskForm):
-    """Names the file kept after a clean preview (see ``import_views.UploadStore``)."""
+    """Names the file kept after a clean preview (see ``uploads.UploadStore``)."""
 
     upload = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
     # Shown only when the file has columns that cannot be imported; without it such a

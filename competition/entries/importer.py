@@ -29,16 +29,15 @@ Nothing here knows about requests: the import pages and the JSON API both use
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import unicodedata
 import zipfile
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -51,33 +50,32 @@ from competition.entries.idcard import IdNumberError, make_id_number, parse_id_n
 from competition.entries.models import Entry, EntrySource
 from competition.entries.service import RegistrationError
 from competition.entries.validation import PersonData
+from competition.errors import N_, Problem
 from competition.events.models import Competition, Division, Event
-from competition.events.scheme import N_, Problem
 from competition.spreadsheet import (
+    GUIDE_SHEET,
+    MAX_BYTES,
+    MAX_ROWS,
+    OLE2_SIGNATURE,
+    XLSX_MIMETYPE,
     HeaderMatch,
     TooBigToRead,
-    archive_problem,
-    bounded_rows,
+    cell_text,
+    csv_rows,
     find_header,
-    header_key,
     header_lookup,
     missing_columns,
     unknown_columns_problem,
     workbook_bytes,
+    xlsx_rows,
 )
 
-__all__ = ["COLUMNS", "HEADERS", "ImportPreview", "ImportRow", "cell_text", "header_key",
-           "import_file", "import_rows", "preview_file", "read_file", "template_workbook"]
-
-# Limits: a city's largest contest has a few thousand contestants.
-MAX_ROWS = 20_000
-MAX_BYTES = 10 * 1024 * 1024
+# XLSX_MIMETYPE is the file type of ``template_workbook``, served by the pages and the API.
+__all__ = ["COLUMNS", "HEADERS", "MAX_BYTES", "MAX_ROWS", "XLSX_MIMETYPE", "ImportPreview",
+           "ImportRow", "import_file", "import_rows", "preview_file", "read_file",
+           "template_workbook"]
 
 SHEET = "选手名单"
-GUIDE_SHEET = "填写说明"
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Old binary Excel files (.xls, Excel 97–2003) start with the OLE2 signature.
-_OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 @dataclass(frozen=True)
@@ -344,15 +342,15 @@ def read_file(filename: str, data: bytes
     if len(data) > MAX_BYTES:
         return [], [Problem(N_("The file is larger than %(mb)s MB."),
                             {"mb": MAX_BYTES // (1024 * 1024)})], HeaderMatch()
-    if data.startswith(_OLE2_SIGNATURE):
+    if data.startswith(OLE2_SIGNATURE):
         return [], [Problem(N_("This is an old Excel 97–2003 file (.xls). Save it as an "
                                "Excel workbook (.xlsx) and upload it again."))], HeaderMatch()
     if zipfile.is_zipfile(io.BytesIO(data)):
-        table, problem = _xlsx_rows(data)
+        table, problem = xlsx_rows(data, SHEET)
     elif (filename or "").lower().endswith((".xlsx", ".xlsm")):
         table, problem = None, Problem(N_("The file is not an Excel workbook (.xlsx)."))
     else:
-        table, problem = _csv_rows(data)
+        table, problem = csv_rows(data, _not_a_list())
     if problem is not None:
         return [], [problem], HeaderMatch()
     try:
@@ -364,66 +362,6 @@ def read_file(filename: str, data: bytes
 def _not_a_list() -> Problem:
     return Problem(N_("The file is neither an Excel workbook (.xlsx) nor a CSV file: "
                       "upload the list of contestants saved from Excel."))
-
-
-def _xlsx_rows(data: bytes):
-    """Numbered rows of the 选手名单 sheet (else the first sheet that is not 填写说明),
-    read within the limits of ``spreadsheet.bounded_rows`` once the archive passed
-    ``spreadsheet.archive_problem``."""
-    problem = archive_problem(data)
-    if problem is not None:
-        return None, problem
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors on damaged or foreign files
-        return None, Problem(N_("The file is not an Excel workbook (.xlsx)."))
-    names = [name for name in book.sheetnames if name != GUIDE_SHEET] or book.sheetnames
-    sheet = book[SHEET] if SHEET in book.sheetnames else book[names[0]]
-    # Some programs write a wrong size into the file; read what is really there.
-    sheet.reset_dimensions()
-
-    def numbered():
-        try:
-            yield from enumerate(bounded_rows(sheet.iter_rows(values_only=True)), start=1)
-        finally:
-            book.close()
-
-    return numbered(), None
-
-
-def _csv_rows(data: bytes):
-    """Numbered records of a CSV (or tab-separated) text file in UTF-8, GBK or UTF-16."""
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None, _not_a_list()
-    text = _decode(data)
-    if text is None:
-        return None, Problem(N_("The file's text is neither UTF-8 nor GBK: save it from "
-                                "Excel as “CSV UTF-8” or as an Excel workbook (.xlsx) and "
-                                "upload it again."))
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        records = list(reader)
-    except csv.Error:
-        return None, _not_a_list()
-    return enumerate(records, start=1), None
-
-
-def _decode(data: bytes) -> str | None:
-    """UTF-8 (with or without BOM) first, then GBK — read as GB 18030, its superset —
-    which is what Excel on a Chinese Windows writes as “CSV”; UTF-16 when it says so."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            return None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
 
 
 def _rows(table) -> tuple[list[ImportRow], list[Problem], HeaderMatch]:
@@ -579,22 +517,6 @@ def _word(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
-def cell_text(value: object) -> str:
-    """A cell as text: numbers without a trailing .0, dates as 2026-01-31."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else format(value, ".15g")
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() \
-            else value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).replace("\u3000", " ").strip()
-
-
 # --- Checking and importing -----------------------------------------------------------
 
 def check_rows(session: Session, competition: Competition, rows: list[ImportRow], *,
@@ -603,8 +525,9 @@ def check_rows(session: Session, competition: Competition, rows: list[ImportRow]
 
     Per row: what reading the cells found; the event (by name, within the
     competition) and division (by name, within the event); every rule of
-    ``service.registration_problems``. Across rows: the same ID number twice
-    in one event (on every such row, naming the others), and one ID number
+    ``service.registration_problems``. Across rows, ``service.batch_problems`` (the
+    rule ``register_many`` applies too), naming the file's rows: the same ID number
+    twice in one event (on every such row, naming the others), and one ID number
     under two names.
     """
     events = _events(session, competition)
@@ -612,9 +535,9 @@ def check_rows(session: Session, competition: Competition, rows: list[ImportRow]
     checked = service.check_people(people, today=today)
     known = service.KnownPeople(session, competition.id,
                                 (person.id_number for person in people))
+    id_header = COLUMN_BY_KEY["id_number"].header
     problems: list[Problem] = []
-    by_event: dict[tuple[int, str], list[ImportRow]] = defaultdict(list)
-    first_with_id: dict[str, ImportRow] = {}
+    batch: list[service.BatchRow] = []
     for row, person, person_problems in zip(rows, people, checked, strict=True):
         row_problems = list(row.problems)
         bad = {problem.column for problem in row.problems}
@@ -632,31 +555,12 @@ def check_rows(session: Session, competition: Competition, rows: list[ImportRow]
             if header not in bad:
                 row_problems.append(Problem(problem.message, problem.params, row=row.number,
                                             column=header))
-        id_header = COLUMN_BY_KEY["id_number"].header
-        if not any(p.column == id_header for p in row_problems):
-            first = first_with_id.setdefault(person.id_number, row)
-            if first is not row and _name(first) != person.name:
-                row_problems.append(Problem(
-                    N_("Row %(row)s has this ID number under another name, %(name)s."),
-                    {"row": first.number, "name": _name(first)}, row=row.number,
-                    column=id_header))
-            if row.event is not None:
-                by_event[(row.event.id, person.id_number)].append(row)
+        batch.append(service.BatchRow(row.number, row.event, person, id_problem=any(
+            p.column == id_header for p in row_problems)))
         problems += row_problems
-    for same in by_event.values():
-        if len(same) < 2:
-            continue
-        for row in same:
-            others = "、".join(str(other.number) for other in same if other is not row)
-            problems.append(Problem(
-                N_("The same person is entered in %(event)s again in row %(rows)s."),
-                {"event": row.event.name, "rows": others}, row=row.number,
-                column=COLUMN_BY_KEY["id_number"].header))
+    problems += [Problem(p.message, p.params, row=p.row, column=_header_of(p.column))
+                 for p in service.batch_problems(batch)]
     return sort_problems(problems)
-
-
-def _name(row: ImportRow) -> str:
-    return (row.person.name or "").strip()
 
 
 def _events(session: Session, competition: Competition) -> dict[str, Event]:
@@ -738,11 +642,11 @@ def import_rows(session: Session, competition: Competition, rows: list[ImportRow
     try:
         with session.begin_nested():
             return service.register_many(session, registrations, today=today,
-                                         source=EntrySource.IMPORT, actor_id=actor_id)
+                                         source=EntrySource.IMPORT, actor_id=actor_id,
+                                         row_numbers=[row.number for row in rows])
     except RegistrationError as error:
         raise refusal([
-            Problem(p.message, p.params, row=rows[p.row - 1].number if p.row else None,
-                    column=_header_of(p.column))
+            Problem(p.message, p.params, row=p.row, column=_header_of(p.column))
             for p in error.problems or [Problem(error.message, error.params)]
         ]) from error
     except IntegrityError:

@@ -40,7 +40,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from competition.events.scheme import N_
+from competition.errors import N_
 
 ALGORITHM = "lots-v1"
 CODE_DIGITS = (3, 4)

@@ -29,15 +29,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from competition.auth.permissions import require_organizer_of
 from competition.entries import service
 from competition.entries.models import Entry, EntrySource, RegistrationStatus
 from competition.entries.selfreg_forms import ReviewForm, SelfRegistrationForm
 from competition.entries.validation import PersonData
 from competition.entries.views import bp, flash_domain_error, local_today
-from competition.errors import DomainError, translate_problem
+from competition.errors import DomainError, Problem, translate_problem
+from competition.events.access import require_organizer_of
 from competition.events.models import Competition, CompetitionStatus, Division, Event
-from competition.events.scheme import Problem
 from competition.extensions import db
 
 # Which form field shows a problem of each column of ``validation.Problem``.

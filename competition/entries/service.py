@@ -33,9 +33,8 @@ from competition.entries.validation import (
     check_eligibility,
     check_person,
 )
-from competition.errors import DomainError
+from competition.errors import N_, DomainError, Problem
 from competition.events.models import Competition, Division, Event
-from competition.events.scheme import N_, Problem
 
 
 class RegistrationError(DomainError):
@@ -210,13 +209,15 @@ class Registration:
 def register_many(session: Session, registrations: list[Registration], *, today: date,
                   source: str = EntrySource.IMPORT,
                   status: str = RegistrationStatus.APPROVED,
-                  actor_id: int | None = None) -> list[Entry]:
+                  actor_id: int | None = None,
+                  row_numbers: list[int] | None = None) -> list[Entry]:
     """Enter many people at once — all, or none and refuse with every problem.
 
     The rules are ``register``'s, row by row (``registration_problems``), and across
-    the batch: one person entered twice in an event, one ID number under two names.
-    A problem's ``row`` is the position of its registration in ``registrations``,
-    counted from 1.
+    the batch (``batch_problems``): one person entered twice in an event, one ID number
+    under two names. Rows are numbered by ``row_numbers`` (a file's rows), else by their
+    position in ``registrations``, counted from 1: a problem's ``row`` and the rows its
+    message names.
     Contestants are looked up and entries written in a few statements for the whole
     batch (a city's list of thousands takes seconds, not minutes); a person given in
     several rows ends with the details of the last one, as if registered in turn.
@@ -233,15 +234,18 @@ def register_many(session: Session, registrations: list[Registration], *, today:
         return []
     (competition_id,) = competition_ids
     known = KnownPeople(session, competition_id, (p.id_number for p in people))
+    numbers = row_numbers or range(1, len(registrations) + 1)
     problems: list[Problem] = []
+    batch: list[BatchRow] = []
     for index, (registration, person) in enumerate(zip(registrations, people, strict=True)):
-        for problem in registration_problems(
-                session, registration.event, registration.division, person, today=today,
-                is_student=registration.is_student, known=known,
-                person_problems=checked[index]):
-            problems.append(Problem(problem.message, problem.params, row=index + 1,
-                                    column=problem.column))
-    problems += _batch_problems(registrations, people)
+        found = registration_problems(
+            session, registration.event, registration.division, person, today=today,
+            is_student=registration.is_student, known=known, person_problems=checked[index])
+        problems += [Problem(problem.message, problem.params, row=numbers[index],
+                             column=problem.column) for problem in found]
+        batch.append(BatchRow(numbers[index], registration.event, person,
+                              id_problem=any(p.column == "id_number" for p in found)))
+    problems += batch_problems(batch)
     if problems:
         raise RegistrationError(N_("The registration was refused; nothing was saved."),
                                 problems=sorted(problems, key=lambda p: p.row or 0))
@@ -327,30 +331,48 @@ def _row_of(contestant: Contestant) -> dict:
         "current_grade", "current_certificate_no", "created_at")}
 
 
-def _batch_problems(registrations: list[Registration],
-                    people: list[PersonData]) -> list[Problem]:
-    """Rules across a batch: a person twice in one event, an ID number under two names."""
+@dataclass(frozen=True)
+class BatchRow:
+    """One registration of a batch as the in-batch rules see it: its ``row`` as the caller
+    numbers it (a file's row, a position), its event (None when it names none that
+    exists) and person, and whether its ID number already has a problem of its own."""
+
+    row: int
+    event: Event | None
+    person: PersonData
+    id_problem: bool = False
+
+
+def batch_problems(rows: Iterable[BatchRow]) -> list[Problem]:
+    """The rules across a batch — an imported file or ``register_many`` — the one rule and
+    wording for both: one ID number under two names (on every later row, naming the
+    first), and one person entered twice in an event (on every such row, naming the
+    others). Rows are named as the caller numbers them. A row whose ID number already has
+    a problem (invalid, or known under another name …) is left out: it is refused for
+    that, and its number may not be the person's. Problems name the ``id_number`` column."""
     problems = []
-    rows_of: dict[tuple[int, str], list[int]] = defaultdict(list)
     first_name: dict[str, tuple[int, str]] = {}
-    for index, (registration, person) in enumerate(zip(registrations, people, strict=True)):
-        if not person.id_number:
+    rows_of: dict[tuple[int, str], list[BatchRow]] = defaultdict(list)
+    for item in rows:
+        number, name = item.person.id_number, (item.person.name or "").strip()
+        if item.id_problem or not number:
             continue
-        rows_of[(registration.event.id, person.id_number)].append(index + 1)
-        row, name = first_name.setdefault(person.id_number, (index + 1, person.name))
-        if name != person.name:
+        first_row, first = first_name.setdefault(number, (item.row, name))
+        if first != name:
             problems.append(Problem(
                 N_("Row %(row)s has this ID number under another name, %(name)s."),
-                {"row": row, "name": name}, row=index + 1, column="id_number"))
-    for rows in rows_of.values():
-        if len(rows) > 1:
-            event = registrations[rows[0] - 1].event
-            for index in rows:
-                problems.append(Problem(
-                    N_("The same person is entered in %(event)s again in row %(rows)s."),
-                    {"event": event.name,
-                     "rows": "、".join(str(other) for other in rows if other != index)},
-                    row=index, column="id_number"))
+                {"row": first_row, "name": first}, row=item.row, column="id_number"))
+        if item.event is not None:
+            rows_of[(item.event.id, number)].append(item)
+    for same in rows_of.values():
+        if len(same) < 2:
+            continue
+        for item in same:
+            problems.append(Problem(
+                N_("The same person is entered in %(event)s again in row %(rows)s."),
+                {"event": item.event.name,
+                 "rows": "、".join(str(other.row) for other in same if other is not item)},
+                row=item.row, column="id_number"))
     return problems
 
 

@@ -14,13 +14,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from competition.auth.permissions import require_reader_of
 from competition.entries import draw_service, sessions, timetable_pdf
 from competition.entries.draw_views import _pdf_response
 from competition.entries.models import Entry, EventSession
 from competition.entries.session_forms import AdditionForm, SessionForm
 from competition.entries.views import bp, event_for_organizer, event_for_reader
 from competition.errors import DomainError
+from competition.events.access import require_reader_of
 from competition.events.forms import ConfirmForm
 from competition.events.models import Competition
 from competition.extensions import db

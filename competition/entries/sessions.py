@@ -31,8 +31,8 @@ from competition.audit.log import record
 from competition.auth.models import User
 from competition.entries.models import Attendance, Entry, EventSession, RegistrationStatus
 from competition.entries.service import RegistrationError
+from competition.errors import N_
 from competition.events.models import Competition, Event
-from competition.events.scheme import N_
 
 REPORTING_LEAD = timedelta(minutes=30)
 MAX_STATIONS = 9999

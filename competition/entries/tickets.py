@@ -10,13 +10,8 @@ session's name, date, start and end, reporting time (检录时间) and room — 
 code of the contestant's private page (``/r/<token>``), where they later see
 their result (docs/design.md section 1).
 
-Chinese needs an embedded font: ReportLab embeds TrueType (glyf) fonts only,
-not CFF/OpenType ones, so the app ships WenQuanYi Micro Hei (文泉驿微米黑, Apache
-License 2.0, ``competition/fonts/``) and never relies on the system's fonts. It is
-Droid Sans Fallback with Droid Sans's Latin letters and digits added; Droid Sans
-Fallback alone has no Latin glyphs, so ticket numbers and URLs would not print. The QR code is
-a raster image (``qrcode``), so it prints sharp on any printer and can be read
-back from the PDF.
+The font, the QR code, the photo box and text wrapping come from the PDF toolkit
+(``competition.pdf``); this module lays out the ticket.
 
 ``ticket_for`` turns an entry into plain text in the user's language (it needs
 an app context for translations and time zones); ``build_pdf`` only lays out.
@@ -25,37 +20,38 @@ an app context for translations and time zones); ``build_pdf`` only lays out.
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-import qrcode
 from flask_babel import format_date, format_datetime, format_time
 from flask_babel import gettext as _
-from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.pagesizes import A4, A5, landscape
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from competition.entries.idcard import mask_id_number
 from competition.entries.models import Entry
 from competition.labels import label
+from competition.pdf import (
+    FONT_NAME,
+    INK,
+    MUTED,
+    PHOTO_HEIGHT,
+    PHOTO_WIDTH,
+    ensure_font,
+    fitting_size,
+    photo_box,
+    qr_image,
+    wrap_text,
+)
 
-FONT_NAME = "WenQuanYiMicroHei"
-FONT_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                         "fonts", "wqy-microhei.ttc")
 SIZES = ("A4", "A5")
 TICKET_WIDTH, TICKET_HEIGHT = landscape(A5)  # 210 × 148 mm
 MARGIN = 8 * mm
-PHOTO_WIDTH, PHOTO_HEIGHT = 25 * mm, 35 * mm  # a one-inch ID photo (一寸照)
 QR_SIZE = 34 * mm
-INK = (0.11, 0.14, 0.16)
 BRAND = (0.70, 0.15, 0.12)
-MUTED = (0.36, 0.40, 0.44)
 
 
 @dataclass(frozen=True)
@@ -77,14 +73,6 @@ class Ticket:
     photo: bytes | str | None = None  # image bytes or a file path; a box when missing
     session: str = ""  # the session's name (第1场), empty without sessions
     reporting: str = ""  # 检录时间, with a session
-
-
-def ensure_font() -> str:
-    """Register the CJK font with ReportLab once per process, and return its name."""
-    if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
-        # The collection's first face is the proportional one (the second is monospaced).
-        pdfmetrics.registerFont(TTFont(FONT_NAME, FONT_PATH, subfontIndex=0))
-    return FONT_NAME
 
 
 def ticket_for(entry: Entry, private_url: str, *, photo: bytes | str | None = None) -> Ticket:
@@ -194,7 +182,7 @@ def _draw_ticket(canvas: Canvas, ticket: Ticket, labels: dict[str, str], x0: flo
     y = top - 9 * mm
     canvas.setFillColorRGB(*INK)
     inner = right - left - 10 * mm
-    font_size = _fitting_size(ticket.competition, inner, 14, 10)
+    font_size = fitting_size(ticket.competition, inner, 14, 10)
     for line in _wrap(ticket.competition, font_size, inner)[:2]:
         canvas.setFont(FONT_NAME, font_size)
         canvas.drawCentredString((left + right) / 2, y, line)
@@ -266,35 +254,6 @@ def _draw_ticket(canvas: Canvas, ticket: Ticket, labels: dict[str, str], x0: flo
     canvas.restoreState()
 
 
-def photo_box(canvas: Canvas, photo: bytes | str | None, word: str, x: float, y: float,
-              font: str = FONT_NAME) -> None:
-    """A one-inch photo in a frame; an empty frame saying ``word`` (照片) to glue one in."""
-    canvas.saveState()
-    canvas.setLineWidth(0.6)
-    canvas.rect(x, y, PHOTO_WIDTH, PHOTO_HEIGHT)
-    if photo is not None:
-        try:
-            source = ImageReader(io.BytesIO(photo) if isinstance(photo, bytes) else photo)
-            canvas.drawImage(source, x, y, PHOTO_WIDTH, PHOTO_HEIGHT,
-                             preserveAspectRatio=True, anchor="c")
-            canvas.restoreState()
-            return
-        except (OSError, ValueError):
-            pass  # an unreadable photo leaves the box to glue one in
-    canvas.setFillColorRGB(*MUTED)
-    canvas.setFont(font, 11)
-    canvas.drawCentredString(x + PHOTO_WIDTH / 2, y + PHOTO_HEIGHT / 2 - 4, word)
-    canvas.restoreState()
-
-
-def qr_image(url: str, box_size: int = 8):
-    """The URL as a QR code image; medium error correction survives a crease or a smudge."""
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=box_size, border=2)
-    code.add_data(url)
-    code.make(fit=True)
-    return code.make_image(fill_color="black", back_color="white").get_image().convert("L")
-
-
 def _cut_line(canvas: Canvas, y: float) -> None:
     canvas.saveState()
     canvas.setStrokeColorRGB(*MUTED)
@@ -302,35 +261,6 @@ def _cut_line(canvas: Canvas, y: float) -> None:
     canvas.setDash(3, 3)
     canvas.line(4 * mm, y, A4[0] - 4 * mm, y)
     canvas.restoreState()
-
-
-def _fitting_size(text: str, width: float, largest: float, smallest: float) -> float:
-    size = largest
-    while size > smallest and pdfmetrics.stringWidth(text, FONT_NAME, size) > width:
-        size -= 0.5
-    return size
-
-
-def wrap_text(text: str, size: float, width: float, font: str = FONT_NAME) -> list[str]:
-    """Break text into lines that fit ``width``: anywhere in Chinese, at spaces in words.
-
-    Shared by every PDF of the app (tickets, blank score sheets)."""
-    lines: list[str] = []
-    line = ""
-    for char in text or "":
-        if not line or pdfmetrics.stringWidth(line + char, font, size) <= width:
-            line += char
-            continue
-        head, space, tail = line.rpartition(" ")
-        if space and head and char != " ":
-            lines.append(head)
-            line = tail + char
-        else:
-            lines.append(line.rstrip())
-            line = char.lstrip()
-    if line:
-        lines.append(line)
-    return lines
 
 
 def _wrap(text: str, size: float, width: float) -> list[str]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from competition.entries.idcard import IdNumberError, parse_id_number
-from competition.events.scheme import N_, Problem
+from competition.errors import N_, Problem
 
 # 中国大陆手机号: 11 digits starting 1[3-9]; landlines with area code are accepted
 # too, since older workers in care homes and factories often give one.

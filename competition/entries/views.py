@@ -1,5 +1,7 @@
 """Organizers' registration pages: the entries of an event, and one contestant at a time."""
 
+from functools import partial
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -13,19 +15,16 @@ from competition.entries.forms import (
     SubstituteForm,
     WithdrawForm,
 )
-from competition.entries.idcard import mask_id_number, mask_phone
+from competition.entries.idcard import shown_id_number, shown_phone
 from competition.entries.models import Entry
 from competition.entries.validation import PersonData
 from competition.errors import DomainError
 from competition.events import tenancy
-from competition.events.models import Division
+from competition.events.access import event_for_organizer, event_for_reader
+from competition.events.models import Division, Event
 from competition.extensions import db
 from competition.timeutil import local_today  # noqa: F401 (used by the other view modules)
-from competition.web import (  # noqa: F401 (shared)
-    event_for_organizer,
-    event_for_reader,
-    flash_domain_error,
-)
+from competition.web import flash_domain_error
 
 bp = Blueprint("entries", __name__)
 
@@ -45,8 +44,7 @@ def entry_list(event_id: int):
         select(Entry.status, func.count(Entry.id)).where(Entry.event_id == event_id)
         .group_by(Entry.status)).all())
     return render_template("entries/list.html", event=event, entries=entries, counts=counts,
-                           contacts=sees_contacts(event), mask_id=mask_id_number,
-                           mask_phone=mask_phone)
+                           **_shown(sees_contacts(event)))
 
 
 @bp.route("/events/<int:event_id>/entries/new", methods=["GET", "POST"])
@@ -88,12 +86,19 @@ def entry_detail(entry_id: int):
         forms["withdraw"] = WithdrawForm(formdata=None)
         forms["substitute"] = SubstituteForm(formdata=None)
     return render_template("entries/entry.html", entry=entry, event=event,
-                           contacts=contacts, mask_id=mask_id_number,
-                           mask_phone=mask_phone, forms=forms,
+                           **_shown(contacts), forms=forms,
                            history=changes.history(db.session, entry),
                            replaced_by=changes.substitute_for(db.session, entry),
                            replaces=db.session.get(Entry, entry.replaces_entry_id)
                            if entry.replaces_entry_id else None)
+
+
+def _shown(contacts: bool) -> dict:
+    """For the templates: whether the reader sees contacts whole, and how they see a
+    contestant's ID number and phone (``idcard.shown_id_number``, ``shown_phone``)."""
+    return {"contacts": contacts,
+            "shown_id": partial(shown_id_number, whole=contacts),
+            "shown_phone": partial(shown_phone, whole=contacts)}
 
 
 def sees_contacts(event) -> bool:
@@ -102,9 +107,32 @@ def sees_contacts(event) -> bool:
     return tenancy.sees_contacts(db.session, current_user, event.competition_id)
 
 
+
+def dashboard_entry_counts(session, *, competitions) -> dict:
+    """Each listed competition's number of entries, for the organizer's dashboard (answers
+    ``events.views.dashboard_page``; ``competition.handoffs`` connects it)."""
+    ids = [c.id for c in competitions]
+    return {"entry_counts": dict(session.execute(
+        select(Event.competition_id, func.count(Entry.id))
+        .join(Entry, Entry.event_id == Event.id)
+        .where(Event.competition_id.in_(ids))
+        .group_by(Event.competition_id)
+    ).all()) if ids else {}}
+
+
+def competition_entry_counts(session, *, competition, **_page) -> dict:
+    """Each event's number of entries, for the competition page (answers
+    ``events.views.competition_page``; ``competition.handoffs`` connects it)."""
+    return {"entry_counts": dict(session.execute(
+        select(Entry.event_id, func.count(Entry.id))
+        .join(Event, Event.id == Entry.event_id)
+        .where(Event.competition_id == competition.id)
+        .group_by(Entry.event_id)
+    ).all())}
+
+
 # More pages of this blueprint, kept in their own modules.
 from competition.entries import (  # noqa: E402, F401
-    change_views,
     checkin_views,
     draw_views,
     import_views,

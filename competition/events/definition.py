@@ -11,10 +11,11 @@ Import checks the whole document first and refuses it with every problem and
 the path where it is (``events[1].modules[0].weight``), creating nothing. It
 then builds a new competition in draft through the set-up services, so the
 same rules apply as on the pages: ``create_competition``, ``create_event``,
-``replace_marking_scheme``, ``experts.add_panel_member``. Experts are never
-created: one not found in the pool, or one the pool cannot assign (a
-certificate that does not cover the competition), is left out and reported
-in the warnings.
+``replace_marking_scheme``, and the panels by the expert pool
+(``experts.service.import_panel``, which answers ``panel_imported``: the pool
+sits above this stage). Experts are never created: one not found in the pool, or
+one the pool cannot assign (a certificate that does not cover the competition), is
+left out and reported in the warnings.
 """
 
 from __future__ import annotations
@@ -23,13 +24,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from flask import has_request_context
-from flask_babel import gettext
+from blinker import Namespace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from competition.auth.models import User
-from competition.events.experts import add_panel_member
+from competition.errors import N_, Problem, message_text
 from competition.events.models import (
     AggregationMethod,
     AwardRounding,
@@ -38,7 +38,6 @@ from competition.events.models import (
     CompetitionLevel,
     DivisionKind,
     Event,
-    Expert,
     NameDisplay,
     Occupation,
     PanelRole,
@@ -47,10 +46,8 @@ from competition.events.models import (
 )
 from competition.events.rules import save_occupation
 from competition.events.scheme import (
-    N_,
     CriterionSpec,
     ModuleSpec,
-    Problem,
     check_aggregation,
     check_marking_scheme,
 )
@@ -89,7 +86,7 @@ RULE_FIELDS = (
     "min_practical_score", "min_module_score", "required_grade", "max_age_male",
     "max_age_female", "once_per_year", "effect", "grant_grade", "cap_grade",
 )
-# scheme.Problem column names → the document's field names.
+# Problem column names of the scheme rules → the document's field names.
 _MODULE_COLUMNS = {"module_code": "code", "module_name": "name", "module_kind": "kind",
                    "weight": "weight", "module_max": "max_score", "max_points": "criteria"}
 
@@ -661,6 +658,15 @@ def _refusal(problems: list[Problem]) -> SetupError:
 
 # --- Import and clone ---------------------------------------------------------------
 
+# Sent while a document is imported, once per event, with the session as sender, the new
+# ``event``, its document's ``panel`` — (role, the expert as the document names them)
+# pairs — and ``today``. The expert pool answers (``experts.service.import_panel``,
+# connected by ``competition.handoffs``): it puts the experts it finds on the panel by
+# the rules of the panel page, and returns a warning, in the user's language, for each
+# one it leaves out.
+panel_imported = Namespace().signal("definition-panel-imported")
+
+
 def import_competition(session: Session, document: object, organizer: User,
                        name: str | None = None, *,
                        today: date | None = None) -> tuple[Competition, list[str]]:
@@ -698,20 +704,9 @@ def import_competition(session: Session, document: object, organizer: User,
             session.add(PromotionRule(event=event, position=position,
                                       division_id=divisions.get(division), **values))
         session.flush()
-        for role, who in event_plan.panel:
-            expert = _find_expert(session, who)
-            if expert is None:
-                warnings.append(_say(
-                    N_("%(event)s: %(name)s (%(work_unit)s) is not in the expert pool, so was "
-                       "not put on the panel."), event=event.name, name=who["name"],
-                    work_unit=who["work_unit"] or who["certificate_number"] or "—"))
-                continue
-            try:
-                add_panel_member(session, event, expert, today=today, role=role)
-            except SetupError as error:
-                warnings.append(_say(N_("%(event)s: %(name)s was not put on the panel: "
-                                        "%(reason)s"), event=event.name, name=expert.name,
-                                     reason=_say(error.message, **error.params)))
+        for _receiver, left_out in panel_imported.send(session, event=event,
+                                                       panel=event_plan.panel, today=today):
+            warnings += left_out
     session.flush()
     return competition, warnings
 
@@ -728,7 +723,7 @@ def _occupation(session: Session, plan: _EventPlan, warnings: list[str]) -> Occu
     found = session.scalar(select(Occupation).where(Occupation.name == plan.occupation_name))
     if found is not None:
         if plan.occupation_code and found.code != plan.occupation_code:
-            warnings.append(_say(
+            warnings.append(message_text(
                 N_("%(name)s is in the catalogue with the code %(code)s; the file's code "
                    "%(file_code)s was not used."), name=found.name, code=found.code or "—",
                 file_code=plan.occupation_code))
@@ -736,26 +731,7 @@ def _occupation(session: Session, plan: _EventPlan, warnings: list[str]) -> Occu
     try:
         return save_occupation(session, None, plan.occupation_name, plan.occupation_code)
     except SetupError as error:
-        warnings.append(_say(N_("%(name)s was added to the occupation catalogue without a "
+        warnings.append(message_text(N_("%(name)s was added to the occupation catalogue without a "
                                 "code: %(reason)s"), name=plan.occupation_name,
-                             reason=_say(error.message, **error.params)))
+                             reason=message_text(error.message, **error.params)))
         return save_occupation(session, None, plan.occupation_name, None)
-
-
-def _say(message: str, **params) -> str:
-    """A warning in the user's language during a request; in English elsewhere (the CLI)."""
-    if has_request_context():
-        return gettext(message, **params)
-    return message % params if params else message
-
-
-def _find_expert(session: Session, who: dict) -> Expert | None:
-    """The pool's expert with that certificate number, else the one of that name and unit."""
-    if who["certificate_number"]:
-        expert = session.scalar(select(Expert).where(
-            Expert.certificate_number == who["certificate_number"]))
-        if expert is not None:
-            return expert
-    matches = session.scalars(select(Expert).where(
-        Expert.name == who["name"], Expert.work_unit == (who["work_unit"] or ""))).all()
-    return matches[0] if len(matches) == 1 else None

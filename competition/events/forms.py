@@ -23,6 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from competition.events.awards import award_rule_text
 from competition.labels import LABELS
 
 
@@ -198,8 +199,6 @@ class EventForm(FlaskForm):
 
     def award_rule(self) -> str:
         """The award rule of the choices on the form, in words (shown beside the quotas)."""
-        from competition.results.service import award_rule_text
-
         return award_rule_text(self.award_rounding.data, self.first_prize_min_entries.data,
                                self.award_ties.data)
 

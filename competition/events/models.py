@@ -28,8 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from competition.dbtypes import Points, UTCDateTime, Weight, grade_check, one_of, utcnow
-from competition.errors import DomainError
-from competition.events.scheme import N_
+from competition.errors import N_, DomainError
 from competition.extensions import db
 from competition.labels import label
 
@@ -479,7 +478,7 @@ class Expert(db.Model):
     The pool is the installation's (one bureau's): every organizer chooses from
     it and may add to it; a record is changed only by an admin, or by the
     organizer who added it while it sits on no other competition's panel
-    (``events.experts.may_edit_expert``). ID number and phone are sensitive.
+    (``events.tenancy.may_edit_expert``). ID number and phone are sensitive.
     """
 
     __tablename__ = "experts"

@@ -15,8 +15,9 @@ show the same list. Checked here, from the set-up stage:
   last day.
 
 Stages after set-up add their checks through ``preflight_checks`` (the top-level
-``competition.board`` adds entries still without a station), so this module imports
-none of them. Functions take the session; none of them changes anything.
+``competition.board`` adds entries still without a station; ``competition.handoffs``
+connects it), so this module imports none of them. Functions take the session; none
+of them changes anything.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from competition.auth.models import User
+from competition.errors import N_, Problem
 from competition.events.models import (
     Competition,
     Event,
@@ -37,11 +39,11 @@ from competition.events.models import (
     PanelMember,
     PanelRole,
 )
-from competition.events.scheme import N_, Problem
 
 _signals = Namespace()
 # Sent with the session as sender and ``competition`` and ``events`` (the events being
 # checked, their divisions loaded): each receiver returns a list of ``Missing``.
+# ``competition.handoffs`` connects the receivers.
 preflight_checks = _signals.signal("preflight-checks")
 
 
@@ -116,7 +118,7 @@ def _competition_missing(competition: Competition, events: list[Event],
 def _experts_with_account(session: Session, competition_id: int,
                           events: list[Event]) -> set[int]:
     """The panel members who have an account to act with in the competition: one scoped
-    to it, or their own unscoped account (``auth.signin.accounts_for``)."""
+    to it, or their own unscoped account (``accounts.signin.accounts_for``)."""
     expert_ids = {member.expert_id for event in events for member in event.panel}
     if not expert_ids:
         return set()

@@ -37,7 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from competition.events.scheme import N_
+from competition.errors import N_
 
 # The grades of competition.skill_grades.Grade, by number (1 is the highest).
 SENIOR_TECHNICIAN = 1  # 一级/高级技师

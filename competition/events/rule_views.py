@@ -16,13 +16,14 @@ from sqlalchemy.orm import selectinload
 from competition.auth.models import Role
 from competition.auth.permissions import role_required
 from competition.events import rules as service
+from competition.events.access import event_for_organizer
 from competition.events.models import Event, Occupation, PromotionRule
 from competition.events.presets import get_preset
 from competition.events.rule_forms import ActionForm, OccupationForm, PresetForm, RuleForm
 from competition.events.service import SetupError
 from competition.events.views import bp
 from competition.extensions import db
-from competition.web import event_for_organizer, flash_domain_error
+from competition.web import flash_domain_error
 
 
 def _event_rule(event: Event, rule_id: int) -> PromotionRule:

@@ -15,9 +15,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from competition.errors import N_
 from competition.events.models import Division, Event, Occupation, PromotionRule, RuleEffect
 from competition.events.presets import RULE_COLUMNS, get_preset
-from competition.events.scheme import N_
 from competition.events.service import SetupError
 
 RULE_FIELDS = ("division_id", *RULE_COLUMNS)

@@ -1,7 +1,8 @@
 """The rules a marking scheme (评分细则) must follow, and the measured-value rule.
 
-Pure: no Flask, no database. Problems carry an English message marked for
-translation (``N_``) and its parameters; pages translate them when shown.
+Pure: nothing here reads the database or a request. Problems (``errors.Problem``)
+carry an English message marked for translation (``N_``) and its parameters; pages
+translate them when shown.
 Sources: docs/design.md section 5 (weights on a 100-point scale; measured values
 lose points per step out of tolerance, never below 0, and score 0 beyond a
 limit).
@@ -12,33 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 
+from competition.errors import N_, Problem, Term
+
 MODULE_KINDS = ("theory", "practical")
 CRITERION_KINDS = ("measurement", "judgement")
 ENTRY_MODES = ("points", "pass_fail", "scale_0_3", "measured")
 HUNDRED = Decimal(100)
-
-
-def N_(message: str) -> str:  # noqa: N802 — the gettext_noop convention
-    """Mark a message for translation without translating it here."""
-    return message
-
-
-class Term(str):
-    """A key of the code (e.g. a field's name) that reads, when shown, as its message id
-    translated: ``Term("nominal", N_("nominal size"))`` equals and hashes as "nominal"."""
-
-    message: str
-
-    def __new__(cls, key: str, message: str) -> Term:
-        term = super().__new__(cls, key)
-        term.message = message
-        return term
-
-    def __str__(self) -> str:
-        return self.message
-
-    def __format__(self, spec: str) -> str:
-        return format(self.message, spec)
 
 
 # The fields of a criterion as problems name them.
@@ -54,19 +34,6 @@ FIELD_NAMES = {
 
 def field_term(name: str) -> Term:
     return Term(name, FIELD_NAMES.get(name, name))
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a scheme: where (row, column or a path) and what."""
-
-    message: str
-    params: dict = field(default_factory=dict)
-    row: int | None = None
-    column: str = ""
-
-    def __hash__(self) -> int:
-        return hash((self.message, self.row, self.column, tuple(sorted(self.params.items()))))
 
 
 @dataclass

@@ -28,28 +28,23 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from competition.errors import N_, Problem
 from competition.events.models import Event
-from competition.events.scheme import (
-    N_,
-    CriterionSpec,
-    ModuleSpec,
-    Problem,
-    check_marking_scheme,
-    to_decimal,
-)
+from competition.events.scheme import CriterionSpec, ModuleSpec, check_marking_scheme, to_decimal
 from competition.events.service import SetupError, scheme_specs
-from competition.spreadsheet import archive_problem, workbook_bytes
+from competition.spreadsheet import (
+    GUIDE_SHEET,
+    OLE2_SIGNATURE,
+    archive_problem,
+    workbook_bytes,
+)
 
 SHEET = "评分细则"
-GUIDE_SHEET = "填写说明"
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Old binary Excel files (.xls, Excel 97–2003) start with the OLE2 signature.
-_OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 @dataclass(frozen=True)
 class Column:
-    key: str  # the field name ``scheme.Problem.column`` uses
+    key: str  # the field name ``Problem.column`` uses
     header: str  # the header cell, exactly as the template writes it
     module: bool  # one of the module columns, repeated on each row of the module
     required: bool  # the header row must have it
@@ -375,7 +370,7 @@ def _open(data: bytes):
     """The sheet's cached values and its formulas (to spot formulas never calculated)."""
     if not data:
         raise _refusal([Problem(N_("The file is empty."))])
-    if data.startswith(_OLE2_SIGNATURE):
+    if data.startswith(OLE2_SIGNATURE):
         raise _refusal([Problem(N_("This is an old Excel 97–2003 file (.xls). Save it as an "
                                    "Excel workbook (.xlsx) and upload it again."))])
     if not zipfile.is_zipfile(BytesIO(data)):

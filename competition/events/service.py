@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from competition.auth.models import User
-from competition.errors import DomainError, Message
+from competition.errors import N_, DomainError, Message, Problem
 from competition.events.models import (
     AwardRounding,
     AwardTies,
@@ -26,10 +26,8 @@ from competition.events.models import (
     Occupation,
 )
 from competition.events.scheme import (
-    N_,
     CriterionSpec,
     ModuleSpec,
-    Problem,
     check_aggregation,
     check_criterion,
     check_marking_scheme,

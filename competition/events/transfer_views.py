@@ -18,17 +18,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from competition.auth.models import Role
-from competition.auth.permissions import require_organizer_of, role_required
-from competition.errors import translate_problem
+from competition.auth.permissions import role_required
+from competition.errors import N_, Problem, translate_problem
+from competition.events.access import require_organizer_of
 from competition.events.definition import (
     clone_competition,
     export_competition,
     import_competition,
 )
 from competition.events.models import Competition, Event, Module, PanelMember
-from competition.events.scheme import N_, Problem
 from competition.events.scheme_excel import (
-    XLSX_MIMETYPE,
     excel_problem,
     export_workbook,
     parse_workbook,
@@ -42,6 +41,7 @@ from competition.events.transfer_forms import (
 )
 from competition.events.views import bp
 from competition.extensions import db
+from competition.spreadsheet import XLSX_MIMETYPE
 
 # Uploads are read whole into memory; a real 评分细则 or definition is far smaller.
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024

@@ -8,15 +8,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from competition.auth.models import Role
-from competition.auth.permissions import (
+from competition.auth.permissions import role_required
+from competition.errors import DomainError, translate_problem
+from competition.events import service, tenancy
+from competition.events.access import (
+    event_for_organizer,
+    event_for_reader,
     organizes,
     require_organizer_of,
     require_reader_of,
-    role_required,
 )
-from competition.entries.models import Entry
-from competition.errors import DomainError, translate_problem
-from competition.events import service, tenancy
 from competition.events.forms import (
     CompetitionForm,
     ConfirmForm,
@@ -38,13 +39,20 @@ from competition.events.preflight import Kind, preflight, problems_by_event
 from competition.events.scheme import CriterionSpec, ModuleSpec
 from competition.extensions import db
 from competition.labels import label
-from competition.web import event_for_organizer, event_for_reader, flash_domain_error
+from competition.web import flash_domain_error
 
 bp = Blueprint("events", __name__)
+_signals = Namespace()
+# Sent, with the session as sender and the ``competitions`` listed, while an organizer's
+# dashboard is built: receivers return values for its template (the entries stage adds
+# each competition's number of entries, ``entry_counts``). ``competition.handoffs``
+# connects the receivers of this signal and the next.
+dashboard_page = _signals.signal("dashboard-page")
 # Sent, with the session as sender and ``competition``, its ``events`` and ``missing``
 # (its pre-flight findings), while the competition page is built: receivers return
-# values for its template (``competition.board`` adds the status board and to-do list).
-competition_page = Namespace().signal("competition-page")
+# values for its template (the entries stage adds each event's number of entries,
+# ``entry_counts``; ``competition.board`` the status board and to-do list).
+competition_page = _signals.signal("competition-page")
 
 
 @bp.get("/")
@@ -68,20 +76,18 @@ def dashboard():
         )
     competitions = db.session.scalars(query).all()
     ids = [c.id for c in competitions]
-    entry_counts = dict(db.session.execute(
-        select(Event.competition_id, func.count(Entry.id))
-        .join(Entry, Entry.event_id == Event.id)
-        .where(Event.competition_id.in_(ids))
-        .group_by(Event.competition_id)
-    ).all()) if ids else {}
+    # The packages after this stage add what they count (the entries).
+    shown = {}
+    for _receiver, values in dashboard_page.send(db.session, competitions=competitions):
+        shown.update(values or {})
     event_counts = dict(db.session.execute(
         select(Event.competition_id, func.count(Event.id))
         .where(Event.competition_id.in_(ids))
         .group_by(Event.competition_id)
     ).all()) if ids else {}
     return render_template(
-        "events/dashboard.html", competitions=competitions,
-        entry_counts=entry_counts, event_counts=event_counts,
+        "events/dashboard.html", competitions=competitions, event_counts=event_counts,
+        **shown,
     )
 
 
@@ -99,22 +105,16 @@ def competition_detail(competition_id: int):
                  selectinload(Event.occupation))
         .order_by(Event.position)
     ).all()
-    entry_counts = dict(db.session.execute(
-        select(Entry.event_id, func.count(Entry.id))
-        .join(Event, Event.id == Entry.event_id)
-        .where(Event.competition_id == competition_id)
-        .group_by(Entry.event_id)
-    ).all())
     missing = preflight(db.session, competition)
     problems = problems_by_event(missing)
     status_form = StatusForm(status=competition.next_status)
-    # The packages above the stages add what they show here (the status board).
+    # The packages after this stage add what they show here (the entries, the status board).
     shown = {}
     for _receiver, values in competition_page.send(db.session, competition=competition,
                                                    events=events, missing=missing):
         shown.update(values or {})
     return render_template("events/competition.html", competition=competition,
-                           events=events, entry_counts=entry_counts, problems=problems,
+                           events=events, problems=problems,
                            missing=missing, status_form=status_form, clone_form=ConfirmForm(),
                            may_change=organizes(current_user, competition_id),
                            supervisors=tenancy.supervisors(db.session, competition_id),
@@ -435,4 +435,4 @@ def _flash_form_errors(form) -> None:
 
 
 # More pages of this blueprint, kept in their own modules.
-from competition.events import expert_views, rule_views, transfer_views  # noqa: E402, F401
+from competition.events import rule_views, transfer_views  # noqa: E402, F401

@@ -10,7 +10,7 @@ the date and reason underneath.
 
 The text is taken from the translation catalogue under the Chinese locale, so
 the certificate reads the same whichever language the organizer uses. Fonts,
-the photo box and QR codes are those of the admission tickets (``entries.tickets``).
+the photo box and QR codes come from the PDF toolkit (``competition.pdf``).
 """
 
 from __future__ import annotations
@@ -26,18 +26,11 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
-from competition.entries.idcard import mask_id_number
-from competition.entries.tickets import (
-    PHOTO_HEIGHT,
-    PHOTO_WIDTH,
-    ensure_font,
-    photo_box,
-    qr_image,
-    wrap_text,
-)
+from competition.entries.idcard import shown_id_number
 from competition.grades.certificates import EVALUATION_METHOD, id_type_label
 from competition.grades.models import Certificate
 from competition.labels import label
+from competition.pdf import PHOTO_HEIGHT, PHOTO_WIDTH, ensure_font, photo_box, qr_image, wrap_text
 from competition.skill_grades import grade_label
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -90,7 +83,7 @@ def sheet_for(certificate: Certificate, verify_url: str, *, mask_id: bool = Fals
             title=_("Vocational skill grade certificate"),
             name=person.name, sex=label(person.sex, "sex"),
             id_type=id_type_label(person.id_type),
-            id_number=mask_id_number(person.id_number) if mask_id else person.id_number,
+            id_number=shown_id_number(person.id_number, whole=not mask_id),
             occupation=occupation.name, occupation_code=occupation.code or "—",
             grade=grade_label(certificate.grade), number=certificate.number,
             issuer=certificate.issuer, issued_on=format_date(certificate.issued_on, "long"),

@@ -33,15 +33,16 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from competition.auth.permissions import require_organizer_of
+from competition.entries.access import entry_by_token
 from competition.entries.models import Contestant
 from competition.errors import DomainError
+from competition.events.access import require_organizer_of
 from competition.events.models import Competition, Division
 from competition.extensions import db
 from competition.grades import certificate_pdf, certificates, signing
 from competition.grades.certificate_forms import RevokeForm
 from competition.grades.models import Certificate
-from competition.web import entry_by_token, flash_domain_error
+from competition.web import flash_domain_error
 
 bp = Blueprint("certificates", __name__)
 log = logging.getLogger(__name__)

@@ -38,11 +38,10 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from competition.audit.log import record
 from competition.auth.models import User
 from competition.dbtypes import utcnow
-from competition.entries.idcard import mask_name
+from competition.entries.idcard import mask_id_but_last_four, mask_name
 from competition.entries.models import Contestant, Entry
-from competition.errors import DomainError, Message
+from competition.errors import N_, DomainError, Message
 from competition.events.models import Competition, Division, Event
-from competition.events.scheme import N_
 from competition.grades.models import Certificate, CertificateSerial, Promotion
 from competition.labels import label
 from competition.results.models import Result
@@ -361,15 +360,6 @@ def name_matches(certificate: Certificate, name: str | None) -> bool:
     holder = certificate.promotion.entry.contestant.name
     return bool(_normal(name)) and hmac.compare_digest(_normal(name).encode(),
                                                        _normal(holder).encode())
-
-
-def mask_id_but_last_four(number: str) -> str:
-    """An ID number for checking the person in front of you: only its last four
-    characters shown (``**************1234``), fewer for a short number, so that at least
-    two thirds of it stay hidden."""
-    number = (number or "").strip()
-    shown = min(4, len(number) // 3)
-    return "*" * (len(number) - shown) + number[len(number) - shown:]
 
 
 def public_facts(certificate: Certificate, *, holder: bool = False) -> dict:

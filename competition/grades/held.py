@@ -35,9 +35,8 @@ from competition.audit.log import record
 from competition.auth.models import User
 from competition.dbtypes import utcnow
 from competition.entries.models import Contestant, Entry
-from competition.errors import DomainError
+from competition.errors import N_, DomainError
 from competition.events.models import Competition, Event, Occupation
-from competition.events.scheme import N_
 from competition.grades.models import Certificate, GradeCheck, Promotion
 
 GRANTED = "granted"  # decided here, with its certificate

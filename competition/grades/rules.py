@@ -45,8 +45,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from competition.errors import N_
 from competition.events.presets import GRANT, STEP_UP, RuleSpec
-from competition.events.scheme import N_
 
 HIGHEST_GRADE = 1  # 一级/高级技师
 LOWEST_GRADE = 5  # 五级/初级工

@@ -8,8 +8,11 @@ stored. Functions take the session and plain values, ``flush()`` and raise
 - ``preview`` is for the organizer before results are final: computed from
   the published snapshot (``results.models.Result``) once the division is
   published, else from the live draft (``results.service.event_results``).
-- ``decide_promotions`` is called by the results stage inside the transaction
-  that makes a division's results final. Every entry's outcome is kept with its
+- ``decide_promotions`` runs inside the transaction that makes a division's
+  results final (``on_results_final`` answers the results stage's
+  ``results_final``; ``competition.handoffs`` connects it). It is refused unless
+  the results are final or may become final now — the results stage's rule,
+  ``publication.check_final_ready``. Every entry's outcome is kept with its
   reasons (``PromotionOutcome``), promoted or not; the person then holds the new
   grade in the event's occupation (``grades.held``), and every decision is
   audited.
@@ -32,7 +35,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
 from flask_babel import force_locale, gettext, to_user_timezone
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, joinedload
 
 from competition.audit.log import record
@@ -40,16 +43,18 @@ from competition.audit.models import AuditEvent
 from competition.auth.models import User
 from competition.dbtypes import utcnow
 from competition.entries.models import Contestant, Entry
-from competition.errors import DomainError
+from competition.errors import N_, DomainError
 from competition.events.models import Competition, Division, Event, ModuleKind, PromotionRule
-from competition.events.scheme import N_
 from competition.grades import held
 from competition.grades import rules as engine
 from competition.grades.certificates import issue_for_division
 from competition.grades.models import Promotion, PromotionOutcome
-from competition.judging.models import ScoreSheet, SheetStatus
-from competition.results.models import Appeal, AppealStatus, PublicationStatus, Result
-from competition.results.publication import publication_of, results_final
+from competition.results.models import Result
+from competition.results.publication import (
+    PublicationError,
+    check_final_ready,
+    publication_of,
+)
 from competition.results.service import event_results
 from competition.skill_grades import grade_label
 
@@ -285,28 +290,13 @@ def promotions_of(session: Session, division: Division) -> dict[int, Promotion]:
 
 
 def _check_final_ready(session: Session, division: Division, now: datetime) -> None:
-    """The results are final, or may be made final now: the notice period is over, no
-    appeal waits for a decision and no sheet reopened for one is still out."""
-    publication = publication_of(session, division.id)
-    if publication is None:
-        raise PromotionError(N_("These results have not been published yet."))
-    if publication.status == PublicationStatus.FINAL:
-        return
-    if now < publication.notice_ends_at:
-        raise PromotionError(N_("The public notice runs until %(end)s."),
-                             end=publication.notice_ends_at)
-    pending = session.scalar(select(func.count(Appeal.id)).join(
-        Entry, Entry.id == Appeal.entry_id).where(
-        Entry.division_id == division.id, Appeal.status == AppealStatus.PENDING))
-    if pending:
-        raise PromotionError(N_("%(n)s appeals are still waiting for a decision."), n=pending)
-    reviewing = session.scalar(select(func.count(ScoreSheet.id)).join(
-        Entry, Entry.id == ScoreSheet.entry_id).where(
-        Entry.division_id == division.id, ScoreSheet.reopened_for_review.is_(True),
-        ScoreSheet.status == SheetStatus.DRAFT))
-    if reviewing:
-        raise PromotionError(N_("%(n)s sheets reopened for an appeal are not submitted "
-                                "again yet."), n=reviewing)
+    """The results are final, or may be made final now: the results stage's rule
+    (``publication.check_final_ready``), its refusal given as a ``PromotionError``."""
+    try:
+        check_final_ready(session, division, now)
+    except PublicationError as refused:
+        raise PromotionError(refused.message, problems=refused.problems,
+                             **refused.params) from refused
 
 
 def outcomes_of(session: Session, division: Division) -> dict[int, PromotionOutcome]:
@@ -406,10 +396,10 @@ def decide_promotions(session: Session, actor: User, division: Division,
     return promotions
 
 
-@results_final.connect
-def _on_results_final(session: Session, *, actor: User, division: Division,
-                      now: datetime) -> None:
-    """The results of a division became final: decide its promotions and issue their
+def on_results_final(session: Session, *, actor: User, division: Division,
+                     now: datetime) -> None:
+    """The results of a division became final (the results stage's ``results_final``,
+    connected by ``competition.handoffs``): decide its promotions and issue their
     certificates in that transaction (a refusal undoes the finalization too)."""
     decide_promotions(session, actor, division, now)
     issue_for_division(session, actor, division, issued_on=to_user_timezone(now).date())

@@ -10,7 +10,7 @@ reader reports an edited copy as altered. Without ``CERTIFICATE_SIGNING_KEY`` no
 signed.
 
 A key that cannot be used is reported before anyone downloads anything: the app
-refuses to start (``check_signing_key``, called by ``config.check_config``) naming the
+refuses to start (``check_signing_key``, called by ``create_app``) naming the
 setting and the problem. Should the file go missing or change after the start, the
 first download that needs it fails with ``SigningError``, which the pages turn into a
 clear 503 page and a line in the log — never a traceback, and never an unsigned PDF in

@@ -12,12 +12,13 @@ from wtforms.validators import InputRequired, Length
 
 from competition.entries.models import Entry
 from competition.errors import DomainError
+from competition.events.access import event_for_organizer
 from competition.events.models import Division
 from competition.extensions import db
 from competition.grades import held, service
 from competition.results.models import PublicationStatus
 from competition.results.publication import publication_of
-from competition.web import event_for_organizer, flash_domain_error
+from competition.web import flash_domain_error
 
 bp = Blueprint("grades", __name__)
 

@@ -34,10 +34,10 @@ from sqlalchemy import func, select
 
 from competition.audit.models import AuditEvent
 from competition.auth.models import User
-from competition.auth.permissions import organizes, reads
 from competition.dbtypes import utcnow
 from competition.entries.models import Entry
 from competition.errors import DomainError
+from competition.events.access import organizes, reads
 from competition.events.models import Criterion, Event, Module, PanelRole
 from competition.extensions import db
 from competition.judging import service

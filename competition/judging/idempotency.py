@@ -33,8 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from competition.audit.log import canonical
-from competition.errors import DomainError
-from competition.events.scheme import N_
+from competition.errors import N_, DomainError
 from competition.judging.models import IdempotencyKey
 
 MAX_KEY_LENGTH = 64

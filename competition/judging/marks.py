@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from competition.events.scheme import N_, measured_points
+from competition.errors import N_
+from competition.events.scheme import measured_points
 
 FOUR_PLACES = Decimal("0.0001")
 

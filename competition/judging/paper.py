@@ -32,21 +32,23 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from competition.accounts.signin import accounts_for
 from competition.audit.log import record
 from competition.audit.models import AuditEvent
 from competition.auth.models import User
-from competition.auth.permissions import organizes
-from competition.auth.signin import accounts_for
 from competition.dbtypes import utcnow
-from competition.entries.models import Attendance, Entry
+from competition.entries.models import Entry
+from competition.errors import N_
+from competition.events.access import organizes
 from competition.events.models import Event, Module, PanelMember, PanelRole
-from competition.events.scheme import N_
 from competition.judging.marks import MarkRefused, points_for
 from competition.judging.models import Mark, ScoreSheet, SheetSource, SheetStatus
 from competition.judging.service import (
     JudgingError,
+    NotOnPanel,
+    Recused,
+    check_may_score,
     panel_role,
-    recused_entry_ids,
     rule_of,
     submit_sheet,
 )
@@ -93,21 +95,18 @@ def panel_judges(session: Session, event: Event) -> list[User]:
 # --- Checks -----------------------------------------------------------------------
 
 def _check_paper(session: Session, entry: Entry, module: Module, judge: User) -> Event:
-    """The rules a tablet sheet has, applied to the judge whose paper this is."""
+    """The rules a tablet sheet has (``service.check_may_score``), applied to the judge
+    whose paper this is; who may not score is named, since the desk types it in."""
     event = session.get(Event, entry.event_id)
-    if module.event_id != entry.event_id or not module.criteria:
-        raise JudgingError(N_("This module is not marked on sheets for this entry."))
-    if panel_role(session, judge, event.id) != PanelRole.JUDGE:
+    try:
+        check_may_score(session, judge, entry, module)
+    except NotOnPanel as refused:
         raise JudgingError(N_("%(judge)s is not a judge of %(event)s."),
-                           judge=judge.display_name, event=event.name)
-    if event.scores_locked_at is not None:
-        raise JudgingError(N_("The scores of %(event)s are locked."), event=event.name)
-    if entry.code is None or entry.status != "approved" or entry.attendance not in (
-            Attendance.EXPECTED, Attendance.PRESENT):
-        raise JudgingError(N_("This entry is not being scored."))
-    if entry.id in recused_entry_ids(session, judge.expert, [entry], event.competition_id):
+                           judge=judge.display_name, event=event.name) from refused
+    except Recused as refused:
         raise JudgingError(N_("%(judge)s is recused from entry %(code)s: their sheet for it "
-                              "cannot count."), judge=judge.display_name, code=entry.code)
+                              "cannot count."), judge=judge.display_name,
+                           code=entry.code) from refused
     return event
 
 

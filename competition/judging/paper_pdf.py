@@ -13,14 +13,15 @@ signature and the date and time, and boxes for whoever types the sheet in
 and whoever confirms it. A QR code and a short text id (``E12-M3``: entry
 and module) find the sheet again on the paper entry page.
 
-The font is the CJK font the admission tickets register (``entries.tickets``).
-``blank_sheet`` turns an entry and a module into text in the reader's
+Laid out with ReportLab's Platypus through the PDF toolkit (``competition.pdf``): the
+criteria are a table whose header row repeats when a long marking scheme runs onto a
+further page, and every page of a sheet carries its head, the lines to sign and
+"Page n of total". ``blank_sheet`` turns an entry and a module into text in the reader's
 language (it needs an app context for translations); ``build_pdf`` only lays out.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,26 +30,33 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Spacer
 
 from competition.entries.models import Entry
-from competition.entries.tickets import ensure_font, qr_image, wrap_text
 from competition.events.models import Criterion, EntryMode, Module
+from competition.pdf import (
+    INK,
+    MUTED,
+    PagedDocument,
+    Section,
+    grid_table,
+    label_width,
+    layout_table,
+    para,
+    qr_flowable,
+    tallest_row,
+    text_width,
+)
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 15 * mm
 QR_SIZE = 24 * mm
-FOOTER_HEIGHT = 34 * mm
-HEADER_ROW = 8 * mm
+BOX_HEIGHT = 14 * mm  # the station and code boxes
 # Column widths; the description takes the rest.
 CODE_WIDTH, MAX_WIDTH, MARK_WIDTH = 16 * mm, 15 * mm, 48 * mm
+MARK_PADDING = 1.25 * mm  # above and below the marking cell's content
 # Font size, smallest row height: shrunk in steps until a module fits one page.
 DENSITIES = ((9.5, 10 * mm), (8.5, 8.5 * mm), (7.5, 7 * mm))
-INK = (0.11, 0.14, 0.16)
-MUTED = (0.36, 0.40, 0.44)
-SHADE = (0.93, 0.94, 0.96)
 
 SHEET_REF = re.compile(r"\bE(\d{1,9})-M(\d{1,9})\b", re.IGNORECASE)
 LINK_REF = re.compile(r"[?&]entry_id=(\d{1,9})&module_id=(\d{1,9})\b")
@@ -149,243 +157,157 @@ def _labels() -> dict[str, str]:
 
 
 def build_pdf(sheets: Iterable[BlankSheet], *, title: str = "") -> bytes:
-    """The blank sheets as one PDF, each on its own A4 page (a very long marking scheme
-    continues on a second page rather than shrink below a legible size)."""
-    font = ensure_font()
+    """The blank sheets as one PDF, each starting on its own A4 page (a very long marking
+    scheme continues on further pages, its header row, the sheet's head and the lines to
+    sign repeated, rather than shrink below a legible size)."""
     labels = _labels()
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
-    canvas.setTitle(title or labels["title"])
-    canvas.setCreator("competition")
-    count = 0
-    for count, sheet in enumerate(sheets, start=1):
-        if count > 1:
-            canvas.showPage()
-        _draw_sheet(canvas, font, sheet, labels)
-    if count == 0:
-        canvas.setFont(font, 12)
-        canvas.drawString(MARGIN, PAGE_HEIGHT - MARGIN - 12, labels["none"])
-    canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
+    document = PagedDocument(margin=MARGIN, title=title or labels["title"],
+                             page_label=labels["page"], number_align="right")
+    sections = [_section(document, sheet, labels) for sheet in sheets]
+    if not sections:
+        document = PagedDocument(margin=MARGIN, title=title or labels["title"])
+        sections = [Section([para(labels["none"], size=12)])]
+    return document.build(sections)
 
 
-def _draw_sheet(canvas: Canvas, font: str, sheet: BlankSheet, labels: dict[str, str]) -> None:
-    left, right = MARGIN, PAGE_WIDTH - MARGIN
-    desc_width = right - left - CODE_WIDTH - MAX_WIDTH - MARK_WIDTH
-    top = _draw_head(canvas, font, sheet, labels)
-    bottom = MARGIN + FOOTER_HEIGHT
-    size, min_row, rows = _fit(font, sheet.lines, desc_width, top - HEADER_ROW - bottom)
-    pages = _paginate(rows, top - HEADER_ROW - bottom)
-    for number, page_rows in enumerate(pages, start=1):
-        if number > 1:
-            canvas.showPage()
-            top = _draw_head(canvas, font, sheet, labels, continued=True)
-        y = _draw_table_head(canvas, font, labels, top)
-        for line, wrapped, rule_lines, height in page_rows:
-            _draw_row(canvas, font, labels, line, wrapped, rule_lines, size, y, height)
-            y -= height
-        _draw_foot(canvas, font, sheet, labels, number, len(pages))
+def _section(document: PagedDocument, sheet: BlankSheet, labels: dict[str, str]) -> Section:
+    """One sheet: its head and the criteria table, the lines to sign at the foot of every
+    page, and the sheet named on the page line. The densest layout needed is chosen for
+    the sheet to fit one page."""
+    width = document.width
+    section = Section(
+        story=[], running_head=_head(sheet, labels, width, continued=True),
+        foot=_foot(labels, width),
+        note=f"{sheet.event} · {sheet.module} · {labels['station']} {sheet.station} · "
+             f"{sheet.code} · {sheet.ref}")
+    head = _head(sheet, labels, width)
+    room = document.room(section) - sum(part.wrap(width, PAGE_HEIGHT)[1] for part in head)
+    for size, min_row in DENSITIES:
+        table = _criteria(sheet.lines, labels, width, size, min_row)
+        if table.wrap(width, PAGE_HEIGHT)[1] <= room:
+            break
+    else:
+        # A description longer than a whole page breaks across pages.
+        if sheet.lines and tallest_row(table, width) > document.room(section, continued=True):
+            table = _criteria(sheet.lines, labels, width, size, min_row, split_rows=True)
+    section.story = [*head, table]
+    return section
 
 
-def _draw_head(canvas: Canvas, font: str, sheet: BlankSheet, labels: dict[str, str],
-               continued: bool = False) -> float:
-    """Competition, event, title, the module, station and code, the QR code. Returns the y
-    where the table starts."""
-    left, right = MARGIN, PAGE_WIDTH - MARGIN
-    top = PAGE_HEIGHT - MARGIN
-    canvas.setFillColorRGB(*MUTED)
-    canvas.setFont(font, 10)
-    text_right = right - QR_SIZE - 4 * mm
-    for i, line in enumerate(_wrap(font, sheet.competition, 10, text_right - left)[:2]):
-        canvas.drawString(left, top - 8 - i * 13, line)
-    y = top - 8 - 13 * min(2, len(_wrap(font, sheet.competition, 10, text_right - left)))
-    canvas.setFillColorRGB(*INK)
-    canvas.setFont(font, 16)
+def _head(sheet: BlankSheet, labels: dict[str, str], width: float,
+          continued: bool = False) -> list:
+    """Competition, event and title, the module, the QR code with the text id under it,
+    then station and code in boxes large enough to read at a glance, and how to fill the
+    sheet in."""
     heading = f"{sheet.event} · {labels['title']}"
     if continued:
         heading += f"（{labels['continued']}）"
-    canvas.drawString(left, y - 10, heading)
-    y -= 10 + 16
+    text_width = width - QR_SIZE - 4 * mm
+    module_label = label_width([labels["module"]], 9, least=16 * mm)
+    text = [
+        para(sheet.competition, "note", size=10, leading=13),
+        Spacer(1, 1.5 * mm),
+        para(heading, "title", size=16, leading=20),
+        Spacer(1, 2 * mm),
+        layout_table([[para(labels["module"], "note", size=9, leading=15),
+                       para(sheet.module, "heading", size=12, leading=15)]],
+                     [module_label, text_width - module_label],
+                     style=[("TOPPADDING", (0, 0), (0, 0), 3)]),  # on the value's baseline
+    ]
+    code = [qr_flowable(sheet.link, QR_SIZE, box_size=6),
+            para(f"{labels['sheet']} {sheet.ref}", "fine", size=8, align="center")]
+    top = layout_table([[text, "", code]], [text_width, 4 * mm, QR_SIZE])
 
-    # The QR code at the top right, with the text id under it.
-    qr_y = top - QR_SIZE
-    canvas.drawImage(ImageReader(qr_image(sheet.link, box_size=6)), right - QR_SIZE, qr_y,
-                     QR_SIZE, QR_SIZE)
-    canvas.setFont(font, 8)
-    canvas.setFillColorRGB(*MUTED)
-    canvas.drawCentredString(right - QR_SIZE / 2, qr_y - 9, f"{labels['sheet']} {sheet.ref}")
-    canvas.setFillColorRGB(*INK)
+    box_width = (width - 4 * mm) / 2
+    box_label = label_width([labels["station"], labels["code"]], 9, least=23 * mm)
 
-    # Module across, then station and code in boxes large enough to read at a glance.
-    canvas.setFont(font, 9)
-    canvas.setFillColorRGB(*MUTED)
-    canvas.drawString(left, y - 4, labels["module"])
-    canvas.setFillColorRGB(*INK)
-    module_lines = _wrap(font, sheet.module, 12, text_right - left - 16 * mm)[:2]
-    canvas.setFont(font, 12)
-    for i, line in enumerate(module_lines):
-        canvas.drawString(left + 16 * mm, y - 4 - i * 15, line)
-    y -= 4 + 15 * len(module_lines) + 2
-    y = min(y, qr_y - 14)
-    box_height = 14 * mm
-    box_width = (right - left - 4 * mm) / 2
-    for i, (key, value) in enumerate((("station", sheet.station), ("code", sheet.code))):
-        x = left + i * (box_width + 4 * mm)
-        canvas.setLineWidth(0.8)
-        canvas.rect(x, y - box_height, box_width, box_height)
-        canvas.setFont(font, 9)
-        canvas.setFillColorRGB(*MUTED)
-        canvas.drawString(x + 3 * mm, y - box_height / 2 - 3, labels[key])
-        canvas.setFillColorRGB(*INK)
-        canvas.setFont(font, 20)
-        canvas.drawString(x + 26 * mm, y - box_height / 2 - 7, value)
-    y -= box_height + 5 * mm
-    canvas.setFont(font, 8)
-    canvas.setFillColorRGB(*MUTED)
-    for line in _wrap(font, labels["howto"], 8, right - left):
-        canvas.drawString(left, y, line)
-        y -= 10
-    canvas.setFillColorRGB(*INK)
-    return y - 2 * mm
+    def box(key: str, value: str):
+        return layout_table(
+            [[para(labels[key], "note", size=9), para(value, "title", size=20, leading=23)]],
+            [box_label + 3 * mm, box_width - box_label - 3 * mm], heights=[BOX_HEIGHT],
+            valign="MIDDLE", style=[("BOX", (0, 0), (-1, -1), 0.8, INK),
+                                    ("LEFTPADDING", (0, 0), (0, 0), 3 * mm)])
+
+    boxes = layout_table([[box("station", sheet.station), "", box("code", sheet.code)]],
+                         [box_width, 4 * mm, box_width])
+    return [top, Spacer(1, 3 * mm), boxes, Spacer(1, 3 * mm),
+            para(labels["howto"], "fine", size=8, leading=10), Spacer(1, 2 * mm)]
 
 
-def _fit(font: str, lines: tuple[SheetLine, ...], desc_width: float, room: float):
-    """The densest layout needed for the rows to fit ``room``, and the rows laid out."""
-    for size, min_row in DENSITIES:
-        rows = _rows(font, lines, desc_width, size, min_row)
-        if sum(r[3] for r in rows) <= room:
-            break
-    return size, min_row, rows
-
-
-def _rows(font: str, lines, desc_width: float, size: float, min_row: float):
+def _criteria(lines: tuple[SheetLine, ...], labels: dict[str, str], width: float,
+              size: float, min_row: float, split_rows: bool = False):
+    """The criteria, one row each at least ``min_row`` tall: code, description (and the
+    nominal size and tolerance of a measured value), maximum, and where the judge marks."""
+    desc_width = width - CODE_WIDTH - MAX_WIDTH - MARK_WIDTH
     rows = []
     for line in lines:
-        wrapped = _wrap(font, line.description, size, desc_width - 4 * mm)
-        rule_lines = _wrap(font, line.rule, size - 1.5, desc_width - 4 * mm) if line.rule else []
-        needed = len(wrapped) * (size + 3) + len(rule_lines) * (size + 1.5) + 3 * mm
-        rows.append((line, wrapped, rule_lines, max(min_row, needed)))
-    return rows
+        description = [para(line.description, "cell", size=size, leading=size + 3)]
+        if line.rule:
+            description.append(para(line.rule, "note", size=size - 1.5, leading=size + 1.5))
+        rows.append([line.code, description, line.max_points,
+                     _mark(labels, line, size, min_row - 2 * MARK_PADDING)])
+    return grid_table(
+        [labels["criterion_code"], labels["criterion"], labels["max"], labels["mark"]], rows,
+        [CODE_WIDTH, desc_width, MAX_WIDTH, MARK_WIDTH],
+        align=("left", "left", "center", "center"), size=size, min_row_height=min_row,
+        split_rows=split_rows,
+        style=[("LEFTPADDING", (3, 1), (3, -1), 0), ("RIGHTPADDING", (3, 1), (3, -1), 0),
+               ("TOPPADDING", (3, 1), (3, -1), MARK_PADDING),
+               ("BOTTOMPADDING", (3, 1), (3, -1), MARK_PADDING)])
 
 
-def _paginate(rows, room: float) -> list[list]:
-    pages: list[list] = [[]]
-    used = 0.0
-    for row in rows:
-        if pages[-1] and used + row[3] > room:
-            pages.append([])
-            used = 0.0
-        pages[-1].append(row)
-        used += row[3]
-    return pages
-
-
-def _draw_table_head(canvas: Canvas, font: str, labels: dict[str, str], top: float) -> float:
-    left, right = MARGIN, PAGE_WIDTH - MARGIN
-    canvas.setFillColorRGB(*SHADE)
-    canvas.rect(left, top - HEADER_ROW, right - left, HEADER_ROW, stroke=0, fill=1)
-    canvas.setFillColorRGB(*INK)
-    canvas.setLineWidth(0.8)
-    canvas.rect(left, top - HEADER_ROW, right - left, HEADER_ROW)
-    canvas.setFont(font, 9)
-    baseline = top - HEADER_ROW / 2 - 3
-    x_max = right - MARK_WIDTH - MAX_WIDTH
-    canvas.drawString(left + 2 * mm, baseline, labels["criterion_code"])
-    canvas.drawString(left + CODE_WIDTH + 2 * mm, baseline, labels["criterion"])
-    canvas.drawCentredString(x_max + MAX_WIDTH / 2, baseline, labels["max"])
-    canvas.drawCentredString(right - MARK_WIDTH / 2, baseline, labels["mark"])
-    return top - HEADER_ROW
-
-
-def _draw_row(canvas: Canvas, font: str, labels: dict[str, str], line: SheetLine,
-              wrapped: list[str], rule_lines: list[str], size: float, y: float,
-              height: float) -> None:
-    left, right = MARGIN, PAGE_WIDTH - MARGIN
-    x_max = right - MARK_WIDTH - MAX_WIDTH
-    x_mark = right - MARK_WIDTH
-    canvas.setLineWidth(0.5)
-    canvas.rect(left, y - height, right - left, height)
-    for x in (left + CODE_WIDTH, x_max, x_mark):
-        canvas.line(x, y, x, y - height)
-    text_y = y - 2 * mm - size
-    canvas.setFont(font, size)
-    canvas.drawString(left + 2 * mm, text_y, line.code)
-    canvas.drawCentredString(x_max + MAX_WIDTH / 2, text_y, line.max_points)
-    for i, part in enumerate(wrapped):
-        canvas.drawString(left + CODE_WIDTH + 2 * mm, text_y - i * (size + 3), part)
-    if rule_lines:
-        canvas.setFont(font, size - 1.5)
-        canvas.setFillColorRGB(*MUTED)
-        rule_y = text_y - len(wrapped) * (size + 3)
-        for i, part in enumerate(rule_lines):
-            canvas.drawString(left + CODE_WIDTH + 2 * mm, rule_y - i * (size + 1.5), part)
-        canvas.setFillColorRGB(*INK)
-    _draw_mark_cell(canvas, font, labels, line, x_mark, y, height, size)
-
-
-def _draw_mark_cell(canvas: Canvas, font: str, labels: dict[str, str], line: SheetLine,
-                    x: float, y: float, height: float, size: float) -> None:
-    middle = y - height / 2
-    choice_size = size + 2.5
+def _mark(labels: dict[str, str], line: SheetLine, size: float, height: float):
+    """Where the judge marks, ``height`` tall: the choices 0 1 2 3 or yes / no to circle,
+    or a box to write in: points, or the gauge reading followed by its unit."""
+    choice = size + 2.5
     if line.entry_mode == EntryMode.SCALE_0_3:
-        canvas.setFont(font, choice_size)
-        step = MARK_WIDTH / 4
-        for i, choice in enumerate(("0", "1", "2", "3")):
-            canvas.drawCentredString(x + step * (i + 0.5), middle - choice_size / 3, choice)
-        return
+        return layout_table([[para(c, size=choice, align="center") for c in "0123"]],
+                            [MARK_WIDTH / 4] * 4, heights=[height], valign="MIDDLE")
     if line.entry_mode == EntryMode.PASS_FAIL:
-        canvas.setFont(font, choice_size)
-        canvas.drawCentredString(x + MARK_WIDTH * 0.3, middle - choice_size / 3, labels["yes"])
-        canvas.drawCentredString(x + MARK_WIDTH * 0.7, middle - choice_size / 3, labels["no"])
-        return
-    # A box to write in: points, or the gauge reading followed by its unit.
-    box_height = min(height - 2.5 * mm, 8 * mm)
-    box_width = MARK_WIDTH - 14 * mm if line.entry_mode == EntryMode.MEASURED \
-        else MARK_WIDTH - 16 * mm
-    box_x = x + 3 * mm
-    canvas.setLineWidth(0.6)
-    canvas.rect(box_x, middle - box_height / 2, box_width, box_height)
+        return layout_table(
+            [["", para(labels["yes"], size=choice, align="center"),
+              para(labels["no"], size=choice, align="center"), ""]],
+            [MARK_WIDTH * 0.1, MARK_WIDTH * 0.4, MARK_WIDTH * 0.4, MARK_WIDTH * 0.1],
+            heights=[height], valign="MIDDLE")
+    box_height = min(height, 8 * mm)
     if line.entry_mode == EntryMode.MEASURED:
-        canvas.setFont(font, size - 1.5)
-        canvas.setFillColorRGB(*MUTED)
-        canvas.drawString(box_x + 1.2 * mm, middle + box_height / 2 - size + 0.5,
-                          labels["reading"])
-        canvas.setFillColorRGB(*INK)
-        canvas.setFont(font, size)
-        canvas.drawString(box_x + box_width + 1.5 * mm, middle - size / 3, line.unit)
+        box_width = MARK_WIDTH - 14 * mm
+        reading = para(labels["reading"], "note", size=size - 1.5, leading=size)
+        unit = para(line.unit, size=size)
+    else:
+        box_width, reading, unit = MARK_WIDTH - 16 * mm, "", ""
+    box = layout_table([[reading]], [box_width], heights=[box_height],
+                       style=[("BOX", (0, 0), (-1, -1), 0.6, INK),
+                              ("LEFTPADDING", (0, 0), (-1, -1), 1.2 * mm),
+                              ("TOPPADDING", (0, 0), (-1, -1), 0.5)])
+    return layout_table([["", box, unit]],
+                        [3 * mm, box_width, MARK_WIDTH - 3 * mm - box_width],
+                        heights=[height], valign="MIDDLE",
+                        style=[("LEFTPADDING", (2, 0), (2, 0), 1.5 * mm)])
 
 
-def _draw_foot(canvas: Canvas, font: str, sheet: BlankSheet, labels: dict[str, str],
-               number: int, total: int) -> None:
-    left, right = MARGIN, PAGE_WIDTH - MARGIN
-    y = MARGIN + FOOTER_HEIGHT - 10 * mm
-    canvas.setFont(font, 10)
-    half = (right - left) / 2
-    for i, key in enumerate(("signature", "when")):
-        x = left + i * half
-        canvas.drawString(x, y, labels[key])
-        label_width = pdfmetrics.stringWidth(labels[key], font, 10)
-        canvas.setLineWidth(0.6)
-        canvas.line(x + label_width + 2 * mm, y - 1.5, x + half - 6 * mm, y - 1.5)
-    y -= 11 * mm
-    canvas.setFont(font, 8)
-    canvas.setFillColorRGB(*MUTED)
-    canvas.drawString(left, y, labels["office"])
-    office_x = left + pdfmetrics.stringWidth(labels["office"], font, 8) + 4 * mm
-    for i, key in enumerate(("typed_by", "confirmed_by")):
-        x = office_x + i * 60 * mm
-        canvas.drawString(x, y, labels[key])
-        label_width = pdfmetrics.stringWidth(labels[key], font, 8)
-        canvas.line(x + label_width + 2 * mm, y - 1.5, x + 52 * mm, y - 1.5)
-    canvas.setFont(font, 7.5)
-    canvas.drawString(left, MARGIN, f"{sheet.event} · {sheet.module} · {labels['station']} "
-                                    f"{sheet.station} · {sheet.code} · {sheet.ref}")
-    canvas.drawRightString(right, MARGIN, labels["page"] % {"n": number, "total": total})
-    canvas.setFillColorRGB(*INK)
-
-
-
-
-def _wrap(font: str, text: str, size: float, width: float) -> list[str]:
-    return wrap_text(text, size, width, font)
+def _foot(labels: dict[str, str], width: float) -> list:
+    """The judge's signature and the date and time, each on a line, and under them lines
+    for whoever types the sheet in and whoever confirms it."""
+    half = width / 2
+    signed = []
+    widths = []
+    for key in ("signature", "when"):
+        room = text_width(labels[key], 10) + 2 * mm
+        signed += [para(labels[key], size=10, leading=12), "", ""]
+        widths += [room, half - room - 6 * mm, 6 * mm]
+    signature = layout_table([signed], widths, heights=[12 * mm], valign="BOTTOM",
+                             style=[("LINEBELOW", (1, 0), (1, 0), 0.6, INK),
+                                    ("LINEBELOW", (4, 0), (4, 0), 0.6, INK)])
+    office = [para(labels["office"], "note", size=8, leading=10)]
+    widths = [text_width(labels["office"], 8) + 4 * mm]
+    for key in ("typed_by", "confirmed_by"):
+        room = text_width(labels[key], 8) + 2 * mm
+        office += [para(labels[key], "note", size=8, leading=10), "", ""]
+        widths += [room, max(52 * mm - room, 20 * mm), 8 * mm]
+    office.append("")
+    widths.append(max(width - sum(widths), 0))
+    office_row = layout_table([office], widths, heights=[9 * mm], valign="BOTTOM",
+                              style=[("LINEBELOW", (2, 0), (2, 0), 0.6, MUTED),
+                                     ("LINEBELOW", (5, 0), (5, 0), 0.6, MUTED)])
+    return [signature, office_row]

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from competition.auth.models import User
-from competition.auth.permissions import organizes
 from competition.entries.models import Entry
+from competition.events.access import organizes
 from competition.events.models import Event, Module
 from competition.extensions import db
 from competition.judging import paper, paper_pdf

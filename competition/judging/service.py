@@ -28,15 +28,14 @@ from blinker import Namespace
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload, subqueryload
 
+from competition.accounts.signin import accounts_for
 from competition.audit.log import record
 from competition.audit.models import AuditEvent
 from competition.auth.models import User
-from competition.auth.signin import accounts_for
 from competition.dbtypes import utcnow
 from competition.entries.models import Attendance, Conflict, Contestant, Entry
-from competition.errors import DomainError
+from competition.errors import N_, DomainError, Problem
 from competition.events import tenancy
-from competition.events.experts import unit_key
 from competition.events.models import (
     Criterion,
     Event,
@@ -44,7 +43,7 @@ from competition.events.models import (
     PanelMember,
     PanelRole,
 )
-from competition.events.scheme import N_, Problem
+from competition.experts.service import unit_key
 from competition.judging.marks import CriterionRule, MarkRefused, points_for
 from competition.judging.models import (
     ExternalScore,
@@ -58,8 +57,9 @@ from competition.judging.models import (
 _signals = Namespace()
 # Sent, with the session, ``event_id``, ``entry_id`` and ``actor_id``, when a sheet
 # reopened after the lock (to re-score an accepted appeal) is submitted again: the
-# results stage listens and refreshes the results it has published, since judging
-# reads nothing downstream.
+# results stage answers and refreshes the results it has published, since judging
+# reads nothing downstream. Its receiver is connected by ``competition.handoffs``;
+# ``submit_sheet`` refuses to submit a re-scored sheet without one.
 review_sheet_submitted = _signals.signal("review-sheet-submitted")
 
 
@@ -69,6 +69,46 @@ class JudgingError(DomainError):
 
 class SheetConflict(JudgingError):
     """The sheet changed on the server since the device last saw it."""
+
+
+# --- Refusals of scoring: whether a judge may score an entry's sheet -----------------
+#
+# One rule (``check_may_score``) for the tablet's pages and the JSON API, each broken
+# part its own type so the API answers it with its status: who the judge is first
+# (``MayNotScore``: not on the panel, recused, another judge's sheet — 403), then
+# whether scores may change now (``ScoresLocked`` — 409), then whether the entry and
+# module are scored on sheets at all (``NotScoredOnSheets`` — 422).
+
+class ScoringRefused(JudgingError):
+    """The judge may not score this now; ``sheet_id`` is their sheet for it, if any."""
+
+    def __init__(self, message: str, *, sheet: ScoreSheet | None = None, **params) -> None:
+        super().__init__(message, **params)
+        self.sheet_id = sheet.id if sheet is not None else None
+
+
+class MayNotScore(ScoringRefused):
+    """The judge may not score this entry at all, whatever they send."""
+
+
+class NotOnPanel(MayNotScore):
+    """The user is not a judge of the entry's event."""
+
+
+class Recused(MayNotScore):
+    """The judge is recused from the entry (回避)."""
+
+
+class NotYourSheet(MayNotScore):
+    """The sheet is another judge's."""
+
+
+class ScoresLocked(ScoringRefused):
+    """The event's scores are locked and the sheet is not reopened for an appeal."""
+
+
+class NotScoredOnSheets(ScoringRefused):
+    """The entry is not being scored, or the module is not marked on sheets for it."""
 
 
 # --- Who judges what ----------------------------------------------------------------
@@ -169,21 +209,55 @@ def under_review(sheet: ScoreSheet | None) -> bool:
     return sheet is not None and sheet.reopened_for_review and sheet.status == SheetStatus.DRAFT
 
 
-def _check_may_score(session: Session, user: User, entry: Entry, module: Module,
-                     sheet: ScoreSheet | None = None) -> None:
+def check_on_panel(session: Session, user: User, entry: Entry,
+                   sheet: ScoreSheet | None = None) -> None:
+    """Who may score the entry: a judge of its event (``NotOnPanel``) who is not recused
+    from it (``Recused``)."""
     event = session.get(Event, entry.event_id)
-    if module.event_id != entry.event_id or not module.criteria:
-        raise JudgingError(N_("This module is not marked on sheets for this entry."))
     if panel_role(session, user, event.id) != PanelRole.JUDGE:
-        raise JudgingError(N_("You are not a judge of %(event)s."), event=event.name)
+        raise NotOnPanel(N_("You are not a judge of %(event)s."), sheet=sheet,
+                         event=event.name)
+    if entry.id in recused_entry_ids(session, user.expert, [entry], event.competition_id):
+        raise Recused(N_("You are recused from entry %(code)s and may not score it."),
+                      sheet=sheet, code=entry.code)
+
+
+def check_not_locked(session: Session, entry: Entry, sheet: ScoreSheet | None = None) -> None:
+    """Scores change only until the chief judge locks the event's, but for a sheet
+    reopened for an appeal (``under_review``): else ``ScoresLocked``."""
+    event = session.get(Event, entry.event_id)
     if event.scores_locked_at is not None and not under_review(sheet):
-        raise JudgingError(N_("The scores of %(event)s are locked."), event=event.name)
+        raise ScoresLocked(N_("The scores of %(event)s are locked."), sheet=sheet,
+                           event=event.name)
+
+
+def check_scored_on_sheets(entry: Entry, module: Module,
+                           sheet: ScoreSheet | None = None) -> None:
+    """The module is marked on sheets for the entry's event, and the entry is being scored
+    (approved, drawn, not absent or withdrawn): else ``NotScoredOnSheets``."""
+    if module.event_id != entry.event_id or not module.criteria:
+        raise NotScoredOnSheets(N_("This module is not marked on sheets for this entry."),
+                                sheet=sheet)
     if entry.code is None or entry.status != "approved" or entry.attendance not in (
             Attendance.EXPECTED, Attendance.PRESENT):
-        raise JudgingError(N_("This entry is not being scored."))
-    if entry.id in recused_entry_ids(session, user.expert, [entry], event.competition_id):
-        raise JudgingError(N_("You are recused from entry %(code)s and may not score it."),
-                           code=entry.code)
+        raise NotScoredOnSheets(N_("This entry is not being scored."), sheet=sheet)
+
+
+def check_may_score(session: Session, user: User, entry: Entry, module: Module,
+                    sheet: ScoreSheet | None = None) -> None:
+    """Whether ``user`` may score ``entry`` in ``module`` now — the one rule for the
+    tablet's pages, the JSON API and the service's own writes. ``sheet`` is the user's
+    sheet for it, if they have one. Refuses, in this order, with ``check_on_panel``,
+    ``check_not_locked`` and ``check_scored_on_sheets``."""
+    check_on_panel(session, user, entry, sheet)
+    check_not_locked(session, entry, sheet)
+    check_scored_on_sheets(entry, module, sheet)
+
+
+def check_own_sheet(user: User, sheet: ScoreSheet) -> None:
+    """A judge writes on their own sheet only (``NotYourSheet``)."""
+    if sheet.judge_id != user.id:
+        raise NotYourSheet(N_("This is another judge's sheet."))
 
 
 def open_sheet(session: Session, user: User, entry: Entry, module: Module) -> ScoreSheet:
@@ -191,7 +265,7 @@ def open_sheet(session: Session, user: User, entry: Entry, module: Module) -> Sc
     sheet = session.scalar(select(ScoreSheet).where(
         ScoreSheet.entry_id == entry.id, ScoreSheet.module_id == module.id,
         ScoreSheet.judge_id == user.id))
-    _check_may_score(session, user, entry, module, sheet)
+    check_may_score(session, user, entry, module, sheet)
     if sheet is None:
         sheet = ScoreSheet(entry_id=entry.id, module_id=module.id, judge_id=user.id,
                            status=SheetStatus.DRAFT, source=SheetSource.TABLET,
@@ -248,12 +322,11 @@ def save_marks(session: Session, user: User, sheet: ScoreSheet,
     sheet = _locked_sheet(session, sheet.id)
     entry = session.get(Entry, sheet.entry_id)
     module = session.get(Module, sheet.module_id)
-    if sheet.judge_id != user.id:
-        raise JudgingError(N_("This is another judge's sheet."))
+    check_own_sheet(user, sheet)
+    check_may_score(session, user, entry, module, sheet)
     if sheet.source == SheetSource.PAPER:
         raise JudgingError(N_("Your sheet for entry %(code)s is on paper; it is typed in and "
                               "confirmed at the desk, not on the tablet."), code=entry.code)
-    _check_may_score(session, session.get(User, sheet.judge_id), entry, module, sheet)
     if sheet.status != SheetStatus.DRAFT:
         raise SheetConflict(N_("Sheet %(code)s · %(module)s is submitted and locked; only the "
                                "chief judge can reopen it."), code=entry.code,
@@ -320,10 +393,16 @@ def _same(a: Decimal | None, b: Decimal | None) -> bool:
 
 
 def submit_sheet(session: Session, user: User, sheet: ScoreSheet) -> ScoreSheet:
-    """Lock the sheet: every criterion must have a mark."""
+    """Lock the sheet: every criterion must have a mark. A tablet sheet is submitted by
+    its judge, while they may score its entry (``check_on_panel``, ``check_not_locked``);
+    a paper sheet by whoever confirms it (``paper.confirm_paper_sheet`` checks the
+    judge's right)."""
     sheet = _locked_sheet(session, sheet.id)
-    if sheet.judge_id != user.id and sheet.source != SheetSource.PAPER:
-        raise JudgingError(N_("This is another judge's sheet."))
+    if sheet.source != SheetSource.PAPER:
+        check_own_sheet(user, sheet)
+        entry = session.get(Entry, sheet.entry_id)
+        check_on_panel(session, user, entry, sheet)
+        check_not_locked(session, entry, sheet)
     if sheet.status == SheetStatus.SUBMITTED:
         return sheet
     module = session.get(Module, sheet.module_id)
@@ -344,6 +423,11 @@ def submit_sheet(session: Session, user: User, sheet: ScoreSheet) -> ScoreSheet:
            new={"status": "submitted"})
     session.flush()
     if reviewed:
+        if not review_sheet_submitted.receivers:
+            raise RuntimeError("Nothing answers review_sheet_submitted, so the published "
+                               "results would not follow the re-score: "
+                               "competition.handoffs.connect_all connects the results stage "
+                               "(create_app calls it).")
         review_sheet_submitted.send(session, event_id=module.event_id, entry_id=sheet.entry_id,
                                     actor_id=user.id)
     return sheet

@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from competition.dbtypes import utcnow
-from competition.entries.idcard import mask_id_number, mask_name, mask_phone
+from competition.entries.access import entry_by_token
+from competition.entries.idcard import mask_id_number, mask_phone, public_name
 from competition.entries.models import Contestant, Entry
 from competition.errors import DomainError
 from competition.events.models import Competition, Division, Event
@@ -21,7 +21,6 @@ from competition.results import publication
 from competition.results.exports import correction_lines, seal_lines
 from competition.results.forms import AppealForm
 from competition.results.models import Appeal, Publication, PublicationStatus, Result
-from competition.web import entry_by_token
 
 bp = Blueprint("public", __name__)
 
@@ -39,8 +38,7 @@ def contestant_page(token: str):
     # Appeals are filed against published results only.
     appeals = db.session.scalars(select(Appeal).where(Appeal.entry_id == entry.id)
                                  .order_by(Appeal.filed_at)).all() if published else []
-    may_appeal = bool(published and published.status == PublicationStatus.NOTICE
-                      and utcnow() <= published.appeal_deadline)
+    window = publication.appeal_window(published)
     promotion = db.session.scalar(
         select(Promotion).where(Promotion.entry_id == entry.id)
         .options(selectinload(Promotion.certificate))) \
@@ -59,7 +57,8 @@ def contestant_page(token: str):
         "public/contestant.html", entry=entry, person=person, event=entry.event,
         ranked=ranked, under_review=under_review,
         competition=entry.event.competition, publication=published, result=result,
-        appeals=appeals, may_appeal=may_appeal, appeal_form=AppealForm(),
+        appeals=appeals, may_appeal=window.open, appeal_closes_at=window.closes_at,
+        appeal_form=AppealForm(),
         by_group=publication.decided_by_supervisor(db.session, appeals),
         promotion=promotion, certificate=promotion.certificate if promotion else None,
         promotion_reasons=kept_reasons(db.session, entry.id)
@@ -110,9 +109,8 @@ def division_results(division_id: int):
         .join(Contestant, Contestant.id == Entry.contestant_id)
         .where(Result.publication_id == published.id)
         .order_by(Result.rank.is_(None), Result.rank, Entry.station)).all()
-    masked = competition.name_display == "masked"
     lines = [{"rank": rank, "total": total, "award": award, "has_title": has_title,
-              "work_unit": work_unit, "name": mask_name(name) if masked else name}
+              "work_unit": work_unit, "name": public_name(name, competition.name_display)}
              for rank, total, award, has_title, work_unit, name in rows]
     return render_template("public/division_results.html", division=division, event=event,
                            competition=competition, publication=published, lines=lines,

@@ -19,10 +19,9 @@ from competition.audit.log import record
 from competition.auth.models import User
 from competition.dbtypes import utcnow
 from competition.entries.models import LotDraw
-from competition.errors import DomainError, Refused
+from competition.errors import N_, DomainError, Refused
 from competition.events import tenancy
 from competition.events.models import Event
-from competition.events.scheme import N_
 from competition.results.models import Countersignature
 
 LOT_DRAW = "lot_draw"

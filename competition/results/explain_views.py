@@ -18,12 +18,12 @@ from sqlalchemy.orm import joinedload
 
 from competition.auth.models import User
 from competition.entries.models import Entry
+from competition.events.access import event_for_reader_or_chief
 from competition.extensions import db
 from competition.judging.models import Penalty
 from competition.results.explain import explain
 from competition.results.models import TieBreakDecision
 from competition.results.service import event_inputs
-from competition.web import event_for_reader_or_chief
 
 bp = Blueprint("explain", __name__)
 

@@ -17,19 +17,17 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from competition.auth.permissions import organizes
 from competition.dbtypes import utcnow
 from competition.entries.models import Entry
+from competition.events.access import event_for_organizer, organizes
 from competition.events.models import Division, Event, PanelRole
 from competition.extensions import db
 from competition.judging.service import panel_role
 from competition.results import exports
 from competition.results.publication import publication_of
-from competition.web import event_for_organizer
+from competition.spreadsheet import XLSX_MIMETYPE
 
 bp = Blueprint("results_exports", __name__)
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.get("/events/<int:event_id>/results.xlsx")
@@ -76,7 +74,7 @@ def score_report(entry_id: int):
 @bp.get("/r/<token>/score-report.pdf")
 def my_score_report(token: str):
     """The contestant's own score report by their private link, once published."""
-    # The lookup of ``public.views._entry_by_token``: the token is the only key.
+    # The lookup of ``entries.access.entry_by_token``: the token is the only key.
     if not 20 <= len(token) <= 64:
         abort(404)
     entry = _entry(select(Entry).where(Entry.token == token))

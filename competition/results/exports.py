@@ -25,10 +25,9 @@ template in ``entries.importer``).
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -39,18 +38,29 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import KeepTogether, Spacer, Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from competition.audit.log import seals
-from competition.entries.idcard import mask_id_number, mask_name
+from competition.entries.idcard import mask_id_number, public_name
 from competition.entries.models import Entry
-from competition.entries.tickets import ensure_font, wrap_text
-from competition.events.models import Division, Event, NameDisplay
-from competition.events.scheme import N_
+from competition.errors import N_
+from competition.events.awards import award_rule_of
+from competition.events.models import Division, Event
 from competition.labels import label
+from competition.pdf import (
+    BRAND,
+    FONT_NAME,
+    INK,
+    PagedDocument,
+    Section,
+    grid_table,
+    label_width,
+    layout_table,
+    para,
+)
 from competition.results.models import Publication, PublicationStatus, Result
 from competition.results.service import event_results
 from competition.spreadsheet import workbook_bytes
@@ -298,7 +308,6 @@ def notice_of(session: Session, division: Division, publication: Publication) ->
     """The notice list of a published division, from its published ``Result`` rows."""
     event = session.get(Event, division.event_id)
     competition = event.competition
-    masked = competition.name_display != NameDisplay.FULL
     rows = session.execute(
         select(Result, Entry).join(Entry, Entry.id == Result.entry_id)
         .where(Result.publication_id == publication.id)
@@ -312,7 +321,8 @@ def notice_of(session: Session, division: Division, publication: Publication) ->
             award = f"{award} · {event.title_name}" if award else event.title_name
         lines.append(NoticeLine(
             rank=str(result.rank) if result.rank is not None else _("Not ranked"),
-            name=mask_name(name) if masked else name, work_unit=entry.contestant.work_unit,
+            name=public_name(name, competition.name_display),
+            work_unit=entry.contestant.work_unit,
             total=str(_total(result.total, event.decimals)), award=award))
     return Notice(
         competition=competition.name, event=event.name, division=division.name,
@@ -330,8 +340,6 @@ def notice_of(session: Session, division: Division, publication: Publication) ->
 
 def award_rule_line(event: Event) -> str:
     """The event's award rule in words, as the notice prints it beside the notice period."""
-    from competition.results.service import award_rule_of
-
     return award_rule_of(event)
 
 
@@ -387,233 +395,79 @@ def seal_lines(session: Session, division_id: int) -> list[str]:
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 18 * mm
-FOOT = 14 * mm  # room kept at the bottom of every page for its number
-INK = (0.11, 0.14, 0.16)
-MUTED = (0.36, 0.40, 0.44)
-SHADE = (0.93, 0.94, 0.96)
-BRAND = (0.70, 0.15, 0.12)
 TABLE_SIZE = 9.5
-ROW_PAD = 2.2 * mm
-HEADER_ROW = 8 * mm
 
 
-@dataclass
-class _Column:
-    key: str
-    width: float
-    align: str = "left"  # "left" | "center" | "right"
+def _document(title: str) -> PagedDocument:
+    """An A4 document saying "Page n of total" at the foot of every page."""
+    return PagedDocument(margin=MARGIN, title=title, page_label=_("Page %(n)s of %(total)s"))
 
 
-@dataclass
-class _Table:
-    columns: list[_Column]
-    headers: dict[str, str]
-    rows: list[dict[str, list[str]]] = field(default_factory=list)
-    heights: list[float] = field(default_factory=list)
+def _facts(facts: Sequence[tuple[str, str]], width: float) -> Table:
+    """Labels, muted, and their values beside them, one under the other."""
+    indent = label_width((name for name, _value in facts), 10)
+    return layout_table([[para(name, "note", size=10, leading=15),
+                          para(value, size=10.5, leading=15)] for name, value in facts],
+                        [indent, width - indent], row_gap=2)
 
 
-def _table(font: str, columns: list[_Column], headers: dict[str, str],
-           rows: Sequence[dict[str, str]]) -> _Table:
-    table = _Table(columns, headers)
-    for row in rows:
-        wrapped = {c.key: wrap_text(row[c.key], TABLE_SIZE, c.width - 3 * mm, font) or [""]
-                   for c in columns}
-        table.rows.append(wrapped)
-        lines = max(len(w) for w in wrapped.values())
-        table.heights.append(lines * (TABLE_SIZE + 3) + 2 * ROW_PAD - 3)
-    return table
-
-
-def _draw_table_head(canvas: Canvas, font: str, table: _Table, y: float) -> float:
-    left = MARGIN
-    width = sum(c.width for c in table.columns)
-    canvas.setFillColorRGB(*SHADE)
-    canvas.rect(left, y - HEADER_ROW, width, HEADER_ROW, stroke=0, fill=1)
-    canvas.setFillColorRGB(*INK)
-    canvas.setLineWidth(0.8)
-    canvas.rect(left, y - HEADER_ROW, width, HEADER_ROW)
-    canvas.setFont(font, 9)
-    x = left
-    for column in table.columns:
-        _draw_cell_text(canvas, column, table.headers[column.key], x, y - HEADER_ROW / 2 - 3)
-        x += column.width
-    return y - HEADER_ROW
-
-
-def _draw_cell_text(canvas: Canvas, column: _Column, text: str, x: float, y: float) -> None:
-    if column.align == "center":
-        canvas.drawCentredString(x + column.width / 2, y, text)
-    elif column.align == "right":
-        canvas.drawRightString(x + column.width - 1.5 * mm, y, text)
-    else:
-        canvas.drawString(x + 1.5 * mm, y, text)
-
-
-def _draw_table_row(canvas: Canvas, font: str, table: _Table, index: int, y: float) -> float:
-    height = table.heights[index]
-    left = MARGIN
-    canvas.setLineWidth(0.4)
-    canvas.rect(left, y - height, sum(c.width for c in table.columns), height)
-    canvas.setFont(font, TABLE_SIZE)
-    x = left
-    for column in table.columns:
-        if x > left:
-            canvas.line(x, y, x, y - height)
-        for i, part in enumerate(table.rows[index][column.key]):
-            _draw_cell_text(canvas, column, part, x, y - ROW_PAD - TABLE_SIZE + 2
-                            - i * (TABLE_SIZE + 3))
-        x += column.width
-    return y - height
-
-
-def _page_number(canvas: Canvas, font: str, number: int, total: int) -> None:
-    canvas.setFont(font, 8.5)
-    canvas.setFillColorRGB(*MUTED)
-    canvas.drawCentredString(PAGE_WIDTH / 2, MARGIN / 2 + 2,
-                             _("Page %(n)s of %(total)s", n=number, total=total))
-    canvas.setFillColorRGB(*INK)
-
-
-def _label_width(font: str, text: str, size: float) -> float:
-    """Room for a label before its value: at least 20 mm, more for a long (English) one."""
-    return max(20 * mm, pdfmetrics.stringWidth(text, font, size) + 4 * mm)
-
-
-def _paragraph(canvas: Canvas, font: str, text: str, size: float, y: float,
-               color=INK, indent: float = 0) -> float:
-    canvas.setFont(font, size)
-    canvas.setFillColorRGB(*color)
-    for line in wrap_text(text, size, PAGE_WIDTH - 2 * MARGIN - indent, font):
-        canvas.drawString(MARGIN + indent, y, line)
-        y -= size + 4
-    canvas.setFillColorRGB(*INK)
-    return y
-
-
-def _notice_head(canvas: Canvas, font: str, notice: Notice, continued: bool) -> float:
-    """Competition, event and division, the heading; on the first page also the notice
-    period, the appeal deadline and how to appeal. Returns where the table starts."""
-    y = PAGE_HEIGHT - MARGIN - 4
-    canvas.setFillColorRGB(*MUTED)
-    canvas.setFont(font, 11)
-    for line in wrap_text(notice.competition, 11, PAGE_WIDTH - 2 * MARGIN, font)[:2]:
-        canvas.drawCentredString(PAGE_WIDTH / 2, y, line)
-        y -= 15
-    canvas.setFillColorRGB(*INK)
+def _notice_head(notice: Notice, continued: bool) -> list:
+    """Competition, event and division, the heading ("continued" on later pages)."""
     heading = _("%(event)s · %(division)s — public notice of results",
                 event=notice.event, division=notice.division)
     if continued:
         heading += f"（{_('continued')}）"
-    for line in wrap_text(heading, 16, PAGE_WIDTH - 2 * MARGIN, font)[:2]:
-        canvas.setFont(font, 16)
-        canvas.drawCentredString(PAGE_WIDTH / 2, y - 8, line)
-        y -= 22
-    y -= 10
-    if continued:
-        return y
-    facts = [(_("Notice period"), notice.period),
-             (_("Appeal deadline"), notice.appeal_deadline)]
-    if notice.award_rule:
-        facts.append((_("Award rule"), notice.award_rule))
-    indent = max(_label_width(font, name, 10) for name, _value in facts)
-    for name, value in facts:
-        canvas.setFont(font, 10)
-        canvas.setFillColorRGB(*MUTED)
-        canvas.drawString(MARGIN, y, name)
-        canvas.setFillColorRGB(*INK)
-        y = _paragraph(canvas, font, value, 10.5, y, indent=indent) - 2
-    y = _paragraph(canvas, font, _(
-        "A contestant who disputes a result may file a written appeal before the appeal "
-        "deadline, from their own result page: scan the QR code on the admission ticket "
-        "and choose “File an appeal”. Appeals by other means, or after the deadline, "
-        "cannot be accepted."), 9.5, y - 2, color=MUTED)
-    if notice.final:
-        y = _paragraph(canvas, font, _("The notice period is over; these results are "
-                                       "final."), 9.5, y, color=BRAND)
-    return y - 4
+    return [para(notice.competition, "lead", align="center"), Spacer(1, 2 * mm),
+            para(heading, "title", leading=22, align="center"), Spacer(1, 4 * mm)]
 
 
 def notice_pdf(notice: Notice) -> bytes:
     """The public-notice list on A4: heading, notice period, appeal deadline and how to
-    appeal, then rank, name, work unit, total and award; the issuer under the list and
-    the page number on every page."""
-    font = ensure_font()
-    content_width = PAGE_WIDTH - 2 * MARGIN
-    columns = [_Column("rank", 16 * mm, "center"), _Column("name", 28 * mm),
-               _Column("work_unit", 0), _Column("total", 22 * mm, "right"),
-               _Column("award", 40 * mm)]
-    columns[2].width = content_width - sum(c.width for c in columns)
-    headers = {"rank": _("Rank"), "name": _("Full name"), "work_unit": _("Work unit"),
-               "total": _("Total score"), "award": _("Award")}
-    table = _table(font, columns, headers, [
-        {"rank": line.rank, "name": line.name, "work_unit": line.work_unit or "—",
-         "total": line.total, "award": line.award or "—"} for line in notice.lines])
-    closing_height = (26 + 5 * len(notice.seals) + 6 * len(notice.corrections)) * mm
+    appeal, then rank, name, work unit, total and award, a table whose header row repeats
+    on every page it runs onto; the issuer under the list and the page number on every
+    page."""
+    title = _("Public notice of results")
+    document = _document(f"{notice.event} {notice.division} {title}")
+    width = document.width
+    story = _notice_head(notice, continued=False)
+    facts = [(_("Notice period"), notice.period),
+             (_("Appeal deadline"), notice.appeal_deadline)]
+    if notice.award_rule:
+        facts.append((_("Award rule"), notice.award_rule))
+    story += [_facts(facts, width), Spacer(1, 2 * mm), para(_(
+        "A contestant who disputes a result may file a written appeal before the appeal "
+        "deadline, from their own result page: scan the QR code on the admission ticket "
+        "and choose “File an appeal”. Appeals by other means, or after the deadline, "
+        "cannot be accepted."), "note", size=9.5, leading=13.5)]
+    if notice.final:
+        story.append(para(_("The notice period is over; these results are final."),
+                          size=9.5, leading=13.5, color=BRAND))
+    story.append(Spacer(1, 4 * mm))
 
-    # Lay the rows out on pages first, so every page can say how many there are.
-    probe = Canvas(io.BytesIO(), pagesize=A4)
-    first_top = _notice_head(probe, font, notice, continued=False)
-    later_top = _notice_head(probe, font, notice, continued=True)
-    pages: list[list[int]] = [[]]
-    room = first_top - HEADER_ROW - (MARGIN + FOOT)
-    for index, height in enumerate(table.heights):
-        if pages[-1] and height > room:
-            pages.append([])
-            room = later_top - HEADER_ROW - (MARGIN + FOOT)
-        pages[-1].append(index)
-        room -= height
-    closing_on_new_page = room < closing_height
-    total_pages = len(pages) + (1 if closing_on_new_page else 0)
+    widths = [16 * mm, 28 * mm, 0, 22 * mm, 40 * mm]
+    widths[2] = width - sum(widths)
+    story.append(grid_table(
+        [_("Rank"), _("Full name"), _("Work unit"), _("Total score"), _("Award")],
+        [[line.rank, line.name, line.work_unit or "—", line.total, line.award or "—"]
+         for line in notice.lines],
+        widths, align=("center", "left", "left", "right", "left"), size=TABLE_SIZE))
+    if not notice.lines:
+        story += [Spacer(1, 3 * mm), para(_("No results yet."), "note", size=10)]
 
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
-    canvas.setTitle(f"{notice.event} {notice.division} {_('Public notice of results')}")
-    canvas.setCreator("competition")
-    y = 0.0
-    for number, rows in enumerate(pages, start=1):
-        if number > 1:
-            canvas.showPage()
-        y = _notice_head(canvas, font, notice, continued=number > 1)
-        y = _draw_table_head(canvas, font, table, y)
-        for index in rows:
-            y = _draw_table_row(canvas, font, table, index, y)
-        if not notice.lines:
-            y = _paragraph(canvas, font, _("No results yet."), 10, y - 14, color=MUTED)
-        _page_number(canvas, font, number, total_pages)
-    if closing_on_new_page:
-        canvas.showPage()
-        y = _notice_head(canvas, font, notice, continued=True)
-        _page_number(canvas, font, total_pages, total_pages)
-    _closing(canvas, font, notice.issuer, notice.issued_on, y - 10 * mm)
-    y -= 24 * mm
+    closing = [Spacer(1, 10 * mm), _closing(notice.issuer, notice.issued_on),
+               Spacer(1, 6 * mm)]
     for line in notice.corrections:
-        y = _paragraph(canvas, font, line, 9.5, y, color=INK) - 2 * mm
-    _seals(canvas, font, notice.seals, y)
-    canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
+        closing += [para(line, size=9.5, leading=13.5), Spacer(1, 2 * mm)]
+    closing += [para(line, "fine", size=7, leading=5 * mm) for line in notice.seals]
+    story.append(KeepTogether(closing))
+    return document.build([Section(story, running_head=_notice_head(notice, continued=True))])
 
 
-def _closing(canvas: Canvas, font: str, issuer: str, issued_on: str, y: float) -> None:
+def _closing(issuer: str, issued_on: str) -> Table:
     """The issuer and date at the right, as an official notice ends."""
-    right = PAGE_WIDTH - MARGIN
-    canvas.setFillColorRGB(*INK)
-    canvas.setFont(font, 11)
-    for line in wrap_text(issuer, 11, 110 * mm, font)[:3]:
-        canvas.drawRightString(right, y, line)
-        y -= 15
-    canvas.setFont(font, 10.5)
-    canvas.drawRightString(right, y, issued_on)
-
-
-def _seals(canvas: Canvas, font: str, seals: tuple[str, ...], y: float) -> None:
-    """The audit chain's heads, small, under the closing: anyone holding this paper can
-    later ask that the log still leads to them (docs/audit.md)."""
-    canvas.setFillColorRGB(*MUTED)
-    canvas.setFont(font, 7)
-    for line in seals:
-        canvas.drawString(MARGIN, y, line)
-        y -= 5 * mm
+    return layout_table([[para(issuer, size=11, leading=15, align="right")],
+                         [para(issued_on, size=10.5, leading=15, align="right")]],
+                        [110 * mm], align="RIGHT")
 
 
 # --- A contestant's score report (成绩单) ---------------------------------------------------
@@ -696,62 +550,40 @@ def score_report_of(session: Session, entry: Entry, printed_at: datetime) -> Sco
 
 
 def score_report_pdf(report: ScoreReport) -> bytes:
-    """One contestant's score report on one A4 page, with a large DRAFT mark across the
-    page while the results are not published."""
-    font = ensure_font()
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
-    canvas.setTitle(f"{report.name} {_('Score report')}")
-    canvas.setCreator("competition")
-    if report.draft:
-        _draft_mark(canvas, font)
-    content_width = PAGE_WIDTH - 2 * MARGIN
-
-    y = PAGE_HEIGHT - MARGIN - 4
-    canvas.setFillColorRGB(*MUTED)
-    canvas.setFont(font, 11)
-    for line in wrap_text(report.competition, 11, content_width, font)[:2]:
-        canvas.drawCentredString(PAGE_WIDTH / 2, y, line)
-        y -= 15
-    canvas.setFillColorRGB(*INK)
-    canvas.setFont(font, 20)
+    """One contestant's score report on A4, with a large DRAFT mark across the page while
+    the results are not published."""
+    document = _document(f"{report.name} {_('Score report')}")
+    width = document.width
     title = _("Score report")
     if report.draft:
         title += f"（{_('Draft')}）"
-    canvas.drawCentredString(PAGE_WIDTH / 2, y - 12, title)
-    y -= 40
+    story = [para(report.competition, "lead", align="center"), Spacer(1, 2 * mm),
+             para(title, "title", size=20, leading=26, align="center"), Spacer(1, 6 * mm)]
 
+    # The facts two to a row, each label with its value beside it.
     facts = [(_("Full name"), report.name), (_("Anonymous code"), report.code),
              (_("Ticket"), report.ticket), (_("ID number"), report.id_number),
              (_("Work unit"), report.work_unit), (_("Event"), report.event),
              (_("Division"), report.division)]
-    half = content_width / 2
-    indent = max(_label_width(font, name, 9) for name, _value in facts)
-    for index, (name, value) in enumerate(facts):
-        x = MARGIN + (index % 2) * half
-        canvas.setFont(font, 9)
-        canvas.setFillColorRGB(*MUTED)
-        canvas.drawString(x, y, name)
-        canvas.setFillColorRGB(*INK)
-        canvas.setFont(font, 11)
-        canvas.drawString(x + indent, y, (wrap_text(value, 11, half - indent - 2 * mm, font)
-                                          or [""])[0])
-        if index % 2 == 1 or index == len(facts) - 1:
-            y -= 18
-    y -= 8
+    half = width / 2
+    indent = label_width((name for name, _value in facts), 9)
+    cells = [[para(name, "note", size=9, leading=15), para(value, size=11, leading=15)]
+             for name, value in facts]
+    if len(cells) % 2:
+        cells.append(["", ""])
+    story += [layout_table([cells[i] + cells[i + 1] for i in range(0, len(cells), 2)],
+                           [indent, half - indent] * 2, row_gap=3,
+                           style=[("RIGHTPADDING", (1, 0), (1, -1), 2 * mm),
+                                  ("TOPPADDING", (0, 0), (0, -1), 2),
+                                  ("TOPPADDING", (2, 0), (2, -1), 2)]),
+              Spacer(1, 4 * mm)]
 
-    columns = [_Column("module", 0), _Column("weight", 24 * mm, "right"),
-               _Column("score", 32 * mm, "right"), _Column("weighted", 34 * mm, "right")]
-    columns[0].width = content_width - sum(c.width for c in columns)
-    headers = {"module": _("Module"), "weight": _("Weight"), "score": _("Score (of 100)"),
-               "weighted": _("Weighted score")}
-    table = _table(font, columns, headers, [
-        {"module": m.name, "weight": m.weight, "score": m.score, "weighted": m.weighted}
-        for m in report.modules])
-    y = _draw_table_head(canvas, font, table, y)
-    for index in range(len(table.rows)):
-        y = _draw_table_row(canvas, font, table, index, y)
-    y -= 10 * mm
+    widths = [0, 24 * mm, 32 * mm, 34 * mm]
+    widths[0] = width - sum(widths)
+    story += [grid_table(
+        [_("Module"), _("Weight"), _("Score (of 100)"), _("Weighted score")],
+        [[m.name, m.weight, m.score, m.weighted] for m in report.modules], widths,
+        align=("left", "right", "right", "right"), size=TABLE_SIZE), Spacer(1, 10 * mm)]
 
     summary = []
     if report.penalty:
@@ -759,38 +591,36 @@ def score_report_pdf(report: ScoreReport) -> bytes:
     summary += [(_("Total score"), report.total, 18, INK), (_("Rank"), report.rank, 14, INK),
                 (_("Award"), report.award, 14, INK),
                 (_("Status"), report.status, 12, BRAND if report.draft else INK)]
-    indent = max(40 * mm, *(_label_width(font, name, 10) for name, *_rest in summary))
-    for name, value, size, color in summary:
-        canvas.setFont(font, 10)
-        canvas.setFillColorRGB(*MUTED)
-        canvas.drawString(MARGIN, y, name)
-        canvas.setFillColorRGB(*color)
-        lines = wrap_text(value, size, content_width - indent, font) or [""]
-        canvas.setFont(font, size)
-        for i, part in enumerate(lines):
-            canvas.drawString(MARGIN + indent, y - i * (size + 3), part)
-        y -= max(size + 10, len(lines) * (size + 3) + 8)
-    canvas.setFillColorRGB(*INK)
+    indent = label_width((name for name, *_rest in summary), 10, least=40 * mm)
+    story.append(layout_table(
+        [[para(name, "note", size=10, leading=14), para(value, size=size, leading=size + 3,
+                                                         color=color)]
+         for name, value, size, color in summary],
+        [indent, width - indent], row_gap=8,
+        # Each label on its value's first baseline.
+        style=[("TOPPADDING", (0, row), (0, row), size - 10)
+               for row, (_name, _value, size, _color) in enumerate(summary)]))
 
-    y -= 6 * mm
+    story.append(Spacer(1, 6 * mm))
     if report.draft:
-        y = _paragraph(canvas, font, _("This is a draft for checking. The results are not "
-                                       "published and may still change."), 9.5, y,
-                       color=BRAND) - 6
-    _closing(canvas, font, report.issuer, _("Printed %(when)s", when=report.printed_at),
-             max(y - 6 * mm, MARGIN + FOOT + 20 * mm))
-    _page_number(canvas, font, 1, 1)
-    canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
+        story += [para(_("This is a draft for checking. The results are not published and "
+                         "may still change."), size=9.5, leading=13.5, color=BRAND),
+                  Spacer(1, 4 * mm)]
+    story += [Spacer(1, 6 * mm),
+              _closing(report.issuer, _("Printed %(when)s", when=report.printed_at))]
+    running_head = [para(report.competition, "lead", align="center"), Spacer(1, 2 * mm),
+                    para(f"{title}（{_('continued')}）", "title", align="center"),
+                    Spacer(1, 4 * mm)]
+    return document.build([Section(story, running_head=running_head,
+                                   underlay=_draft_mark if report.draft else None)])
 
 
-def _draft_mark(canvas: Canvas, font: str) -> None:
+def _draft_mark(canvas: Canvas) -> None:
     """A large, light diagonal 草稿 across the page, under everything else."""
     canvas.saveState()
     canvas.setFillColorRGB(0.90, 0.80, 0.80)
     canvas.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
     canvas.rotate(35)
-    canvas.setFont(font, 110)
+    canvas.setFont(FONT_NAME, 110)
     canvas.drawCentredString(0, -40, _("DRAFT"))
     canvas.restoreState()

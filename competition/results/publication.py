@@ -11,6 +11,7 @@ change it (``refresh``); once final it never changes again.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -23,10 +24,9 @@ from competition.audit.log import record, seals
 from competition.auth.models import Role, User
 from competition.dbtypes import utcnow
 from competition.entries.models import Entry
-from competition.errors import DomainError, Refused
+from competition.errors import N_, DomainError, Refused
 from competition.events import tenancy
 from competition.events.models import Division, Event, PanelRole
-from competition.events.scheme import N_
 from competition.judging import service as judging
 from competition.judging.models import ScoreSheet, SheetStatus
 from competition.labels import label
@@ -43,7 +43,8 @@ from competition.results.service import AwardState, award_states, event_results,
 _signals = Namespace()
 # Sent, with the session, ``actor``, ``division`` and ``now``, inside the transaction that
 # makes a division's results final: the grades stage decides the promotions and issues
-# the certificates, so a refusal there undoes the finalization too.
+# the certificates, so a refusal there undoes the finalization too. Its receiver is
+# connected by ``competition.handoffs``; ``finalize`` refuses to run without one.
 results_final = _signals.signal("results-final")
 
 
@@ -69,8 +70,7 @@ def publish(session: Session, organizer: User, division: Division,
     check_awards(session, event, division)
     publication = Publication(
         division_id=division.id, status=PublicationStatus.NOTICE, published_at=now,
-        published_by_id=organizer.id,
-        appeal_deadline=now + timedelta(hours=event.appeal_window_hours),
+        published_by_id=organizer.id, appeal_deadline=appeal_deadline(event, now),
         notice_ends_at=now + timedelta(days=event.notice_days))
     session.add(publication)
     session.flush()
@@ -229,10 +229,10 @@ def refresh(session: Session, division: Division, *, actor_id: int | None = None
     return changes
 
 
-@judging.review_sheet_submitted.connect
-def _after_review(session: Session, *, event_id: int, entry_id: int, actor_id: int) -> None:
-    """A sheet re-scored for an appeal was submitted: once the division has no sheet
-    left under review, the published results show the new marks."""
+def after_review(session: Session, *, event_id: int, entry_id: int, actor_id: int) -> None:
+    """A sheet re-scored for an appeal was submitted (the judging stage's
+    ``review_sheet_submitted``, connected by ``competition.handoffs``): once the division
+    has no sheet left under review, the published results show the new marks."""
     entry = session.get(Entry, entry_id)
     if _sheets_under_review(session, entry.division_id):
         return
@@ -247,7 +247,7 @@ def reopen_for_appeal(session: Session, chief: User, appeal: Appeal,
                       sheets: list[ScoreSheet], reason: str) -> list[ScoreSheet]:
     """The chief judge reopens sheets of an entry whose appeal was accepted, although the
     scores are locked; the judges re-score them, and when the last is submitted again the
-    published results are refreshed (``_after_review``). Each reopening is audited."""
+    published results are refreshed (``after_review``). Each reopening is audited."""
     if appeal.status != AppealStatus.ACCEPTED:
         raise PublicationError(N_("Sheets are reopened after the scores are locked only for "
                                "an accepted appeal."))
@@ -267,15 +267,44 @@ def reopen_for_appeal(session: Session, chief: User, appeal: Appeal,
             for sheet in sheets]
 
 
+def appeal_deadline(event: Event, start: datetime) -> datetime:
+    """Until when appeals may be filed against results posted (or posted again after a
+    correction) at ``start``: the event's appeal window, in hours."""
+    return start + timedelta(hours=event.appeal_window_hours)
+
+
+@dataclass(frozen=True)
+class AppealWindow:
+    """Whether a contestant may file an appeal now, and until when (None before the
+    results are published)."""
+
+    open: bool
+    closes_at: datetime | None
+
+
+def appeal_window(publication: Publication | None,
+                  now: datetime | None = None) -> AppealWindow:
+    """The appeal window of a division's results — the one rule for the contestant's page,
+    the API and ``file_appeal``: open while the results are on public notice, up to and
+    including the appeal deadline."""
+    if publication is None:
+        return AppealWindow(open=False, closes_at=None)
+    now = now or utcnow()
+    return AppealWindow(open=publication.status == PublicationStatus.NOTICE
+                        and now <= publication.appeal_deadline,
+                        closes_at=publication.appeal_deadline)
+
+
 def file_appeal(session: Session, entry: Entry, text: str,
                 now: datetime | None = None) -> Appeal:
-    """A contestant's written appeal, within the window after publication."""
+    """A contestant's written appeal, within the window after publication
+    (``appeal_window``)."""
     now = now or utcnow()
     publication = publication_of(session, entry.division_id)
     if publication is None or publication.status != PublicationStatus.NOTICE:
         raise PublicationError(N_("Appeals can be filed only while the results are on "
                                   "public notice."))
-    if now > publication.appeal_deadline:
+    if not appeal_window(publication, now).open:
         raise PublicationError(N_("The appeal window closed at %(deadline)s."),
                                deadline=publication.appeal_deadline)
     if not (text or "").strip():
@@ -408,7 +437,7 @@ def republish(session: Session, division: Division, *, actor: User, reason: str,
     # A correction publishes again: an overflow it makes is not silent either.
     check_awards(session, event, division)
     changes = refresh(session, division, actor_id=actor.id, reason=reason.strip())
-    publication.appeal_deadline = now + timedelta(hours=event.appeal_window_hours)
+    publication.appeal_deadline = appeal_deadline(event, now)
     publication.notice_ends_at = now + timedelta(days=event.notice_days)
     session.flush()
     record(session, actor_id=actor.id, action="results.republish", object_type="division",
@@ -423,28 +452,60 @@ def corrections_of(session: Session, division_id: int) -> list:
     return seals(session, "division", division_id, ("results.republish",))
 
 
-def finalize(session: Session, organizer: User, division: Division,
-             now: datetime | None = None) -> Publication:
-    """Make the results final: the notice period is over and no appeal is pending."""
+def final_refusal(notice_ends_at: datetime, pending_appeals: int, sheets_under_review: int,
+                  now: datetime) -> PublicationError | None:
+    """Why results on public notice may not become final yet, or None when they may: the
+    notice period runs until ``notice_ends_at``, then no appeal may wait for a decision
+    and no sheet reopened for one may still be out. The rule from the counts, for
+    ``check_final_ready`` and the competition's status board (``competition.board``,
+    which counts every division at once)."""
+    if now < notice_ends_at:
+        return PublicationError(N_("The public notice runs until %(end)s."),
+                                end=notice_ends_at)
+    if pending_appeals:
+        return PublicationError(N_("%(n)s appeals are still waiting for a decision."),
+                                n=pending_appeals)
+    if sheets_under_review:
+        return PublicationError(N_("%(n)s sheets reopened for an appeal are not submitted "
+                                   "again yet."), n=sheets_under_review)
+    return None
+
+
+def check_final_ready(session: Session, division: Division,
+                      now: datetime | None = None) -> Publication:
+    """The checks before a division's results may become final — the one rule for
+    ``finalize`` and for the grades stage deciding promotions: the results are published,
+    and unless they are final already, ``final_refusal`` finds nothing. Returns the
+    publication.
+
+    ``finalize`` checks one thing more as it freezes the snapshot on notice: that the
+    results computed now still equal it (``differences_from_notice``). Promotions are
+    decided from that snapshot itself, so they do not depend on it."""
     now = now or utcnow()
     publication = publication_of(session, division.id)
     if publication is None:
         raise PublicationError(N_("These results have not been published yet."))
     if publication.status == PublicationStatus.FINAL:
-        raise PublicationError(N_("These results are already final."))
-    if now < publication.notice_ends_at:
-        raise PublicationError(N_("The public notice runs until %(end)s."),
-                               end=publication.notice_ends_at)
+        return publication
     pending = session.scalar(select(func.count(Appeal.id)).join(
         Entry, Entry.id == Appeal.entry_id).where(
         Entry.division_id == division.id, Appeal.status == AppealStatus.PENDING))
-    if pending:
-        raise PublicationError(N_("%(n)s appeals are still waiting for a decision."),
-                               n=pending)
-    reviewing = _sheets_under_review(session, division.id)
-    if reviewing:
-        raise PublicationError(N_("%(n)s sheets reopened for an appeal are not submitted "
-                                  "again yet."), n=reviewing)
+    refusal = final_refusal(publication.notice_ends_at, pending or 0,
+                            _sheets_under_review(session, division.id), now)
+    if refusal is not None:
+        raise refusal
+    return publication
+
+
+def finalize(session: Session, organizer: User, division: Division,
+             now: datetime | None = None) -> Publication:
+    """Make the results final: ``check_final_ready``, and the results computed now are
+    still those on public notice. In the same transaction the grades stage decides the
+    promotions and issues the certificates (``results_final``)."""
+    now = now or utcnow()
+    publication = check_final_ready(session, division, now)
+    if publication.status == PublicationStatus.FINAL:
+        raise PublicationError(N_("These results are already final."))
     event = session.get(Event, division.event_id)
     differing = differences_from_notice(session, publication, event, division)
     if differing:
@@ -454,11 +515,15 @@ def finalize(session: Session, organizer: User, division: Division,
                "Results change after publication only through an accepted appeal or a "
                "correction, which republishes them; nothing was made final."),
             n=len(differing), codes="、".join(codes[:20]))
+    if not results_final.receivers:
+        raise RuntimeError("Nothing answers results_final, so no promotion would be decided: "
+                           "competition.handoffs.connect_all connects the grades stage "
+                           "(create_app calls it).")
     publication.status = PublicationStatus.FINAL
     publication.finalized_at = now
     publication.finalized_by_id = organizer.id
     session.flush()
-    # 以赛代评: final results decide the promotions (the grades stage listens).
+    # 以赛代评: final results decide the promotions (the grades stage answers).
     results_final.send(session, actor=organizer, division=division, now=now)
     record(session, actor_id=organizer.id, action="results.finalize",
            object_type="division", object_id=division.id, event_id=division.event_id)

@@ -18,11 +18,12 @@ from flask_wtf import FlaskForm
 
 from competition.dbtypes import utcnow
 from competition.errors import DomainError
+from competition.events.access import event_for_organizer_or_chief
 from competition.events.models import Event
 from competition.extensions import db
 from competition.labels import label
 from competition.results import service
-from competition.web import event_for_organizer_or_chief, flash_domain_error
+from competition.web import flash_domain_error
 
 bp = Blueprint("screen", __name__)
 

@@ -15,26 +15,22 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask import has_request_context
-from flask_babel import gettext
 from sqlalchemy import BigInteger, ColumnElement, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from competition.audit.log import record
 from competition.auth.models import User
 from competition.dbtypes import POINT_PLACES, utcnow
-from competition.entries.idcard import mask_name
+from competition.entries.idcard import public_name
 from competition.entries.models import Attendance, Entry, RegistrationStatus
-from competition.errors import DomainError
+from competition.errors import N_, DomainError, message_text
 from competition.events.models import (
     Criterion,
     CriterionKind,
     EntryMode,
     Event,
     Module,
-    NameDisplay,
 )
-from competition.events.scheme import N_
 from competition.judging.models import ExternalScore, Mark, Penalty, ScoreSheet, SheetStatus
 from competition.results.models import AwardAcknowledgement, ScreenFreeze, TieBreakDecision
 from competition.results.ranking import (
@@ -253,7 +249,6 @@ def screen_standings(session: Session, event: Event) -> dict:
     Entries that are not ranked (absent, withdrawn) are left off.
     """
     locked = event.scores_locked_at is not None
-    masked = event.competition.name_display != NameDisplay.FULL
     entries = {e.id: e for e in session.scalars(
         select(Entry).where(Entry.event_id == event.id)
         .options(joinedload(Entry.contestant)))}
@@ -268,8 +263,7 @@ def screen_standings(session: Session, event: Event) -> dict:
                              key=lambda r: (r.rank, entries[r.entry_id].code or "")):
             entry = entries[result.entry_id]
             if locked:
-                name = entry.contestant.name
-                name = mask_name(name) if masked else name
+                name = public_name(entry.contestant.name, event.competition.name_display)
             rows.append({
                 "rank": result.rank,
                 "name": name if locked else (entry.code or "—"),
@@ -320,54 +314,12 @@ def unfreeze_screen(session: Session, user: User, event: Event) -> None:
 
 # --- Award rules -------------------------------------------------------------------------
 
-ROUNDING_WORDS = {
-    "cumulative": N_("Award quotas are added up band by band and rounded half up"),
-    "per_band": N_("Each award quota is rounded half up on its own"),
-    "never_more": N_("Each award quota is rounded down, never above its percentage"),
-}
-TIES_WORDS = {
-    "share": N_("entries tied across a band's edge all receive the higher award, which the "
-                "chief judge must acknowledge before publication"),
-    "tie_break": N_("entries tied across a band's edge are ordered by the tie-break rules "
-                    "and, if still tied, by the chief judge before publication; awards go "
-                    "by that order"),
-}
-
-
-def _words(message: str, **params) -> str:
-    """In the user's language during a request; in English elsewhere (the CLI, a job)."""
-    if has_request_context():
-        return gettext(message, **params)
-    return message % params if params else message
-
-
-def award_rule_text(rounding: str | None, first_prize_min_entries: int | None,
-                    ties: str | None) -> str:
-    """The award rule in words, in the user's language, e.g. 按累计比例四舍五入；…"""
-    if first_prize_min_entries:
-        first = _words(N_("a division of at least %(n)s ranked entries has at least one "
-                          "first prize, a smaller one none"), n=first_prize_min_entries)
-    else:
-        first = _words(N_("first prizes follow the quota alone, so a small division may "
-                          "have none"))
-    rounding_words = ROUNDING_WORDS.get(rounding or "", ROUNDING_WORDS["cumulative"])
-    ties_words = TIES_WORDS.get(ties or "", TIES_WORDS["share"])
-    return _words(N_("%(rounding)s; %(first)s; %(ties)s."), rounding=_words(rounding_words),
-                  first=first, ties=_words(ties_words))
-
-
-def award_rule_of(event: Event) -> str:
-    """The event's award rule in words (``award_rule_text``)."""
-    return award_rule_text(event.award_rounding, event.first_prize_min_entries,
-                           event.award_ties)
-
-
 def places_text(check: AwardCheck) -> str:
     """A division's places in words: how the quotas came out for its size."""
     first, second, third = (band.places for band in check.bands)
-    return _words(N_("%(n)s ranked entries: %(first)s first, %(second)s second and "
-                     "%(third)s third prizes."), n=check.ranked, first=first,
-                  second=second, third=third)
+    return message_text(N_("%(n)s ranked entries: %(first)s first, %(second)s second and "
+                           "%(third)s third prizes."), n=check.ranked, first=first,
+                        second=second, third=third)
 
 
 @dataclass

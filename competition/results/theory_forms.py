@@ -6,7 +6,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SubmitField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from competition.entries.import_forms import IGNORE_UNKNOWN_COLUMNS
+from competition.uploads import IGNORE_UNKNOWN_COLUMNS
 
 
 class TheoryUploadForm(FlaskForm):
@@ -18,7 +18,7 @@ class TheoryUploadForm(FlaskForm):
 
 
 class TheoryConfirmForm(FlaskForm):
-    """Names the file kept after a clean preview (see ``entries.import_views.UploadStore``)."""
+    """Names the file kept after a clean preview (see ``uploads.UploadStore``)."""
 
     upload = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
     filename = HiddenField(validators=[Length(max=200)])  # kept in the audit log as the source

@@ -53,24 +53,22 @@ from competition.audit.log import record
 from competition.auth.models import User
 from competition.dbtypes import utcnow
 from competition.entries.idcard import IdNumberError, parse_id_number
-from competition.entries.importer import (
+from competition.entries.models import Contestant, Entry, RegistrationStatus
+from competition.entries.validation import ID_MESSAGES
+from competition.errors import N_, DomainError, Problem
+from competition.events.models import Event, Module, ModuleKind
+from competition.judging.models import ExternalScore
+from competition.spreadsheet import (
     GUIDE_SHEET,
     MAX_BYTES,
     MAX_ROWS,
+    OLE2_SIGNATURE,
     XLSX_MIMETYPE,
-    cell_text,
-)
-from competition.entries.models import Contestant, Entry, RegistrationStatus
-from competition.entries.validation import ID_MESSAGES
-from competition.errors import DomainError
-from competition.events.models import Event, Module, ModuleKind
-from competition.events.scheme import N_, Problem
-from competition.judging.models import ExternalScore
-from competition.spreadsheet import (
     HeaderMatch,
     TooBigToRead,
     archive_problem,
     bounded_rows,
+    cell_text,
     find_header,
     header_key,
     missing_column,
@@ -90,7 +88,6 @@ SINGLE_MODULE = "理论成绩"  # accepted for the only theory module of an even
 SINGLE_MODULE_HEADERS = (SINGLE_MODULE, "理论知识成绩", "理论分数", "理论考试成绩", "成绩")
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
-_OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Headers seen in exam systems' exports, besides the template's own.
 ALIASES = {
     "ticket": (TICKET, "准考证", "准考证编号", "准考号", "考号", "考生号"),
@@ -277,7 +274,7 @@ def read_file(modules: list[Module], data: bytes
         return refused(N_("The file is empty."))
     if len(data) > MAX_BYTES:
         return refused(N_("The file is larger than %(mb)s MB."), mb=MAX_BYTES // (1024 * 1024))
-    if data.startswith(_OLE2_SIGNATURE):
+    if data.startswith(OLE2_SIGNATURE):
         return refused(N_("This is an old Excel 97–2003 file (.xls). Save it as an "
                           "Excel workbook (.xlsx) and upload it again."))
     if not zipfile.is_zipfile(io.BytesIO(data)):

@@ -21,10 +21,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from competition.entries.import_views import UploadStore
-from competition.entries.importer import MAX_BYTES, MAX_ROWS
 from competition.entries.models import Entry, RegistrationStatus
 from competition.errors import DomainError, translate_problem
+from competition.events.access import event_for_organizer
 from competition.events.models import Event
 from competition.extensions import db
 from competition.results.theory_forms import TheoryConfirmForm, TheoryUploadForm
@@ -40,7 +39,9 @@ from competition.results.theory_import import (
     template_workbook,
     theory_modules,
 )
-from competition.web import event_for_organizer, flash_domain_error
+from competition.spreadsheet import MAX_BYTES, MAX_ROWS
+from competition.uploads import UploadStore
+from competition.web import flash_domain_error
 
 bp = Blueprint("theory", __name__)
 

@@ -22,9 +22,8 @@ from competition.audit.log import record
 from competition.auth.models import User
 from competition.dbtypes import utcnow
 from competition.entries.models import Entry
-from competition.errors import DomainError
+from competition.errors import N_, DomainError
 from competition.events.models import Division, Event, PanelRole
-from competition.events.scheme import N_
 from competition.events.tenancy import panel_role
 from competition.results import publication
 from competition.results.models import PublicationStatus, TieBreakDecision

@@ -12,11 +12,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from competition.errors import DomainError
+from competition.events.access import event_for_reader_or_chief
 from competition.events.models import PanelRole
 from competition.events.tenancy import panel_role
 from competition.extensions import db
 from competition.results import tie_order
-from competition.web import event_for_reader_or_chief, flash_domain_error
+from competition.web import flash_domain_error
 
 bp = Blueprint("ties", __name__)
 

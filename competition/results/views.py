@@ -9,9 +9,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload, subqueryload
 
 from competition.auth.models import User
-from competition.auth.permissions import organizes, reads, require_organizer_of
 from competition.entries.models import Entry
 from competition.errors import DomainError
+from competition.events.access import (
+    event_for_organizer,
+    event_for_reader_or_chief,
+    organizes,
+    reads,
+    require_organizer_of,
+)
+from competition.events.awards import award_rule_of
 from competition.events.models import Competition, Division, Event
 from competition.events.tenancy import supervises
 from competition.extensions import db
@@ -33,17 +40,8 @@ from competition.results.models import (
     Result,
 )
 from competition.results.ranking import median_scaled, z_scores
-from competition.results.service import (
-    award_rule_of,
-    award_states,
-    event_results,
-    places_text,
-)
-from competition.web import (
-    event_for_organizer,
-    event_for_reader_or_chief,
-    flash_domain_error,
-)
+from competition.results.service import award_states, event_results, places_text
+from competition.web import flash_domain_error
 
 bp = Blueprint("results", __name__)
 

@@ -10,7 +10,7 @@ the file is imported only once the organizer has confirmed that it may be left
 out (``ExpertFile.unknown_columns``). A file without 姓名 or 职业（工种） is
 refused, naming the missing columns and the headers accepted for them.
 
-Each row is checked by the rules of the pool (``experts._apply_expert``) and by
+Each row is checked by the rules of the pool (``service._apply_expert``) and by
 what only a file gets wrong:
 
 - 姓名 is required; 身份证号 is optional but, when given, valid by GB 11643
@@ -64,28 +64,25 @@ from competition.auth.models import User
 from competition.entries.idcard import (
     IdNumberError,
     make_id_number,
-    mask_id_number,
-    mask_phone,
     parse_id_number,
+    shown_id_number,
+    shown_phone,
 )
-from competition.entries.importer import (
-    _OLE2_SIGNATURE,
+from competition.entries.validation import ID_MESSAGES, LANDLINE, MOBILE
+from competition.errors import N_, Problem
+from competition.events.models import ExaminerLevel, Expert, Occupation
+from competition.events.service import SetupError
+from competition.experts.service import create_expert
+from competition.spreadsheet import (
     GUIDE_SHEET,
     MAX_BYTES,
     MAX_ROWS,
+    OLE2_SIGNATURE,
     XLSX_MIMETYPE,
-    _csv_rows,
-    _xlsx_rows,
-    cell_text,
-)
-from competition.entries.validation import ID_MESSAGES, LANDLINE, MOBILE
-from competition.events.experts import create_expert
-from competition.events.models import ExaminerLevel, Expert, Occupation
-from competition.events.scheme import N_, Problem
-from competition.events.service import SetupError
-from competition.spreadsheet import (
     HeaderMatch,
     TooBigToRead,
+    cell_text,
+    csv_rows,
     find_header,
     header_lookup,
     missing_columns,
@@ -93,6 +90,7 @@ from competition.spreadsheet import (
     unknown_columns_problem,
     unquote_cell,
     workbook_bytes,
+    xlsx_rows,
 )
 
 __all__ = ["COLUMNS", "MAX_BYTES", "MAX_ROWS", "XLSX_MIMETYPE", "ExpertFile", "ExpertRow",
@@ -106,7 +104,7 @@ ACCEPTED_SUFFIXES = ("", ".xlsx", ".xlsm", ".csv")
 
 @dataclass(frozen=True)
 class Column:
-    key: str  # the expert field it fills (``experts.EXPERT_FIELDS``), or "occupations"
+    key: str  # the expert field it fills (``service.EXPERT_FIELDS``), or "occupations"
     header: str  # the header cell, exactly as the template and the export write it
     required: bool  # the header row must have it
     explanation: str  # for the 填写说明 sheet
@@ -301,11 +299,8 @@ def export_workbook(experts: Iterable[Expert], *,
     _header_row(sheet)
     for expert in experts:
         whole = sees_contacts(expert)
-        id_number = expert.id_number or ""
-        phone = expert.phone or ""
-        if not whole:
-            id_number = mask_id_number(id_number) if id_number else ""
-            phone = mask_phone(phone) if phone else ""
+        id_number = shown_id_number(expert.id_number, whole=whole) if expert.id_number else ""
+        phone = shown_phone(expert.phone, whole=whole)
         values = {
             "name": expert.name, "id_number": id_number, "work_unit": expert.work_unit,
             "title": expert.title, "phone": phone,
@@ -338,20 +333,20 @@ def read_file(filename: str, data: bytes, *, today: date) -> ExpertFile:
     if len(data) > MAX_BYTES:
         return _refused(Problem(N_("The file is larger than %(mb)s MB."),
                                 {"mb": MAX_BYTES // (1024 * 1024)}))
-    if data.startswith(_OLE2_SIGNATURE):
+    if data.startswith(OLE2_SIGNATURE):
         return _refused(Problem(N_("This is an old Excel 97–2003 file (.xls). Save it as an "
                                    "Excel workbook (.xlsx) and upload it again.")))
     suffix = os.path.splitext(filename or "")[1].lower()
     if suffix not in ACCEPTED_SUFFIXES:
         return _refused(_not_a_list())
     if zipfile.is_zipfile(io.BytesIO(data)):
-        table, problem = _xlsx_rows(data)
+        table, problem = xlsx_rows(data, SHEET)
     elif suffix in (".xlsx", ".xlsm"):
         table, problem = None, Problem(N_("The file is not an Excel workbook (.xlsx)."))
     elif b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         table, problem = None, _not_a_list()  # a binary file of another kind
     else:
-        table, problem = _csv_rows(data)
+        table, problem = csv_rows(data, _not_a_list())
     if problem is not None:
         return _refused(problem)
     try:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from competition.audit.log import record
 from competition.auth.models import Role, User
-from competition.errors import DomainError, Refused
+from competition.errors import N_, DomainError, Refused
 from competition.events import tenancy
 from competition.events.models import (
     Competition,
@@ -35,7 +35,6 @@ from competition.events.models import (
     Expert,
     PanelMember,
 )
-from competition.events.scheme import N_
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
@@ -233,7 +232,7 @@ def open_judge_accounts(session: Session, actor: User,
                         competition: Competition) -> list[OpenedAccount]:
     """为裁判开通账号: an account scoped to the competition for every expert on its panels
     who has none to act with here (neither scoped to it nor unscoped)."""
-    from competition.auth.signin import accounts_for
+    from competition.accounts.signin import accounts_for
 
     if not tenancy.organizes(session, actor, competition.id):
         raise Refused(N_("Only the organizers of %(competition)s may open its judges' "

@@ -1,7 +1,7 @@
 """Accounts from the browser: the admins' user pages, everyone's own password, and the
 judges' accounts a competition's organizers open on the sign-in cards page.
 
-The rules live in ``auth.accounts``; a one-time password is shown once, on a page
+The rules live in ``accounts.service``; a one-time password is shown once, on a page
 that is never cached.
 """
 
@@ -26,9 +26,10 @@ from flask_login import current_user, login_required, login_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from competition.auth import accounts, signin
-from competition.auth.account_pdf import judge_accounts_pdf
-from competition.auth.forms import (
+from competition.accounts import service as accounts
+from competition.accounts import signin
+from competition.accounts.account_pdf import judge_accounts_pdf
+from competition.accounts.forms import (
     AccountEditForm,
     AccountForm,
     AccountSearchForm,
@@ -37,10 +38,10 @@ from competition.auth.forms import (
     PasswordChangeForm,
     SupervisorForm,
 )
+from competition.accounts.signin_views import _competition_for_organizer, _private
+from competition.accounts.views import bp
 from competition.auth.models import Role, User
 from competition.auth.permissions import role_required
-from competition.auth.signin_views import _competition_for_organizer, _private
-from competition.auth.views import bp
 from competition.errors import DomainError, Refused
 from competition.events.models import Competition, CompetitionOrganizer, Expert
 from competition.extensions import db

@@ -26,9 +26,9 @@ from competition.entries import changes
 from competition.entries.models import Attendance, Conflict, Entry
 from competition.entries.service import RegistrationError, set_attendance
 from competition.entries.validation import PersonData
-from competition.events.experts import unit_key
+from competition.errors import N_
 from competition.events.models import Division, Expert, PanelMember
-from competition.events.scheme import N_
+from competition.experts.service import unit_key
 from competition.judging.models import ScoreSheet, SheetStatus
 from competition.results.models import PublicationStatus
 from competition.results.publication import PublicationError, publication_of, republish

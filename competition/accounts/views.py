@@ -1,3 +1,10 @@
+"""Signing in and out: the ``auth`` blueprint, its sign-in page, and the loaders that find
+the user of a session, a "remember me" cookie or an API token (``auth.service``).
+
+The account pages and the sign-in cards add their routes to this blueprint
+(``account_views``, ``signin_views``).
+"""
+
 from urllib.parse import urlsplit
 
 from flask import (
@@ -14,8 +21,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from competition.auth import signin
-from competition.auth.forms import LoginForm, LogoutForm
+from competition.accounts import signin
+from competition.accounts.forms import LoginForm, LogoutForm
 from competition.auth.models import User
 from competition.auth.service import authenticate, user_for_api_token, user_for_session_id
 from competition.extensions import db, login_manager
@@ -37,7 +44,7 @@ def load_user(remembered: str) -> User | None:
     """The user a session or "remember me" cookie names, while its stamp is current.
 
     A session opened by a sign-in card acts only in the card's competition, and only
-    until the card's session ends (``auth.signin.card_session``).
+    until the card's session ends (``accounts.signin.card_session``).
     """
     user = user_for_session_id(db.session, remembered)
     if user is None:
@@ -130,5 +137,5 @@ def set_language(code: str):
     return redirect(_safe_next(request.args.get("next")) or url_for("events.dashboard"))
 
 
-# Sign-in by a printed QR code, in its own module on this blueprint.
-from competition.auth import account_views, signin_views  # noqa: E402, F401
+# The account pages and sign-in by a printed QR code, in their own modules on this blueprint.
+from competition.accounts import account_views, signin_views  # noqa: E402, F401

@@ -24,9 +24,8 @@ from sqlalchemy.orm import Session, selectinload
 from competition.audit.log import record
 from competition.auth.models import AccessToken, User
 from competition.dbtypes import utcnow
-from competition.errors import DomainError
+from competition.errors import N_, DomainError
 from competition.events.models import Competition, Event, Expert, PanelMember, PanelRole
-from competition.events.scheme import N_
 
 PURPOSE = "signin"
 # Where a session opened by a card keeps which card, for which competition, until when.

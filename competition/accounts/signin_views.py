@@ -2,7 +2,7 @@
 
 The management page lists the competition's judges and their cards; issuing
 answers with the printable cards at once, because only a hash of each secret
-is kept (``auth.signin``). The link on a card opens a confirmation page, and
+is kept (``accounts.signin``). The link on a card opens a confirmation page, and
 only its button (a POST) signs in: link previewers and prefetchers that open
 the link do not sign anyone in or use up anything.
 """
@@ -26,11 +26,11 @@ from markupsafe import Markup
 from wtforms import HiddenField, IntegerField
 from wtforms.validators import Optional
 
-from competition.auth import signin
+from competition.accounts import signin
+from competition.accounts.views import bp
 from competition.auth.models import AccessToken
-from competition.auth.permissions import require_organizer_of
-from competition.auth.views import bp
 from competition.errors import DomainError
+from competition.events.access import require_organizer_of
 from competition.events.models import Competition
 from competition.extensions import db
 from competition.hardening import throttle_cards
@@ -83,8 +83,8 @@ def _competition_for_organizer(competition_id: int) -> Competition:
 @login_required
 def signin_cards(competition_id: int):
     """The judges of the competition and their sign-in cards: issue, re-issue, revoke."""
-    from competition.auth import accounts
-    from competition.auth.forms import ActionForm, LinkAccountForm
+    from competition.accounts import service as accounts
+    from competition.accounts.forms import ActionForm, LinkAccountForm
 
     competition = _competition_for_organizer(competition_id)
     judges = signin.competition_judges(db.session, competition)

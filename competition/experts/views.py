@@ -2,7 +2,7 @@
 
 The pool is shared by every competition and kept by organizers and admins; a
 panel belongs to one event and only its competition's organizers change it.
-The rules live in ``events.experts``.
+The rules live in ``experts.service``.
 """
 
 from __future__ import annotations
@@ -19,14 +19,23 @@ from sqlalchemy.orm import joinedload
 
 from competition.auth.models import Role, User
 from competition.auth.permissions import role_required
-from competition.entries.idcard import mask_phone
-from competition.entries.import_views import UploadStore
+from competition.entries.idcard import shown_phone
 from competition.entries.models import Conflict, Contestant, Entry, RegistrationStatus
 from competition.errors import translate_problem
-from competition.events import expert_import as excel
-from competition.events import experts as service
 from competition.events import tenancy
-from competition.events.expert_forms import (
+from competition.events.access import event_for_organizer, event_for_reader
+from competition.events.models import (
+    Event,
+    Expert,
+    ExpertOccupation,
+    Occupation,
+    PanelDraw,
+    PanelMember,
+)
+from competition.events.service import SetupError
+from competition.events.views import bp
+from competition.experts import excel, service
+from competition.experts.forms import (
     CERTIFICATE_STATES,
     EXAMINER_LEVELS,
     PANEL_ROLES,
@@ -39,19 +48,10 @@ from competition.events.expert_forms import (
     PanelAddForm,
     PanelDrawForm,
 )
-from competition.events.models import (
-    Event,
-    Expert,
-    ExpertOccupation,
-    Occupation,
-    PanelDraw,
-    PanelMember,
-)
-from competition.events.service import SetupError
-from competition.events.views import bp
 from competition.extensions import db
 from competition.timeutil import local_today
-from competition.web import event_for_organizer, event_for_reader, flash_domain_error
+from competition.uploads import UploadStore
+from competition.web import flash_domain_error
 
 
 def _occupation_choices() -> list[tuple[int, str]]:
@@ -75,7 +75,7 @@ def experts():
     state = form.state.data if form.state.data in CERTIFICATE_STATES else None
     rows = [
         (expert, service.certificate_state(expert.certificate_expires_on, today),
-         mask_phone(expert.phone) if expert.phone else "")
+         shown_phone(expert.phone, whole=False))
         for expert in service.list_experts(db.session, today=today,
                                            occupation_id=form.occupation.data, state=state)
     ]

@@ -14,6 +14,11 @@ Rules and their sources:
   the recorded, sorted candidate ids gives the recorded chosen ids (``draw_sample``).
 - Recusal (回避, docs/design.md section 5): a judge never scores an entry from their own
   work unit, or one declared in conflict (a contestant or a whole work unit).
+
+The pool sits above the events and entries stages: the panel page and a draw read the
+contestants of the event. A competition document's panels (``events.definition``) are
+put on by ``import_panel``, which answers that module's ``panel_imported``
+(``competition.handoffs`` connects it).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from competition.auth.models import User
 from competition.entries.idcard import IdNumberError, parse_id_number
 from competition.entries.models import Conflict, Contestant, Entry, RegistrationStatus
 from competition.entries.validation import ID_MESSAGES
-from competition.errors import Refused
+from competition.errors import N_, Refused, message_text
 from competition.events import tenancy
 from competition.events.models import (
     Competition,
@@ -45,7 +50,6 @@ from competition.events.models import (
     PanelMember,
     PanelRole,
 )
-from competition.events.scheme import N_
 from competition.events.service import SetupError
 
 # A certificate expiring within this many days is flagged in the pool.
@@ -429,3 +433,41 @@ def is_recused(session: Session, expert: Expert, entry: Entry) -> bool:
         if conflict.work_unit is not None and unit and unit_key(conflict.work_unit) == unit:
             return True
     return False
+
+
+# --- A competition document's panels ---------------------------------------------------
+
+def find_in_pool(session: Session, who: dict) -> Expert | None:
+    """The pool's expert with that certificate number, else the one of that name and unit."""
+    if who["certificate_number"]:
+        expert = session.scalar(select(Expert).where(
+            Expert.certificate_number == who["certificate_number"]))
+        if expert is not None:
+            return expert
+    matches = session.scalars(select(Expert).where(
+        Expert.name == who["name"], Expert.work_unit == (who["work_unit"] or ""))).all()
+    return matches[0] if len(matches) == 1 else None
+
+
+def import_panel(session: Session, *, event: Event, panel: list[tuple[str, dict]],
+                 today: date) -> list[str]:
+    """Put the panel of an event imported from a competition document
+    (``events.definition.import_competition``) on the event: each expert found in the
+    pool (``find_in_pool``) by ``add_panel_member``. Returns a warning for each expert
+    left out: not in the pool, or one the panel may not take."""
+    warnings: list[str] = []
+    for role, who in panel:
+        expert = find_in_pool(session, who)
+        if expert is None:
+            warnings.append(message_text(
+                N_("%(event)s: %(name)s (%(work_unit)s) is not in the expert pool, so was "
+                   "not put on the panel."), event=event.name, name=who["name"],
+                work_unit=who["work_unit"] or who["certificate_number"] or "—"))
+            continue
+        try:
+            add_panel_member(session, event, expert, today=today, role=role)
+        except SetupError as error:
+            warnings.append(message_text(N_("%(event)s: %(name)s was not put on the panel: "
+                                            "%(reason)s"), event=event.name, name=expert.name,
+                                         reason=message_text(error.message, **error.params)))
+    return warnings

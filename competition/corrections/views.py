@@ -1,22 +1,80 @@
-"""Organizers' changes to a registration, from the entry page: correct (更正报名信息),
-withdraw (退赛) and register a substitute (登记替补), each with its reason."""
+"""The organizer's changes to a registration that may reach the later stages: attendance
+marked at check-in (a correction once the scores are locked), and correcting (更正报名信息),
+withdrawing (退赛) and registering a substitute (登记替补) from the entry page, each with
+its reason. The pages are on the entries blueprint; the rules are ``corrections.service``.
+"""
 
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from flask import flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from competition import corrections
+from competition.corrections import service as corrections
+from competition.entries.checkin_forms import AttendanceForm
+from competition.entries.checkin_views import attendance_counts, checked_in_time, entry_json
 from competition.entries.forms import CorrectionForm, SubstituteForm, WithdrawForm
-from competition.entries.models import Entry
+from competition.entries.models import Attendance, Entry
 from competition.entries.validation import PersonData
-from competition.entries.views import bp, event_for_organizer, flash_domain_error
+from competition.entries.views import bp
 from competition.errors import DomainError
+from competition.events.access import event_for_organizer
 from competition.events.models import Division
 from competition.extensions import db
 from competition.timeutil import local_today
+from competition.web import flash_domain_error
 
+# --- Check-in -----------------------------------------------------------------------------
+
+MARKED = {
+    Attendance.PRESENT: lambda name: _("%(name)s is checked in.", name=name),
+    Attendance.ABSENT: lambda name: _("%(name)s is marked absent.", name=name),
+    Attendance.WITHDRAWN: lambda name: _("%(name)s has withdrawn.", name=name),
+}
+
+
+@bp.post("/entries/<int:entry_id>/attendance")
+@login_required
+def checkin_mark(entry_id: int):
+    """到场 / 缺考 / 弃权: JSON for the page's fetch, a redirect for a plain form post."""
+    entry = db.get_or_404(Entry, entry_id)
+    event = event_for_organizer(entry.event_id)
+    wants_json = request.accept_mimetypes.best == "application/json"
+    form = AttendanceForm()
+    back = url_for("entries.checkin", event_id=event.id, q=form.q.data or None)
+    if not form.validate_on_submit():
+        message = _("Choose present, absent or withdrawn.")
+        if wants_json:
+            return jsonify(error=message), 400
+        flash(message, "error")
+        return redirect(back)
+    name = entry.contestant.name
+    already = (form.attendance.data == Attendance.PRESENT
+               and entry.attendance == Attendance.PRESENT and entry.checked_in_at is not None)
+    if already:
+        # A second scan keeps the first time: it is when the contestant arrived.
+        message = _("%(name)s was already checked in at %(time)s.", name=name,
+                    time=checked_in_time(entry))
+    else:
+        try:
+            corrections.change_attendance(db.session, entry, form.attendance.data,
+                                          actor=current_user, reason=form.reason.data or "")
+        except DomainError as error:
+            if wants_json:
+                db.session.rollback()
+                return jsonify(error=error.translated()), 409
+            flash_domain_error(error)
+            return redirect(back)
+        db.session.commit()
+        message = MARKED[Attendance(form.attendance.data)](name)
+    if wants_json:
+        return jsonify(ok=True, already=already, message=message, entry=entry_json(entry),
+                       counts=attendance_counts(event.id))
+    flash(message, "success")
+    return redirect(back)
+
+
+# --- Changes to a registration ------------------------------------------------------------
 
 def _entry_for_organizer(entry_id: int) -> Entry:
     entry = db.get_or_404(Entry, entry_id)

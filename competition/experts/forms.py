@@ -19,8 +19,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from competition.entries.import_forms import IGNORE_UNKNOWN_COLUMNS
-from competition.events.experts import MAX_DRAW
+from competition.experts.service import MAX_DRAW
+from competition.uploads import IGNORE_UNKNOWN_COLUMNS
 
 EXAMINER_LEVELS = {"examiner": _l("Examiner"), "senior_examiner": _l("Senior examiner")}
 CERTIFICATE_STATES = {
@@ -65,7 +65,7 @@ class ExpertForm(FlaskForm):
 
 
 class ExpertImportForm(FlaskForm):
-    """The upload of the pool's import page (``expert_import``)."""
+    """The upload of the pool's import page (``experts.excel``)."""
 
     file = FileField(_l("List of experts (.xlsx or .csv)"),
                      validators=[FileRequired(_l("Choose the file to upload."))],
@@ -76,7 +76,7 @@ class ExpertImportForm(FlaskForm):
 
 class ExpertImportConfirmForm(FlaskForm):
     """Imports a file kept because its header row has columns that cannot be imported
-    (see ``entries.import_views.UploadStore``), once the organizer ticks the box."""
+    (see ``uploads.UploadStore``), once the organizer ticks the box."""
 
     upload = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
     filename = HiddenField(validators=[Length(max=200)])

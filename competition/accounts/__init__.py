@@ -1,0 +1,1 @@
+"""accounts: signing in, and the accounts of the people who run a competition."""

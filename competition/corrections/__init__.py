@@ -1,0 +1,1 @@
+"""corrections: changes after the lock, across the stages they touch."""
