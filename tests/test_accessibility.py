@@ -1,4 +1,4 @@
-"""Accessibility under axe-core in Chromium (issue 9): the judge's sheet on a tablet, the
+"""Accessibility under axe-core in Chromium: the judge's sheet on a tablet, the
 contestant's page /r/<token> on a phone and the public results page have no moderate,
 serious or critical violation.
 

@@ -1,4 +1,4 @@
-"""``flask backup`` and ``flask restore`` (issue 9): the demo, scored, published, final and
+"""``flask backup`` and ``flask restore``: the demo, scored, published, final and
 with certificates, restored into an empty database is equal table by table, and its audit
 log verifies; a restore refuses a database holding data (unless --force), another schema
 revision and a damaged file, and then changes nothing."""

@@ -1,4 +1,4 @@
-"""Concurrency on PostgreSQL (issue 9): a whole panel of judges saving and submitting marks
+"""Concurrency on PostgreSQL: a whole panel of judges saving and submitting marks
 on one event at the same moment through the tablets' JSON API, each request sent twice
 with its Idempotency-Key (the retry of a tablet that lost the answer), ends with every
 mark present exactly once, written once, and the audit log intact.

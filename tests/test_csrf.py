@@ -1,4 +1,4 @@
-"""Forged requests are refused (issue 9), with CSRF protection on as in production.
+"""Forged requests are refused, with CSRF protection on as in production.
 
 - Every state-changing HTML route (read from ``app.url_map``) refuses a POST without the
   form's CSRF token with 400 — sent by the very user who may otherwise make it — and

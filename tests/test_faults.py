@@ -1,4 +1,4 @@
-"""Faults (issue 9): a process killed in the middle of an import or a publication leaves
+"""Faults: a process killed in the middle of an import or a publication leaves
 nothing half-written; the database going away gives a friendly 503 in the visitor's
 language (JSON for the API), and the app recovers by itself when it is back.
 

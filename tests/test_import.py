@@ -1,4 +1,4 @@
-"""Contestants imported from Excel and CSV (issue 4): every bad row reported by row and
+"""Contestants imported from Excel and CSV: every bad row reported by row and
 column and nothing imported; the corrected file imported whole; the template."""
 
 from __future__ import annotations

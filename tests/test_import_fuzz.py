@@ -1,4 +1,4 @@
-"""The three importers fed malformed files (issue 9): whatever the bytes, a clear refusal
+"""The three importers fed malformed files: whatever the bytes, a clear refusal
 with problems a person can read — never a crash, never part of a file imported.
 
 Property-based (hypothesis): bytes that are no spreadsheet at all, spreadsheets cut

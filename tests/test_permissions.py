@@ -1,4 +1,4 @@
-"""Who may open what: every route of the app × every kind of visitor (issue 9).
+"""Who may open what: every route of the app × every kind of visitor.
 
 The table of expected outcomes, the visitors and the world they are checked on are in
 tests/access_matrix.py. The routes are read from ``app.url_map``, so a route added without

@@ -1,4 +1,4 @@
-"""What a production server shows and sends (issue 9): no inline code the
+"""What a production server shows and sends: no inline code the
 Content-Security-Policy would have to allow, error pages without traces or SQL, session
 cookies that stay on this site, and the main pages running in Chromium without a single
 policy violation. (The headers themselves and sign-in throttling: test_hardening.py.)

@@ -1,4 +1,4 @@
-"""Theory scores imported from a computer-based exam (issue 6): all or nothing, every bad
+"""Theory scores imported from a computer-based exam: all or nothing, every bad
 row listed by row and column, the template round trip, refused after the lock, audited."""
 
 from __future__ import annotations
