@@ -476,3 +476,18 @@ def test_another_competitions_organizer_is_refused_and_nothing_changes(
     assert db.session.scalar(select(func.count()).select_from(LotDraw)) == 1
     assert db.session.scalar(select(func.count(Entry.id)).where(
         Entry.status == RegistrationStatus.APPROVED, Entry.station.is_(None))) == 1
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1999-12-31", "9999-12-31"])
+def test_a_session_outside_the_years_it_may_fall_in_is_refused_on_the_page(
+        app, client, login_as, day):
+    """A day near the ends of what a date holds cannot have its reporting time moved 30
+    minutes earlier: refused with the same years as the API, nothing saved."""
+    organizer = login_as("organizer")
+    _, event = setup_event(organizer, entries=(2,))
+    response = client.post(f"/events/{event.id}/sessions", data={
+        "name": "第1场", "day": day, "starts": "00:10", "ends": "11:30", "stations": "2"})
+    assert response.status_code == 200
+    assert zh(app, "Give a date in the years %(first)s to %(last)s.",
+              first=2000, last=2100) in response.text
+    assert db.session.scalar(select(func.count()).select_from(EventSession)) == 0

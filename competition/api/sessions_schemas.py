@@ -5,11 +5,8 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate
 
 from competition.api.schemas import DatabaseInt
-from competition.entries.sessions import MAX_NAME, MAX_STATIONS
+from competition.entries.sessions import FIRST_YEAR, LAST_YEAR, MAX_NAME, MAX_STATIONS
 
-# The years a session's times may fall in. A time near the ends of what a datetime holds
-# (year 1 or 9999) cannot be moved to UTC, or 30 minutes earlier for its reporting time.
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 IN_YEARS = f"In the years {FIRST_YEAR} to {LAST_YEAR}."
 
 

@@ -3,9 +3,22 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField, TimeField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
-from competition.entries.sessions import MAX_NAME, MAX_STATIONS
+from competition.entries.sessions import FIRST_YEAR, LAST_YEAR, MAX_NAME, MAX_STATIONS
+
+
+def in_session_years(form, field) -> None:
+    if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+        raise ValidationError(_l("Give a date in the years %(first)s to %(last)s.",
+                                 first=FIRST_YEAR, last=LAST_YEAR))
 
 
 class SessionForm(FlaskForm):
@@ -13,7 +26,7 @@ class SessionForm(FlaskForm):
 
     name = StringField(_l("Session name"), validators=[DataRequired(), Length(max=MAX_NAME)],
                        filters=[lambda value: (value or "").strip()])
-    day = DateField(_l("Date"), validators=[InputRequired()])
+    day = DateField(_l("Date"), validators=[InputRequired(), in_session_years])
     starts = TimeField(_l("Starts at"), validators=[InputRequired()])
     ends = TimeField(_l("Ends at"), validators=[InputRequired()])
     reporting = TimeField(_l("Reporting time (检录)"), validators=[Optional()],

@@ -37,6 +37,9 @@ from competition.events.models import Competition, Event
 REPORTING_LEAD = timedelta(minutes=30)
 MAX_STATIONS = 9999
 MAX_NAME = 50
+# The years a session may fall in. A time near the ends of what a datetime holds (year 1
+# or 9999) cannot be moved to UTC, or 30 minutes earlier for its reporting time.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 class SessionError(RegistrationError):
