@@ -1,5 +1,7 @@
-"""Start and stop gunicorn for the HTTP benchmarks: two sync workers on loopback,
-the same settings for the competition app and the bare reference app."""
+"""Start and stop gunicorn for the HTTP benchmarks on loopback, with the production
+settings (``gunicorn.conf.py``: threaded workers) and the workers and threads each
+benchmark asks for, the same for the competition app and the bare reference app; no
+access log."""
 
 from __future__ import annotations
 
@@ -36,7 +38,8 @@ def gunicorn(app: str, database_url: str | None = None, workers: int = WORKERS,
                SESSION_COOKIE_SECURE="0")
     if database_url:
         env["DATABASE_URL"] = database_url
-    command = [GUNICORN, "--workers", str(workers), "--threads", str(threads),
+    command = [GUNICORN, "--config", str(ROOT / "gunicorn.conf.py"), "--access-logfile",
+               "/dev/null", "--workers", str(workers), "--threads", str(threads),
                "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
                "--backlog", "2048", app]
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
