@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 from competition.config import check_config, load_config
 from competition.dbtypes import render_migration_item
 from competition.extensions import babel, csrf, db, login_manager, migrate
+from competition.web import CompetitionApp, register_error_handling
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ RETRY_AFTER_SECONDS = 10
 
 
 def create_app(config_overrides: dict | None = None) -> Flask:
-    app = Flask(
+    app = CompetitionApp(
         __name__,
         instance_path=os.path.join(PROJECT_ROOT, "instance"),
         template_folder=os.path.join(PROJECT_ROOT, "templates"),
@@ -126,6 +127,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     register_cli(app)
     _register_template_helpers(app)
     _register_core_routes(app)
+    register_error_handling(app)
     from competition.accounts.account_views import require_new_password
 
     app.before_request(require_new_password)
@@ -236,11 +238,12 @@ def _register_core_routes(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(error):
-        return _error_page(404, _("The page you asked for does not exist."))
+        return _error_page(404, _said(error) or _("The page you asked for does not exist."))
 
     @app.errorhandler(403)
     def forbidden(error):
-        return _error_page(403, _("You do not have permission to open this page."))
+        return _error_page(403, _said(error)
+                           or _("You do not have permission to open this page."))
 
     @app.errorhandler(405)
     def method_not_allowed(error):
@@ -262,6 +265,11 @@ def _forget_failed_transaction() -> None:
         db.session.rollback()
     except SQLAlchemyError:  # the connection is gone; the pool replaces it
         db.session.remove()
+
+
+def _said(error) -> str | None:
+    """The reason a view gave when it refused (``abort(403, message=...)``), if any."""
+    return (getattr(error, "data", None) or {}).get("message")
 
 
 def _error_page(status: int, message: str):

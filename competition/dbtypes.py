@@ -5,7 +5,8 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, DateTime, Numeric
+from sqlalchemy import CheckConstraint, DateTime, Numeric, event
+from sqlalchemy.orm import Mapper
 from sqlalchemy.types import TypeDecorator
 
 
@@ -34,6 +35,21 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
+
+
+def _in_utc(target, value, oldvalue, initiator):
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC)
+    return value
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _utc_on_assignment(mapper, class_) -> None:
+    """A moment assigned to a ``UTCDateTime`` column reads back in UTC at once, as it will
+    from the database: the object does not answer +08:00 before it is saved and UTC after."""
+    for prop in mapper.column_attrs:
+        if any(isinstance(column.type, UTCDateTime) for column in prop.columns):
+            event.listen(getattr(class_, prop.key), "set", _in_utc, retval=True)
 
 
 # Points and weights: two decimals are published, four are kept so that

@@ -69,6 +69,24 @@ class Refused(DomainError):
     """The caller may not do this at all (HTTP 403), whatever they send."""
 
 
+class Conflict(DomainError):
+    """The thing changed under the caller, or is in a state that does not allow this now
+    (HTTP 409): another device submitted the sheet, someone typed it in at the same moment."""
+
+
+class NotFound(DomainError):
+    """What the caller named does not exist, or not where they looked for it (HTTP 404)."""
+
+
+def status_of(error: DomainError) -> int:
+    """The HTTP status that answers ``error``: 403 refused, 409 conflict, 404 not found,
+    422 for any other broken rule (the input was understood but breaks it)."""
+    for kind, status in ((Refused, 403), (Conflict, 409), (NotFound, 404)):
+        if isinstance(error, kind):
+            return status
+    return 422
+
+
 def translate_problem(problem) -> str:
     """A ``Problem`` (or anything with ``message`` and ``params``) in the user's language."""
     return gettext(problem.message, **readable_params(problem.params))

@@ -11,9 +11,10 @@ again when such a workbook is imported back. Control characters, which the file
 format cannot hold (openpyxl refuses them), are dropped.
 
 What every import of a list reads alike is here too, for the contestant, theory-score
-and expert imports: the rows of an uploaded workbook or CSV file (``xlsx_rows``,
-``csv_rows``) within the limits of a list, a cell as text (``cell_text``) and the header
-row (``find_header``).
+and expert imports: one reader, ``read_table``, takes an uploaded workbook or CSV file to
+its header row and numbered rows — each import declares only its columns
+(``TableColumn``) and the words of its refusals (``TableSpec``), and applies its own
+rules to the rows — and one rule compares the names people type (``name_key``).
 
 Pure: no request, no database.
 """
@@ -22,17 +23,21 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import time
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Protocol
 
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from competition.errors import N_, Problem
 
@@ -110,7 +115,7 @@ def xlsx_rows(data: bytes, sheet_name: str):
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds of errors on damaged or foreign files
-        return None, Problem(N_("The file is not an Excel workbook (.xlsx)."))
+        return None, Problem(NOT_A_WORKBOOK)
     names = [name for name in book.sheetnames if name != GUIDE_SHEET] or book.sheetnames
     sheet = book[sheet_name] if sheet_name in book.sheetnames else book[names[0]]
     # Some programs write a wrong size into the file; read what is really there.
@@ -310,6 +315,252 @@ def unknown_columns_problem(match: HeaderMatch) -> Problem:
                    {"columns": "、".join(match.unknown)}, row=match.number)
 
 
+# --- One reader for every imported list ------------------------------------------------
+#
+# Every import reads its file alike: refuse what is no list at all (empty, too large, an
+# old .xls, neither a workbook nor a CSV file), find the header row under any title
+# rows, map the columns, walk the rows with the numbers Excel shows, skip blank rows,
+# refuse a list longer than its limit or with nothing under the header. What is left to
+# each import is what it declares — its columns and the words of its refusals — and its
+# rules for a row and for the whole file, applied to the rows read here.
+
+NOT_A_WORKBOOK = N_("The file is not an Excel workbook (.xlsx).")
+
+
+@dataclass(frozen=True)
+class TableColumn:
+    """A column of an imported list: the ``HeaderColumn`` an import declares, with what its
+    template shows of it."""
+
+    key: str  # what the import calls the column (the field it fills, ``Problem.column``)
+    header: str  # the header cell, exactly as the template writes it; problems name it
+    required: bool = False  # a file without it is refused
+    explanation: str = ""  # for the template's 填写说明 sheet
+    aliases: tuple[str, ...] = ()  # other headers seen in real lists
+    width: int = 14  # of the template's column
+    text: bool = False  # formatted as text in the template, so Excel keeps every digit
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """What an import declares about its files: the sheet it reads, its columns, and the
+    words of the refusals that name what it imports (contestants, experts …)."""
+
+    sheet: str  # the sheet read when a workbook has it; else the first but ``GUIDE_SHEET``
+    columns: tuple[TableColumn, ...]
+    too_many_rows: str  # message: more than %(n)s rows that hold data
+    no_rows: str  # message: nothing under the header row (named as the row below it)
+    # Message for a file that is neither a workbook nor a CSV file; None: a workbook only.
+    not_a_list: str | None = None
+    # File name endings accepted (``os.path.splitext``, lower case; "" for none); None: any.
+    suffixes: tuple[str, ...] | None = None
+
+    @cached_property
+    def lookup(self) -> dict[str, str]:
+        return header_lookup(self.columns)
+
+    @cached_property
+    def headers(self) -> dict[str, str]:
+        """Column key → the header problems name."""
+        return {column.key: column.header for column in self.columns}
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One row of a list that holds data in at least one of the columns read."""
+
+    number: int  # as Excel (or a text editor, for CSV) shows it: the first row is 1
+    cells: dict[str, object]  # column key → the cell as read (None past a short row)
+    names: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    def text(self, key: str) -> str:
+        """A cell as text (``cell_text``); "" for a column the file does not have."""
+        return cell_text(self.cells.get(key))
+
+    def texts(self) -> dict[str, str]:
+        """Every cell of the row as text, by column key."""
+        return {key: cell_text(value) for key, value in self.cells.items()}
+
+    def problem(self, key: str, message: str, **params) -> Problem:
+        """A problem of a cell of this row, naming its column as the import's template
+        heads it (a column only the file has, such as a theory module's, as the file
+        heads it)."""
+        return Problem(message, params, row=self.number, column=self.names.get(key, key))
+
+
+@dataclass
+class Table:
+    """What ``read_table`` read: the rows holding data, the problems of the file as a
+    whole (when there is one, no row is given), and how the header row was read."""
+
+    rows: list[TableRow]
+    problems: list[Problem]
+    header: HeaderMatch = field(default_factory=HeaderMatch)
+
+
+def file_problem(data: bytes, *, max_bytes: int | None = MAX_BYTES) -> Problem | None:
+    """Why an upload is no list at all before anything is read: empty, larger than
+    ``max_bytes`` (None: any size), or an old binary Excel file; None when none."""
+    if not data:
+        return Problem(N_("The file is empty."))
+    if max_bytes is not None and len(data) > max_bytes:
+        return Problem(N_("The file is larger than %(mb)s MB."),
+                       {"mb": max_bytes // (1024 * 1024)})
+    if data.startswith(OLE2_SIGNATURE):
+        return Problem(N_("This is an old Excel 97–2003 file (.xls). Save it as an Excel "
+                          "workbook (.xlsx) and upload it again."))
+    return None
+
+
+def workbook_problem(data: bytes, *, max_bytes: int | None = MAX_BYTES) -> Problem | None:
+    """Why an upload that must be an .xlsx workbook is not opened (``file_problem``, not a
+    ZIP archive, ``archive_problem``); None when openpyxl may open it."""
+    problem = file_problem(data, max_bytes=max_bytes)
+    if problem is None and not zipfile.is_zipfile(io.BytesIO(data)):
+        problem = Problem(NOT_A_WORKBOOK)
+    return problem or archive_problem(data)
+
+
+def read_table(data: bytes, filename: str, spec: TableSpec, *,
+               place: Callable[[str], str | None] | None = None,
+               header_problems: Callable[[HeaderMatch], list[Problem]] | None = None,
+               max_rows: int = MAX_ROWS, max_bytes: int = MAX_BYTES) -> Table:
+    """The rows of an uploaded .xlsx workbook or CSV file under its header row.
+
+    The file is refused, with no rows, when it is empty, larger than ``max_bytes``, an
+    old .xls, neither a workbook nor (when ``spec.not_a_list`` allows one) a CSV file in
+    UTF-8, GBK or UTF-16, a workbook that would unpack to too much (``archive_problem``,
+    ``bounded_rows``), when no header row is found among the first
+    ``HEADER_SEARCH_ROWS`` rows, when a required column or one of ``header_problems``
+    (the import's own rules for the header, given the match) is missing, when more than
+    ``max_rows`` rows hold data, or when none does. The header row is found by
+    ``find_header``: a title above it is skipped, ``place`` may name the column of a
+    header the columns do not declare. A row is read when a column of the header holds
+    something in it; blank rows, and rows with data only in columns not read, are
+    skipped, keeping the numbers of the others as Excel shows them.
+    """
+    problem = file_problem(data, max_bytes=max_bytes)
+    table = None
+    if problem is None:
+        table, problem = _open_table(data, filename, spec)
+    if problem is not None:
+        return Table(rows=[], problems=[problem])
+    try:
+        return _read_rows(table, spec, place, header_problems, max_rows)
+    except TooBigToRead as too_big:
+        return Table(rows=[], problems=[too_big.problem])
+    finally:
+        close = getattr(table, "close", None)  # the workbook's rows close the workbook
+        if close is not None:
+            close()
+
+
+def _open_table(data: bytes, filename: str, spec: TableSpec):
+    """Numbered rows of the workbook or CSV file and None, or None and the problem."""
+    name = (filename or "").lower()
+    if spec.suffixes is not None and os.path.splitext(name)[1] not in spec.suffixes:
+        return None, Problem(spec.not_a_list or NOT_A_WORKBOOK)
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        return xlsx_rows(data, spec.sheet)
+    if spec.not_a_list is None or name.endswith((".xlsx", ".xlsm")):
+        return None, Problem(NOT_A_WORKBOOK)
+    return csv_rows(data, Problem(spec.not_a_list))
+
+
+def _read_rows(table: Iterator[tuple[int, Sequence[object]]], spec: TableSpec,
+               place: Callable[[str], str | None] | None,
+               header_problems: Callable[[HeaderMatch], list[Problem]] | None,
+               max_rows: int) -> Table:
+    header, blank = find_header(table, spec.lookup, place=place)
+    if header.number is None and blank:
+        return Table(rows=[], problems=[Problem(N_("The file is empty."))], header=header)
+    missing = missing_columns(header, spec.columns)
+    if header_problems is not None:
+        missing += header_problems(header)
+    if missing:
+        return Table(rows=[], problems=missing, header=header)
+    # Problems name a declared column as the template heads it, another as the file does.
+    names = {**header.headers, **spec.headers}
+    rows: list[TableRow] = []
+    for number, values in table:
+        cells = {key: values[index] if index < len(values) else None
+                 for key, index in header.columns.items()}
+        if all(cell_text(value) == "" for value in cells.values()):
+            continue
+        if len(rows) >= max_rows:
+            return Table(rows=[], header=header,
+                         problems=[Problem(spec.too_many_rows, {"n": max_rows})])
+        rows.append(TableRow(number=number, cells=cells, names=names))
+    if not rows:
+        return Table(rows=[], header=header,
+                     problems=[Problem(spec.no_rows, row=header.number + 1)])
+    return Table(rows=rows, problems=[], header=header)
+
+
+def template_header(sheet, columns: Iterable[TableColumn], *,
+                    formats: Mapping[str, str] | None = None) -> None:
+    """The header row of a list's template (or export) on ``sheet``: the columns' headers
+    in bold, red for a required column, and their widths; text columns formatted as
+    text ("@") and the others as ``formats`` says (key → number format) — the column's
+    style is what Excel and WPS apply to cells typed in later; the header row frozen."""
+    columns = list(columns)
+    sheet.append([column.header for column in columns])
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for index, column in enumerate(columns, start=1):
+        cell = sheet.cell(row=1, column=index)
+        cell.font = Font(bold=True, color="C00000" if column.required else None)
+        cell.fill = fill
+        cell.alignment = Alignment(vertical="center")
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = column.width
+        number_format = "@" if column.text else (formats or {}).get(column.key)
+        if number_format:
+            sheet.column_dimensions[letter].number_format = number_format
+    sheet.freeze_panes = "A2"
+
+
+def column_guide(sheet, columns: Iterable[TableColumn]) -> None:
+    """The table of a template's columns on its 填写说明 sheet: 列名, 是否必填, 说明."""
+    sheet.append(["列名", "是否必填", "说明"])
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for column in columns:
+        sheet.append([column.header, "必填" if column.required else "选填", column.explanation])
+
+
+# --- People's names -------------------------------------------------------------------
+
+# The middle dot of a name such as 阿卜杜·热合曼, as keyboards, fonts and exam systems
+# write it (after NFKC: the full-width and half-width forms are among these).
+NAME_DOTS = "·•‧・∙⋅⸱."
+_NAME_DOT = str.maketrans(dict.fromkeys(NAME_DOTS, "·"))
+
+
+def name_key(name: str | None) -> str:
+    """A name as compared, never as shown or stored: two names are the same when their
+    keys are.
+
+    The rule, for people's names (a score's 姓名 against the registration's) and the
+    names of what an import looks up by name (赛项, 组别, 职业):
+
+    - full-width and other compatibility forms count as their plain form (NFKC):
+      ＺＨＡＮＧ is ZHANG;
+    - whitespace does not count, wherever it is and whatever its kind (full-width
+      spaces U+3000, non-breaking spaces, tabs, line breaks), nor invisible format
+      characters (zero-width spaces, a BOM): 张 三 is 张三;
+    - every kind of middle dot (· • ‧ ・ ∙ ⋅ ⸱ and the full stop .) is one dot, but the
+      dot still counts: 阿卜杜•热合曼 is 阿卜杜·热合曼, not 阿卜杜热合曼;
+    - latin letters are compared in any case: Zhang Wei is ZHANG WEI.
+
+    Nothing else is forgiven: a different character, or a dot where there is none, is
+    another name.
+    """
+    text = unicodedata.normalize("NFKC", name or "")
+    text = "".join(char for char in text
+                   if not char.isspace() and unicodedata.category(char) != "Cf")
+    return text.translate(_NAME_DOT).casefold()
+
+
 # --- What an uploaded workbook may unpack to ----------------------------------------
 #
 # An .xlsx file is a ZIP archive: a few megabytes can unpack to gigabytes (a "zip
@@ -341,7 +592,7 @@ def archive_problem(data: bytes) -> Problem | None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        return Problem(N_("The file is not an Excel workbook (.xlsx)."))
+        return Problem(NOT_A_WORKBOOK)
     if len(members) > MAX_MEMBERS:
         return Problem(N_("The workbook holds too many parts to be a list: save it again "
                           "from Excel as a plain workbook."))

@@ -81,7 +81,6 @@ def change_password():
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             # The new stamp ended every session, this one too: sign this one in again.
             card = session.get(signin.CARD_SESSION_KEY)
             login_user(current_user._get_current_object())
@@ -145,7 +144,6 @@ def user_new():
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             return _one_time_password_page(user, password, created=True)
     return render_template("auth/user_form.html", form=form)
 
@@ -180,7 +178,6 @@ def user_edit(user_id: int):
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("The account %(username)s was saved.", username=user.username), "success")
             return redirect(url_for("auth.users"))
     scope = db.session.get(Competition, user.competition_id) if user.competition_id else None
@@ -214,7 +211,6 @@ def _set_active(user: User, form: ActionForm) -> None:
     except DomainError as error:
         flash_domain_error(error)
         return
-    db.session.commit()
     if user.active:
         flash(_("The account %(username)s can sign in again.", username=user.username),
               "success")
@@ -232,7 +228,6 @@ def _reset(user: User, back: str):
     except DomainError as error:
         flash_domain_error(error)
         return redirect(back)
-    db.session.commit()
     return _one_time_password_page(user, password, created=False)
 
 
@@ -254,7 +249,6 @@ def judge_accounts_open(competition_id: int):
     except DomainError as error:
         flash_domain_error(error)
         return redirect(url_for("auth.signin_cards", competition_id=competition.id))
-    db.session.commit()
     pdf = judge_accounts_pdf(competition, [
         (o, url_for("auth.signin_with_token", token=cards[o.user.id], _external=True),
          url_for("auth.login", _external=True)) for o in opened])
@@ -311,7 +305,6 @@ def judge_account_link(competition_id: int):
     except DomainError as error:
         flash_domain_error(error)
         return back
-    db.session.commit()
     flash(_("The account %(username)s now signs in as %(name)s.", username=user.username,
             name=expert.name), "success")
     return back
@@ -333,7 +326,6 @@ def supervisors(competition_id: int):
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             return _one_time_password_page(user, password, created=True)
     return render_template(
         "auth/supervisors.html", competition=competition, form=form,

@@ -110,7 +110,6 @@ def signin_issue(competition_id: int):
     except DomainError as error:
         flash_domain_error(error)
         return redirect(url_for("auth.signin_cards", competition_id=competition.id))
-    db.session.commit()
     cards = []
     for judge, secret in issued:
         url = url_for("auth.signin_with_token", token=secret, _external=True)
@@ -133,7 +132,6 @@ def signin_revoke(competition_id: int, token_id: int):
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("The sign-in card of %(name)s is revoked; it no longer signs anyone in.",
                     name=token.user.display_name), "success")
     return redirect(url_for("auth.signin_cards", competition_id=competition.id))
@@ -158,7 +156,6 @@ def signin_with_token(token: str):
     form = ConfirmSigninForm()
     if form.validate_on_submit():
         user = signin.sign_in_with(db.session, token)
-        db.session.commit()
         # The card's session: its competition only, for a working day, and never a
         # "remember me" cookie, which would outlive the card's limits.
         login_user(user, remember=False)

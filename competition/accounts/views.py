@@ -107,7 +107,6 @@ def login():
             flash(_("Wrong username or password."), "error")
         else:
             note_signed_in(form.username.data)
-            db.session.commit()
             session.pop(signin.CARD_SESSION_KEY, None)
             login_user(user, remember=form.remember.data)
             flash(_("Welcome, %(name)s.", name=user.display_name), "success")
@@ -122,7 +121,6 @@ def logout():
         if current_user.is_authenticated:
             # Every copy of this user's session and "remember me" cookie ends too.
             current_user.end_sessions()
-            db.session.commit()
         logout_user()
         session.pop(signin.CARD_SESSION_KEY, None)
         flash(_("You have signed out."), "success")

@@ -11,14 +11,13 @@ document says so of each (``security: []``, from ``@blp.doc(security=[])``).
 
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from flask import Flask
 from flask_smorest import Api as SmorestApi
 from marshmallow import fields
 from werkzeug.routing import IntegerConverter
 
 from competition.api.schemas import MAX_INT, ErrorSchema
-from competition.errors import DomainError, translate_problem
-from competition.extensions import csrf, db
+from competition.extensions import csrf
 
 
 class IdConverter(IntegerConverter):
@@ -31,7 +30,7 @@ class IdConverter(IntegerConverter):
 
 
 class Api(SmorestApi):
-    # Errors carry the broken rule's problems too (the DomainError handler below).
+    # Errors carry the broken rule's problems too (``web.domain_error_response``).
     ERROR_SCHEMA = ErrorSchema
 
 
@@ -63,22 +62,6 @@ def init_api(app: Flask) -> None:
                       grades.blp, sessions.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
-
-    @app.errorhandler(DomainError)
-    def domain_error(error: DomainError):
-        """A broken rule: 422 with the message and every problem, in the user's language."""
-        db.session.rollback()
-        problems = []
-        for item in error.problems:
-            where, problem = item if isinstance(item, tuple) else ("", item)
-            problems.append({
-                "where": where or None,
-                "row": getattr(problem, "row", None),
-                "column": getattr(problem, "column", "") or None,
-                "message": translate_problem(problem),
-            })
-        return jsonify(code=422, status="Unprocessable Entity", message=error.translated(),
-                       problems=problems), 422
 
 
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"

@@ -66,7 +66,6 @@ class EventEntries(MethodView):
         is_student = data.pop("is_student")
         entry = service.register(db.session, event, division, PersonData(**data),
                                  today=local_today(), is_student=is_student)
-        db.session.commit()
         return entry
 
 
@@ -96,7 +95,6 @@ def review_entry(data, entry_id: int):
     entry = db.session.get(Entry, entry_id)
     service.review(db.session, entry, approve=data["approve"], reviewer=current_user,
                    note=data["note"])
-    db.session.commit()
     return entry
 
 
@@ -111,7 +109,6 @@ def check_in(data, entry_id: int):
     entry = db.session.get(Entry, entry_id)
     corrections.change_attendance(db.session, entry, data["attendance"], actor=current_user,
                                   reason=data.get("reason", ""))
-    db.session.commit()
     return entry
 
 
@@ -134,7 +131,6 @@ def correct_entry(data, entry_id: int):
         db.session, entry, actor=current_user, reason=data["reason"], today=local_today(),
         name=data.get("name"), work_unit=data.get("work_unit"), phone=data.get("phone"),
         division=division)
-    db.session.commit()
     return {"entry": entry,
             "warnings": [gettext(w.message, **w.params) for w in warnings]}
 
@@ -148,7 +144,6 @@ def withdraw_entry(data, entry_id: int):
     republishes published results."""
     entry = db.session.get(Entry, entry_id)
     corrections.withdraw(db.session, entry, actor=current_user, reason=data["reason"])
-    db.session.commit()
     return entry
 
 
@@ -165,7 +160,6 @@ def substitute_entry(data, entry_id: int):
     substitute = corrections.substitute(db.session, entry, PersonData(**data),
                                         actor=current_user, reason=reason,
                                         today=local_today())
-    db.session.commit()
     return substitute
 
 
@@ -202,5 +196,4 @@ def import_contestants(query, files, competition_id: int):
         return answer
     entries = importer.import_rows(db.session, competition, preview.rows, today=local_today(),
                                    actor_id=current_user.id)
-    db.session.commit()
     return {**answer, "imported": len(entries)}

@@ -9,9 +9,7 @@
 
 from __future__ import annotations
 
-from http import HTTPStatus
-
-from flask import jsonify, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from flask_smorest import Blueprint, abort
@@ -37,16 +35,6 @@ from competition.skill_grades import grade_label
 
 blp = Blueprint("api_grades", __name__, url_prefix="/api/v1",
                 description="Promotions and certificates through the JSON API.")
-
-
-@blp.errorhandler(403)
-@blp.errorhandler(404)
-def _refused(error):
-    message = (getattr(error, "data", None) or {}).get("message") or (
-        _("You do not have permission to open this page.") if error.code == 403
-        else _("The page you asked for does not exist."))
-    return jsonify(code=error.code, status=HTTPStatus(error.code).phrase,
-                   message=message), error.code
 
 
 SIGN_IN = {"schema": RefusedSchema, "description": "Not signed in."}

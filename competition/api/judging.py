@@ -116,7 +116,6 @@ def open_sheet(query):
                           options=[joinedload(Entry.event), joinedload(Entry.contestant)])
     module = db.get_or_404(Module, query["module_id"])
     sheet = service.open_sheet(db.session, current_user, entry, module)
-    db.session.commit()
     return tablet.sheet_document(db.session, sheet)
 
 
@@ -203,11 +202,11 @@ def submit_sheet(sheet_id: int, key: str):
 
 
 def _once(key: str, payload: dict, work):
-    """Run ``work`` once for this Idempotency-Key, commit, and answer."""
+    """Run ``work`` once for this Idempotency-Key and answer; the request's commit keeps the
+    key with the work (``CompetitionApp.dispatch_request``), whatever the status."""
     digest = idempotency.request_hash(request.method, request.path, payload)
     answer = idempotency.run_once(db.session, key=key, user_id=current_user.id,
                                   digest=digest, work=work)
-    db.session.commit()
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
     return answer.body, answer.status_code, headers
 

@@ -15,7 +15,7 @@ from competition.api.schemas import (
     PresetRequestSchema,
     PromotionRuleSchema,
 )
-from competition.api.setup import organizer_required, readers_required
+from competition.api.setup import organizer_required, read_back, readers_required
 from competition.auth.models import Role
 from competition.auth.permissions import role_required
 from competition.events import rules
@@ -51,7 +51,6 @@ class Experts(MethodView):
         expert = experts.create_expert(db.session, created_by=current_user,
                                        occupation_ids=data.pop("occupation_ids"),
                                        **data)
-        db.session.commit()
         return _with_state(expert)
 
 
@@ -73,7 +72,6 @@ class Panel(MethodView):
         expert = db.get_or_404(Expert, data["expert_id"])
         member = experts.add_panel_member(db.session, event, expert, today=local_today(),
                                           role=data["role"])
-        db.session.commit()
         return member
 
 
@@ -85,7 +83,6 @@ def remove_panel_member(member_id: int):
     member = db.get_or_404(PanelMember, member_id)
     require_organizer_of(member.event.competition_id)
     experts.remove_panel_member(db.session, member)
-    db.session.commit()
 
 
 @blp.route("/events/<int:event_id>/panel/draw", methods=["POST"])
@@ -97,7 +94,6 @@ def draw_panel(data, event_id: int):
     event = db.session.get(Event, event_id)
     draw = experts.draw_judges(db.session, event, data["count"], drawn_by=current_user,
                                today=local_today())
-    db.session.commit()
     return draw
 
 
@@ -116,7 +112,7 @@ class PromotionRules(MethodView):
     def post(self, data, event_id: int):
         """Add a rule at the end."""
         rule = rules.save_rule(db.session, db.session.get(Event, event_id), None, **data)
-        db.session.commit()
+        read_back()
         return rule
 
 
@@ -128,5 +124,5 @@ def apply_preset(data, event_id: int):
     """Replace the event's rules by a preset's (national_class1, city_class1, city_class2,
     provincial_class2, enterprise_school_top30)."""
     made = rules.apply_preset(db.session, db.session.get(Event, event_id), data["preset"])
-    db.session.commit()
+    read_back()
     return made

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 from functools import wraps
-from http import HTTPStatus
 
-from flask import jsonify, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint, abort
@@ -41,7 +40,6 @@ from competition.api.results_schemas import (
     RefusedSchema,
 )
 from competition.entries.access import entry_by_token
-from competition.entries.idcard import public_name
 from competition.entries.models import Entry
 from competition.errors import N_
 from competition.events.access import reads, require_organizer_of
@@ -49,27 +47,16 @@ from competition.events.awards import award_rule_of
 from competition.events.models import Division, Event, PanelRole
 from competition.extensions import db
 from competition.grades.models import Promotion
-from competition.grades.service import kept_reasons
+from competition.grades.service import kept_reasons, promotion_of
 from competition.judging.service import panel_role
-from competition.results import publication
-from competition.results.models import Appeal, Publication, PublicationStatus, Result
+from competition.results import publication, published
+from competition.results.models import Appeal, Publication, Result
 from competition.results.service import AwardState, award_states, event_results
 from competition.skill_grades import grade_label
 
 blp = Blueprint("api_results", __name__, url_prefix="/api/v1",
                 description="Results: live, published for public notice (公示) and final; "
                             "appeals (申诉); a contestant's own result.")
-
-@blp.errorhandler(403)
-@blp.errorhandler(404)
-def _refused(error):
-    """403 and 404 in the shape of the API's other refusals (401, 409, 422): code, status
-    and message, the message saying why when the view said it."""
-    message = (getattr(error, "data", None) or {}).get("message") or (
-        _("You do not have permission to open this page.") if error.code == 403
-        else _("The page you asked for does not exist."))
-    return jsonify(code=error.code, status=HTTPStatus(error.code).phrase,
-                   message=message), error.code
 
 
 SIGN_IN = {"schema": RefusedSchema, "description": "Not signed in."}
@@ -129,26 +116,20 @@ def published_results(division_id: int):
     """A division's published results (公示, then final), open to anyone: rank, name as the
     organizer chose (in full or masked like 张*明), work unit, module scores, total, award
     and title. Never an ID number or a phone. 404 until the results are published."""
-    division = db.get_or_404(Division, division_id)
-    published = publication.publication_of(db.session, division_id)
-    if published is None:
+    shown = published.published_division(db.session, division_id)
+    if shown is None:
+        db.get_or_404(Division, division_id)
         abort(404, message=_("These results have not been published yet."))
-    event = db.session.scalar(select(Event).where(Event.id == division.event_id).options(
-        selectinload(Event.competition), selectinload(Event.modules)))
-    rows = db.session.execute(
-        select(Result, Entry).join(Entry, Entry.id == Result.entry_id)
-        .where(Result.publication_id == published.id)
-        .options(joinedload(Entry.contestant))
-        .order_by(Result.rank.is_(None), Result.rank, Entry.station, Entry.id)).all()
+    event = shown.event
     return {
-        "division_id": division.id, "division": division.name, "event_id": event.id,
-        "event": event.name, "competition": event.competition.name,
-        "publication": _state(published), "modules": event.modules,
+        "division_id": shown.division.id, "division": shown.division.name,
+        "event_id": event.id, "event": event.name, "competition": shown.competition.name,
+        "publication": _state(shown.publication), "modules": event.modules,
         "results": [{
-            "name": public_name(entry.contestant.name, event.competition.name_display),
-            "work_unit": entry.contestant.work_unit,
-            **_published_scores(event, result),
-        } for result, entry in rows],
+            "name": line.name, "work_unit": line.work_unit,
+            **_scores(event, line.module_scores, line.penalty_points, line.total, line.rank,
+                      line.award, line.has_title),
+        } for line in shown.lines],
     }
 
 
@@ -171,26 +152,21 @@ def contestant_result(token: str):
     judge's decisions."""
     entry = entry_by_token(token)
     event = entry.event
-    published = publication.publication_of(db.session, entry.division_id)
-    result = db.session.scalar(select(Result).where(Result.entry_id == entry.id)) \
-        if published else None
-    appeals = db.session.scalars(select(Appeal).where(Appeal.entry_id == entry.id)
-                                 .order_by(Appeal.filed_at, Appeal.id)).all()
-    by_group = publication.decided_by_supervisor(db.session, appeals)
+    own = published.contestant_result(db.session, entry)
+    promotion = promotion_of(db.session, entry.id) if own.final else None
     return {
         "name": entry.contestant.name, "competition": event.competition.name,
         "event": event.name, "division": entry.division.name,
         "registration_status": entry.status, "attendance": entry.attendance,
         "ticket_number": entry.ticket_number, "station": entry.station,
-        "publication": _state(published), "modules": event.modules,
-        "result": _published_scores(event, result) if result else None,
-        "may_appeal": publication.appeal_window(published).open,
-        "appeals": [_own_appeal(a, by_group) for a in appeals],
-        "promotion": _own_promotion(entry, published),
+        "publication": _state(own.publication), "modules": event.modules,
+        "result": _published_scores(event, own.result) if own.result else None,
+        "may_appeal": own.window.open,
+        "appeals": [_own_appeal(a, own.decided_by_group) for a in own.appeals],
+        "promotion": _own_promotion(promotion),
         "promotion_reasons": [
             {"rule": rule, "reasons": reasons}
-            for rule, reasons in kept_reasons(db.session, entry.id)]
-        if published is not None and published.status == PublicationStatus.FINAL else [],
+            for rule, reasons in kept_reasons(db.session, entry.id)] if own.final else [],
     }
 
 
@@ -201,11 +177,7 @@ def _own_appeal(appeal: Appeal, by_group: set[int]) -> dict:
             **_opinion_and_decider(appeal, by_group)}
 
 
-def _own_promotion(entry: Entry, published) -> dict | None:
-    if published is None or published.status != PublicationStatus.FINAL:
-        return None
-    promotion = db.session.scalar(select(Promotion).where(Promotion.entry_id == entry.id)
-                                  .options(selectinload(Promotion.certificate)))
+def _own_promotion(promotion: Promotion | None) -> dict | None:
     if promotion is None:
         return None
     certificate = promotion.certificate
@@ -255,7 +227,6 @@ def publish(division_id: int):
     snapshot of the live ones, and the appeal window and the notice period start now."""
     division = _division_for_organizer(division_id)
     published = publication.publish(db.session, current_user, division)
-    db.session.commit()
     return _publication_document(division, published)
 
 
@@ -273,7 +244,6 @@ def finalize(division_id: int):
     pending. Final results are frozen."""
     division = _division_for_organizer(division_id)
     published = publication.finalize(db.session, current_user, division)
-    db.session.commit()
     return _publication_document(division, published)
 
 
@@ -331,7 +301,6 @@ def decide_appeal(data, appeal_id: int):
     event = db.session.get(Event, entry.event_id)
     publication.decide_appeal(db.session, current_user, appeal, accept=data["accept"],
                               reason=data["reason"])
-    db.session.commit()
     return _appeal_document(event, appeal, entry)
 
 
@@ -354,7 +323,6 @@ def appeal_opinion(data, appeal_id: int):
                               .options(joinedload(Entry.contestant)))
     event = db.session.get(Event, entry.event_id)
     publication.give_opinion(db.session, current_user, appeal, data["opinion"])
-    db.session.commit()
     return _appeal_document(event, appeal, entry)
 
 
@@ -391,7 +359,6 @@ def acknowledge_awards(data, division_id: int):
     change of scores that changes the overflow needs a new acknowledgement. Audited."""
     division = db.session.get(Division, division_id)
     publication.acknowledge_overflow(db.session, current_user, division, data["overflow"])
-    db.session.commit()
     event = db.session.get(Event, division.event_id)
     return _awards_document(event, division.id, publication.award_state(
         db.session, event, division))

@@ -18,7 +18,7 @@ from competition.api.sessions_schemas import (
     LotDrawSchema,
     TimetableRowSchema,
 )
-from competition.api.setup import organizer_required, readers_required
+from competition.api.setup import organizer_required, read_back, readers_required
 from competition.entries import draw_service, sessions
 from competition.entries.models import EventSession
 from competition.events.access import require_organizer_of
@@ -85,7 +85,7 @@ class EventSessions(MethodView):
         """Add a session; refused (422) with the reason."""
         event = db.session.get(Event, event_id)
         row = sessions.add_session(db.session, event, _spec(data), current_user)
-        db.session.commit()
+        read_back()
         return _document(row, {})
 
 
@@ -99,7 +99,7 @@ class EventSessionItem(MethodView):
         """Change some of a session's settings; it cannot shrink below a station held."""
         row = db.session.get(EventSession, session_id)
         sessions.update_session(db.session, row, _spec(data, row), current_user)
-        db.session.commit()
+        read_back()
         return _document(row, sessions.placed_counts(db.session, row.event_id))
 
     @blp.response(204)
@@ -107,7 +107,6 @@ class EventSessionItem(MethodView):
         """Delete a session where no entry is placed."""
         row = db.session.get(EventSession, session_id)
         sessions.delete_session(db.session, row, current_user)
-        db.session.commit()
 
 
 @blp.route("/events/<int:event_id>/draw/additions", methods=["POST"])
@@ -120,7 +119,6 @@ def add_late_entries(data, event_id: int):
     when nobody waits or when no session has room."""
     event = db.session.get(Event, event_id)
     record = draw_service.add_late_entries(db.session, event, current_user, note=data["note"])
-    db.session.commit()
     inputs = draw_service.read_inputs(record)
     placed = [{"entry_id": row[0], "session_id": row[1] if len(row) == 4 else None,
                "station": row[-2], "code": row[-1]} for row in inputs["result"]]

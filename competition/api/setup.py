@@ -71,6 +71,15 @@ def organizer_required(view=None, *, supervisors_read: bool = False):
 readers_required = organizer_required(supervisors_read=True)
 
 
+def read_back() -> None:
+    """Have the answer show what the database keeps — decimals to the column's places,
+    times in UTC, collections in their order — not the values as the request sent them:
+    the changes are written and every object is read again when next used, as after a
+    commit. (The request commits after the view: ``CompetitionApp.dispatch_request``.)"""
+    db.session.flush()
+    db.session.expire_all()
+
+
 @blp.route("/competitions")
 class Competitions(MethodView):
     decorators = [role_required(Role.ORGANIZER)]
@@ -89,7 +98,6 @@ class Competitions(MethodView):
     def post(self, data):
         """Create a competition in draft; the caller becomes its organizer."""
         competition = service.create_competition(db.session, current_user, **data)
-        db.session.commit()
         return competition
 
 
@@ -107,7 +115,6 @@ class CompetitionItem(MethodView):
         """Change some of a competition's settings."""
         competition = db.get_or_404(Competition, competition_id)
         service.update_competition(competition, **data)
-        db.session.commit()
         return competition
 
 
@@ -119,7 +126,6 @@ def change_status(data, competition_id: int):
     """Move the competition to its next status; refused (422) with the reason otherwise."""
     competition = db.get_or_404(Competition, competition_id)
     service.advance_competition(db.session, competition, data["status"])
-    db.session.commit()
     return competition
 
 
@@ -140,7 +146,7 @@ class CompetitionEvents(MethodView):
         competition = db.get_or_404(Competition, competition_id)
         divisions = [(d["name"], d["kind"]) for d in data.pop("divisions")]
         event = service.create_event(db.session, competition, divisions=divisions, **data)
-        db.session.commit()
+        read_back()
         return event
 
 
@@ -165,7 +171,7 @@ class EventItem(MethodView):
             if division["name"] not in known:
                 service.add_division(db.session, event, name=division["name"],
                                      kind=division["kind"])
-        db.session.commit()
+        read_back()
         return event
 
 
@@ -193,8 +199,7 @@ class EventScheme(MethodView):
             for m in data["modules"]
         ]
         service.replace_marking_scheme(db.session, event, specs)
-        db.session.commit()
-        db.session.refresh(event)
+        read_back()
         return {"modules": event.modules, "frozen": service.scheme_frozen(event)}
 
 
@@ -216,7 +221,6 @@ def import_definition(data):
     Refused whole (422) with every problem and its path."""
     competition, warnings = import_competition(db.session, data["document"], current_user,
                                                data["name"], today=local_today())
-    db.session.commit()
     return {"competition": competition, "warnings": warnings}
 
 

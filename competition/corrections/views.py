@@ -65,7 +65,6 @@ def checkin_mark(entry_id: int):
                 return jsonify(error=error.translated()), 409
             flash_domain_error(error)
             return redirect(back)
-        db.session.commit()
         message = MARKED[Attendance(form.attendance.data)](name)
     if wants_json:
         return jsonify(ok=True, already=already, message=message, entry=entry_json(entry),
@@ -108,7 +107,6 @@ def entry_correct(entry_id: int):
     except DomainError as error:
         flash_domain_error(error)
         return _back(entry)
-    db.session.commit()
     flash(_("The registration of %(name)s is corrected.", name=entry.contestant.name),
           "success")
     for warning in warnings:
@@ -129,7 +127,6 @@ def entry_withdraw(entry_id: int):
     except DomainError as error:
         flash_domain_error(error)
         return _back(entry)
-    db.session.commit()
     flash(_("%(name)s has withdrawn from the competition.", name=entry.contestant.name),
           "success")
     return _back(entry)
@@ -154,7 +151,6 @@ def entry_substitute(entry_id: int):
     except DomainError as error:
         flash_domain_error(error)
         return _back(entry)
-    db.session.commit()
     flash(_("%(name)s takes the place of %(withdrawn)s (ticket %(ticket)s).",
             name=substitute.contestant.name, withdrawn=entry.contestant.name,
             ticket=substitute.ticket_number), "success")

@@ -63,7 +63,6 @@ def draw(event_id: int):
         else:
             count = db.session.scalar(select(func.count(Entry.id)).where(
                 Entry.draw_id == record.id))
-            db.session.commit()
             flash(_("Lots are drawn for %(scope)s: %(count)s entries have a station and a "
                     "code.", scope=division.name if division else event.name, count=count),
                   "success")

@@ -100,7 +100,6 @@ def import_confirm(event_id: int):
         flash(error.translated(), "error")
         return _page(event, ImportUploadForm(formdata=None),
                      preview=ImportPreview(rows=[], problems=error.problems))
-    db.session.commit()
     store.release(current_user.id, event.competition_id, token)
     flash(_("%(n)s contestants were imported.", n=len(entries)), "success")
     return redirect(url_for("entries.entry_list", event_id=event.id))

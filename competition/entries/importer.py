@@ -4,7 +4,7 @@ Work units and schools send their lists of contestants as Excel files or CSV
 exports, full of the usual mistakes. The file has a header row of Chinese
 column names (姓名, 身份证号, 赛项, 组别 …, in any order, each also under the
 variants seen in real lists: 单位名称 for 工作单位, 证件号码 for 身份证号 —
-``Column.aliases``, read by ``spreadsheet.find_header``) and one contestant per
+``Column.aliases``, read by ``spreadsheet.read_table``) and one contestant per
 row. 序号, 编号 and 备注 are skipped quietly; any other column is named in the
 preview, and the file is imported only once the organizer has confirmed that it
 may be left out (``ignore_unknown_columns``). A file without a required column
@@ -29,16 +29,14 @@ Nothing here knows about requests: the import pages and the JSON API both use
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
-import zipfile
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
@@ -56,19 +54,19 @@ from competition.spreadsheet import (
     GUIDE_SHEET,
     MAX_BYTES,
     MAX_ROWS,
-    OLE2_SIGNATURE,
     XLSX_MIMETYPE,
     HeaderMatch,
-    TooBigToRead,
+    TableRow,
+    TableSpec,
     cell_text,
-    csv_rows,
-    find_header,
-    header_lookup,
-    missing_columns,
+    column_guide,
+    name_key,
+    read_table,
+    template_header,
     unknown_columns_problem,
     workbook_bytes,
-    xlsx_rows,
 )
+from competition.spreadsheet import TableColumn as Column
 
 # XLSX_MIMETYPE is the file type of ``template_workbook``, served by the pages and the API.
 __all__ = ["COLUMNS", "HEADERS", "MAX_BYTES", "MAX_ROWS", "XLSX_MIMETYPE", "ImportPreview",
@@ -77,18 +75,7 @@ __all__ = ["COLUMNS", "HEADERS", "MAX_BYTES", "MAX_ROWS", "XLSX_MIMETYPE", "Impo
 
 SHEET = "选手名单"
 
-
-@dataclass(frozen=True)
-class Column:
-    key: str  # the field ``Problem.column`` of the registration rules names
-    header: str  # the header cell, exactly as the template writes it
-    required: bool  # the header row must have it
-    explanation: str  # for the 填写说明 sheet
-    aliases: tuple[str, ...] = ()  # other headers seen in real lists
-    width: int = 14
-    text: bool = False  # formatted as text in the template, so Excel keeps every digit
-
-
+# Each column's key is the field ``Problem.column`` of the registration rules names.
 COLUMNS: tuple[Column, ...] = (
     Column("name", "姓名", True, "选手姓名，与身份证一致，最多50个字符。",
            ("选手姓名", "参赛选手姓名", "参赛选手"), 12),
@@ -129,7 +116,12 @@ EXTRA_COLUMNS: tuple[Column, ...] = (
 COLUMN_BY_KEY = {column.key: column for column in (*COLUMNS, *EXTRA_COLUMNS)}
 HEADERS = tuple(column.header for column in COLUMNS)
 _COLUMN_ORDER = {column.header: index for index, column in enumerate((*COLUMNS, *EXTRA_COLUMNS))}
-_LOOKUP = header_lookup((*COLUMNS, *EXTRA_COLUMNS))
+TABLE = TableSpec(
+    sheet=SHEET, columns=(*COLUMNS, *EXTRA_COLUMNS),
+    too_many_rows=N_("The file has more than %(n)s contestants: split it into several files."),
+    no_rows=N_("The file has no contestants under its header row."),
+    not_a_list=N_("The file is neither an Excel workbook (.xlsx) nor a CSV file: upload the "
+                  "list of contestants saved from Excel."))
 # Longest texts the database keeps (models.Contestant); the name is checked by the rules.
 TEXT_LIMITS = {"work_unit": 200, "current_certificate_no": 40}
 
@@ -202,19 +194,7 @@ def template_workbook(competition: Competition) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET
-    sheet.append(HEADERS)
-    header_fill = PatternFill("solid", fgColor="DDEBF7")
-    for index, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=index)
-        cell.font = Font(bold=True, color="C00000" if column.required else None)
-        cell.fill = header_fill
-        cell.alignment = Alignment(vertical="center")
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = column.width
-        if column.text:
-            # The column's style is what Excel and WPS apply to cells typed in later.
-            sheet.column_dimensions[letter].number_format = "@"
-    sheet.freeze_panes = "A2"
+    template_header(sheet, COLUMNS)
     guide = book.create_sheet(GUIDE_SHEET)
     lists = _guide_sheet(guide, competition)
     _drop_downs(sheet, lists)
@@ -233,11 +213,7 @@ def _guide_sheet(sheet, competition: Competition) -> dict[str, str]:
                   f"每个文件最多 {MAX_ROWS} 行、{MAX_BYTES // (1024 * 1024)} MB；"
                   "也可以另存为 CSV（UTF-8 或 GBK 编码）上传。"])
     sheet.append([])
-    sheet.append(["列名", "是否必填", "说明"])
-    for cell in sheet[sheet.max_row]:
-        cell.font = bold
-    for column in COLUMNS:
-        sheet.append([column.header, "必填" if column.required else "选填", column.explanation])
+    column_guide(sheet, COLUMNS)
 
     sheet.append([])
     sheet.append(["赛项与组别"])
@@ -337,63 +313,18 @@ def read_file(filename: str, data: bytes
     Cell problems (an ID number stored as a number, an unknown sex or grade word)
     are kept on each row; nothing is checked against the database here.
     """
-    if not data:
-        return [], [Problem(N_("The file is empty."))], HeaderMatch()
-    if len(data) > MAX_BYTES:
-        return [], [Problem(N_("The file is larger than %(mb)s MB."),
-                            {"mb": MAX_BYTES // (1024 * 1024)})], HeaderMatch()
-    if data.startswith(OLE2_SIGNATURE):
-        return [], [Problem(N_("This is an old Excel 97–2003 file (.xls). Save it as an "
-                               "Excel workbook (.xlsx) and upload it again."))], HeaderMatch()
-    if zipfile.is_zipfile(io.BytesIO(data)):
-        table, problem = xlsx_rows(data, SHEET)
-    elif (filename or "").lower().endswith((".xlsx", ".xlsm")):
-        table, problem = None, Problem(N_("The file is not an Excel workbook (.xlsx)."))
-    else:
-        table, problem = csv_rows(data, _not_a_list())
-    if problem is not None:
-        return [], [problem], HeaderMatch()
-    try:
-        return _rows(table)
-    except TooBigToRead as too_big:
-        return [], [too_big.problem], HeaderMatch()
+    table = read_table(data, filename, TABLE, max_rows=MAX_ROWS, max_bytes=MAX_BYTES)
+    return [_read_row(row) for row in table.rows], table.problems, table.header
 
 
-def _not_a_list() -> Problem:
-    return Problem(N_("The file is neither an Excel workbook (.xlsx) nor a CSV file: "
-                      "upload the list of contestants saved from Excel."))
-
-
-def _rows(table) -> tuple[list[ImportRow], list[Problem], HeaderMatch]:
-    header, blank = find_header(table, _LOOKUP)
-    if header.number is None and blank:
-        return [], [Problem(N_("The file is empty."))], header
-    missing = missing_columns(header, COLUMNS)
-    if missing:
-        return [], missing, header
-    rows: list[ImportRow] = []
-    for number, values in table:
-        cells = {key: values[index] if index < len(values) else None
-                 for key, index in header.columns.items()}
-        if all(cell_text(value) == "" for value in cells.values()):
-            continue
-        if len(rows) >= MAX_ROWS:
-            return [], [Problem(N_("The file has more than %(n)s contestants: split it into "
-                                   "several files."), {"n": MAX_ROWS})], header
-        rows.append(_read_row(number, cells))
-    if not rows:
-        return [], [Problem(N_("The file has no contestants under its header row."),
-                            row=header.number + 1)], header
-    return rows, [], header
-
-
-def _read_row(number: int, cells: dict[str, object]) -> ImportRow:
+def _read_row(row: TableRow) -> ImportRow:
     problems: list[Problem] = []
+    number, cells = row.number, row.cells
 
     def problem(key: str, message: str, **params) -> None:
-        problems.append(Problem(message, params, row=number, column=COLUMN_BY_KEY[key].header))
+        problems.append(row.problem(key, message, **params))
 
-    shown = {key: cell_text(value) for key, value in cells.items()}
+    shown = row.texts()
     id_cell = cells.get("id_number")
     if isinstance(id_cell, int | float) and not isinstance(id_cell, bool):
         # Excel keeps 15 significant digits and no X: the number is lost for good.
@@ -524,7 +455,8 @@ def check_rows(session: Session, competition: Competition, rows: list[ImportRow]
     """Every problem of the rows, sorted by row and column; sets each row's event and division.
 
     Per row: what reading the cells found; the event (by name, within the
-    competition) and division (by name, within the event); every rule of
+    competition) and division (by name, within the event), names compared by
+    ``spreadsheet.name_key``; every rule of
     ``service.registration_problems``. Across rows, ``service.batch_problems`` (the
     rule ``register_many`` applies too), naming the file's rows: the same ID number
     twice in one event (on every such row, naming the others), and one ID number
@@ -569,7 +501,7 @@ def _events(session: Session, competition: Competition) -> dict[str, Event]:
         .options(selectinload(Event.divisions))
         .order_by(Event.position, Event.id)
     ).all()
-    return {_name_key(event.name): event for event in events}
+    return {name_key(event.name): event for event in events}
 
 
 def _event_and_division(row: ImportRow, events: dict[str, Event],
@@ -581,7 +513,7 @@ def _event_and_division(row: ImportRow, events: dict[str, Event],
     if not row.event_name:
         problem("event", N_("This cell must be filled in."))
         return None, None
-    event = events.get(_name_key(row.event_name))
+    event = events.get(name_key(row.event_name))
     if event is None:
         problem("event", N_("This competition has no event “%(value)s”; its events are: "
                             "%(choices)s."), value=row.event_name,
@@ -591,16 +523,12 @@ def _event_and_division(row: ImportRow, events: dict[str, Event],
         problem("division", N_("This cell must be filled in."))
         return event, None
     division = next((d for d in event.divisions
-                     if _name_key(d.name) == _name_key(row.division_name)), None)
+                     if name_key(d.name) == name_key(row.division_name)), None)
     if division is None:
         problem("division", N_("%(event)s has no division “%(value)s”; its divisions are: "
                                "%(choices)s."), event=event.name, value=row.division_name,
                 choices="、".join(d.name for d in event.divisions) or "—")
     return event, division
-
-
-def _name_key(name: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or ""))
 
 
 def _header_of(key: str) -> str:

@@ -116,7 +116,7 @@ def _register_once(division: Division, form: SelfRegistrationForm) -> list[Probl
         service.register(db.session, division.event, division, person_of(form),
                          today=local_today(), source=EntrySource.SELF,
                          status=RegistrationStatus.PENDING, is_student=form.is_student.data)
-        db.session.commit()
+        db.session.flush()  # the unique keys refuse a racing registration here
     except DomainError as error:
         db.session.rollback()
         return typed_problems(error)
@@ -188,7 +188,6 @@ def review_decide(entry_id: int):
     except DomainError as error:
         flash_domain_error(error)
         return redirect(back)
-    db.session.commit()
     if approve:
         flash(_("%(name)s's registration is approved.", name=name), "success")
     else:

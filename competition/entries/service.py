@@ -35,6 +35,7 @@ from competition.entries.validation import (
 )
 from competition.errors import N_, DomainError, Problem
 from competition.events.models import Competition, Division, Event
+from competition.spreadsheet import name_key
 
 
 class RegistrationError(DomainError):
@@ -132,7 +133,7 @@ def registration_problems(session: Session, event: Event, division: Division | N
         known = KnownPeople(session, event.competition_id, [person.id_number])
     contestant = known.contestant(person.id_number)
     if contestant is not None:
-        if contestant.name != person.name:
+        if name_key(contestant.name) != name_key(person.name):
             problems.append(Problem(NAME_MISMATCH,
                                     {"name": contestant.name, "given": person.name},
                                     column="id_number"))
@@ -358,7 +359,7 @@ def batch_problems(rows: Iterable[BatchRow]) -> list[Problem]:
         if item.id_problem or not number:
             continue
         first_row, first = first_name.setdefault(number, (item.row, name))
-        if first != name:
+        if name_key(first) != name_key(name):
             problems.append(Problem(
                 N_("Row %(row)s has this ID number under another name, %(name)s."),
                 {"row": first_row, "name": first}, row=item.row, column="id_number"))

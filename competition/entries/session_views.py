@@ -58,7 +58,6 @@ def sessions_page(event_id: int):
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("Session %(name)s added.", name=added.name), "success")
             return redirect(url_for("entries.sessions_page", event_id=event.id))
     placed = sessions.placed_counts(db.session, event.id)
@@ -90,7 +89,6 @@ def session_edit(session_id: int):
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("Changes saved."), "success")
             return redirect(url_for("entries.sessions_page", event_id=event.id))
     return render_template("entries/session_form.html", event=event, row=row, form=form)
@@ -109,7 +107,6 @@ def session_delete(session_id: int):
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("Session %(name)s deleted.", name=name), "success")
     return redirect(url_for("entries.sessions_page", event_id=event.id))
 
@@ -129,7 +126,6 @@ def draw_addition(event_id: int):
         else:
             count = db.session.scalar(select(func.count(Entry.id)).where(
                 Entry.draw_id == record.id))
-            db.session.commit()
             flash(_("%(count)s new entries have a station and a code; no other station or "
                     "code changed. Print their admission tickets.", count=count), "success")
             return redirect(url_for("entries.draw_record", draw_id=record.id))

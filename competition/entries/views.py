@@ -64,7 +64,6 @@ def entry_new(event_id: int):
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("%(name)s is registered (ticket %(ticket)s).", name=person.name,
                     ticket=entry.ticket_number), "success")
             return redirect(url_for("entries.entry_new", event_id=event.id))

@@ -66,7 +66,6 @@ def rule_apply_preset(event_id: int):
         except SetupError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("The preset “%(name)s” now gives the event %(n)s rules.",
                     name=_(get_preset(form.preset.data).name), n=len(rules)), "success")
     else:
@@ -105,7 +104,6 @@ def _save_rule_form(event: Event, rule: PromotionRule | None, form: RuleForm):
         except SetupError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("The promotion rule was saved."), "success")
             return redirect(url_for("events.promotion_rules", event_id=event.id))
     return render_template("events/rule_form.html", event=event, rule=rule, form=form)
@@ -118,7 +116,6 @@ def rule_move(event_id: int, rule_id: int):
     rule = _event_rule(event, rule_id)
     if ActionForm().validate_on_submit():
         service.move_rule(db.session, rule, up=request.form.get("direction") == "up")
-        db.session.commit()
     return redirect(url_for("events.promotion_rules", event_id=event.id))
 
 
@@ -129,7 +126,6 @@ def rule_delete(event_id: int, rule_id: int):
     rule = _event_rule(event, rule_id)
     if ActionForm().validate_on_submit():
         service.delete_rule(db.session, rule)
-        db.session.commit()
         flash(_("The promotion rule was deleted."), "success")
     return redirect(url_for("events.promotion_rules", event_id=event.id))
 
@@ -155,7 +151,6 @@ def occupation_new():
         except SetupError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("%(name)s was added to the catalogue.", name=occupation.name), "success")
             return redirect(url_for("events.occupations"))
     return render_template("events/occupation_form.html", form=form, occupation=None,
@@ -174,7 +169,6 @@ def occupation_edit(occupation_id: int):
         except SetupError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("The catalogue entry of %(name)s was saved.", name=occupation.name),
                   "success")
             return redirect(url_for("events.occupations"))

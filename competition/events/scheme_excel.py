@@ -18,7 +18,6 @@ changes once marking has started.
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
@@ -32,12 +31,7 @@ from competition.errors import N_, Problem
 from competition.events.models import Event
 from competition.events.scheme import CriterionSpec, ModuleSpec, check_marking_scheme, to_decimal
 from competition.events.service import SetupError, scheme_specs
-from competition.spreadsheet import (
-    GUIDE_SHEET,
-    OLE2_SIGNATURE,
-    archive_problem,
-    workbook_bytes,
-)
+from competition.spreadsheet import GUIDE_SHEET, workbook_bytes, workbook_problem
 
 SHEET = "评分细则"
 
@@ -367,15 +361,12 @@ def parse_workbook(data: bytes) -> list[ModuleSpec]:
 
 
 def _open(data: bytes):
-    """The sheet's cached values and its formulas (to spot formulas never calculated)."""
-    if not data:
-        raise _refusal([Problem(N_("The file is empty."))])
-    if data.startswith(OLE2_SIGNATURE):
-        raise _refusal([Problem(N_("This is an old Excel 97–2003 file (.xls). Save it as an "
-                                   "Excel workbook (.xlsx) and upload it again."))])
-    if not zipfile.is_zipfile(BytesIO(data)):
-        raise _refusal([Problem(N_("The file is not an Excel workbook (.xlsx)."))])
-    problem = archive_problem(data)
+    """The sheet's cached values and its formulas (to spot formulas never calculated).
+
+    A scheme is read apart from the lists (``spreadsheet.read_table``): its header is
+    row 1 of a sheet it names, and a cell's formula matters too; the upload's size is
+    bounded by the page. What refuses a file before it is opened is the lists' own."""
+    problem = workbook_problem(data, max_bytes=None)
     if problem is not None:
         raise _refusal([problem])
     try:

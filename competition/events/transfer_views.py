@@ -81,7 +81,6 @@ def scheme_import(event_id: int):
             flash(error.translated(), "error")
             problems = [excel_problem(problem) for problem in error.problems]
         else:
-            db.session.commit()
             flash(_("The marking scheme was imported: %(modules)s modules and %(criteria)s "
                     "criteria.", modules=len(specs),
                     criteria=sum(len(module.criteria) for module in specs)), "success")
@@ -119,7 +118,6 @@ def competition_import():
             flash(error.translated(), "error")
             problems = error.problems
         else:
-            db.session.commit()
             _flash_created(competition, warnings)
             return redirect(url_for("events.competition_detail", competition_id=competition.id))
     return render_template("events/competition_import.html", form=form,
@@ -146,7 +144,6 @@ def competition_clone(competition_id: int):
             flash(error.translated(), "error")
             problems = error.problems
         else:
-            db.session.commit()
             _flash_created(competition, warnings)
             return redirect(url_for("events.competition_detail", competition_id=competition.id))
     return render_template("events/transfer_clone.html", source=source, form=form,

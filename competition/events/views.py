@@ -131,7 +131,6 @@ def competition_new():
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("Competition created. Now add its events."), "success")
             return redirect(url_for("events.competition_detail", competition_id=competition.id))
     return render_template("events/competition_form.html", form=form, competition=None)
@@ -152,7 +151,6 @@ def competition_edit(competition_id: int):
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("Changes saved."), "success")
             return redirect(url_for("events.competition_detail", competition_id=competition.id))
     return render_template("events/competition_form.html", form=form, competition=competition)
@@ -170,7 +168,6 @@ def competition_advance(competition_id: int):
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("The competition is now: %(status)s.",
                     status=label(competition.status, "competition_status")), "success")
     return redirect(url_for("events.competition_detail", competition_id=competition_id))
@@ -189,7 +186,6 @@ def event_new(competition_id: int):
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("Event created. Now write its marking scheme."), "success")
             return redirect(url_for("events.scheme_edit", event_id=event.id))
     return render_template("events/event_form.html", form=form, competition=competition,
@@ -215,7 +211,6 @@ def event_edit(event_id: int):
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("Changes saved."), "success")
             return redirect(url_for("events.event_detail", event_id=event.id))
     return render_template("events/event_form.html", form=form, competition=event.competition,
@@ -263,7 +258,6 @@ def module_add(event_id: int):
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("Module %(code)s added.", code=form.code.data), "success")
             return redirect(url_for("events.scheme_edit", event_id=event_id))
     # Refused: the page again, with every problem beside its field and what was typed.
@@ -286,7 +280,6 @@ def module_edit(module_id: int):
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("Changes saved."), "success")
             return redirect(url_for("events.scheme_edit", event_id=event.id))
     return render_template("events/module_form.html", form=form, event=event, module=module)
@@ -303,7 +296,6 @@ def module_delete(module_id: int):
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("Module deleted."), "success")
     return redirect(url_for("events.scheme_edit", event_id=event.id))
 
@@ -323,7 +315,6 @@ def criterion_new(module_id: int):
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("Criterion %(code)s added.", code=form.code.data), "success")
             return redirect(url_for("events.scheme_edit", event_id=event.id,
                                     _anchor=f"module-{module.id}"))
@@ -347,7 +338,6 @@ def criterion_edit(criterion_id: int):
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("Changes saved."), "success")
             return redirect(url_for("events.scheme_edit", event_id=event.id,
                                     _anchor=f"module-{module.id}"))
@@ -366,7 +356,6 @@ def criterion_delete(criterion_id: int):
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("Criterion deleted."), "success")
     return redirect(url_for("events.scheme_edit", event_id=event.id))
 

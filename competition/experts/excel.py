@@ -4,7 +4,7 @@ Organizers keep their experts in Excel, so the pool is filled from a workbook
 (.xlsx) or a CSV file with a header row of Chinese column names in any order —
 姓名, 身份证号, 工作单位, 职称, 手机号码, 职业（工种）, 考评员级别, 考评员证号,
 证书有效期至 and the variants seen in real lists (``Column.aliases``, read by
-``spreadsheet.find_header`` as the other imports read theirs). 序号, 编号 and
+``spreadsheet.read_table`` as the other imports read theirs). 序号, 编号 and
 备注 are skipped quietly; any other column is named back to the organizer, and
 the file is imported only once the organizer has confirmed that it may be left
 out (``ExpertFile.unknown_columns``). A file without 姓名 or 职业（工种） is
@@ -31,8 +31,9 @@ All or nothing: ``import_rows`` checks every row and refuses with every problem
 — each with its row number as Excel shows it (the header is row 1) and the
 header of its column — before it creates any expert. The experts are created
 by ``experts.create_expert`` inside one savepoint, one audit record names the
-import, and the caller commits once. Uploads are read by the contestant import's
-helpers (``entries.importer``), with its size and row limits.
+import, and the caller commits once. Occupations are found by name or code as
+``spreadsheet.name_key`` compares names: spaces, full-width forms, the kinds of
+middle dot and the case of latin letters do not count.
 
 The export writes the same columns, so an export can be imported into another
 installation; every text goes through ``spreadsheet.safe_cell`` so that no
@@ -41,18 +42,15 @@ spreadsheet takes it for a formula.
 
 from __future__ import annotations
 
-import io
-import os
 import re
 import unicodedata
-import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
@@ -77,21 +75,21 @@ from competition.spreadsheet import (
     GUIDE_SHEET,
     MAX_BYTES,
     MAX_ROWS,
-    OLE2_SIGNATURE,
     XLSX_MIMETYPE,
     HeaderMatch,
-    TooBigToRead,
+    TableRow,
+    TableSpec,
     cell_text,
-    csv_rows,
-    find_header,
-    header_lookup,
-    missing_columns,
+    column_guide,
+    name_key,
+    read_table,
     safe_cell,
+    template_header,
     unknown_columns_problem,
     unquote_cell,
     workbook_bytes,
-    xlsx_rows,
 )
+from competition.spreadsheet import TableColumn as Column
 
 __all__ = ["COLUMNS", "MAX_BYTES", "MAX_ROWS", "XLSX_MIMETYPE", "ExpertFile", "ExpertRow",
            "check_rows", "export_workbook", "import_rows", "read_file", "refusal",
@@ -101,18 +99,8 @@ SHEET = "专家名单"
 # Files are told apart by their content; a name that says something else is refused.
 ACCEPTED_SUFFIXES = ("", ".xlsx", ".xlsm", ".csv")
 
-
-@dataclass(frozen=True)
-class Column:
-    key: str  # the expert field it fills (``service.EXPERT_FIELDS``), or "occupations"
-    header: str  # the header cell, exactly as the template and the export write it
-    required: bool  # the header row must have it
-    explanation: str  # for the 填写说明 sheet
-    aliases: tuple[str, ...] = ()  # other headers seen in real lists
-    width: int = 14
-    text: bool = False  # formatted as text, so Excel keeps every digit
-
-
+# Each column's key is the expert field it fills (``service.EXPERT_FIELDS``) or
+# "occupations"; the template and the export write its header.
 COLUMNS: tuple[Column, ...] = (
     Column("name", "姓名", True, "专家姓名，最多50个字符。", ("专家姓名", "评委姓名"), 10),
     Column("id_number", "身份证号", False,
@@ -143,7 +131,12 @@ COLUMNS: tuple[Column, ...] = (
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
 HEADERS = tuple(column.header for column in COLUMNS)
 _COLUMN_ORDER = {column.header: index for index, column in enumerate(COLUMNS)}
-_LOOKUP = header_lookup(COLUMNS)
+TABLE = TableSpec(
+    sheet=SHEET, columns=COLUMNS, suffixes=ACCEPTED_SUFFIXES,
+    too_many_rows=N_("The file has more than %(n)s experts: split it into several files."),
+    no_rows=N_("The file has no experts under its header row."),
+    not_a_list=N_("The file is neither an Excel workbook (.xlsx) nor a CSV file: upload the "
+                  "list of experts saved from Excel."))
 
 # Longest texts the database keeps (models.Expert); the name is checked on its own.
 TEXT_LIMITS = {"work_unit": 200, "title": 100, "certificate_number": 40}
@@ -216,22 +209,7 @@ def template_workbook(occupations: Iterable[Occupation] = ()) -> bytes:
 
 
 def _header_row(sheet) -> None:
-    """The header row, column widths, text columns formatted as text ("@") — the
-    column's style is what Excel and WPS apply to cells typed in later."""
-    sheet.append(HEADERS)
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    for index, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=index)
-        cell.font = Font(bold=True, color="C00000" if column.required else None)
-        cell.fill = fill
-        cell.alignment = Alignment(vertical="center")
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = column.width
-        if column.text:
-            sheet.column_dimensions[letter].number_format = "@"
-        elif column.key == "certificate_expires_on":
-            sheet.column_dimensions[letter].number_format = "yyyy-mm-dd"
-    sheet.freeze_panes = "A2"
+    template_header(sheet, COLUMNS, formats={"certificate_expires_on": "yyyy-mm-dd"})
 
 
 def _guide_sheet(sheet, occupations: list[Occupation]) -> None:
@@ -244,11 +222,7 @@ def _guide_sheet(sheet, occupations: list[Occupation]) -> None:
                   f"每个文件最多 {MAX_ROWS} 行、{MAX_BYTES // (1024 * 1024)} MB；"
                   "也可以另存为 CSV（UTF-8 或 GBK 编码）上传。序号、备注列不导入。"])
     sheet.append([])
-    sheet.append(["列名", "是否必填", "说明"])
-    for cell in sheet[sheet.max_row]:
-        cell.font = bold
-    for column in COLUMNS:
-        sheet.append([column.header, "必填" if column.required else "选填", column.explanation])
+    column_guide(sheet, COLUMNS)
 
     sheet.append([])
     sheet.append(["示例（请在“专家名单”表中填写，不要填在这里）"])
@@ -328,75 +302,17 @@ def read_file(filename: str, data: bytes, *, today: date) -> ExpertFile:
     Problems of a cell (a bad ID number, a date that is not one) are kept on each
     row; nothing is checked against the database here.
     """
-    if not data:
-        return _refused(Problem(N_("The file is empty.")))
-    if len(data) > MAX_BYTES:
-        return _refused(Problem(N_("The file is larger than %(mb)s MB."),
-                                {"mb": MAX_BYTES // (1024 * 1024)}))
-    if data.startswith(OLE2_SIGNATURE):
-        return _refused(Problem(N_("This is an old Excel 97–2003 file (.xls). Save it as an "
-                                   "Excel workbook (.xlsx) and upload it again.")))
-    suffix = os.path.splitext(filename or "")[1].lower()
-    if suffix not in ACCEPTED_SUFFIXES:
-        return _refused(_not_a_list())
-    if zipfile.is_zipfile(io.BytesIO(data)):
-        table, problem = xlsx_rows(data, SHEET)
-    elif suffix in (".xlsx", ".xlsm"):
-        table, problem = None, Problem(N_("The file is not an Excel workbook (.xlsx)."))
-    elif b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        table, problem = None, _not_a_list()  # a binary file of another kind
-    else:
-        table, problem = csv_rows(data, _not_a_list())
-    if problem is not None:
-        return _refused(problem)
-    try:
-        return _rows(table, today)
-    except TooBigToRead as too_big:
-        return _refused(too_big.problem)
+    table = read_table(data, filename, TABLE, max_rows=MAX_ROWS, max_bytes=MAX_BYTES)
+    return ExpertFile(rows=[_read_row(row, today) for row in table.rows],
+                      problems=table.problems, header=table.header)
 
 
-def _refused(problem: Problem) -> ExpertFile:
-    return ExpertFile(rows=[], problems=[problem])
-
-
-def _not_a_list() -> Problem:
-    return Problem(N_("The file is neither an Excel workbook (.xlsx) nor a CSV file: upload "
-                      "the list of experts saved from Excel."))
-
-
-def _rows(table, today: date) -> ExpertFile:
-    header, blank = find_header(table, _LOOKUP)
-    if header.number is None and blank:
-        return _refused(Problem(N_("The file is empty.")))
-    missing = missing_columns(header, COLUMNS)
-    if missing:
-        return ExpertFile(rows=[], header=header, problems=missing)
-    rows: list[ExpertRow] = []
-    for number, values in table:
-        cells = {key: values[index] if index < len(values) else None
-                 for key, index in header.columns.items()}
-        if _blank(cells.values()):
-            continue
-        if len(rows) >= MAX_ROWS:
-            return ExpertFile(rows=[], header=header, problems=[Problem(
-                N_("The file has more than %(n)s experts: split it into several files."),
-                {"n": MAX_ROWS})])
-        rows.append(_read_row(number, cells, today))
-    if not rows:
-        return ExpertFile(rows=[], header=header, problems=[Problem(
-            N_("The file has no experts under its header row."), row=header.number + 1)])
-    return ExpertFile(rows=rows, problems=[], header=header)
-
-
-def _blank(values) -> bool:
-    return all(cell_text(value) == "" for value in values or ())
-
-
-def _read_row(number: int, cells: dict[str, object], today: date) -> ExpertRow:
+def _read_row(row: TableRow, today: date) -> ExpertRow:
     problems: list[Problem] = []
+    cells = row.cells
 
     def problem(key: str, message: str, **params) -> None:
-        problems.append(Problem(message, params, row=number, column=COLUMN_BY_KEY[key].header))
+        problems.append(row.problem(key, message, **params))
 
     text = {key: unquote_cell(cell_text(value)) for key, value in cells.items()}
     for key in ("id_number", "phone", "certificate_number", "examiner_level"):
@@ -453,7 +369,7 @@ def _read_row(number: int, cells: dict[str, object], today: date) -> ExpertRow:
         "title": text.get("title", ""), "phone": phone, "examiner_level": level,
         "certificate_number": certificate_number, "certificate_expires_on": expires_on,
     }
-    return ExpertRow(number=number, fields=fields, occupation_names=occupation_names,
+    return ExpertRow(number=row.number, fields=fields, occupation_names=occupation_names,
                      problems=problems)
 
 
@@ -483,8 +399,8 @@ def _occupation_names(text: str) -> list[str]:
     seen: set[str] = set()
     for part in OCCUPATION_SEPARATORS.split(text):
         part = part.strip()
-        if part and _name_key(part) not in seen:
-            seen.add(_name_key(part))
+        if part and name_key(part) not in seen:
+            seen.add(name_key(part))
             names.append(part)
     return names
 
@@ -510,10 +426,6 @@ def parse_date(value: object) -> date | None:
         return None
 
 
-def _name_key(name: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or ""))
-
-
 # --- Checking and importing -----------------------------------------------------------
 
 def check_rows(session: Session, rows: list[ExpertRow]) -> list[Problem]:
@@ -527,15 +439,15 @@ def check_rows(session: Session, rows: list[ExpertRow]) -> list[Problem]:
     by_name: dict[str, Occupation] = {}
     by_code: dict[str, Occupation] = {}
     for occupation in session.scalars(select(Occupation)):
-        by_name[_name_key(occupation.name)] = occupation
+        by_name[name_key(occupation.name)] = occupation
         if occupation.code:
-            by_code[_name_key(occupation.code)] = occupation
+            by_code[name_key(occupation.code)] = occupation
     problems: list[Problem] = []
     for row in rows:
         problems += row.problems
         ids: list[int] = []
         for name in row.occupation_names:
-            occupation = by_name.get(_name_key(name)) or by_code.get(_name_key(name))
+            occupation = by_name.get(name_key(name)) or by_code.get(name_key(name))
             if occupation is None:
                 problems.append(Problem(
                     N_("The occupation “%(value)s” is not in the catalogue: write its name or "

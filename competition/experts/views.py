@@ -115,7 +115,6 @@ def expert_new():
         except SetupError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("%(name)s was added to the expert pool.", name=expert.name), "success")
             return redirect(url_for("events.experts"))
     return render_template("events/expert_form.html", form=form, expert=None)
@@ -136,7 +135,6 @@ def expert_edit(expert_id: int):
         except SetupError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("The details of %(name)s were saved.", name=expert.name), "success")
             return redirect(url_for("events.experts"))
     return render_template("events/expert_form.html", form=form, expert=expert)
@@ -235,7 +233,6 @@ def _import_experts(upload: excel.ExpertFile, filename: str, *, ignore_unknown_c
     except SetupError as error:
         db.session.rollback()
         return _expert_import_refused(upload, filename, error)
-    db.session.commit()
     flash(_("%(n)s experts were added to the pool.", n=len(added)), "success")
     if upload.unknown_columns:
         flash(_("These columns were not imported: %(columns)s.",
@@ -367,7 +364,6 @@ def panel_add(event_id: int):
     except SetupError as error:
         flash_domain_error(error)
         return _render_panel(event, add_form=form)
-    db.session.commit()
     flash(_("%(name)s joined the panel as %(role)s.", name=expert.name,
             role=PANEL_ROLES[form.role.data]), "success")
     return _back_to_panel(event)
@@ -387,7 +383,6 @@ def panel_chief(event_id: int, member_id: int):
     member = _member_of(event, member_id)
     if ActionForm().validate_on_submit():
         service.make_chief(db.session, member)
-        db.session.commit()
         flash(_("%(name)s is now the chief judge.", name=member.expert.name), "success")
     return _back_to_panel(event)
 
@@ -405,7 +400,6 @@ def panel_remove(event_id: int, member_id: int):
     except SetupError as error:
         flash_domain_error(error)
         return _render_panel(event)
-    db.session.commit()
     flash(_("%(name)s was removed from the panel.", name=name), "success")
     return _back_to_panel(event)
 
@@ -423,7 +417,6 @@ def panel_draw(event_id: int):
     except SetupError as error:
         flash_domain_error(error)
         return _render_panel(event, draw_form=form)
-    db.session.commit()
     flash(_("%(n)s judges were drawn from %(m)s qualified experts.",
             n=len(draw.chosen_ids), m=len(draw.candidate_ids)), "success")
     return _back_to_panel(event)
@@ -447,7 +440,6 @@ def conflict_add(event_id: int):
     except SetupError as error:
         flash_domain_error(error)
         return _render_panel(event, conflict_form=form)
-    db.session.commit()
     flash(_("The conflict of %(name)s was recorded.", name=expert.name), "success")
     return _back_to_panel(event)
 
@@ -461,6 +453,5 @@ def conflict_remove(event_id: int, conflict_id: int):
         abort(404)
     if ActionForm().validate_on_submit():
         service.remove_conflict(db.session, conflict)
-        db.session.commit()
         flash(_("The conflict was removed."), "success")
     return _back_to_panel(event)

@@ -132,7 +132,6 @@ def revoke(certificate_id: int):
     except DomainError as error:
         flash_domain_error(error)
     else:
-        db.session.commit()
         flash(_("Certificate %(number)s is revoked.", number=certificate.number), "success")
     return redirect(url_for("certificates.index", competition_id=competition_id))
 

@@ -36,7 +36,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask import current_app
 from flask_babel import force_locale, gettext, to_user_timezone
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from competition.audit.log import record
 from competition.audit.models import AuditEvent
@@ -309,6 +309,12 @@ def outcomes_of(session: Session, division: Division) -> dict[int, PromotionOutc
 def promotion_outcome(session: Session, entry_id: int) -> PromotionOutcome | None:
     """The kept outcome of one entry, once its division's promotions are decided."""
     return session.scalar(select(PromotionOutcome).where(PromotionOutcome.entry_id == entry_id))
+
+
+def promotion_of(session: Session, entry_id: int) -> Promotion | None:
+    """The entry's promotion with its certificate, once decided."""
+    return session.scalar(select(Promotion).where(Promotion.entry_id == entry_id)
+                          .options(selectinload(Promotion.certificate)))
 
 
 def kept_reasons(session: Session, entry_id: int) -> list[tuple[str, list[str]]]:

@@ -86,7 +86,6 @@ def grade_check(entry_id: int):
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("The check of %(name)s's declared grade is recorded.",
                     name=entry.contestant.name), "success")
             return redirect(url_for("grades.preview", division_id=entry.division_id)

@@ -5,7 +5,7 @@ Who may open it: the event's chief judge, who acts; the competition's
 organizers (and admins) and its supervision and arbitration group (监督仲裁组), who
 only look. Every action goes through
 ``judging.service``, which checks the rules and writes the audit log; these
-views only validate forms, commit once and say what happened.
+views only validate forms and say what happened (the request commits once).
 
 Anonymity (docs/design.md section 5): the console shows stations and anonymous
 codes only. Names appear on the decode page, after the scores are locked,
@@ -332,7 +332,6 @@ def console_reopen(event_id: int, sheet_id: int):
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("Sheet %(code)s · %(module)s of %(judge)s is reopened; the judge can "
                     "change it and submit it again.", code=entry.code, module=module.code,
                     judge=judge.display_name), "success")
@@ -366,7 +365,6 @@ def console_penalty(event_id: int):
     except DomainError as error:
         flash_domain_error(error)
         return _render_console(event, True, penalty_form=form, status=422)
-    db.session.commit()
     flash(_("%(points)s points are deducted from %(code)s.", points=plain(form.points.data),
             code=entry.code), "success")
     return _back(event)
@@ -389,7 +387,6 @@ def console_penalty_withdraw(event_id: int, penalty_id: int):
     except DomainError as error:
         flash_domain_error(error)
         return _back(event)
-    db.session.commit()
     flash(_("The penalty of %(points)s points on %(code)s is withdrawn.",
             points=plain(penalty.points), code=entry.code), "success")
     return _back(event)
@@ -409,7 +406,6 @@ def console_lock(event_id: int):
     except DomainError as error:
         flash_domain_error(error)
         return _back(event)
-    db.session.commit()
     flash(_("The scores of %(event)s are locked. Codes can now be decoded to names.",
             event=event.name), "success")
     return _back(event)
@@ -427,7 +423,6 @@ def console_decode(event_id: int):
     except DomainError as error:
         flash_domain_error(error)
         return _back(event)
-    db.session.commit()
     rows = sorted(rows, key=lambda row: (row[0].station is None, row[0].station or 0,
                                          row[0].id))
     divisions = {d.id: d for d in event.divisions}

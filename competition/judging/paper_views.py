@@ -133,7 +133,7 @@ def paper_entry(event_id: int):
                 try:
                     paper.enter_paper_sheet(db.session, current_user, entry, module, judge,
                                             form.values(module.criteria))
-                    db.session.commit()
+                    db.session.flush()  # a sheet typed in at the same moment collides here
                 except JudgingError as error:
                     flash_domain_error(error)
                 except IntegrityError:
@@ -187,7 +187,6 @@ def paper_confirm(sheet_id: int):
         try:
             result = paper.confirm_paper_sheet(db.session, current_user, sheet,
                                                form.values(module.criteria))
-            db.session.commit()
         except JudgingError as error:
             flash_domain_error(error)
         else:
@@ -225,7 +224,6 @@ def paper_correct(sheet_id: int):
         try:
             changed = paper.correct_paper_sheet(db.session, current_user, sheet,
                                                 form.values(module.criteria))
-            db.session.commit()
         except JudgingError as error:
             flash_domain_error(error)
         else:
@@ -250,7 +248,6 @@ def paper_discard(sheet_id: int):
         return redirect(request.referrer or back)
     try:
         paper.discard_paper_sheet(db.session, current_user, sheet, form.reason.data)
-        db.session.commit()
     except JudgingError as error:
         flash_domain_error(error)
         return redirect(back)

@@ -28,13 +28,14 @@ from blinker import Namespace
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload, subqueryload
 
+from competition import errors
 from competition.accounts.signin import accounts_for
 from competition.audit.log import record
 from competition.audit.models import AuditEvent
 from competition.auth.models import User
 from competition.dbtypes import utcnow
 from competition.entries.models import Attendance, Conflict, Contestant, Entry
-from competition.errors import N_, DomainError, Problem
+from competition.errors import N_, DomainError, Problem, Refused
 from competition.events import tenancy
 from competition.events.models import (
     Criterion,
@@ -67,7 +68,7 @@ class JudgingError(DomainError):
     """A rule of judging was broken."""
 
 
-class SheetConflict(JudgingError):
+class SheetConflict(JudgingError, errors.Conflict):
     """The sheet changed on the server since the device last saw it."""
 
 
@@ -87,7 +88,7 @@ class ScoringRefused(JudgingError):
         self.sheet_id = sheet.id if sheet is not None else None
 
 
-class MayNotScore(ScoringRefused):
+class MayNotScore(ScoringRefused, Refused):
     """The judge may not score this entry at all, whatever they send."""
 
 
@@ -103,7 +104,7 @@ class NotYourSheet(MayNotScore):
     """The sheet is another judge's."""
 
 
-class ScoresLocked(ScoringRefused):
+class ScoresLocked(ScoringRefused, errors.Conflict):
     """The event's scores are locked and the sheet is not reopened for an appeal."""
 
 

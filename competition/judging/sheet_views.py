@@ -65,7 +65,6 @@ def sheet(entry_id: int, module_id: int):
     except JudgingError as error:
         flash_domain_error(error)
         return redirect(url_for("judging.assignments"))
-    db.session.commit()
     document = tablet.sheet_document(db.session, opened)
     for criterion in document["criteria"]:
         criterion["band"] = _tolerance_band(criterion)

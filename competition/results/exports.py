@@ -44,7 +44,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from competition.audit.log import seals
-from competition.entries.idcard import mask_id_number, public_name
+from competition.entries.idcard import mask_id_number
 from competition.entries.models import Entry
 from competition.errors import N_
 from competition.events.awards import award_rule_of
@@ -62,6 +62,7 @@ from competition.pdf import (
     para,
 )
 from competition.results.models import Publication, PublicationStatus, Result
+from competition.results.published import published_division
 from competition.results.service import event_results
 from competition.spreadsheet import workbook_bytes
 
@@ -305,25 +306,18 @@ class Notice:
 
 
 def notice_of(session: Session, division: Division, publication: Publication) -> Notice:
-    """The notice list of a published division, from its published ``Result`` rows."""
-    event = session.get(Event, division.event_id)
-    competition = event.competition
-    rows = session.execute(
-        select(Result, Entry).join(Entry, Entry.id == Result.entry_id)
-        .where(Result.publication_id == publication.id)
-        .options(joinedload(Entry.contestant))
-        .order_by(Result.rank.is_(None), Result.rank, Entry.code, Entry.id)).all()
+    """The notice list of a published division, from its published results."""
+    published = published_division(session, division.id)
+    event, competition = published.event, published.competition
     lines = []
-    for result, entry in rows:
-        name = entry.contestant.name
-        award = label(result.award, "award")
-        if result.has_title and event.title_name:
+    for line in published.lines:
+        award = label(line.award, "award")
+        if line.has_title and event.title_name:
             award = f"{award} · {event.title_name}" if award else event.title_name
         lines.append(NoticeLine(
-            rank=str(result.rank) if result.rank is not None else _("Not ranked"),
-            name=public_name(name, competition.name_display),
-            work_unit=entry.contestant.work_unit,
-            total=str(_total(result.total, event.decimals)), award=award))
+            rank=str(line.rank) if line.rank is not None else _("Not ranked"),
+            name=line.name, work_unit=line.work_unit,
+            total=str(_total(line.total, event.decimals)), award=award))
     return Notice(
         competition=competition.name, event=event.name, division=division.name,
         period=_("%(start)s to %(end)s", start=local_datetime(publication.published_at),

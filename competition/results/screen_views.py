@@ -87,7 +87,6 @@ def freeze(event_id: int):
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("The big screen is frozen: it keeps these standings until you unfreeze "
                     "it."), "success")
     return redirect(url_for("screen.show", event_id=event.id))
@@ -103,6 +102,5 @@ def unfreeze(event_id: int):
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("The big screen follows the live results again."), "success")
     return redirect(url_for("screen.show", event_id=event.id))

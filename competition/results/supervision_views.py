@@ -80,7 +80,6 @@ def _signed(call, *args) -> None:
     except DomainError as error:
         flash_domain_error(error)
         return
-    db.session.commit()
     flash(_("Your countersignature was recorded."), "success")
 
 

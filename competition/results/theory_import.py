@@ -3,10 +3,11 @@
 Theory is often examined on computers apart from the practical modules, and
 the exam system exports a workbook of scores (docs/design.md section 5). The file
 has a header row of Chinese column names, in any order and under the variants
-exam systems write (``ALIASES``, read by ``spreadsheet.find_header``): 准考证号 or
+exam systems write (``ALIASES``, read by ``spreadsheet.read_table``): 准考证号 or
 身份证号 — either identifies the entry within the event —, 姓名, which must be
-the entry's contestant, and one column per theory module of the event, headed
-by the module's name or code (with a single theory module, 理论成绩, 成绩 … too).
+the entry's contestant's (compared by ``spreadsheet.name_key``), and one column
+per theory module of the event, headed by the module's name or code (with a single
+theory module, 理论成绩, 成绩 … too).
 序号, 编号 and 备注 are skipped quietly; any other column (单位, 考试时间 …) is
 named in the preview, and the scores are stored only once the organizer has
 confirmed that it may be left out (``ignore_unknown_columns``).
@@ -33,15 +34,13 @@ changed score is audited with its old and new value.
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -62,16 +61,16 @@ from competition.spreadsheet import (
     GUIDE_SHEET,
     MAX_BYTES,
     MAX_ROWS,
-    OLE2_SIGNATURE,
     XLSX_MIMETYPE,
     HeaderMatch,
-    TooBigToRead,
-    archive_problem,
-    bounded_rows,
+    TableColumn,
+    TableRow,
+    TableSpec,
     cell_text,
-    find_header,
     header_key,
     missing_column,
+    name_key,
+    read_table,
     unknown_columns_problem,
     workbook_bytes,
 )
@@ -94,11 +93,17 @@ ALIASES = {
     "id_number": (ID_NUMBER, "身份证号码", "证件号码", "证件号", "身份证", "公民身份号码"),
     "name": (NAME, "选手姓名", "考生姓名"),
 }
-_LOOKUP = {header_key(h): key for key, headers in ALIASES.items() for h in headers}
 HEADERS = {"ticket": TICKET, "id_number": ID_NUMBER, "name": NAME}
+# Which of 准考证号 and 身份证号 must be there, and a score column, are ``_header_problems``;
+# the score columns are placed by ``_module_placer``.
+TABLE = TableSpec(
+    sheet=SHEET,
+    columns=tuple(TableColumn(key, header, aliases=ALIASES[key])
+                  for key, header in HEADERS.items()),
+    too_many_rows=N_("The file has more than %(n)s rows: split it into several files."),
+    no_rows=N_("The file has no scores under its header row."))
 # Excel keeps 15 significant digits of a number.
 _EXCEL_DIGITS = Context(prec=15, rounding=ROUND_HALF_UP)
-_NAME_DOTS = str.maketrans({"•": "·", "・": "·", "‧": "·", "∙": "·", ".": "·"})
 
 
 class TheoryImportError(DomainError):
@@ -109,7 +114,7 @@ class TheoryImportError(DomainError):
 class ScoreColumn:
     module: Module
     header: str  # as the file writes it
-    index: int
+    key: str  # the column's key in the rows read (``_module_key``)
 
 
 @dataclass
@@ -267,47 +272,26 @@ def read_file(modules: list[Module], data: bytes
     as a whole (not a workbook, empty, a column missing, too large), and how its header
     row was read. Problems of a cell (a score that is not a number, out of range) are
     kept on each row."""
-    def refused(message: str, **params) -> tuple:
-        return [], [], [Problem(message, params)], HeaderMatch()
-
-    if not data:
-        return refused(N_("The file is empty."))
-    if len(data) > MAX_BYTES:
-        return refused(N_("The file is larger than %(mb)s MB."), mb=MAX_BYTES // (1024 * 1024))
-    if data.startswith(OLE2_SIGNATURE):
-        return refused(N_("This is an old Excel 97–2003 file (.xls). Save it as an "
-                          "Excel workbook (.xlsx) and upload it again."))
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        return refused(N_("The file is not an Excel workbook (.xlsx)."))
-    problem = archive_problem(data)
-    if problem is not None:
-        return [], [], [problem], HeaderMatch()
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors on damaged or foreign files
-        return refused(N_("The file is not an Excel workbook (.xlsx)."))
-    try:
-        names = [name for name in book.sheetnames if name != GUIDE_SHEET] or book.sheetnames
-        sheet = book[SHEET] if SHEET in book.sheetnames else book[names[0]]
-        # Some programs write a wrong size into the file; read what is really there.
-        sheet.reset_dimensions()
-        return _rows(modules, enumerate(bounded_rows(sheet.iter_rows(values_only=True)),
-                                        start=1))
-    except TooBigToRead as too_big:
-        return [], [], [too_big.problem], HeaderMatch()
-    finally:
-        book.close()
+    table = read_table(data, "", TABLE, place=_module_placer(modules),
+                       header_problems=lambda header: _header_problems(modules, header),
+                       max_rows=MAX_ROWS, max_bytes=MAX_BYTES)
+    if table.problems:
+        return [], [], table.problems, table.header
+    scores = _score_columns(modules, table.header)
+    return [_read_row(row, scores) for row in table.rows], scores, [], table.header
 
 
-def _rows(modules: list[Module], table
-          ) -> tuple[list[ScoreRow], list[ScoreColumn], list[Problem], HeaderMatch]:
-    header, blank = find_header(table, _LOOKUP, place=_module_placer(modules))
-    if header.number is None and blank:
-        return [], [], [Problem(N_("The file is empty."))], header
+def _score_columns(modules: list[Module], header: HeaderMatch) -> list[ScoreColumn]:
+    """The columns of the header that hold a module's scores, in the file's order."""
     by_key = {_module_key(module): module for module in modules}
-    scores = [ScoreColumn(module=by_key[key], header=header.headers[key], index=index)
-              for key, index in sorted(header.columns.items(), key=lambda item: item[1])
-              if key in by_key]
+    return [ScoreColumn(module=by_key[key], header=header.headers[key], key=key)
+            for key, _ in sorted(header.columns.items(), key=lambda item: item[1])
+            if key in by_key]
+
+
+def _header_problems(modules: list[Module], header: HeaderMatch) -> list[Problem]:
+    """What the header row lacks: 准考证号 or 身份证号 (either will do), 姓名, and a
+    column of scores."""
     missing = []
     if "ticket" not in header.columns and "id_number" not in header.columns:
         missing.append(missing_column(f"{TICKET}/{ID_NUMBER}",
@@ -315,32 +299,13 @@ def _rows(modules: list[Module], table
                                       row=header.number))
     if "name" not in header.columns:
         missing.append(missing_column(NAME, ALIASES["name"], row=header.number))
-    if not scores:
+    if not _score_columns(modules, header):
         single = SINGLE_MODULE_HEADERS if len(modules) == 1 else ()
         accepted = [m.name for m in modules] + list(single[:1])
         missing.append(missing_column("/".join(accepted),
                                       [*accepted, *(m.code for m in modules), *single],
                                       row=header.number))
-    if missing:
-        return [], [], missing, header
-    columns = {key: index for key, index in header.columns.items() if key in HEADERS}
-    rows: list[ScoreRow] = []
-    for number, values in table:
-        def cell(index: int, values=values):
-            return values[index] if index < len(values) else None
-
-        known = [cell(i) for i in columns.values()] + [cell(c.index) for c in scores]
-        if all(cell_text(value) == "" for value in known):
-            continue
-        if len(rows) >= MAX_ROWS:
-            return [], [], [Problem(N_("The file has more than %(n)s rows: split it into "
-                                       "several files."), {"n": MAX_ROWS})], header
-        rows.append(_read_row(number, {key: cell(i) for key, i in columns.items()},
-                              [(column, cell(column.index)) for column in scores]))
-    if not rows:
-        return [], [], [Problem(N_("The file has no scores under its header row."),
-                                row=header.number + 1)], header
-    return rows, scores, [], header
+    return missing
 
 
 def _module_key(module: Module) -> str:
@@ -376,26 +341,25 @@ def _plain(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).upper()
 
 
-def _read_row(number: int, cells: dict[str, object],
-              score_cells: list[tuple[ScoreColumn, object]]) -> ScoreRow:
+def _read_row(row: TableRow, scores: list[ScoreColumn]) -> ScoreRow:
     problems: list[Problem] = []
-    id_cell = cells.get("id_number")
+    id_cell = row.cells.get("id_number")
     id_digits = None
     if isinstance(id_cell, int | float) and not isinstance(id_cell, bool):
         id_digits = _excel_digits(id_cell)
         id_number = ""
     else:
-        id_number = _plain(cell_text(id_cell))
-    scores: dict[int, Decimal] = {}
-    for column, value in score_cells:
-        score, problem = parse_score(value)
+        id_number = _plain(row.text("id_number"))
+    held: dict[int, Decimal] = {}
+    for column in scores:
+        score, problem = parse_score(row.cells.get(column.key))
         if problem is not None:
-            problems.append(Problem(problem[0], problem[1], row=number, column=column.header))
+            problems.append(row.problem(column.key, problem[0], **problem[1]))
         else:
-            scores[column.module.id] = score
-    return ScoreRow(number=number, ticket=_plain(cell_text(cells.get("ticket"))),
+            held[column.module.id] = score
+    return ScoreRow(number=row.number, ticket=_plain(row.text("ticket")),
                     id_number=id_number, id_digits=id_digits,
-                    name=cell_text(cells.get("name")), scores=scores, problems=problems)
+                    name=row.text("name"), scores=held, problems=problems)
 
 
 def parse_score(value: object) -> tuple[Decimal | None, tuple[str, dict] | None]:
@@ -500,7 +464,7 @@ def check_rows(session: Session, event: Event, rows: list[ScoreRow]) -> list[Pro
                         name=entry.contestant.name)
             if not row.name:
                 problem(NAME, N_("This cell must be filled in."))
-            elif _name_key(row.name) != _name_key(entry.contestant.name):
+            elif name_key(row.name) != name_key(entry.contestant.name):
                 problem(NAME, N_("The name does not match the entry: it is registered as "
                                  "%(name)s."), name=entry.contestant.name)
             else:
@@ -562,12 +526,6 @@ def _known_ids(session: Session, event: Event, numbers: set[str]) -> set[str]:
     return set(session.scalars(select(Contestant.id_number).where(
         Contestant.competition_id == event.competition_id,
         Contestant.id_number.in_(numbers))))
-
-
-def _name_key(name: str) -> str:
-    """Names compared as typed: full-width forms, spaces and the kinds of middle dot
-    in minority names (阿卜杜·热合曼) do not count."""
-    return _plain(name).translate(_NAME_DOTS)
 
 
 def sort_problems(problems: list[Problem]) -> list[Problem]:

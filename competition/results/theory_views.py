@@ -118,7 +118,6 @@ def _confirm(event: Event):
         flash(error.translated(), "error")
         return _page(event, TheoryUploadForm(formdata=None),
                      preview=TheoryPreview(rows=[], problems=error.problems))
-    db.session.commit()
     store.release(current_user.id, event.id, token)
     changed = [change for change in changes if change.changed]
     flash(_("%(n)s theory scores were imported: %(new)s new, %(changed)s changed, "

@@ -61,7 +61,6 @@ def order(event_id: int):
             except DomainError as error:
                 flash_domain_error(error)
             else:
-                db.session.commit()
                 flash(_("The order of the entries tied at rank %(rank)s of %(division)s is "
                         "recorded.", rank=decided.rank, division=decided.division.name),
                       "success")

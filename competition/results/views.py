@@ -100,7 +100,6 @@ def acknowledge_awards(division_id: int):
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("The award overflow of %(division)s is acknowledged; the results may be "
                     "published.", division=division.name), "success")
     return redirect(url_for("results.event_results_page", event_id=event.id))
@@ -117,7 +116,6 @@ def publish(division_id: int):
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("The results of %(division)s are on public notice.",
                     division=division.name), "success")
     return redirect(url_for("results.event_results_page", event_id=division.event_id))
@@ -134,7 +132,6 @@ def finalize(division_id: int):
         except DomainError as error:
             flash_domain_error(error)
         else:
-            db.session.commit()
             flash(_("The results of %(division)s are final.", division=division.name),
                   "success")
     return redirect(url_for("results.event_results_page", event_id=division.event_id))
@@ -192,7 +189,6 @@ def decide_appeal(appeal_id: int):
             except DomainError as error:
                 flash_domain_error(error)
             else:
-                db.session.commit()
                 flash(_("The decision was recorded; the contestant sees it on their page."),
                       "success")
                 return redirect(url_for("results.decide_appeal", appeal_id=appeal.id))
@@ -218,7 +214,6 @@ def appeal_opinion(appeal_id: int):
     except DomainError as error:
         flash_domain_error(error)
     else:
-        db.session.commit()
         flash(_("Your opinion was recorded; the supervision and arbitration group decides "
                 "the appeal after reading it."), "success")
     return redirect(url_for("results.decide_appeal", appeal_id=appeal.id))
@@ -279,7 +274,6 @@ def reopen_for_appeal(appeal_id: int):
     except DomainError as error:
         flash_domain_error(error)
     else:
-        db.session.commit()
         flash(_("%(n)s sheets are reopened: their judges re-score them, and the published "
                 "results are updated when the last one is submitted again.", n=len(sheets)),
               "success")
