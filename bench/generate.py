@@ -53,7 +53,7 @@ from competition.events.models import (
 )
 from competition.extensions import db
 from competition.judging.models import Mark, ScoreSheet
-from competition.results import publication
+from competition.results import publishing
 
 PASSWORD = "bench-pass-2026"  # noqa: S105 — every generated account's password
 OCCUPATIONS = [
@@ -254,7 +254,7 @@ def generate(size: Size, *, seed: int = 8) -> Generated:
         event.scores_locked_by_id = None
     session.flush()
     for division in events[0].divisions:
-        publication.publish(session, organizer, division)
+        publishing.publish(session, organizer, division)
     session.commit()
     counts = {
         "events": len(events),

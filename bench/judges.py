@@ -26,8 +26,8 @@ from werkzeug.security import generate_password_hash
 
 from bench.generate import MAXIMA, PASSWORD, bulk, fix_sequences
 from bench.serve import gunicorn
+from competition.auth.credentials import issue_api_token
 from competition.auth.models import Role, User
-from competition.auth.service import issue_api_token
 from competition.dbtypes import utcnow
 from competition.entries.idcard import make_id_number
 from competition.entries.models import Contestant, Entry

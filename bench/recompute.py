@@ -1,6 +1,6 @@
 """Benchmark 1: recomputing the results of every event (aggregation, ranking, awards).
 
-Measured: ``results.service.event_results`` for each event, as the publication and
+Measured: ``results.standings.event_results`` for each event, as the publication and
 the results pages call it. Reference, in the same run on the same data: one SQL
 aggregate query per event returning each entry's total (the sum of its submitted
 marks) plus a Python sort by division and total — the least any ranking must do.
@@ -13,7 +13,7 @@ import time
 from sqlalchemy import text
 
 from competition.extensions import db
-from competition.results.service import event_results
+from competition.results.standings import event_results
 
 REFERENCE_SQL = text("""
     SELECT s.entry_id, e.division_id, SUM(m.points) AS total

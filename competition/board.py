@@ -44,7 +44,7 @@ from competition.events.models import (
 from competition.events.preflight import Kind, Missing
 from competition.judging.models import ExternalScore, ScoreSheet, SheetStatus
 from competition.results.models import Appeal, AppealStatus, Publication, PublicationStatus
-from competition.results.publication import final_refusal
+from competition.results.publishing import final_refusal
 
 
 class Stage(enum.StrEnum):
@@ -123,14 +123,14 @@ def _taking_part():
 
 
 def _scoreable():
-    """``judging.service.scoreable_entries`` as a condition."""
+    """``judging.scoring.scoreable_entries`` as a condition."""
     return and_(Entry.status == RegistrationStatus.APPROVED,
                 Entry.attendance.in_([Attendance.EXPECTED, Attendance.PRESENT]),
                 Entry.code.is_not(None))
 
 
 def _unit(column):
-    """A work unit for comparison however it was spaced (``experts.service.unit_key``)."""
+    """A work unit for comparison however it was spaced (``experts.pool.unit_key``)."""
     return func.replace(func.replace(func.coalesce(column, ""), " ", ""), "\u3000", "")
 
 
@@ -223,7 +223,7 @@ def _count_sheets(session: Session, competition_id: int, events: list[Event],
                   divisions: dict[int, DivisionRow]) -> None:
     """Sheets submitted and expected per division: each judge of the panel with an
     account scores each entry being scored, in each module with criteria, unless
-    recused (same work unit, or a declared conflict: ``judging.service``)."""
+    recused (same work unit, or a declared conflict: ``judging.scoring``)."""
     scoreable = _scoreable()
     for division_id, submitted, reopened in session.execute(
             select(Entry.division_id,
@@ -403,8 +403,8 @@ def _division_todo(event: Event, row: DivisionRow, now: datetime) -> list[TodoIt
 def _grade_checks(session: Session, events: list[Event],
                   rows: dict[int, EventRow]) -> list[TodoItem]:
     """Divisions on public notice whose promotions depend on a declared grade nobody has
-    confirmed (``grades.service.unconfirmed``): final results wait for the checks."""
-    from competition.grades import service as grades
+    confirmed (``grades.promotions.unconfirmed``): final results wait for the checks."""
+    from competition.grades import promotions as grades
 
     todo = []
     for event in events:

@@ -43,8 +43,8 @@ def create_user_command(username: str, role: str, display_name: str, expert_id: 
 @click.option("--label", default="", help="What the token is for, e.g. the platform's name.")
 def create_token_command(username: str, label: str) -> None:
     """Print a new bearer token for the JSON API (shown only once)."""
+    from competition.auth.credentials import issue_api_token
     from competition.auth.models import User
-    from competition.auth.service import issue_api_token
 
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
     if user is None:

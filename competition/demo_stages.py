@@ -30,7 +30,7 @@ from competition.auth.models import User
 from competition.dbtypes import utcnow
 from competition.demo import DEMO_COMPETITION_NAME, EVENT_PLANS
 from competition.entries.models import Attendance, Entry
-from competition.entries.service import set_attendance
+from competition.entries.registrations import set_attendance
 from competition.events.models import (
     Competition,
     Criterion,
@@ -39,9 +39,9 @@ from competition.events.models import (
     Event,
     PanelRole,
 )
-from competition.judging import service as judging
-from competition.judging.service import MarkChange
-from competition.results import publication
+from competition.judging import scoring as judging
+from competition.judging.scoring import MarkChange
+from competition.results import publishing
 from competition.results.theory_import import importable_modules, store_scores
 
 RANDOM_SEED = 20261122
@@ -98,9 +98,9 @@ def advance_demo(session: Session, now: datetime | None = None) -> bool:
         published_at = _publication_time(plans[stage.occupation].starts_at, event, stage, now)
         for division in event.divisions:
             if division.name in stage.publish:
-                publication.publish(session, organizer, division, now=published_at)
+                publishing.publish(session, organizer, division, now=published_at)
                 if stage.final:
-                    publication.finalize(session, organizer, division, now=now)
+                    publishing.finalize(session, organizer, division, now=now)
     session.flush()
     return True
 

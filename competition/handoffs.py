@@ -4,14 +4,14 @@ A stage imports only from the stages before it (docs/design.md section 4, checke
 ``lint-imports``). When it must have something done or shown by a later one, it sends a
 blinker signal, and the later package answers:
 
-- ``results.publication.results_final``, sent by ``finalize`` →
-  ``grades.service.on_results_final``: the final results decide the promotions and
+- ``results.publishing.results_final``, sent by ``finalize`` →
+  ``grades.promotions.on_results_final``: the final results decide the promotions and
   issue their certificates, in the same transaction;
-- ``judging.service.review_sheet_submitted``, sent by ``submit_sheet`` for a sheet
-  re-scored after an accepted appeal → ``results.publication.after_review``: the
+- ``judging.scoring.review_sheet_submitted``, sent by ``submit_sheet`` for a sheet
+  re-scored after an accepted appeal → ``results.publishing.after_review``: the
   published results are refreshed;
 - ``events.definition.panel_imported``, sent by ``import_competition`` →
-  ``experts.service.import_panel``: the document's panels are put on from the pool;
+  ``experts.pool.import_panel``: the document's panels are put on from the pool;
 - ``events.preflight.preflight_checks``, sent by ``preflight`` →
   ``board.entries_without_station``;
 - ``events.views.dashboard_page``, sent by the dashboard →
@@ -21,7 +21,7 @@ blinker signal, and the later package answers:
 
 Why signals rather than direct calls from an orchestration module: in every case the
 sender is called from its own stage too — the results page finalizes (``results.views``),
-the judging service submits sheets for the paper desk (``judging.paper``) as for the
+the judging service submits sheets for the paper desk (``judging.paper_sheets``) as for the
 API, the events pages import competition documents and build the dashboard, the
 competition page and the pre-flight check — so
 no module above both the sender and the answering stage could make the call for all
@@ -55,10 +55,10 @@ from competition import board
 from competition.entries import views as entries_views
 from competition.events import definition, preflight
 from competition.events import views as events_views
-from competition.experts import service as experts
-from competition.grades import service as grades
-from competition.judging import service as judging
-from competition.results import publication
+from competition.experts import pool as experts
+from competition.grades import promotions as grades
+from competition.judging import scoring as judging
+from competition.results import publishing
 
 
 @dataclass(frozen=True)
@@ -71,9 +71,9 @@ class Handoff:
 
 
 HANDOFFS: tuple[Handoff, ...] = (
-    Handoff(publication.results_final, grades.on_results_final,
+    Handoff(publishing.results_final, grades.on_results_final,
             "final results decide the promotions and issue their certificates"),
-    Handoff(judging.review_sheet_submitted, publication.after_review,
+    Handoff(judging.review_sheet_submitted, publishing.after_review,
             "a sheet re-scored for an appeal refreshes the published results"),
     Handoff(definition.panel_imported, experts.import_panel,
             "an imported competition document's panels are put on by the expert pool"),

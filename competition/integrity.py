@@ -8,7 +8,7 @@ Three checks, each naming every row it finds wrong:
 - what is derived agrees with what it is derived from: a mark's points with its value by
   the criterion's rule (``judging.integrity.wrong_points``), and every published list
   with the results its (recorded) marks, scores, penalties and attendance give now
-  (``results.publication.differences_from_notice``).
+  (``results.publishing.differences_from_notice``).
 See docs/audit.md for what this catches and what it cannot.
 """
 
@@ -56,7 +56,7 @@ def _published_lists_that_differ(session: Session) -> list[str]:
 
     from competition.events.models import Division, Event
     from competition.results.models import Publication
-    from competition.results.publication import differences_from_notice
+    from competition.results.publishing import differences_from_notice
 
     problems = []
     for publication in session.scalars(select(Publication).order_by(Publication.id)):

@@ -50,14 +50,14 @@ from competition.events.models import (
     PanelMember,
     PromotionRule,
 )
-from competition.experts import service as expert_service
+from competition.experts import pool as expert_service
 from competition.extensions import db
 from competition.grades.models import Certificate
-from competition.judging import paper
-from competition.judging import service as judging
+from competition.judging import paper_sheets
+from competition.judging import scoring as judging
 from competition.judging.models import ScoreSheet
-from competition.judging.service import JudgingError
-from competition.results import publication
+from competition.judging.scoring import JudgingError
+from competition.results import publishing
 from tests import builders
 
 OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", "403", "404"
@@ -521,7 +521,7 @@ def build_world(staged_demo) -> World:
         Division.event_id == care.id, Division.name == "职工组"))
     appellant = db.session.scalars(select(Entry).where(Entry.division_id == workers.id)
                                    .order_by(Entry.station, Entry.id)).first()
-    appeal = publication.file_appeal(db.session, appellant, "第二模块计分有误，请复核。")
+    appeal = publishing.file_appeal(db.session, appellant, "第二模块计分有误，请复核。")
 
     # 车工: being scored; a penalty and a paper sheet waiting for confirmation.
     lathe = _event("车工")
@@ -552,7 +552,7 @@ def build_world(staged_demo) -> World:
     passwords["supervisor"] = passwords["other_supervisor"] = builders.PASSWORD
     students = db.session.scalar(select(Division).where(
         Division.event_id == care.id, Division.name == "学生组"))
-    assert publication.publication_of(db.session, students.id) is None
+    assert publishing.publication_of(db.session, students.id) is None
     return World(contexts, passwords, own_event_id=own_event.id, own_rule_id=own_rule.id,
                  draft_division_id=students.id, outside_card=outside_card)
 
@@ -560,16 +560,16 @@ def build_world(staged_demo) -> World:
 def _paper_sheet(event: Event, entries: list[Entry], typist: User) -> ScoreSheet:
     """A paper sheet typed in for a judge who has no sheet yet for an entry and module."""
     # Not judge6's: the matrix opens judge6's own sheets on the tablet.
-    judges = [j for j in paper.panel_judges(db.session, event) if j.username != "judge6"]
+    judges = [j for j in paper_sheets.panel_judges(db.session, event) if j.username != "judge6"]
     for module in judging.scored_modules(event):
         for entry in entries:
             for judge in judges:
                 try:
-                    paper.check_can_enter(db.session, typist, entry, module, judge)
+                    paper_sheets.check_can_enter(db.session, typist, entry, module, judge)
                 except JudgingError:  # this pair cannot take one: try the next
                     continue
                 values = {c.id: Decimal(0) for c in module.criteria}
-                return paper.enter_paper_sheet(db.session, typist, entry, module, judge,
+                return paper_sheets.enter_paper_sheet(db.session, typist, entry, module, judge,
                                                values)
     raise AssertionError("no room for a paper sheet in the demo")
 

@@ -138,7 +138,7 @@ def entry(event_row: Event, name: str | None = None, division: int = 0, work_uni
           **kwargs) -> Entry:
     """An entry registered through the registration service, with a valid ID number;
     ``kwargs`` are set on the entry afterwards (status, attendance …)."""
-    from competition.entries import service as registration
+    from competition.entries import registrations as registration
     from competition.entries.validation import PersonData
 
     number = next(_serial)
@@ -385,7 +385,7 @@ def placed_entry(event_row: Event, name: str, *, division: int = 0, sex: str = F
 def theory_scores(event_row: Event, scores: dict[int, Decimal] | Decimal) -> None:
     """Scores of the modules marked outside the sheets (the theory exam), as imported:
     ``scores`` by entry ID, or one score for every entry being scored."""
-    from competition.judging import service as judging
+    from competition.judging import scoring as judging
 
     for module_row in event_row.modules:
         if module_row.criteria:
@@ -401,8 +401,8 @@ def submitted_sheets(event_row: Event, judge: User,
                      marks: Callable[[Entry, Criterion], Decimal]) -> None:
     """The judge scores every entry offered to them on every module of sheets, through
     the judging service, and submits: ``marks(entry, criterion)`` gives each mark."""
-    from competition.judging import service as judging
-    from competition.judging.service import MarkChange
+    from competition.judging import scoring as judging
+    from competition.judging.scoring import MarkChange
 
     assignment = next(a for a in judging.assignments(db.session, judge)
                       if a.event.id == event_row.id)
@@ -478,8 +478,8 @@ def tea_competition(stage: str = "locked") -> dict[str, int]:
     or "final" (promotions decided, certificates issued).
     Returns the IDs: competition, event (茶艺师), other_event (车工). Only flushes."""
     from competition.dbtypes import utcnow
-    from competition.judging import service as judging
-    from competition.results import publication
+    from competition.judging import scoring as judging
+    from competition.results import publishing
 
     if stage not in ("scored", "locked", "notice", "published", "final"):
         raise ValueError(f"unknown stage {stage!r}")
@@ -537,9 +537,9 @@ def tea_competition(stage: str = "locked") -> dict[str, int]:
         User.username == CHIEF)), tea)
     if stage == "locked":
         return ids
-    publication.publish(db.session, organizer, tea.divisions[0],
+    publishing.publish(db.session, organizer, tea.divisions[0],
                         now=utcnow() - timedelta(days=0 if stage == "notice" else 10))
     if stage == "final":
-        publication.finalize(db.session, organizer, tea.divisions[0])
+        publishing.finalize(db.session, organizer, tea.divisions[0])
     db.session.flush()
     return ids

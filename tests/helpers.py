@@ -170,7 +170,7 @@ def from_raw_marks(event_id: int) -> list:
 
     from competition.judging.models import Mark, ScoreSheet
     from competition.results.ranking import EntryInput, JudgeMark, compute
-    from competition.results.service import event_inputs, scale_criteria
+    from competition.results.standings import event_inputs, scale_criteria
 
     inputs = event_inputs(db.session, event_id)
     on_scale = scale_criteria(inputs.event)

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from competition.entries import service
+from competition.entries import registrations
 from competition.entries.idcard import make_id_number
 from competition.entries.models import Entry
 from competition.entries.validation import PersonData
@@ -42,7 +42,7 @@ def test_register_review_and_check_in_through_the_api(app, client, login_as):
                            json={"attendance": "present"})
     assert response.status_code == 200 and response.get_json()["checked_in_at"]
 
-    pending = service.register(
+    pending = registrations.register(
         db.session, event, event.divisions[0],
         PersonData(name="周杰", id_number=make_id_number("421202", date(1990, 1, 1), 131, "M")),
         today=date(2026, 11, 26), source="self", status="pending")
@@ -62,7 +62,7 @@ def test_others_cannot_see_or_change_entries(app, client, auth, role):
     owner = builders.user("organizer", username="owner")
     competition = builders.competition(organizers=(owner,))
     event = builders.event(competition)
-    entry = service.register(db.session, event, event.divisions[0],
+    entry = registrations.register(db.session, event, event.divisions[0],
                              PersonData(name="刘芳", id_number=WOMAN), today=date(2026, 11, 26))
     builders.user(role, username="other")
     db.session.commit()

@@ -118,7 +118,7 @@ def _file_appeals(count: int) -> int:
     """File ``count`` appeals on the demo's results on public notice (养老护理员, 职工组)
     so the chief judge has appeals to decide; the id of their event."""
     from competition.entries.models import Attendance, Entry
-    from competition.results import publication
+    from competition.results import publishing
     from competition.results.models import Publication, PublicationStatus
 
     published = db.session.scalar(select(Publication).where(
@@ -127,7 +127,7 @@ def _file_appeals(count: int) -> int:
         Entry.division_id == published.division_id, Entry.attendance == Attendance.PRESENT)
         .order_by(Entry.id).limit(count)).all()
     for entry in entries:
-        publication.file_appeal(db.session, entry, "我对实操模块的评分有异议，请复核。")
+        publishing.file_appeal(db.session, entry, "我对实操模块的评分有异议，请复核。")
     return entries[0].event_id
 
 
@@ -143,8 +143,8 @@ def demo_api(app):
     """The demo through its stages with two appeals filed, and a bearer token for its
     organizer, a judge of 车工 (part-way through scoring, so there are draft sheets to
     write to) and the chief judge of 养老护理员 (locked, on public notice, appealed)."""
+    from competition.auth.credentials import issue_api_token
     from competition.auth.models import User
-    from competition.auth.service import issue_api_token
     from competition.demo import seed_demo
     from competition.demo_stages import advance_demo
 

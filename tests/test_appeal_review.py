@@ -7,7 +7,7 @@ from competition.auth.models import User
 from competition.entries.models import Entry
 from competition.extensions import db
 from competition.judging.models import Mark, ScoreSheet
-from competition.results import publication
+from competition.results import publishing
 from competition.results.models import Appeal, Result
 from tests import builders
 
@@ -26,7 +26,7 @@ def _sign_in(client, username):
 
 def test_accepted_appeal_rescored_changes_the_published_rank(locked_tea, client):
     division = locked_tea.divisions[0]
-    publication.publish(db.session, _user(builders.ORGANIZER), division)
+    publishing.publish(db.session, _user(builders.ORGANIZER), division)
     db.session.commit()
     last = db.session.scalars(select(Result).order_by(Result.rank.desc())).first()
     entry = db.session.get(Entry, last.entry_id)
@@ -59,8 +59,8 @@ def test_accepted_appeal_rescored_changes_the_published_rank(locked_tea, client)
 
     from competition.dbtypes import utcnow
     try:
-        publication.finalize(db.session, organizer, division, now=utcnow() + timedelta(days=6))
-    except publication.PublicationError as error:
+        publishing.finalize(db.session, organizer, division, now=utcnow() + timedelta(days=6))
+    except publishing.PublicationError as error:
         assert "not submitted again" in str(error.message)
     else:
         raise AssertionError("finalized with sheets under review")

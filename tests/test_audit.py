@@ -64,18 +64,18 @@ def scored_mark(scored_tea):
     """A mark saved through the judging service by a judge of 车工, the small
     competition's event not scored yet (``builders.tea_competition``)."""
     from competition.events.models import Event
-    from competition.judging import service
-    from competition.judging.service import MarkChange
+    from competition.judging import scoring
+    from competition.judging.scoring import MarkChange
 
     event = db.session.scalar(select(Event).where(
         Event.competition_id == scored_tea.competition_id, Event.name == "车工"))
     judge = db.session.scalar(select(builders.User).where(
         builders.User.username == builders.OTHER_JUDGE))
-    entry = service.assignments(db.session, judge)[0].entries[0]
+    entry = scoring.assignments(db.session, judge)[0].entries[0]
     module = next(m for m in event.modules if m.criteria)
-    sheet = service.open_sheet(db.session, judge, entry, module)
+    sheet = scoring.open_sheet(db.session, judge, entry, module)
     criterion = module.criteria[0]
-    service.save_marks(db.session, judge, sheet, [MarkChange(criterion.id, Decimal(3))])
+    scoring.save_marks(db.session, judge, sheet, [MarkChange(criterion.id, Decimal(3))])
     db.session.commit()
     return sheet, criterion
 

@@ -19,7 +19,7 @@ from competition.events.models import Module
 from competition.extensions import db
 from competition.grades import held
 from competition.integrity import verify_database
-from competition.judging import service as judging
+from competition.judging import scoring as judging
 from competition.judging.models import ExternalScore
 from competition.results.models import TieBreakDecision
 from tests import builders

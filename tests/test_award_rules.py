@@ -16,21 +16,21 @@ import pytest
 from sqlalchemy import func, select
 
 from competition.audit.models import AuditEvent
-from competition.events import service as setup
+from competition.events import setup as setup
 from competition.events.awards import award_rule_text
 from competition.events.definition import check_document, export_competition
 from competition.events.models import Event
-from competition.events.service import SetupError
+from competition.events.setup import SetupError
 from competition.extensions import db
-from competition.judging.service import JudgingError
-from competition.results import publication
+from competition.judging.scoring import JudgingError
+from competition.results import publishing
 from competition.results.models import (
     AwardAcknowledgement,
     Publication,
     Result,
     TieBreakDecision,
 )
-from competition.results.publication import PublicationError
+from competition.results.publishing import PublicationError
 from competition.results.ranking import (
     EntryInput,
     ModuleInfo,
@@ -241,23 +241,23 @@ def _awards(scene: Scene) -> list[str | None]:
 def test_share_mode_refuses_publication_until_the_chief_judge_acknowledges(shared):
     scene = shared
     with pytest.raises(PublicationError, match="acknowledge") as refused:
-        publication.publish(db.session, scene.organizer, scene.division)
+        publishing.publish(db.session, scene.organizer, scene.division)
     assert "DG-102、DG-103、DG-104、DG-105" in str(refused.value)
     db.session.rollback()
     assert _publications() == 0
 
     # Only the chief judge acknowledges, and only the overflow as it stands.
-    state = publication.award_state(db.session, scene.event, scene.division)
+    state = publishing.award_state(db.session, scene.event, scene.division)
     ids = ",".join(str(e.id) for e in scene.entries[1:5])
     assert state.check.description == f"second 2/4 tied {ids}"
     with pytest.raises(JudgingError, match="Only the chief judge of") as refused:
-        publication.acknowledge_overflow(db.session, scene.organizer, scene.division,
+        publishing.acknowledge_overflow(db.session, scene.organizer, scene.division,
                                          state.check.description)
     assert refused.value.params == {"event": "电工"}
     with pytest.raises(PublicationError, match="changed"):
-        publication.acknowledge_overflow(db.session, scene.chief, scene.division,
+        publishing.acknowledge_overflow(db.session, scene.chief, scene.division,
                                          "second 2/3 tied 1,2,3")
-    publication.acknowledge_overflow(db.session, scene.chief, scene.division,
+    publishing.acknowledge_overflow(db.session, scene.chief, scene.division,
                                      state.check.description)
     db.session.commit()
     [row] = db.session.scalars(select(AwardAcknowledgement)).all()
@@ -266,21 +266,21 @@ def test_share_mode_refuses_publication_until_the_chief_judge_acknowledges(share
     audit = db.session.scalar(select(AuditEvent).where(
         AuditEvent.action == "awards.acknowledge"))
     assert audit.actor_id == scene.chief.id and audit.object_id == str(scene.division.id)
-    publication.check_awards(db.session, scene.event, scene.division)  # allowed now
+    publishing.check_awards(db.session, scene.event, scene.division)  # allowed now
 
     # The scores change: 5 moves up to 92, so 2–4 are tied at rank 3 for the second
     # prize's last place (rank 3): a new overflow, needing a new acknowledgement.
     scene.set_scores(95, 90, 90, 90, 92, 85, 80, 75, 70, 65)
     with pytest.raises(PublicationError, match="acknowledge"):
-        publication.publish(db.session, scene.organizer, scene.division)
+        publishing.publish(db.session, scene.organizer, scene.division)
     db.session.rollback()
     assert _publications() == 0
-    state = publication.award_state(db.session, scene.event, scene.division)
+    state = publishing.award_state(db.session, scene.event, scene.division)
     ids = ",".join(str(e.id) for e in scene.entries[1:4])
     assert state.check.description == f"second 2/4 tied {ids}"
-    publication.acknowledge_overflow(db.session, scene.chief, scene.division,
+    publishing.acknowledge_overflow(db.session, scene.chief, scene.division,
                                      state.check.description)
-    publication.publish(db.session, scene.organizer, scene.division)
+    publishing.publish(db.session, scene.organizer, scene.division)
     db.session.commit()
     assert _publications() == 1
     assert db.session.scalar(select(func.count(AwardAcknowledgement.id))) == 2
@@ -292,12 +292,12 @@ def test_share_mode_refuses_publication_until_the_chief_judge_acknowledges(share
 def test_tie_break_mode_refuses_publication_until_the_chief_judge_orders(ordered):
     scene = ordered
     with pytest.raises(PublicationError, match="decide their order"):
-        publication.publish(db.session, scene.organizer, scene.division)
+        publishing.publish(db.session, scene.organizer, scene.division)
     db.session.rollback()
     # Acknowledging is not the way in this mode.
-    state = publication.award_state(db.session, scene.event, scene.division)
+    state = publishing.award_state(db.session, scene.event, scene.division)
     with pytest.raises(PublicationError, match="instead of acknowledging"):
-        publication.acknowledge_overflow(db.session, scene.chief, scene.division,
+        publishing.acknowledge_overflow(db.session, scene.chief, scene.division,
                                          state.check.description)
     db.session.rollback()
     assert _publications() == 0
@@ -306,7 +306,7 @@ def test_tie_break_mode_refuses_publication_until_the_chief_judge_orders(ordered
         db.session.add(TieBreakDecision(entry_id=scene.entries[index].id, position=position,
                                         reason="抽签", decided_by_id=scene.chief.id))
     db.session.commit()
-    publication.publish(db.session, scene.organizer, scene.division)
+    publishing.publish(db.session, scene.organizer, scene.division)
     db.session.commit()
     assert _publications() == 1
     # By position: 95 first; 5 and 3 second; 2, 4 and 85 third.
@@ -333,7 +333,7 @@ def test_results_pages_state_the_rule_and_the_chief_acknowledges_on_them(
     assert "须裁判长确认后才能公示" in unescape(response.text)
     assert _publications() == 0
     # An organizer cannot acknowledge.
-    state = publication.award_state(db.session, scene.event, scene.division)
+    state = publishing.award_state(db.session, scene.event, scene.division)
     assert client.post(f"/divisions/{scene.division.id}/awards/acknowledge",
                        data={"overflow": state.check.description}).status_code == 403
     auth.logout()
@@ -361,10 +361,10 @@ def test_the_notice_pdf_states_the_rule(shared, client):
     from pypdf import PdfReader
 
     scene = shared
-    state = publication.award_state(db.session, scene.event, scene.division)
-    publication.acknowledge_overflow(db.session, scene.chief, scene.division,
+    state = publishing.award_state(db.session, scene.event, scene.division)
+    publishing.acknowledge_overflow(db.session, scene.chief, scene.division,
                                      state.check.description)
-    publication.publish(db.session, scene.organizer, scene.division)
+    publishing.publish(db.session, scene.organizer, scene.division)
     db.session.commit()
     response = client.get(f"/divisions/{scene.division.id}/notice.pdf")
     reader = PdfReader(BytesIO(response.data))

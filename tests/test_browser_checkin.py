@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from competition.entries import service
+from competition.entries import registrations
 from competition.entries.idcard import make_id_number
 from competition.entries.models import Entry
 from competition.entries.validation import PersonData
@@ -21,7 +21,7 @@ def register(event, name, sequence, status="approved"):
     division = db.session.scalar(select(Division).where(Division.event_id == event.id))
     id_number = make_id_number("421202", date(1990, 1, 2), sequence,
                                "M" if sequence % 2 else "F")
-    return service.register(db.session, event, division,
+    return registrations.register(db.session, event, division,
                             PersonData(name=name, id_number=id_number), today=date(2026, 11, 1),
                             status=status)
 

@@ -7,9 +7,9 @@ from sqlalchemy import select
 from competition.entries.models import Contestant, Entry
 from competition.events.models import Event
 from competition.extensions import db
-from competition.judging import service
+from competition.judging import scoring
 from competition.judging.models import ScoreSheet
-from competition.judging.service import MarkChange
+from competition.judging.scoring import MarkChange
 from tests.conftest import TABLET
 
 pytestmark = pytest.mark.browser
@@ -22,10 +22,10 @@ def account(username):
 
 
 def score(judge, entry, module):
-    sheet = service.open_sheet(db.session, judge, entry, module)
-    service.save_marks(db.session, judge, sheet,
+    sheet = scoring.open_sheet(db.session, judge, entry, module)
+    scoring.save_marks(db.session, judge, sheet,
                        [MarkChange(c.id, c.max_points) for c in module.criteria])
-    service.submit_sheet(db.session, judge, sheet)
+    scoring.submit_sheet(db.session, judge, sheet)
     db.session.commit()
     return sheet
 
@@ -35,7 +35,7 @@ def console_page(seeded_demo, live_server, page):
     event = db.session.scalar(select(Event).where(Event.name == "养老护理员"))
     module = next(m for m in event.modules if m.code == "A")
     judge1, judge2 = account("judge1"), account("judge2")
-    entries = service.assignments(db.session, judge1)[0].entries
+    entries = scoring.assignments(db.session, judge1)[0].entries
     sheets = [score(judge1, entries[0], module), score(judge1, entries[1], module),
               score(judge2, entries[0], module)]
 

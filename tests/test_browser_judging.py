@@ -14,9 +14,9 @@ from competition.auth.models import User
 from competition.entries.models import Contestant, Entry
 from competition.events.models import Event, Module
 from competition.extensions import db
-from competition.judging import service
+from competition.judging import scoring
 from competition.judging.models import IdempotencyKey, Mark, ScoreSheet
-from competition.judging.service import MarkChange
+from competition.judging.scoring import MarkChange
 from tests.conftest import TABLET
 
 pytestmark = pytest.mark.browser
@@ -56,7 +56,7 @@ def module_a(event) -> Module:
 
 def first_offered(judge: str, event) -> Entry:
     user = db.session.scalar(select(User).where(User.username == judge))
-    return service.assignments(db.session, user)[0].entries[0]
+    return scoring.assignments(db.session, user)[0].entries[0]
 
 
 def counted(model, *where) -> int:
@@ -214,9 +214,9 @@ def test_a_mark_changed_elsewhere_is_shown_as_a_conflict_and_the_judge_chooses(
     first = page.locator("[data-criterion]").first
     # Meanwhile another tablet of the same judge saved 2 for that criterion.
     judge = db.session.scalar(select(User).where(User.username == "judge1"))
-    sheet = service.open_sheet(db.session, judge, entry, module_a(demo))
+    sheet = scoring.open_sheet(db.session, judge, entry, module_a(demo))
     criterion_id = int(first.get_attribute("data-id"))
-    service.save_marks(db.session, judge, sheet, [MarkChange(criterion_id, Decimal(2))])
+    scoring.save_marks(db.session, judge, sheet, [MarkChange(criterion_id, Decimal(2))])
     db.session.commit()
 
     first.locator("[data-input]").fill("1")
@@ -248,10 +248,10 @@ def test_a_sheet_submitted_meanwhile_is_not_overwritten(demo, live_server, table
     entry = first_offered("judge1", demo)
     page.goto(f"{live_server}/judge/entries/{entry.id}/modules/{module_a(demo).id}")
     judge = db.session.scalar(select(User).where(User.username == "judge1"))
-    sheet = service.open_sheet(db.session, judge, entry, module_a(demo))
-    service.save_marks(db.session, judge, sheet, [
+    sheet = scoring.open_sheet(db.session, judge, entry, module_a(demo))
+    scoring.save_marks(db.session, judge, sheet, [
         MarkChange(c.id, c.max_points) for c in module_a(demo).criteria])
-    service.submit_sheet(db.session, judge, sheet)
+    scoring.submit_sheet(db.session, judge, sheet)
     db.session.commit()
 
     first = page.locator("[data-criterion]").first
@@ -323,12 +323,12 @@ def test_a_reopened_sheet_shows_the_chief_judges_reason_and_the_criteria_named(
     chief = db.session.scalar(select(User).where(User.username == "chief1"))
     entry = first_offered("judge1", demo)
     module = module_a(demo)
-    sheet = service.open_sheet(db.session, judge, entry, module)
-    service.save_marks(db.session, judge, sheet, [
+    sheet = scoring.open_sheet(db.session, judge, entry, module)
+    scoring.save_marks(db.session, judge, sheet, [
         MarkChange(c.id, c.max_points) for c in module.criteria])
-    service.submit_sheet(db.session, judge, sheet)
+    scoring.submit_sheet(db.session, judge, sheet)
     named = module.criteria[1]
-    service.reopen_sheet(db.session, chief, sheet, "A2 与其他裁判差异较大，请复核",
+    scoring.reopen_sheet(db.session, chief, sheet, "A2 与其他裁判差异较大，请复核",
                          criteria_ids=[named.id])
     db.session.commit()
 

@@ -17,14 +17,14 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from competition.audit.models import AuditEvent
-from competition.entries import draw_service
-from competition.entries import service as registration
+from competition.entries import draws
+from competition.entries import registrations as registration
 from competition.entries.idcard import make_id_number
 from competition.entries.models import DrawKind, Entry, EventSession, LotDraw
 from competition.entries.validation import PersonData
 from competition.events.models import CompetitionOrganizer
 from competition.extensions import db
-from competition.results import publication
+from competition.results import publishing
 from competition.results.models import Result
 from tests import builders
 
@@ -54,7 +54,7 @@ def test_a_name_corrected_after_the_tickets_and_the_notice(tea_on_notice, live_s
     organizer = builders.user("organizer", username="desk")
     db.session.add(CompetitionOrganizer(competition_id=contest.id, user_id=organizer.id))
     workers = tea_on_notice.divisions[0]
-    published = publication.publication_of(db.session, workers.id)
+    published = publishing.publication_of(db.session, workers.id)
     entry = db.session.get(Entry, db.session.scalars(
         select(Result.entry_id).where(Result.publication_id == published.id)
         .order_by(Result.rank)).first())
@@ -116,7 +116,7 @@ def test_a_substitute_takes_a_withdrawn_contestants_station(app, live_server, pa
     for name in ("甲选手", "乙选手", "丙选手", "丁选手", "戊选手", "己选手"):
         registration.register(db.session, event, event.divisions[0], _person(name),
                               today=date(2026, 5, 1))
-    draw_service.draw_lots(db.session, event, None, organizer, "A")
+    draws.draw_lots(db.session, event, None, organizer, "A")
     db.session.commit()
     entries = list(db.session.scalars(select(Entry).where(Entry.event_id == event.id)
                                       .order_by(Entry.id)))
@@ -152,7 +152,7 @@ def test_a_substitute_takes_a_withdrawn_contestants_station(app, live_server, pa
                             Entry.id.not_in([withdrawn.id, substitute.id])))} == others
     draw = db.session.get(LotDraw, substitute.draw_id)
     assert draw.kind == DrawKind.SUBSTITUTION
-    assert draw_service.draw_record(db.session, draw).reproducible
+    assert draws.draw_record(db.session, draw).reproducible
 
     # The substitute's page shows the place; the draw record shows the substitution.
     facts = page.locator("dl.facts").inner_text()

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from competition.auth.models import User
 from competition.entries.models import Entry
 from competition.extensions import db
-from competition.results import publication
+from competition.results import publishing
 from competition.results.models import Appeal, Result
 from tests import builders
 from tests.conftest import PHONE
@@ -28,7 +28,7 @@ def test_contestant_page_on_a_phone_before_and_after_publication(locked_tea, liv
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
     organizer = db.session.scalar(select(User).where(User.username == builders.ORGANIZER))
-    publication.publish(db.session, organizer, division)
+    publishing.publish(db.session, organizer, division)
     db.session.commit()
     result = db.session.scalar(select(Result).where(Result.entry_id == entry.id))
 

@@ -22,9 +22,9 @@ from competition.audit.models import AuditEvent
 from competition.auth.models import User
 from competition.entries.models import Entry
 from competition.extensions import db
-from competition.judging import service as judging
+from competition.judging import scoring as judging
 from competition.judging.models import ScoreSheet
-from competition.results import publication
+from competition.results import publishing
 from competition.results.models import Appeal, Countersignature, Result
 from tests import builders
 from tests.conftest import PHONE, TABLET, make_app
@@ -113,7 +113,7 @@ def test_an_appeal_through_the_opinion_and_the_groups_decision_to_a_rescore(
         locked_tea, live_server, new_page):
     event = locked_tea
     division = event.divisions[0]
-    publication.publish(db.session, _user(builders.ORGANIZER), division)
+    publishing.publish(db.session, _user(builders.ORGANIZER), division)
     db.session.commit()
     last = db.session.scalars(select(Result).where(Result.rank.is_not(None))
                               .order_by(Result.rank.desc())).first()
@@ -213,7 +213,7 @@ def test_an_appeal_through_the_opinion_and_the_groups_decision_to_a_rescore(
 def test_a_supervisor_browses_everything_and_finds_no_way_to_write(
         locked_tea, csrf_server, new_page):
     event = locked_tea
-    publication.publish(db.session, _user(builders.ORGANIZER), event.divisions[0])
+    publishing.publish(db.session, _user(builders.ORGANIZER), event.divisions[0])
     supervisor = builders.user("supervisor", username="jiandu", display_name="监督员李敏",
                                competition_id=event.competition_id)
     db.session.commit()

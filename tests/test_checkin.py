@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from competition.entries import service
+from competition.entries import registrations
 from competition.entries.idcard import make_id_number
 from competition.entries.models import Entry
 from competition.entries.validation import PersonData
@@ -25,7 +25,7 @@ def register(event, name, sequence, *, division=None, status="approved", **perso
         select(Division).where(Division.event_id == event.id).order_by(Division.position))
     sex = "M" if sequence % 2 else "F"
     id_number = make_id_number("421202", date(1985, 3, 14), sequence, sex)
-    return service.register(db.session, event, division,
+    return registrations.register(db.session, event, division,
                             PersonData(name=name, id_number=id_number, **person),
                             today=TODAY, status=status)
 

@@ -141,11 +141,11 @@ def test_a_moment_in_a_message_reads_in_the_apps_time_zone(app):
 
 def test_finalizing_too_early_says_when_in_local_time(app, locked_tea, client, auth):
     from competition.auth.models import User
-    from competition.results import publication
+    from competition.results import publishing
 
     organizer = db.session.scalar(select(User).where(User.username == builders.ORGANIZER))
     division = locked_tea.divisions[0]
-    publication.publish(db.session, organizer, division)
+    publishing.publish(db.session, organizer, division)
     db.session.commit()
     client.post("/login", data={"username": builders.ORGANIZER, "password": builders.PASSWORD})
     page = client.get(f"/events/{locked_tea.id}/results").get_data(as_text=True)

@@ -12,9 +12,9 @@ from competition.entries.idcard import make_id_number
 from competition.entries.models import Contestant, Entry
 from competition.events.models import Expert, PanelMember
 from competition.extensions import db
-from competition.judging import service
+from competition.judging import scoring
 from competition.judging.models import Penalty, ScoreSheet
-from competition.judging.service import MarkChange
+from competition.judging.scoring import MarkChange
 from tests import builders
 
 CONTESTANTS = (("张三丰", "咸宁市温泉养老院", 1, "YL-101"),
@@ -64,13 +64,13 @@ class Scene:
                              expert_id=expert.id)
 
     def score(self, judge, entry, a1=D(8), a2=D(5), submit=True):
-        sheet = service.open_sheet(db.session, judge, entry, self.module)
+        sheet = scoring.open_sheet(db.session, judge, entry, self.module)
         changes = [MarkChange(self.a1.id, a1)]
         if a2 is not None:
             changes.append(MarkChange(self.a2.id, a2))
-        service.save_marks(db.session, judge, sheet, changes)
+        scoring.save_marks(db.session, judge, sheet, changes)
         if submit:
-            service.submit_sheet(db.session, judge, sheet)
+            scoring.submit_sheet(db.session, judge, sheet)
         db.session.commit()
         return sheet
 
@@ -393,7 +393,7 @@ def test_the_lock_is_refused_while_a_spread_waits_for_a_rescore(scene, client, a
 
 def test_the_audit_page_lists_the_events_records_newest_first_in_words(scene, client, auth):
     sheet = scene.score(scene.judges[0], scene.entries[0])
-    service.reopen_sheet(db.session, scene.chief, sheet, "复核评分")
+    scoring.reopen_sheet(db.session, scene.chief, sheet, "复核评分")
     db.session.commit()
     auth.login("zuwei")
     response = client.get(console_url(scene, "/audit"))

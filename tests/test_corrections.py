@@ -12,19 +12,19 @@ import pytest
 from sqlalchemy import select
 
 from competition.audit.models import AuditEvent
+from competition.auth.credentials import issue_api_token
 from competition.auth.models import User
-from competition.auth.service import issue_api_token
-from competition.corrections import service as corrections
-from competition.entries import service as entries
+from competition.corrections import registration_changes as corrections
+from competition.entries import registrations as entries
 from competition.entries.idcard import make_id_number
 from competition.entries.models import Attendance, Entry
-from competition.entries.service import RegistrationError
+from competition.entries.registrations import RegistrationError
 from competition.entries.validation import PersonData
 from competition.extensions import db
 from competition.judging.models import ExternalScore
-from competition.results import publication
+from competition.results import publishing
 from competition.results.models import Publication, Result
-from competition.results.publication import PublicationError
+from competition.results.publishing import PublicationError
 from tests import builders
 
 
@@ -40,7 +40,7 @@ def _organizer() -> User:
 
 
 def _ranked(division) -> list[Entry]:
-    published = publication.publication_of(db.session, division.id)
+    published = publishing.publication_of(db.session, division.id)
     return [db.session.get(Entry, r.entry_id) for r in db.session.scalars(
         select(Result).where(Result.publication_id == published.id, Result.rank.is_not(None))
         .order_by(Result.rank))]
@@ -65,7 +65,7 @@ def test_attendance_after_the_lock_needs_a_reason_and_republishes(on_notice, cli
     event, division = on_notice
     organizer = _organizer()
     winner = _ranked(division)[0]
-    before = publication.publication_of(db.session, division.id)
+    before = publishing.publication_of(db.session, division.id)
     old_end = before.notice_ends_at
     token = issue_api_token(db.session, organizer)
     db.session.commit()
@@ -99,8 +99,8 @@ def test_attendance_after_the_lock_needs_a_reason_and_republishes(on_notice, cli
 
 def test_final_results_are_not_corrected(on_notice):
     event, division = on_notice
-    published = publication.publication_of(db.session, division.id)
-    publication.finalize(db.session, _organizer(), division,
+    published = publishing.publication_of(db.session, division.id)
+    publishing.finalize(db.session, _organizer(), division,
                          now=published.notice_ends_at + timedelta(minutes=1))
     db.session.commit()
     entry = _ranked(division)[0]
@@ -120,9 +120,9 @@ def test_finalizing_refuses_results_that_differ_from_the_notice(on_notice):
         ExternalScore.entry_id == entry.id)).first()
     score.score = Decimal(100)
     db.session.commit()
-    later = publication.publication_of(db.session, division.id).notice_ends_at \
+    later = publishing.publication_of(db.session, division.id).notice_ends_at \
         + timedelta(minutes=1)
     with pytest.raises(PublicationError, match="differ from those on public notice"):
-        publication.finalize(db.session, _organizer(), division, now=later)
+        publishing.finalize(db.session, _organizer(), division, now=later)
     db.session.rollback()
-    assert publication.publication_of(db.session, division.id).status == "notice"
+    assert publishing.publication_of(db.session, division.id).status == "notice"

@@ -160,8 +160,8 @@ def test_the_api_refuses_writes_from_another_site(csrf_app, world, headers):
 
 
 def test_a_program_with_a_token_is_not_asked_where_it_comes_from(csrf_app, world):
+    from competition.auth.credentials import issue_api_token
     from competition.auth.models import User
-    from competition.auth.service import issue_api_token
 
     organizer = db.session.scalar(select(User).where(User.username == "organizer"))
     token = issue_api_token(db.session, organizer, "csrf test")

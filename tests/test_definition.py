@@ -29,7 +29,7 @@ from competition.events.models import (
     PanelMember,
     PromotionRule,
 )
-from competition.events.service import SetupError
+from competition.events.setup import SetupError
 from competition.extensions import db
 from tests import builders
 

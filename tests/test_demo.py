@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import delete, func, select
 
 import competition
+from competition.auth.credentials import authenticate
 from competition.auth.models import Role, User
-from competition.auth.service import authenticate
 from competition.demo import (
     DEMO_ACCOUNTS,
     DEMO_COMPETITION_NAME,
@@ -347,10 +347,10 @@ def test_marking_schemes_are_kept_in_the_package():
 
 
 def test_every_demo_event_passes_the_set_up_rules(app):
-    from competition.events import service
+    from competition.events import setup
 
     competition = _seeded()
-    assert service.readiness_problems(db.session, competition) == []
+    assert setup.readiness_problems(db.session, competition) == []
 
 
 def test_flask_demo_prints_no_password_the_admin_does_not_have(app, runner):

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from competition.entries import service
+from competition.entries import registrations
 from competition.entries.idcard import make_id_number
 from competition.entries.models import Contestant, Entry
 from competition.entries.validation import (
@@ -90,9 +90,9 @@ def test_register_creates_the_person_once_and_numbers_tickets(app):
     event = _event()
     other = builders.event(event.competition, "茶艺师",
                            occupation=builders.occupation("茶艺师", None))
-    first = service.register(db.session, event, event.divisions[0],
+    first = registrations.register(db.session, event, event.divisions[0],
                              PersonData(name="张丽", id_number=WOMAN), today=TODAY)
-    second = service.register(db.session, other, other.divisions[0],
+    second = registrations.register(db.session, other, other.divisions[0],
                               PersonData(name="张丽", id_number=WOMAN, phone="13900001111"),
                               today=TODAY)
     db.session.commit()
@@ -105,23 +105,23 @@ def test_register_creates_the_person_once_and_numbers_tickets(app):
 
 def test_the_same_person_twice_in_one_event_is_refused(app):
     event = _event()
-    service.register(db.session, event, event.divisions[0],
+    registrations.register(db.session, event, event.divisions[0],
                      PersonData(name="张丽", id_number=WOMAN), today=TODAY)
     db.session.commit()
-    with pytest.raises(service.RegistrationError) as refused:
-        service.register(db.session, event, event.divisions[0],
+    with pytest.raises(registrations.RegistrationError) as refused:
+        registrations.register(db.session, event, event.divisions[0],
                          PersonData(name="张丽", id_number=WOMAN), today=TODAY)
     assert "张丽 is already entered in 养老护理员." in messages(refused.value.problems)
 
 
 def test_a_known_id_number_under_another_name_is_refused(app):
     event = _event()
-    service.register(db.session, event, event.divisions[0],
+    registrations.register(db.session, event, event.divisions[0],
                      PersonData(name="张丽", id_number=WOMAN), today=TODAY)
     other = builders.event(event.competition, "茶艺师",
                            occupation=builders.occupation("茶艺师", None))
-    with pytest.raises(service.RegistrationError) as refused:
-        service.register(db.session, other, other.divisions[0],
+    with pytest.raises(registrations.RegistrationError) as refused:
+        registrations.register(db.session, other, other.divisions[0],
                          PersonData(name="张莉", id_number=WOMAN), today=TODAY)
     assert messages(refused.value.problems) == [
         "This ID number is already registered for 张丽, not 张莉."]
@@ -155,7 +155,7 @@ def test_a_bad_form_shows_every_problem_in_chinese_and_saves_nothing(app, client
 @pytest.mark.parametrize("visitor", ["other", "judge", "anonymous"])
 def test_only_organizers_see_entries_with_full_id_numbers(app, client, auth, visitor):
     event = _event()
-    entry = service.register(db.session, event, event.divisions[0],
+    entry = registrations.register(db.session, event, event.divisions[0],
                              PersonData(name="张丽", id_number=WOMAN), today=TODAY)
     if visitor != "anonymous":
         builders.user("organizer" if visitor == "other" else "judge", username=visitor)
@@ -171,7 +171,7 @@ def test_only_organizers_see_entries_with_full_id_numbers(app, client, auth, vis
 
 def test_private_page_shows_status_and_ticket_with_masked_data(app, client):
     event = _event()
-    entry = service.register(db.session, event, event.divisions[0],
+    entry = registrations.register(db.session, event, event.divisions[0],
                              PersonData(name="张丽", id_number=WOMAN, phone="13800001234"),
                              today=TODAY)
     db.session.commit()
@@ -184,7 +184,7 @@ def test_private_page_shows_status_and_ticket_with_masked_data(app, client):
 
 def test_private_page_needs_the_exact_token(app, client):
     event = _event()
-    entry = service.register(db.session, event, event.divisions[0],
+    entry = registrations.register(db.session, event, event.divisions[0],
                              PersonData(name="张丽", id_number=WOMAN), today=TODAY)
     db.session.commit()
     assert client.get(f"/r/{entry.token[:-1]}x").status_code == 404
@@ -193,12 +193,12 @@ def test_private_page_needs_the_exact_token(app, client):
 
 def test_a_self_registration_never_changes_a_known_persons_details(app):
     event = _event()
-    first = service.register(db.session, event, event.divisions[0],
+    first = registrations.register(db.session, event, event.divisions[0],
                              PersonData(name="张丽", id_number=WOMAN, phone="13800001234",
                                         work_unit="咸宁市社会福利院"), today=TODAY)
     other = builders.event(event.competition, "茶艺师",
                            occupation=builders.occupation("茶艺师", None))
-    second = service.register(db.session, other, other.divisions[0],
+    second = registrations.register(db.session, other, other.divisions[0],
                               PersonData(name="张丽", id_number=WOMAN, phone="13999999999",
                                          work_unit="别处"),
                               today=TODAY, source="self", status="pending", is_student=False)

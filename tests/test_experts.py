@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from competition.entries.models import Conflict, Contestant, Entry, RegistrationStatus
 from competition.events.models import Expert, PanelDraw, PanelMember
-from competition.events.service import SetupError
-from competition.experts import service
-from competition.experts.service import EXPIRY_WARNING_DAYS, CertificateState
+from competition.events.setup import SetupError
+from competition.experts import pool
+from competition.experts.pool import EXPIRY_WARNING_DAYS, CertificateState
 from competition.extensions import db
 from tests import builders
 from tests.builders import event_ending_in, expert
@@ -55,7 +55,7 @@ def chiefs(event) -> list[str]:
     (TODAY + timedelta(days=EXPIRY_WARNING_DAYS + 1), CertificateState.VALID),
 ])
 def test_certificate_state(expires_on, state):
-    assert service.certificate_state(expires_on, TODAY) == state
+    assert pool.certificate_state(expires_on, TODAY) == state
 
 
 def test_pool_lists_states_masks_phones_and_filters(app, client, login_as):
@@ -139,7 +139,7 @@ def test_assignment_refused_without_a_certificate_valid_through_the_end(
 def test_assignment_accepts_a_certificate_valid_on_the_last_day(app):
     _, event = event_ending_in(ends_in=30)
     person = expert("柯美玲", expires_in=30)
-    member = service.add_panel_member(db.session, event, person, today=TODAY)
+    member = pool.add_panel_member(db.session, event, person, today=TODAY)
     assert member.role == "judge" and panel_count(event) == 1
 
 
@@ -180,7 +180,7 @@ def test_one_chief_judge_per_event(app, client, auth):
 def test_the_panel_page_shows_judges_work_units_and_certificates(app, client, auth):
     _, event = event_ending_in()
     chief = expert("余丽萍", "咸宁市中心医院", expires_in=60)
-    service.add_panel_member(db.session, event, chief, today=TODAY, role="chief")
+    pool.add_panel_member(db.session, event, chief, today=TODAY, role="chief")
     db.session.commit()
     auth.login("org")
     page = client.get(f"/events/{event.id}/panel").get_data(as_text=True)
@@ -191,8 +191,8 @@ def test_the_panel_page_shows_judges_work_units_and_certificates(app, client, au
 def test_removing_a_judge_is_refused_once_marking_started(app, client, auth):
     _, event = event_ending_in()
     judge, other = expert("田慧"), expert("熊春华")
-    first = service.add_panel_member(db.session, event, judge, today=TODAY)
-    second = service.add_panel_member(db.session, event, other, today=TODAY)
+    first = pool.add_panel_member(db.session, event, judge, today=TODAY)
+    second = pool.add_panel_member(db.session, event, other, today=TODAY)
     db.session.commit()
     auth.login("org")
     response = client.post(f"/events/{event.id}/panel/members/{second.id}/remove",
@@ -232,7 +232,7 @@ def _draw_fixture():
     db.session.add(Conflict(competition_id=elsewhere.id, expert_id=qualified[-1].id,
                             work_unit="赤壁市人民医院", reason="另一大赛"))
     on_panel = expert("已在组", "咸宁市中心医院")
-    service.add_panel_member(db.session, event, on_panel, today=TODAY, role="chief")
+    pool.add_panel_member(db.session, event, on_panel, today=TODAY, role="chief")
     expert("茶艺", "某单位", occupations=[builders.occupation("茶艺师", "4-03-02-07")])
     db.session.commit()
     return organizer, event, qualified
@@ -245,7 +245,7 @@ def event_contestant(event, name: str) -> int:
 
 def test_draw_candidates_exclude_conflicts_same_unit_and_short_certificates(app):
     _, event, qualified = _draw_fixture()
-    candidates = service.draw_candidates(db.session, event, today=TODAY)
+    candidates = pool.draw_candidates(db.session, event, today=TODAY)
     assert [e.name for e in candidates] == [e.name for e in qualified]
 
 
@@ -281,8 +281,8 @@ def test_a_draw_larger_than_the_qualified_pool_is_refused(app, client, auth):
 
 def test_draw_sample_is_a_function_of_the_seed():
     ids = [4, 9, 2, 7, 11]
-    assert service.draw_sample("ab" * 16, ids, 3) == service.draw_sample("ab" * 16, ids[::-1], 3)
-    assert service.draw_sample("ab" * 16, ids, 3) == random.Random("ab" * 16).sample(
+    assert pool.draw_sample("ab" * 16, ids, 3) == pool.draw_sample("ab" * 16, ids[::-1], 3)
+    assert pool.draw_sample("ab" * 16, ids, 3) == random.Random("ab" * 16).sample(
         sorted(ids), 3)
 
 
@@ -292,7 +292,7 @@ def test_declare_and_remove_conflicts(app, client, auth):
     _, event = event_ending_in()
     wang = entry(event, "王芳", "咸宁市社会福利院")
     judge = expert("田慧", "湖北职业技术学院")
-    service.add_panel_member(db.session, event, judge, today=TODAY)
+    pool.add_panel_member(db.session, event, judge, today=TODAY)
     db.session.commit()
     auth.login("org")
     url = f"/events/{event.id}/conflicts"
@@ -327,17 +327,17 @@ def test_a_conflict_needs_a_panel_member_and_an_entered_contestant(app):
     _, event = event_ending_in()
     outsider = expert("龚晓玲")
     judge = expert("田慧")
-    service.add_panel_member(db.session, event, judge, today=TODAY)
+    pool.add_panel_member(db.session, event, judge, today=TODAY)
     other_event = builders.event(event.competition, "育婴员")
     stranger = entry(other_event, "张伟", "某单位")
     with pytest.raises(SetupError, match="not on the panel"):
-        service.declare_conflict(db.session, event, outsider, work_unit="某单位",
+        pool.declare_conflict(db.session, event, outsider, work_unit="某单位",
                                  reason="r", declared_by=None)
     with pytest.raises(SetupError, match="Choose a contestant entered"):
-        service.declare_conflict(db.session, event, judge, contestant_id=stranger.contestant_id,
+        pool.declare_conflict(db.session, event, judge, contestant_id=stranger.contestant_id,
                                  reason="r", declared_by=None)
     with pytest.raises(SetupError, match="reason"):
-        service.declare_conflict(db.session, event, judge, work_unit="某单位", reason=" ",
+        pool.declare_conflict(db.session, event, judge, work_unit="某单位", reason=" ",
                                  declared_by=None)
     assert db.session.scalar(select(func.count()).select_from(Conflict)) == 0
 
@@ -359,13 +359,13 @@ def test_is_recused(app):
                  work_unit="通城县人民医院", reason="另一大赛"),
     ])
     db.session.flush()
-    assert service.is_recused(db.session, judge, own)  # own work unit, however spaced
-    assert service.is_recused(db.session, judge, named)
-    assert service.is_recused(db.session, judge, by_unit)
-    assert not service.is_recused(db.session, judge, free)
-    assert not service.is_recused(db.session, judge, no_unit)
+    assert pool.is_recused(db.session, judge, own)  # own work unit, however spaced
+    assert pool.is_recused(db.session, judge, named)
+    assert pool.is_recused(db.session, judge, by_unit)
+    assert not pool.is_recused(db.session, judge, free)
+    assert not pool.is_recused(db.session, judge, no_unit)
     unattached = expert("无单位", "")
-    assert not service.is_recused(db.session, unattached, no_unit)
+    assert not pool.is_recused(db.session, unattached, no_unit)
 
 
 # --- Who may open these pages -------------------------------------------------------------
@@ -386,8 +386,8 @@ def _panel_urls(event, member, conflict):
 
 def _permission_fixture():
     _, event = event_ending_in()
-    member = service.add_panel_member(db.session, event, expert("田慧"), today=TODAY)
-    conflict = service.declare_conflict(db.session, event, member.expert, work_unit="某单位",
+    member = pool.add_panel_member(db.session, event, expert("田慧"), today=TODAY)
+    conflict = pool.declare_conflict(db.session, event, member.expert, work_unit="某单位",
                                         reason="r", declared_by=None)
     expert("汪小红")
     other = builders.user("organizer", username="other")

@@ -20,7 +20,7 @@ from competition.results.ranking import (
     Rules,
     compute,
 )
-from competition.results.service import event_results
+from competition.results.standings import event_results
 from tests import builders
 
 THEORY = ModuleInfo(id=1, code="T", kind="theory", weight=D(30))

@@ -58,10 +58,10 @@ def stop_here(counted):
 
 
 if operation == "import":
-    from competition.entries import service
+    from competition.entries import registrations
     from competition.entries.models import Entry
 
-    record = service.record
+    record = registrations.record
 
     def slowed(session, **kwargs):
         # The whole file's entries are written; the audit record comes next, then commit.
@@ -69,19 +69,19 @@ if operation == "import":
             stop_here(Entry)
         return record(session, **kwargs)
 
-    service.record = slowed
+    registrations.record = slowed
 else:
-    from competition.results import publication
+    from competition.results import publishing
     from competition.results.models import Result
 
-    record = publication.record
+    record = publishing.record
 
     def slowed(session, **kwargs):
         if slow == "yes" and kwargs["action"] == "results.publish":
             stop_here(Result)
         return record(session, **kwargs)
 
-    publication.record = slowed
+    publishing.record = slowed
 
 client = app.test_client()
 assert client.post("/login", data={"username": username, "password": password}).status_code == 302

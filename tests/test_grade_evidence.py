@@ -21,14 +21,14 @@ from competition.auth.models import User
 from competition.dbtypes import utcnow
 from competition.entries.models import Contestant, Entry, IdType
 from competition.events.models import Competition, Division, Event
-from competition.events.rules import apply_preset
+from competition.events.promotion_rules import apply_preset
 from competition.extensions import db
-from competition.grades import held, service
+from competition.grades import held, promotions
 from competition.grades import rules as engine
 from competition.grades.models import Certificate, GradeCheck, Promotion, PromotionOutcome
-from competition.grades.service import PromotionError
+from competition.grades.promotions import PromotionError
 from competition.judging.models import ExternalScore
-from competition.results import publication
+from competition.results import publishing
 from tests import builders
 
 TECHNICIAN, SENIOR_TECHNICIAN, SENIOR_WORKER = 2, 1, 3
@@ -78,7 +78,7 @@ def _world(people: list[tuple], *, starts_on: date = date(2026, 11, 20),
     db.session.flush()
     moment = utcnow() - timedelta(days=publish_days_ago)
     event.scores_locked_at = moment
-    publication.publish(db.session, organizer, division, now=moment)
+    publishing.publish(db.session, organizer, division, now=moment)
     db.session.commit()
     return World(competition, event, division, organizer, entries)
 
@@ -87,14 +87,14 @@ def _outcomes(world: World) -> dict[str, object]:
     """name → the grade promoted to, or why the first rule (ranks 1–5) did not."""
     return {line.contestant.name: line.outcome.promotion.to_grade if line.outcome.promotion
             else [r.message % r.params for r in line.outcome.misses[0].reasons]
-            for line in service.preview(db.session, world.division)}
+            for line in promotions.preview(db.session, world.division)}
 
 
 def _decide(world: World, now: datetime | None = None) -> list[Promotion]:
-    promotions = service.decide_promotions(db.session, world.organizer, world.division,
+    decided = promotions.decide_promotions(db.session, world.organizer, world.division,
                                            now or utcnow())
     db.session.commit()
-    return promotions
+    return decided
 
 
 # --- The practical score --------------------------------------------------------------
@@ -131,7 +131,7 @@ def _granted_technician(number: str) -> tuple[World, Certificate]:
                      name="2025年电工技能竞赛")
     earlier.competition.evaluator_code = "0001"
     earlier.competition.site_sequence = "000001"
-    publication.finalize(db.session, earlier.organizer, earlier.division)
+    publishing.finalize(db.session, earlier.organizer, earlier.division)
     db.session.commit()
     promotion = db.session.scalar(select(Promotion).where(
         Promotion.entry_id == earlier.entries["方明"].id))
@@ -145,7 +145,7 @@ def test_a_grade_granted_here_is_never_lowered_by_a_stale_declaration(app):
     _granted_technician("F100")
     later = _world([("方明", "F100", SENIOR_WORKER, "", 90, 90, 90, 90)],
                    starts_on=date(2026, 11, 20))
-    line = service.preview(db.session, later.division)[0]
+    line = promotions.preview(db.session, later.division)[0]
     assert line.basis.grade == TECHNICIAN and line.basis.source == held.GRANTED
     assert line.outcome.promotion.to_grade == SENIOR_TECHNICIAN and not line.needs_check
     (promotion,) = _decide(later)
@@ -160,7 +160,7 @@ def test_a_declared_grade_a_promotion_depends_on_must_be_checked(app, client, au
     world = _world([("孙亮", "S200", TECHNICIAN, "S000142110002204150363",
                      90, 90, 90, 90),
                     ("郑浩", "S201", None, "", 85, 85, 85, 85)])
-    line = service.preview(db.session, world.division)[0]
+    line = promotions.preview(db.session, world.division)[0]
     assert line.basis.source == held.DECLARED and line.needs_check
     assert line.outcome.promotion.to_grade == SENIOR_TECHNICIAN
 
@@ -184,18 +184,18 @@ def test_a_declared_grade_a_promotion_depends_on_must_be_checked(app, client, au
     client.post(url, data={"confirmed": "no", "note": "证书编号查无此证"})
     check = db.session.scalar(select(GradeCheck))
     assert (check.confirmed, check.grade, check.note) == (False, TECHNICIAN, "证书编号查无此证")
-    line = service.preview(db.session, world.division)[0]
+    line = promotions.preview(db.session, world.division)[0]
     assert line.basis.grade is None and line.outcome.promotion.to_grade == TECHNICIAN
 
     # Seen after all: confirmed, the claim counts.
     client.post(url, data={"confirmed": "yes", "note": "现场查验原件"})
     assert db.session.scalar(select(func.count(GradeCheck.id))) == 1
-    line = service.preview(db.session, world.division)[0]
+    line = promotions.preview(db.session, world.division)[0]
     assert line.basis.source == held.CHECKED and not line.needs_check
-    promotions = _decide(world)
-    assert [(p.from_grade, p.to_grade) for p in promotions] == [
+    decided = _decide(world)
+    assert [(p.from_grade, p.to_grade) for p in decided] == [
         (TECHNICIAN, SENIOR_TECHNICIAN), (None, TECHNICIAN)]
-    kept = service.promotion_outcome(db.session, world.entries["孙亮"].id)
+    kept = promotions.promotion_outcome(db.session, world.entries["孙亮"].id)
     assert kept.grade_basis == {"grade": TECHNICIAN, "source": "checked",
                                 "certificate_number": "S000142110002204150363"}
 
@@ -203,11 +203,11 @@ def test_a_declared_grade_a_promotion_depends_on_must_be_checked(app, client, au
 def test_a_declared_certificate_issued_here_confirms_itself(app):
     _, certificate = _granted_technician("R300")
     later = _world([("方明", "R300", TECHNICIAN, certificate.number, 90, 90, 90, 90)])
-    line = service.preview(db.session, later.division)[0]
+    line = promotions.preview(db.session, later.division)[0]
     assert line.basis.source == held.GRANTED  # the grant itself is found first
     # Someone else quoting that number is not confirmed by it.
     other = _world([("冒名", "X999", TECHNICIAN, certificate.number, 90, 90, 90, 90)])
-    line = service.preview(db.session, other.division)[0]
+    line = promotions.preview(db.session, other.division)[0]
     assert line.basis.source == held.DECLARED and line.needs_check
 
 
@@ -217,7 +217,7 @@ def test_a_revoked_grant_no_longer_counts(app):
     promotion.reverted_at = utcnow()
     db.session.commit()
     later = _world([("方明", "V400", None, "", 90, 90, 90, 90)])
-    line = service.preview(db.session, later.division)[0]
+    line = promotions.preview(db.session, later.division)[0]
     assert line.basis.grade is None and line.outcome.promotion.to_grade == TECHNICIAN
 
 
@@ -276,10 +276,10 @@ def test_the_organizer_sets_the_contest_year_in_the_browser_form(app, client, lo
 def test_the_reasons_are_kept_and_shown_to_the_contestant(app, client, auth):
     world = _world([("周强", "K700", None, "", 55, 90, 90, 90),
                     ("吴磊", "K701", None, "", 90, 90, 90, 90)])
-    publication.finalize(db.session, world.organizer, world.division)
+    publishing.finalize(db.session, world.organizer, world.division)
     db.session.commit()
     loser = world.entries["周强"]
-    kept = service.promotion_outcome(db.session, loser.id)
+    kept = promotions.promotion_outcome(db.session, loser.id)
     assert not kept.promoted and kept.misses[0]["reasons"] == [
         {"message": "Theory score %(score)s < %(minimum)s",
          "params": {"score": "55.00", "minimum": "60"}}]

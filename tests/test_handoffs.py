@@ -22,12 +22,12 @@ from competition.audit.models import AuditEvent
 from competition.auth.models import User
 from competition.entries.models import Entry
 from competition.extensions import db
-from competition.grades import service as grades
+from competition.grades import promotions as grades
 from competition.grades.models import Certificate, Promotion
-from competition.judging import service as judging
+from competition.judging import scoring as judging
 from competition.judging.models import Mark, ScoreSheet
-from competition.judging.service import MarkChange
-from competition.results import publication
+from competition.judging.scoring import MarkChange
+from competition.results import publishing
 from competition.results.models import Result
 from tests import builders
 
@@ -70,16 +70,16 @@ def test_every_signal_is_a_listed_hand_off_answered_after_create_app(app):
         assert _receivers(signal) == expected, signal.name
     assert app.extensions["handoffs"] is handoffs.HANDOFFS
     # The two that change data are answered by the later stage's functions.
-    assert _receivers(publication.results_final) == {grades.on_results_final}
-    assert _receivers(judging.review_sheet_submitted) == {publication.after_review}
+    assert _receivers(publishing.results_final) == {grades.on_results_final}
+    assert _receivers(judging.review_sheet_submitted) == {publishing.after_review}
 
 
 def test_importing_the_stages_connects_nothing():
     """Only ``connect_all`` connects: a process that imports every answering module but
     makes no app has no receiver at all."""
     script = ("import competition.board, competition.entries.views, "
-              "competition.experts.service, competition.grades.service, "
-              "competition.results.publication\n"
+              "competition.experts.pool, competition.grades.promotions, "
+              "competition.results.publishing\n"
               "from competition.handoffs import HANDOFFS\n"
               "print(sum(len(h.signal.receivers) for h in HANDOFFS))\n")
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
@@ -89,14 +89,14 @@ def test_importing_the_stages_connects_nothing():
 
 def test_finalizing_unanswered_is_refused_and_changes_nothing(published_tea):
     division = published_tea.divisions[0]
-    publication.results_final.disconnect(grades.on_results_final)
+    publishing.results_final.disconnect(grades.on_results_final)
     try:
         with pytest.raises(RuntimeError, match="Nothing answers results_final"):
-            publication.finalize(db.session, _user(builders.ORGANIZER), division)
+            publishing.finalize(db.session, _user(builders.ORGANIZER), division)
     finally:
-        publication.results_final.connect(grades.on_results_final, weak=False)
+        publishing.results_final.connect(grades.on_results_final, weak=False)
     db.session.rollback()
-    assert publication.publication_of(db.session, division.id).status == "notice"
+    assert publishing.publication_of(db.session, division.id).status == "notice"
 
 
 # --- End to end ----------------------------------------------------------------------
@@ -115,7 +115,7 @@ def test_final_results_promote_and_issue_certificates(published_tea, client, aut
         assert answer.status_code == 200, answer.text
     db.session.expire_all()
 
-    assert publication.publication_of(db.session, division.id).status == "final"
+    assert publishing.publication_of(db.session, division.id).status == "final"
     promotions = db.session.scalars(select(Promotion)).all()
     assert {p.entry_id: p.to_grade for p in promotions} == expected
     issued = db.session.scalars(select(Certificate)).all()
@@ -130,11 +130,11 @@ def test_a_rescored_sheet_refreshes_the_published_results(tea_on_notice):
     entry = db.session.get(Entry, last.entry_id)
     old_rank, old_total = last.rank, Decimal(last.total)
 
-    appeal = publication.file_appeal(db.session, entry, "实操评分有误")
-    publication.decide_appeal(db.session, chief, appeal, accept=True, reason="予以复核")
+    appeal = publishing.file_appeal(db.session, entry, "实操评分有误")
+    publishing.decide_appeal(db.session, chief, appeal, accept=True, reason="予以复核")
     sheets = db.session.scalars(select(ScoreSheet).where(ScoreSheet.entry_id == entry.id)
                                 .order_by(ScoreSheet.id)).all()
-    publication.reopen_for_appeal(db.session, chief, appeal, sheets, "复核全部评分表")
+    publishing.reopen_for_appeal(db.session, chief, appeal, sheets, "复核全部评分表")
     db.session.commit()
 
     def refreshes() -> int:
@@ -156,7 +156,7 @@ def test_a_rescored_sheet_refreshes_the_published_results(tea_on_notice):
     published = db.session.scalar(select(Result).where(Result.entry_id == entry.id))
     assert Decimal(published.total) > old_total and published.rank < old_rank
     assert refreshes() > 0
-    assert publication.publication_of(db.session, division.id).status == "notice"
+    assert publishing.publication_of(db.session, division.id).status == "notice"
 
 
 def _value(sheet: ScoreSheet, criterion_id: int):

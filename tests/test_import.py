@@ -23,7 +23,7 @@ from competition.entries import importer
 from competition.entries.idcard import check_character, make_id_number
 from competition.entries.importer import HEADERS, import_file, parse_grade, preview_file
 from competition.entries.models import Contestant, Entry
-from competition.entries.service import RegistrationError
+from competition.entries.registrations import RegistrationError
 from competition.entries.validation import PersonData
 from competition.extensions import db
 from tests import builders
@@ -113,9 +113,10 @@ def setup_competition():
     care = builders.event(competition, "养老护理员", divisions=("职工组", "学生组"))
     builders.event(competition, "车工", divisions=("职工组",),
                    occupation=builders.occupation("车工", "6-18-01-01"))
-    from competition.entries import service
+    from competition.entries import registrations
 
-    service.register(db.session, care, care.divisions[0], PersonData(name="孙磊", id_number=SUN),
+    registrations.register(db.session, care, care.divisions[0],
+                           PersonData(name="孙磊", id_number=SUN),
                      today=TODAY)
     db.session.commit()
     return competition, care
@@ -334,7 +335,7 @@ def test_one_id_number_under_two_names_in_the_file_is_reported(app):
 
 def test_a_failure_midway_rolls_back_every_row(app, monkeypatch):
     competition, _ = setup_competition()
-    real_insert = importer.service._insert
+    real_insert = importer.registrations._insert
     calls = []
 
     def insert_then_fail(session, table, rows):
@@ -344,7 +345,7 @@ def test_a_failure_midway_rolls_back_every_row(app, monkeypatch):
             raise IntegrityError("INSERT INTO entries", {}, Exception("duplicate key"))
         return real_insert(session, table, rows)
 
-    monkeypatch.setattr(importer.service, "_insert", insert_then_fail)
+    monkeypatch.setattr(importer.registrations, "_insert", insert_then_fail)
 
     with pytest.raises(RegistrationError) as refused:
         import_file(db.session, competition, "a.xlsx", xlsx(GOOD_ROWS), TODAY)
@@ -358,9 +359,10 @@ def test_someone_registered_between_preview_and_confirmation(app, client, auth, 
     _, care = setup_competition()
     auth.login("mine")
     page = upload(client, care.id, xlsx(GOOD_ROWS), "报名表.xlsx").get_data(as_text=True)
-    from competition.entries import service
+    from competition.entries import registrations
 
-    service.register(db.session, care, care.divisions[0], PersonData(name="王芳", id_number=WANG),
+    registrations.register(db.session, care, care.divisions[0],
+                           PersonData(name="王芳", id_number=WANG),
                      today=TODAY)
     db.session.commit()
 

@@ -25,11 +25,11 @@ from sqlalchemy import func, select
 from competition.audit.models import AuditEvent
 from competition.entries import importer
 from competition.entries.models import Contestant, Entry
-from competition.entries.service import RegistrationError
+from competition.entries.registrations import RegistrationError
 from competition.errors import translate_problem
 from competition.events import scheme_excel
 from competition.events.models import Criterion, Module
-from competition.events.service import SetupError, replace_marking_scheme
+from competition.events.setup import SetupError, replace_marking_scheme
 from competition.extensions import db
 from competition.judging.models import ExternalScore
 from competition.results import theory_import
@@ -168,7 +168,7 @@ def _readable(problems) -> None:
 def setting(app):
     """A competition with 养老护理员 (theory module 理论知识 + practical module A) and one
     contestant entered, committed, so each example can be rolled back to it."""
-    from competition.entries import service as entries
+    from competition.entries import registrations as entries
     from competition.entries.idcard import make_id_number
     from competition.entries.validation import PersonData
 

@@ -1,6 +1,6 @@
 """Numbers nobody means are refused with a clear message, whichever way they come in,
 and nothing changes: the event form, the JSON API and an imported definition share one
-rule (``events.service``)."""
+rule (``events.setup``)."""
 
 from __future__ import annotations
 

@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy import func, select
 
 from competition.audit.models import AuditEvent
+from competition.auth.credentials import issue_api_token
 from competition.auth.models import User
-from competition.auth.service import issue_api_token
 from competition.dbtypes import utcnow
 from competition.entries.models import Contestant, Entry
 from competition.events.models import Criterion, Event, Module
-from competition.experts import service as expert_service
+from competition.experts import pool as expert_service
 from competition.extensions import db
-from competition.judging import service
+from competition.judging import scoring
 from competition.judging.models import IdempotencyKey, Mark, ScoreSheet
 
 RECUSED_UNIT = "咸宁市社会福利院"  # judge3's own work unit; two contestants come from it
@@ -357,7 +357,7 @@ def test_a_refused_change_can_be_sent_again_with_its_key_after_the_sheet_is_reop
                "previous": criterion["max_points"]}]
     key = str(uuid.uuid4())
     assert save(client, sheet["id"], change, key).status_code == 409
-    service.reopen_sheet(db.session, user("chief1"), db.session.get(ScoreSheet, sheet["id"]),
+    scoring.reopen_sheet(db.session, user("chief1"), db.session.get(ScoreSheet, sheet["id"]),
                          "裁判员申请更正")
     db.session.commit()
     response = save(client, sheet["id"], change, key)

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from competition.entries import draw_service, lots
+from competition.entries import draws, lots
 from competition.entries.models import Attendance, LotDraw, RegistrationStatus
-from competition.entries.service import RegistrationError
+from competition.entries.registrations import RegistrationError
 from competition.extensions import db
 from tests.builders import entries_of, entry, setup_event
 
@@ -142,7 +142,7 @@ def test_a_draw_gives_approved_entries_that_have_not_withdrawn_a_station_and_a_c
     organizer, event = setup_event(entries=(4,))
     pending = entry(event, status=RegistrationStatus.PENDING)
     withdrawn = entry(event, attendance=Attendance.WITHDRAWN)
-    draw = draw_service.draw_lots(db.session, event, None, organizer, "A")
+    draw = draws.draw_lots(db.session, event, None, organizer, "A")
     db.session.commit()
 
     drawn = [e for e in entries_of(event) if e.station is not None]
@@ -150,7 +150,7 @@ def test_a_draw_gives_approved_entries_that_have_not_withdrawn_a_station_and_a_c
     assert sorted(e.station for e in drawn) == [1, 2, 3, 4]
     assert len({e.code for e in drawn}) == 4 and all(e.draw_id == draw.id for e in drawn)
     assert len(draw.seed) == 32 and draw.drawn_by_id == organizer.id
-    record = draw_service.draw_record(db.session, draw)
+    record = draws.draw_record(db.session, draw)
     assert record.reproducible and record.current
 
 
@@ -158,38 +158,38 @@ def test_nobody_to_draw_is_refused_with_a_message(app):
     organizer, event = setup_event(entries=(0,))
     entry(event, status=RegistrationStatus.PENDING)
     with pytest.raises(RegistrationError, match="no one to draw"):
-        draw_service.draw_lots(db.session, event, None, organizer, "A")
+        draws.draw_lots(db.session, event, None, organizer, "A")
     assert draw_count() == 0
 
 
 def test_drawing_again_needs_confirmation(app):
     organizer, event = setup_event(entries=(5,))
-    first = draw_service.draw_lots(db.session, event, None, organizer, "A")
+    first = draws.draw_lots(db.session, event, None, organizer, "A")
     db.session.commit()
     before = [(e.id, e.station, e.code) for e in entries_of(event)]
 
     with pytest.raises(RegistrationError, match="already been drawn"):
-        draw_service.draw_lots(db.session, event, None, organizer, "A")
+        draws.draw_lots(db.session, event, None, organizer, "A")
     db.session.rollback()
     assert [(e.id, e.station, e.code) for e in entries_of(event)] == before
 
-    second = draw_service.draw_lots(db.session, event, None, organizer, "A", redraw=True)
+    second = draws.draw_lots(db.session, event, None, organizer, "A", redraw=True)
     db.session.commit()
     assert second.seed != first.seed
     assert all(e.draw_id == second.id for e in entries_of(event))
     # The first draw stays on record, still verifiable, and shows it was replaced.
-    old = draw_service.draw_record(db.session, first)
+    old = draws.draw_record(db.session, first)
     assert old.reproducible and {line.state for line in old.lines} == {"superseded"}
 
 
 def test_no_draw_once_marking_has_started_even_when_confirmed(app):
     organizer, event = setup_event(entries=(3,))
-    draw_service.draw_lots(db.session, event, None, organizer, "A")
+    draws.draw_lots(db.session, event, None, organizer, "A")
     event.marking_started_at = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
     db.session.commit()
     before = [(e.station, e.code) for e in entries_of(event)]
     with pytest.raises(RegistrationError, match="Marking has started"):
-        draw_service.draw_lots(db.session, event, None, organizer, "A", redraw=True)
+        draws.draw_lots(db.session, event, None, organizer, "A", redraw=True)
     db.session.rollback()
     assert [(e.station, e.code) for e in entries_of(event)] == before
     assert draw_count() == 1
@@ -197,10 +197,10 @@ def test_no_draw_once_marking_has_started_even_when_confirmed(app):
 
 def test_a_redraw_frees_the_station_of_an_entry_that_withdrew(app):
     organizer, event = setup_event(entries=(3,))
-    draw_service.draw_lots(db.session, event, None, organizer, "A")
+    draws.draw_lots(db.session, event, None, organizer, "A")
     leaving = entries_of(event)[0]
     leaving.attendance = Attendance.WITHDRAWN
-    draw_service.draw_lots(db.session, event, None, organizer, "A", redraw=True)
+    draws.draw_lots(db.session, event, None, organizer, "A", redraw=True)
     db.session.commit()
     assert leaving.station is None and leaving.code is None
     assert sorted(e.station for e in entries_of(event) if e.station) == [1, 2]
@@ -209,8 +209,8 @@ def test_a_redraw_frees_the_station_of_an_entry_that_withdrew(app):
 def test_divisions_drawn_one_by_one_keep_stations_and_codes_unique_in_the_event(app):
     organizer, event = setup_event(divisions=("职工组", "企业组"), entries=(3, 2))
     workers, company = event.divisions
-    draw_service.draw_lots(db.session, event, workers, organizer, "A")
-    draw_service.draw_lots(db.session, event, company, organizer, "A")
+    draws.draw_lots(db.session, event, workers, organizer, "A")
+    draws.draw_lots(db.session, event, company, organizer, "A")
     db.session.commit()
     stations = {e.division_id: set() for e in entries_of(event)}
     for e in entries_of(event):
@@ -219,24 +219,24 @@ def test_divisions_drawn_one_by_one_keep_stations_and_codes_unique_in_the_event(
     assert len({e.code for e in entries_of(event)}) == 5
 
     # Drawing the first division again hands back its own stations, still unique.
-    redraw = draw_service.draw_lots(db.session, event, workers, organizer, "A", redraw=True)
+    redraw = draws.draw_lots(db.session, event, workers, organizer, "A", redraw=True)
     db.session.commit()
     assert {e.station for e in entries_of(event) if e.division_id == workers.id} == {1, 2, 3}
     assert len({e.code for e in entries_of(event)}) == 5
-    assert draw_service.draw_record(db.session, redraw).reproducible
+    assert draws.draw_record(db.session, redraw).reproducible
 
 
 def test_a_division_of_another_event_is_refused(app):
     organizer, event = setup_event(entries=(2,))
     _, other = setup_event(organizer=organizer, entries=(1,))
     with pytest.raises(RegistrationError):
-        draw_service.draw_lots(db.session, event, other.divisions[0], organizer, "A")
+        draws.draw_lots(db.session, event, other.divisions[0], organizer, "A")
 
 
 def test_too_few_codes_is_refused(app):
     organizer, event = setup_event(entries=(2,))
     with pytest.raises(RegistrationError, match="prefix"):
-        draw_service.draw_lots(db.session, event, None, organizer, "a1")
+        draws.draw_lots(db.session, event, None, organizer, "a1")
     assert draw_count() == 0
 
 
@@ -308,7 +308,7 @@ def test_the_record_lists_every_entry_and_says_it_is_verifiable(app, client, log
     organizer = login_as("organizer")
     _, event = setup_event(organizer, divisions=("职工组", "企业组"), entries=(3, 2))
     workers = event.divisions[0]
-    draw = draw_service.draw_lots(db.session, event, workers, organizer, "A",
+    draw = draws.draw_lots(db.session, event, workers, organizer, "A",
                                   note="监督人：李四")
     db.session.commit()
     page = client.get(f"/draws/{draw.id}").get_data(as_text=True)
@@ -331,7 +331,7 @@ def test_the_record_lists_every_entry_and_says_it_is_verifiable(app, client, log
 def test_a_tampered_record_is_not_verified(app, client, login_as):
     organizer = login_as("organizer")
     _, event = setup_event(organizer, entries=(3,))
-    draw = draw_service.draw_lots(db.session, event, None, organizer, "A")
+    draw = draws.draw_lots(db.session, event, None, organizer, "A")
     draw.seed = "0" * 32
     db.session.commit()
     page = client.get(f"/draws/{draw.id}").get_data(as_text=True)
@@ -360,7 +360,7 @@ def _urls(event, draw):
 @pytest.mark.parametrize("who", ["other organizer", "judge"])
 def test_only_the_competitions_organizers_open_the_draw_pages(app, client, login_as, who):
     _, event = setup_event(entries=(2,))
-    draw = draw_service.draw_lots(db.session, event, None, None, "A")
+    draw = draws.draw_lots(db.session, event, None, None, "A")
     db.session.commit()
     login_as("organizer" if who == "other organizer" else "judge")
     for url in _urls(event, draw):
@@ -372,7 +372,7 @@ def test_only_the_competitions_organizers_open_the_draw_pages(app, client, login
 
 def test_signed_out_visitors_are_sent_to_sign_in(app, client):
     _, event = setup_event(entries=(2,))
-    draw = draw_service.draw_lots(db.session, event, None, None, "A")
+    draw = draws.draw_lots(db.session, event, None, None, "A")
     db.session.commit()
     for url in _urls(event, draw):
         response = client.get(url)

@@ -22,10 +22,10 @@ from competition.auth.models import User
 from competition.entries.models import Contestant, Entry
 from competition.events.models import Event, Module
 from competition.extensions import db
-from competition.judging import paper, service
+from competition.judging import paper_sheets, scoring
 from competition.judging.models import Mark, ScoreSheet
 from competition.judging.paper_pdf import parse_sheet_ref
-from competition.judging.service import JudgingError, MarkChange
+from competition.judging.scoring import JudgingError, MarkChange
 from tests import builders
 
 
@@ -51,7 +51,7 @@ def module(event, code="A") -> Module:
 def entry_for(event, judge_name="judge1", index=0) -> Entry:
     """An entry the judge is not recused from."""
     judge = user(judge_name)
-    return next(a for a in service.assignments(db.session, judge)
+    return next(a for a in scoring.assignments(db.session, judge)
                 if a.event.id == event.id).entries[index]
 
 
@@ -71,7 +71,7 @@ def entry_url(event, mod, entry, judge) -> str:
             f"&judge_id={judge.id}")
 
 
-def paper_sheets() -> list[ScoreSheet]:
+def typed_sheets() -> list[ScoreSheet]:
     return db.session.scalars(select(ScoreSheet).where(ScoreSheet.source == "paper")).all()
 
 
@@ -114,8 +114,8 @@ def read_pdf(response) -> PdfReader:
 
 def test_blank_sheets_one_page_per_station_and_module_and_no_names(demo, client, auth):
     login(auth, "organizer")
-    entries = service.scoreable_entries(db.session, demo.id)
-    modules = service.scored_modules(demo)
+    entries = scoring.scoreable_entries(db.session, demo.id)
+    modules = scoring.scored_modules(demo)
     whole = read_pdf(client.get(f"/events/{demo.id}/paper-sheets.pdf"))
     assert len(whole.pages) == len(entries) * len(modules) == 22 * 3
 
@@ -148,7 +148,7 @@ def test_blank_sheets_print_the_choices_of_each_entry_mode(demo, client, auth):
     lathe = db.session.scalar(select(Event).where(Event.name == "车工"))
     login(auth, "chief2")  # the chief judge of 车工 may print its sheets
     mod = module(lathe, "A")
-    entry = service.scoreable_entries(db.session, lathe.id)[0]
+    entry = scoring.scoreable_entries(db.session, lathe.id)[0]
     text = read_pdf(client.get(f"/events/{lathe.id}/paper-sheets.pdf?module_id={mod.id}"
                                f"&station={entry.station}")).pages[0].extract_text()
     assert "标称 38 mm" in text and "-0.025" in text  # measured: nominal and tolerance
@@ -161,7 +161,7 @@ def test_a_0_to_3_criterion_prints_its_four_choices(demo, client, auth):
     mod.criteria[0].kind, mod.criteria[0].entry_mode = "judgement", "scale_0_3"
     db.session.commit()
     login(auth, "organizer")
-    entry = service.scoreable_entries(db.session, demo.id)[0]
+    entry = scoring.scoreable_entries(db.session, demo.id)[0]
     text = read_pdf(client.get(f"/events/{demo.id}/paper-sheets.pdf?module_id={mod.id}"
                                f"&station={entry.station}")).pages[0].extract_text()
     assert re.search(r"0\s*1\s*2\s*3", text)
@@ -180,13 +180,13 @@ def test_a_typed_in_paper_sheet_is_a_draft_that_does_not_count(demo, client, aut
     response = enter_as_organizer(client, auth, demo, mod, entry)
     page = response.get_data(as_text=True)
     assert "录入" in page and "等待复核" in page
-    [sheet] = paper_sheets()
+    [sheet] = typed_sheets()
     assert sheet.status == "draft" and sheet.source == "paper"
     assert sheet.judge_id == user("judge1").id
     assert sheet.entered_by_id == user("organizer").id and sheet.confirmed_by_id is None
     assert {m.criterion_id: m.value for m in sheet.marks} == {
         c.id: c.max_points for c in mod.criteria}
-    state = service.progress(db.session, demo)
+    state = scoring.progress(db.session, demo)
     assert state.cells[(entry.id, mod.id, user("judge1").id)] == "draft"
     writes = actions("mark.write")
     assert len(writes) == len(mod.criteria)
@@ -210,7 +210,7 @@ def test_bad_or_missing_marks_save_nothing(demo, client, auth):
     login(auth, "organizer")
     response = client.post(entry_url(demo, mod, entry, user("judge1")), data=data)
     assert response.status_code == 200
-    assert paper_sheets() == [] and db.session.scalar(select(func.count(Mark.id))) == 0
+    assert typed_sheets() == [] and db.session.scalar(select(func.count(Mark.id))) == 0
     assert actions("mark.write") == []
 
 
@@ -218,22 +218,22 @@ def test_full_width_digits_typed_on_a_chinese_keyboard_are_read(demo, client, au
     mod, entry = module(demo), entry_for(demo)
     first = mod.criteria[0]
     enter_as_organizer(client, auth, demo, mod, entry, **{first.code: "４．５"})
-    [sheet] = paper_sheets()
+    [sheet] = typed_sheets()
     assert next(m for m in sheet.marks if m.criterion_id == first.id).value == D("4.5")
 
 
 def test_a_judge_with_a_tablet_sheet_gets_no_paper_sheet(demo, client, auth):
     mod, entry = module(demo), entry_for(demo)
     judge = user("judge1")
-    tablet = service.open_sheet(db.session, judge, entry, mod)
-    service.save_marks(db.session, judge, tablet, [MarkChange(mod.criteria[0].id, D(2))])
+    tablet = scoring.open_sheet(db.session, judge, entry, mod)
+    scoring.save_marks(db.session, judge, tablet, [MarkChange(mod.criteria[0].id, D(2))])
     db.session.commit()
     login(auth, "organizer")
     page = client.get(entry_url(demo, mod, entry, judge)).get_data(as_text=True)
     assert "平板" in page and not inputs(page, f"c{mod.criteria[0].id}")  # nothing to type in
     response = client.post(entry_url(demo, mod, entry, judge), data=full_marks(mod))
     assert response.status_code == 200 and "平板" in response.get_data(as_text=True)
-    assert paper_sheets() == []
+    assert typed_sheets() == []
     assert len(actions("mark.write")) == 1  # the tablet's own mark only
 
 
@@ -241,9 +241,9 @@ def test_a_recused_judges_paper_sheet_is_refused(demo, client, auth):
     mod, entry = module(demo), recused_entry(demo)
     response = enter_as_organizer(client, auth, demo, mod, entry, judge_name="judge3")
     assert "回避" in response.get_data(as_text=True)
-    assert paper_sheets() == [] and actions("mark.write") == []
+    assert typed_sheets() == [] and actions("mark.write") == []
     with pytest.raises(JudgingError, match="recused"):
-        paper.enter_paper_sheet(db.session, user("organizer"), entry, mod, user("judge3"),
+        paper_sheets.enter_paper_sheet(db.session, user("organizer"), entry, mod, user("judge3"),
                                 {c.id: c.max_points for c in mod.criteria})
 
 
@@ -251,9 +251,9 @@ def test_the_same_judges_paper_sheet_is_not_typed_in_twice(demo, client, auth):
     mod, entry = module(demo), entry_for(demo)
     enter_as_organizer(client, auth, demo, mod, entry)
     with pytest.raises(JudgingError, match="waits for confirmation"):
-        paper.enter_paper_sheet(db.session, user("chief1"), entry, mod, user("judge1"),
+        paper_sheets.enter_paper_sheet(db.session, user("chief1"), entry, mod, user("judge1"),
                                 {c.id: c.max_points for c in mod.criteria})
-    assert len(paper_sheets()) == 1
+    assert len(typed_sheets()) == 1
 
 
 def test_a_sheet_id_typed_or_scanned_opens_that_sheet(demo, client, auth):
@@ -270,7 +270,7 @@ def test_a_sheet_id_typed_or_scanned_opens_that_sheet(demo, client, auth):
 def test_the_typist_cannot_confirm_their_own_entry(demo, client, auth):
     mod, entry = module(demo), entry_for(demo)
     enter_as_organizer(client, auth, demo, mod, entry)
-    [sheet] = paper_sheets()
+    [sheet] = typed_sheets()
     login(auth, "organizer")
     response = client.post(f"/paper-sheets/{sheet.id}/confirm", data=full_marks(mod),
                            follow_redirects=True)
@@ -279,7 +279,7 @@ def test_the_typist_cannot_confirm_their_own_entry(demo, client, auth):
     assert db.session.get(ScoreSheet, sheet.id).confirmed_by_id is None
     assert db.session.get(ScoreSheet, sheet.id).status == "draft"
     with pytest.raises(JudgingError, match="different person"):
-        paper.confirm_paper_sheet(db.session, user("organizer"), sheet,
+        paper_sheets.confirm_paper_sheet(db.session, user("organizer"), sheet,
                                   {c.id: c.max_points for c in mod.criteria})
     assert actions("sheet.confirm") == []
 
@@ -287,7 +287,7 @@ def test_the_typist_cannot_confirm_their_own_entry(demo, client, auth):
 def test_the_database_refuses_the_typist_as_confirmer(demo, client, auth):
     mod, entry = module(demo), entry_for(demo)
     enter_as_organizer(client, auth, demo, mod, entry)
-    [sheet] = paper_sheets()
+    [sheet] = typed_sheets()
     sheet.confirmed_by_id = sheet.entered_by_id
     with pytest.raises(IntegrityError):
         db.session.flush()
@@ -298,7 +298,7 @@ def test_a_second_entry_that_differs_is_not_confirmed_and_says_where(demo, clien
     mod, entry = module(demo), entry_for(demo)
     first, third = mod.criteria[0], mod.criteria[2]
     enter_as_organizer(client, auth, demo, mod, entry)
-    [sheet] = paper_sheets()
+    [sheet] = typed_sheets()
     login(auth, "chief1")
     blind = client.get(f"/paper-sheets/{sheet.id}/confirm").get_data(as_text=True)
     assert all(typed_value(blind, c) in (None, "") for c in mod.criteria)  # blind
@@ -318,7 +318,7 @@ def test_a_second_entry_that_differs_is_not_confirmed_and_says_where(demo, clien
     # The list tells everyone which criteria to check, not the values.
     listing = client.get(f"/events/{demo.id}/paper").get_data(as_text=True)
     assert f"{first.code}、{third.code}" in listing
-    assert service.progress(db.session, demo).cells[
+    assert scoring.progress(db.session, demo).cells[
         (entry.id, mod.id, user("judge1").id)] == "draft"
 
 
@@ -326,7 +326,7 @@ def test_matching_entries_confirm_and_submit_the_sheet(demo, client, auth):
     mod, entry = module(demo), entry_for(demo)
     first = mod.criteria[0]
     enter_as_organizer(client, auth, demo, mod, entry, **{first.code: "4.5"})
-    [sheet] = paper_sheets()
+    [sheet] = typed_sheets()
     login(auth, "chief1")
     response = client.post(f"/paper-sheets/{sheet.id}/confirm",
                            data=full_marks(mod, **{first.code: "4.50"}), follow_redirects=True)
@@ -340,11 +340,11 @@ def test_matching_entries_confirm_and_submit_the_sheet(demo, client, auth):
     [submit] = actions("sheet.submit")
     assert submit.actor_id == user("chief1").id
     assert verify_chain(db.session) is None
-    assert service.progress(db.session, demo).cells[
+    assert scoring.progress(db.session, demo).cells[
         (entry.id, mod.id, user("judge1").id)] == "submitted"
     # Confirmed is final: no second confirmation, no correction.
     with pytest.raises(JudgingError, match="already confirmed"):
-        paper.confirm_paper_sheet(db.session, user("organizer"), held,
+        paper_sheets.confirm_paper_sheet(db.session, user("organizer"), held,
                                   {c.id: c.max_points for c in mod.criteria})
 
 
@@ -352,7 +352,7 @@ def test_the_typist_corrects_and_the_second_entry_then_confirms(demo, client, au
     mod, entry = module(demo), entry_for(demo)
     first = mod.criteria[0]
     enter_as_organizer(client, auth, demo, mod, entry, **{first.code: "1"})  # a typing slip
-    [sheet] = paper_sheets()
+    [sheet] = typed_sheets()
     login(auth, "chief1")
     client.post(f"/paper-sheets/{sheet.id}/confirm", data=full_marks(mod, **{first.code: "3"}))
     # Only the typist corrects.
@@ -378,15 +378,15 @@ def test_the_typist_corrects_and_the_second_entry_then_confirms(demo, client, au
 def test_a_sheet_typed_in_by_mistake_is_discarded_with_a_reason(demo, client, auth):
     mod, entry = module(demo), entry_for(demo)
     enter_as_organizer(client, auth, demo, mod, entry, judge_name="judge2")  # wrong judge
-    [sheet] = paper_sheets()
+    [sheet] = typed_sheets()
     login(auth, "organizer")
     client.post(f"/paper-sheets/{sheet.id}/discard", data={"reason": " "})
-    assert len(paper_sheets()) == 1 and actions("sheet.discard") == []
+    assert len(typed_sheets()) == 1 and actions("sheet.discard") == []
     response = client.post(f"/paper-sheets/{sheet.id}/discard",
                            data={"reason": "录入时选错了裁判员"}, follow_redirects=True)
     assert "作废" in response.get_data(as_text=True)
     db.session.expire_all()
-    assert paper_sheets() == [] and db.session.scalar(select(func.count(Mark.id))) == 0
+    assert typed_sheets() == [] and db.session.scalar(select(func.count(Mark.id))) == 0
     [discard] = actions("sheet.discard")
     assert discard.reason == "录入时选错了裁判员" and discard.actor_id == user("organizer").id
     removals = [a for a in actions("mark.write") if a.new_value == ""]
@@ -394,19 +394,19 @@ def test_a_sheet_typed_in_by_mistake_is_discarded_with_a_reason(demo, client, au
     assert verify_chain(db.session) is None
     # The right judge's sheet can now be typed in, and judge2 is free to score on a tablet.
     client.post(entry_url(demo, mod, entry, user("judge1")), data=full_marks(mod))
-    assert [s.judge_id for s in paper_sheets()] == [user("judge1").id]
-    assert service.open_sheet(db.session, user("judge2"), entry, mod).source == "tablet"
+    assert [s.judge_id for s in typed_sheets()] == [user("judge1").id]
+    assert scoring.open_sheet(db.session, user("judge2"), entry, mod).source == "tablet"
 
 
 def test_a_confirmed_sheet_cannot_be_discarded(demo, client, auth):
     mod, entry = module(demo), entry_for(demo)
     enter_as_organizer(client, auth, demo, mod, entry)
-    [sheet] = paper_sheets()
-    paper.confirm_paper_sheet(db.session, user("chief1"), sheet,
+    [sheet] = typed_sheets()
+    paper_sheets.confirm_paper_sheet(db.session, user("chief1"), sheet,
                               {c.id: c.max_points for c in mod.criteria})
     db.session.commit()
     with pytest.raises(JudgingError, match="already confirmed"):
-        paper.discard_paper_sheet(db.session, user("organizer"), sheet, "选错了")
+        paper_sheets.discard_paper_sheet(db.session, user("organizer"), sheet, "选错了")
 
 
 def test_scale_and_all_or_nothing_criteria_are_typed_as_choices(demo, client, auth):
@@ -426,7 +426,7 @@ def test_scale_and_all_or_nothing_criteria_are_typed_as_choices(demo, client, au
     auth.logout()
     bad = full_marks(mod, **{scale.code: "4", all_or_nothing.code: "0"})
     login(auth, "chief1")
-    [sheet] = paper_sheets()
+    [sheet] = typed_sheets()
     response = client.post(f"/paper-sheets/{sheet.id}/confirm", data=bad)
     assert response.status_code == 200 and actions("sheet.confirm") == []
     client.post(f"/paper-sheets/{sheet.id}/confirm", data=full_marks(mod, **values))
@@ -440,7 +440,7 @@ def test_scale_and_all_or_nothing_criteria_are_typed_as_choices(demo, client, au
 def test_no_contestant_name_on_the_paper_pages(demo, client, auth):
     mod, entry = module(demo), entry_for(demo)
     enter_as_organizer(client, auth, demo, mod, entry)
-    [sheet] = paper_sheets()
+    [sheet] = typed_sheets()
     login(auth, "chief1")
     pages = client.get(f"/events/{demo.id}/paper?module_id={mod.id}&entry_id={entry.id}"
                        f"&judge_id={user('judge2').id}").get_data(as_text=True)
@@ -460,7 +460,7 @@ def test_only_organizers_and_the_chief_judge_handle_paper_sheets(demo, client, a
                                                                  visitor):
     mod, entry = module(demo), entry_for(demo)
     enter_as_organizer(client, auth, demo, mod, entry)
-    [sheet] = paper_sheets()
+    [sheet] = typed_sheets()
     if visitor == "other organizer":
         other = builders.user("organizer")
         db.session.commit()

@@ -205,7 +205,7 @@ def test_results_still_a_draft_are_public_nowhere(_shared_app, world):
 
 def test_an_api_token_carries_its_user_s_permissions_and_no_more(_shared_app, world):
     """``Authorization: Bearer`` is the session's equal: the same answers, per user."""
-    from competition.auth.service import issue_api_token
+    from competition.auth.credentials import issue_api_token
 
     tokens = {name: issue_api_token(db.session, _user(name), "matrix")
               for name in ("judge9", "other_organizer", "organizer")}

@@ -24,13 +24,13 @@ from competition.auth.models import User
 from competition.dbtypes import utcnow
 from competition.entries.models import Contestant, Entry, IdType
 from competition.events.models import Division, Event
-from competition.events.rules import apply_preset
+from competition.events.promotion_rules import apply_preset
 from competition.extensions import db
-from competition.grades import service
+from competition.grades import promotions
 from competition.grades.models import GradeCheck, Promotion, PromotionOutcome
-from competition.grades.service import PromotionError
+from competition.grades.promotions import PromotionError
 from competition.judging.models import ExternalScore
-from competition.results import publication
+from competition.results import publishing
 from competition.results.models import Publication, Result
 from tests import builders
 
@@ -92,7 +92,7 @@ def _small(published: bool, checked: bool = True) -> Small:
         db.session.flush()
     if published:
         event.scores_locked_at = utcnow() - timedelta(days=11)
-        publication.publish(db.session, organizer, division, now=utcnow() - timedelta(days=10))
+        publishing.publish(db.session, organizer, division, now=utcnow() - timedelta(days=10))
     db.session.commit()
     return Small(event, division, organizer, entries, theory.id, practical.id)
 
@@ -109,7 +109,7 @@ def small_draft(app) -> Small:
     return _small(published=False)
 
 
-def _by_name(lines) -> dict[str, service.PromotionLine]:
+def _by_name(lines) -> dict[str, promotions.PromotionLine]:
     return {line.contestant.name: line for line in lines}
 
 
@@ -126,7 +126,7 @@ def _outcomes(lines) -> dict[str, object]:
 # --- Preview --------------------------------------------------------------------------
 
 def test_preview_from_the_published_results(small):
-    lines = service.preview(db.session, small.division)
+    lines = promotions.preview(db.session, small.division)
     assert [(line.rank, line.contestant.name) for line in lines] == [
         (rank, person[0]) for rank, person in enumerate(PEOPLE, start=1)]
     assert _outcomes(lines) == {
@@ -150,22 +150,22 @@ def test_preview_from_the_published_results(small):
 
 def test_preview_reads_the_live_draft_until_published_then_the_snapshot(small_draft):
     small = small_draft
-    assert _outcomes(service.preview(db.session, small.division))["李秀兰"] == [
+    assert _outcomes(promotions.preview(db.session, small.division))["李秀兰"] == [
         "Theory score 55.00 < 60"]
     theory = db.session.scalar(select(ExternalScore).where(
         ExternalScore.entry_id == small.entries["李秀兰"].id,
         ExternalScore.module_id == small.theory_id))
     theory.score = Decimal(61)
     db.session.commit()
-    assert _outcomes(service.preview(db.session, small.division))["李秀兰"] == 2  # live
+    assert _outcomes(promotions.preview(db.session, small.division))["李秀兰"] == 2  # live
 
     small.event.scores_locked_at = utcnow()
-    publication.publish(db.session, small.organizer, small.division)
+    publishing.publish(db.session, small.organizer, small.division)
     theory.score = Decimal(10)  # not in the published snapshot until it is refreshed
     db.session.commit()
-    assert _outcomes(service.preview(db.session, small.division))["李秀兰"] == 2
-    publication.refresh(db.session, small.division)
-    assert _outcomes(service.preview(db.session, small.division))["李秀兰"] == [
+    assert _outcomes(promotions.preview(db.session, small.division))["李秀兰"] == 2
+    publishing.refresh(db.session, small.division)
+    assert _outcomes(promotions.preview(db.session, small.division))["李秀兰"] == [
         "Theory score 10.00 < 60"]
 
 
@@ -175,7 +175,7 @@ def test_names_of_modules_and_rank_outside_the_range(small):
         Result.entry_id == small.entries["钱明"].id))
     row.rank = 11
     db.session.commit()
-    line = _by_name(service.preview(db.session, small.division))["钱明"]
+    line = _by_name(promotions.preview(db.session, small.division))["钱明"]
     assert _reasons(line) == ["Rank 11 is outside 1–10"]
 
 
@@ -195,13 +195,13 @@ def test_promotions_once_a_year_across_competitions(small):
                         rule_text="前3名晋升一级", from_grade=None, to_grade=4)
     db.session.add(earlier)
     db.session.commit()
-    assert _outcomes(service.preview(db.session, small.division))["王建国"] == 2
+    assert _outcomes(promotions.preview(db.session, small.division))["王建国"] == 2
 
     earlier.year = year  # promoted through the other competition this year
     db.session.commit()
-    assert _outcomes(service.preview(db.session, small.division))["王建国"] == [
+    assert _outcomes(promotions.preview(db.session, small.division))["王建国"] == [
         f"Already promoted in {year}"]
-    decided = service.decide_promotions(db.session, small.organizer, small.division, utcnow())
+    decided = promotions.decide_promotions(db.session, small.organizer, small.division, utcnow())
     assert [p.entry.contestant.name for p in decided] == ["钱明"]
 
 
@@ -211,13 +211,13 @@ def test_decide_promotions_records_raises_grade_and_audits(small):
     # Decided in the next year: the promotions count in the contest year, the year of
     # the competition's first day, not the year of the decision.
     now = datetime(2030, 12, 31, 17, 0, tzinfo=UTC)
-    promotions = service.decide_promotions(db.session, small.organizer, small.division, now)
+    decided = promotions.decide_promotions(db.session, small.organizer, small.division, now)
     db.session.commit()
 
-    assert [(p.entry.contestant.name, p.from_grade, p.to_grade, p.year) for p in promotions] \
+    assert [(p.entry.contestant.name, p.from_grade, p.to_grade, p.year) for p in decided] \
         == [("王建国", None, 2, 2026), ("钱明", 5, 2, 2026)]
     stored = db.session.scalars(select(Promotion).order_by(Promotion.id)).all()
-    assert [p.id for p in stored] == [p.id for p in promotions]
+    assert [p.id for p in stored] == [p.id for p in decided]
     first = stored[0]
     assert first.contestant_id == small.entries["王建国"].contestant_id
     assert first.rule_id is not None and first.decided_at == now
@@ -242,47 +242,47 @@ def test_decide_promotions_records_raises_grade_and_audits(small):
                                         "certificate_number": ""}
 
     audit = db.session.scalars(select(AuditEvent).where(
-        AuditEvent.action.in_(["promotion.decide", service.DECIDED]))
+        AuditEvent.action.in_(["promotion.decide", promotions.DECIDED]))
         .order_by(AuditEvent.id)).all()
     assert [(a.action, a.object_type, a.object_id) for a in audit] == [
         ("promotion.decide", "promotion", str(first.id)),
         ("promotion.decide", "promotion", str(stored[1].id)),
-        (service.DECIDED, "division", str(small.division.id))]
+        (promotions.DECIDED, "division", str(small.division.id))]
     assert all(a.actor_id == small.organizer.id for a in audit)
     assert '"grade":5' in audit[1].old_value and '"grade":2' in audit[1].new_value
     assert '"year":2026' in audit[1].new_value and audit[1].reason == stored[1].rule_text
 
     with pytest.raises(PromotionError, match="already decided"):
-        service.decide_promotions(db.session, small.organizer, small.division, now)
+        promotions.decide_promotions(db.session, small.organizer, small.division, now)
     assert db.session.scalar(select(db.func.count(Promotion.id))) == 2
 
 
 def test_deciding_with_nobody_promoted_is_still_once(small):
     db.session.execute(db.update(Result).values(rank=None))  # nobody ranked
     db.session.commit()
-    assert service.decide_promotions(db.session, small.organizer, small.division,
+    assert promotions.decide_promotions(db.session, small.organizer, small.division,
                                      utcnow()) == []
     db.session.commit()
-    assert service.decided(db.session, small.division)
+    assert promotions.decided(db.session, small.division)
     with pytest.raises(PromotionError, match="already decided"):
-        service.decide_promotions(db.session, small.organizer, small.division, utcnow())
+        promotions.decide_promotions(db.session, small.organizer, small.division, utcnow())
 
 
 def test_decisions_wait_for_final_ready_results(small_draft):
     small = small_draft
     with pytest.raises(PromotionError, match="not been published"):
-        service.decide_promotions(db.session, small.organizer, small.division, utcnow())
+        promotions.decide_promotions(db.session, small.organizer, small.division, utcnow())
     now = utcnow()
     small.event.scores_locked_at = now
-    publication.publish(db.session, small.organizer, small.division, now=now)
+    publishing.publish(db.session, small.organizer, small.division, now=now)
     db.session.commit()
     with pytest.raises(PromotionError, match="public notice runs until"):
-        service.decide_promotions(db.session, small.organizer, small.division,
+        promotions.decide_promotions(db.session, small.organizer, small.division,
                                   now + timedelta(days=1))
-    publication.file_appeal(db.session, small.entries["李秀兰"], "理论成绩有误", now=now)
+    publishing.file_appeal(db.session, small.entries["李秀兰"], "理论成绩有误", now=now)
     db.session.commit()
     with pytest.raises(PromotionError, match="waiting for a decision"):
-        service.decide_promotions(db.session, small.organizer, small.division,
+        promotions.decide_promotions(db.session, small.organizer, small.division,
                                   now + timedelta(days=6))
     assert db.session.scalars(select(Promotion)).all() == []
     assert small.entries["王建国"].contestant.current_grade is None
@@ -291,11 +291,11 @@ def test_decisions_wait_for_final_ready_results(small_draft):
 def test_final_results_may_be_decided_after_finalizing(small):
     """The results stage may decide after marking the division final, in the same
     transaction: a final division is ready."""
-    publication.finalize(db.session, small.organizer, small.division)
-    if not service.decided(db.session, small.division):  # unless finalizing decided
-        service.decide_promotions(db.session, small.organizer, small.division, utcnow())
+    publishing.finalize(db.session, small.organizer, small.division)
+    if not promotions.decided(db.session, small.division):  # unless finalizing decided
+        promotions.decide_promotions(db.session, small.organizer, small.division, utcnow())
     db.session.commit()
-    assert db.session.get(Publication, publication.publication_of(
+    assert db.session.get(Publication, publishing.publication_of(
         db.session, small.division.id).id).status == "final"
     assert {p.to_grade for p in db.session.scalars(select(Promotion))} == {2}
 
@@ -315,7 +315,7 @@ def _import_theory(event: Event, low: dict[str, int]) -> None:
         row.score = Decimal(low.get(entry.contestant.name, 90))
     db.session.flush()
     for division in event.divisions:
-        publication.refresh(db.session, division)
+        publishing.refresh(db.session, division)
     db.session.commit()
 
 
@@ -346,9 +346,9 @@ def test_page_previews_then_shows_the_decisions(published_tea, client, auth):
     assert "未晋升" in _row(page, "孔丽")  # the practical modules weighted: 52.81
 
     organizer = db.session.scalar(select(User).where(User.username == builders.ORGANIZER))
-    publication.finalize(db.session, organizer, division)
-    if not service.decided(db.session, division):  # unless finalizing decides them
-        service.decide_promotions(db.session, organizer, division, utcnow())
+    publishing.finalize(db.session, organizer, division)
+    if not promotions.decided(db.session, division):  # unless finalizing decides them
+        promotions.decide_promotions(db.session, organizer, division, utcnow())
     db.session.commit()
     page = unescape(client.get(url).get_data(as_text=True))
     assert "已决定" in page and "以下晋升已在成绩确定时决定" in page

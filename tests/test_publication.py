@@ -10,9 +10,9 @@ from competition.dbtypes import utcnow
 from competition.entries.models import Entry
 from competition.errors import Refused
 from competition.extensions import db
-from competition.results import publication
+from competition.results import publishing
 from competition.results.models import Result
-from competition.results.publication import PublicationError
+from competition.results.publishing import PublicationError
 from tests import builders
 
 
@@ -22,13 +22,13 @@ def _user(name):
 
 def test_publishing_needs_locked_scores(scored_tea):
     with pytest.raises(PublicationError, match="locked"):
-        publication.publish(db.session, _user(builders.ORGANIZER), scored_tea.divisions[0])
+        publishing.publish(db.session, _user(builders.ORGANIZER), scored_tea.divisions[0])
 
 
 def test_notice_appeal_and_final(locked_tea):
     division = locked_tea.divisions[0]
     now = utcnow()
-    published = publication.publish(db.session, _user(builders.ORGANIZER), division, now=now)
+    published = publishing.publish(db.session, _user(builders.ORGANIZER), division, now=now)
     db.session.commit()
     results = db.session.scalars(select(Result).order_by(Result.rank)).all()
     assert len(results) == len(builders.TEA_CONTESTANTS)
@@ -38,25 +38,25 @@ def test_notice_appeal_and_final(locked_tea):
     entry = db.session.get(Entry, results[-1].entry_id)
     late = now + timedelta(hours=3)
     with pytest.raises(PublicationError, match="appeal window closed"):
-        publication.file_appeal(db.session, entry, "我对评分有异议", now=late)
-    appeal = publication.file_appeal(db.session, entry, "我对B模块评分有异议",
+        publishing.file_appeal(db.session, entry, "我对评分有异议", now=late)
+    appeal = publishing.file_appeal(db.session, entry, "我对B模块评分有异议",
                                      now=now + timedelta(hours=1))
     with pytest.raises(PublicationError, match="already waiting"):
-        publication.file_appeal(db.session, entry, "再次申诉", now=now + timedelta(hours=1))
+        publishing.file_appeal(db.session, entry, "再次申诉", now=now + timedelta(hours=1))
 
     after_notice = now + timedelta(days=5, minutes=1)
     with pytest.raises(PublicationError, match="runs until"):
-        publication.finalize(db.session, _user(builders.ORGANIZER), division, now=now)
+        publishing.finalize(db.session, _user(builders.ORGANIZER), division, now=now)
     with pytest.raises(PublicationError, match="waiting for a decision"):
-        publication.finalize(db.session, _user(builders.ORGANIZER), division, now=after_notice)
+        publishing.finalize(db.session, _user(builders.ORGANIZER), division, now=after_notice)
     with pytest.raises(Refused, match="Only the chief judge of") as refused:
-        publication.decide_appeal(db.session, _user(builders.JUDGES[0]), appeal, accept=False,
+        publishing.decide_appeal(db.session, _user(builders.JUDGES[0]), appeal, accept=False,
                                   reason="评分无误")
     assert refused.value.params == {"event": "茶艺师"}
-    publication.decide_appeal(db.session, _user(builders.CHIEF), appeal, accept=False,
+    publishing.decide_appeal(db.session, _user(builders.CHIEF), appeal, accept=False,
                               reason="经复核，评分符合评分细则")
-    final = publication.finalize(db.session, _user(builders.ORGANIZER), division, now=after_notice)
+    final = publishing.finalize(db.session, _user(builders.ORGANIZER), division, now=after_notice)
     db.session.commit()
     assert final.status == "final" and appeal.decision_reason.startswith("经复核")
     with pytest.raises(PublicationError, match="frozen"):
-        publication.refresh(db.session, division)
+        publishing.refresh(db.session, division)

@@ -19,7 +19,7 @@ from competition.entries.models import Contestant, Entry
 from competition.events.models import Division, Event, PanelRole
 from competition.extensions import db
 from competition.judging.models import Mark, ScoreSheet
-from competition.results import publication
+from competition.results import publishing
 from tests import builders
 
 FEW = len(builders.TEA_CONTESTANTS)
@@ -120,7 +120,7 @@ def test_main_pages_run_as_many_queries_for_1000_entries_as_for_6(published_tea,
     division = db.session.get(Division, division_id)
     _add_entries(event, EXTRA)
     organizer = db.session.scalar(select(User).where(User.username == builders.ORGANIZER))
-    publication.refresh(db.session, division, actor_id=organizer.id)
+    publishing.refresh(db.session, division, actor_id=organizer.id)
     db.session.commit()
     many = counts()
     assert many == few

@@ -19,11 +19,11 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from competition.audit.models import AuditEvent
+from competition.auth.credentials import issue_api_token
 from competition.auth.models import User
-from competition.auth.service import issue_api_token
-from competition.corrections import service as corrections
-from competition.entries import draw_service
-from competition.entries import service as registration
+from competition.corrections import registration_changes as corrections
+from competition.entries import draws
+from competition.entries import registrations as registration
 from competition.entries.idcard import make_id_number
 from competition.entries.models import (
     Attendance,
@@ -33,12 +33,12 @@ from competition.entries.models import (
     EventSession,
     LotDraw,
 )
-from competition.entries.service import RegistrationError
+from competition.entries.registrations import RegistrationError
 from competition.entries.validation import PersonData
 from competition.events.models import Division, Event, Expert, PanelMember
 from competition.extensions import db
 from competition.judging.models import ScoreSheet, SheetStatus
-from competition.results import publication
+from competition.results import publishing
 from competition.results.models import Publication, Result
 from tests import builders
 
@@ -63,7 +63,7 @@ def _world(entries: int = 4):
     event = builders.event(competition, divisions=("职工组", "教师组"))
     for _ in range(entries):
         registration.register(db.session, event, event.divisions[0], _person(), today=TODAY)
-    draw_service.draw_lots(db.session, event, None, organizer, "A")
+    draws.draw_lots(db.session, event, None, organizer, "A")
     sitting = EventSession(event_id=event.id, name="第1场", stations=entries,
                            starts_at=datetime(2026, 11, 20, 1, tzinfo=UTC),
                            ends_at=datetime(2026, 11, 20, 4, tzinfo=UTC))
@@ -211,7 +211,7 @@ def on_notice(tea_on_notice):
 
 
 def _published_entry(division) -> Entry:
-    published = publication.publication_of(db.session, division.id)
+    published = publishing.publication_of(db.session, division.id)
     return db.session.get(Entry, db.session.scalars(
         select(Result.entry_id).where(Result.publication_id == published.id)
         .order_by(Result.rank)).first())
@@ -221,14 +221,14 @@ def test_after_the_lock_a_name_is_corrected_by_republishing(on_notice, client):
     organizer, tea, workers = on_notice
     tea.competition.name_display = "full"
     entry = _published_entry(workers)
-    before = publication.publication_of(db.session, workers.id).notice_ends_at
+    before = publishing.publication_of(db.session, workers.id).notice_ends_at
     db.session.commit()
     corrections.correct_registration(db.session, entry, actor=organizer, reason="姓名录入有误",
                                      today=TODAY, name="欧阳更正")
     db.session.commit()
     republished = _records("results.republish")[-1]
     assert republished.reason == "姓名录入有误"
-    assert db.session.get(Publication, publication.publication_of(
+    assert db.session.get(Publication, publishing.publication_of(
         db.session, workers.id).id).notice_ends_at > before
     page = client.get(f"/results/divisions/{workers.id}").get_data(as_text=True)
     assert "欧阳更正" in page and "姓名录入有误" in page
@@ -305,7 +305,7 @@ def test_a_substitute_takes_the_withdrawn_place(app):
     # The code was drawn like a draw, recorded, and recomputes from its seed.
     draw = db.session.get(LotDraw, substitute.draw_id)
     assert draw.kind == DrawKind.SUBSTITUTION
-    record = draw_service.draw_record(db.session, draw)
+    record = draws.draw_record(db.session, draw)
     assert record.reproducible and record.current
     [audited] = _records("registration.substitute")
     assert audited.reason == "组委会批准替补" and audited.object_id == str(withdrawn.id)

@@ -18,14 +18,14 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from competition.entries import draw_service
+from competition.entries import draws
 from competition.entries.idcard import mask_name
 from competition.entries.models import Entry
 from competition.events.models import Division
 from competition.extensions import db
 from competition.results import exports
 from competition.results.models import Publication, Result
-from competition.results.service import event_results
+from competition.results.standings import event_results
 from tests import builders
 from tests.builders import setup_event
 from tests.helpers import user_named
@@ -121,7 +121,7 @@ def test_before_publication_the_workbook_is_the_draft_and_there_is_no_notice_lis
 def test_names_stay_hidden_in_the_draft_until_the_scores_are_locked(app, client, login_as):
     organizer = login_as("organizer")
     _, event = setup_event(organizer, divisions=("职工组", "学生组"), entries=(2, 1))
-    draw_service.draw_lots(db.session, event, None, organizer, "A")
+    draws.draw_lots(db.session, event, None, organizer, "A")
     db.session.commit()
 
     book = workbook(client.get(f"/events/{event.id}/results.xlsx"))
@@ -256,10 +256,10 @@ def test_a_contestant_downloads_their_own_report_once_published(locked_tea, clie
     url = f"/r/{entry.token}/score-report.pdf"
     assert client.get(url).status_code == 404  # not published yet
 
-    from competition.results import publication
+    from competition.results import publishing
 
     division = db.session.get(Division, entry.division_id)
-    publication.publish(db.session, user_named(builders.ORGANIZER), division)
+    publishing.publish(db.session, user_named(builders.ORGANIZER), division)
     db.session.commit()
     text = pdf_text(client.get(url))
     person = entry.contestant

@@ -8,10 +8,10 @@ from competition.auth.models import User
 from competition.entries.models import Entry
 from competition.events.models import Event
 from competition.extensions import db
-from competition.judging import service as judging
+from competition.judging import scoring as judging
 from competition.judging.models import ExternalScore
-from competition.judging.service import MarkChange
-from competition.results.service import event_results
+from competition.judging.scoring import MarkChange
+from competition.results.standings import event_results
 from tests import builders
 
 

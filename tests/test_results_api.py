@@ -7,15 +7,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import func, select
 
 from competition.audit.models import AuditEvent
+from competition.auth.credentials import issue_api_token
 from competition.auth.models import User
-from competition.auth.service import issue_api_token
 from competition.entries.idcard import mask_name
 from competition.entries.models import Entry
 from competition.events.models import Event
 from competition.extensions import db
-from competition.results import publication
+from competition.results import publishing
 from competition.results.models import Appeal, Publication, Result
-from competition.results.service import event_results
+from competition.results.standings import event_results
 from tests import builders
 
 PATHS = {
@@ -150,7 +150,7 @@ def test_published_results_are_public_only_after_publication(app, locked_tea):
     assert response.get_json()["message"] == "成绩尚未公示。"
     assert _call(app, "get", "/api/v1/divisions/999999/results").status_code == 404
 
-    publication.publish(db.session, _user("organizer"), division)
+    publishing.publish(db.session, _user("organizer"), division)
     db.session.commit()
     response = _call(app, "get", url)
     assert response.status_code == 200
@@ -219,10 +219,10 @@ def test_organizers_publish_and_finalize_through_the_api(app, locked_tea):
 
 def test_the_chief_judge_decides_an_appeal_and_the_contestant_sees_it(app, locked_tea):
     division = locked_tea.divisions[0]
-    publication.publish(db.session, _user("organizer"), division)
+    publishing.publish(db.session, _user("organizer"), division)
     last = db.session.scalar(select(Result).order_by(Result.rank.desc()))
     entry = db.session.get(Entry, last.entry_id)
-    appeal = publication.file_appeal(db.session, entry, "我对B模块评分有异议")
+    appeal = publishing.file_appeal(db.session, entry, "我对B模块评分有异议")
     db.session.commit()
     tokens = _tokens("organizer", "chief", "judge_a")
 
@@ -266,9 +266,9 @@ def test_who_may_not_decide_an_appeal_is_refused_whatever_they_send(app, locked_
     """The chief judge's right is checked before the body is read: anyone else gets
     401 or 403, never 422 for a bad body, and the appeal stays pending."""
     division = locked_tea.divisions[0]
-    publication.publish(db.session, _user("organizer"), division)
+    publishing.publish(db.session, _user("organizer"), division)
     last = db.session.scalar(select(Result).order_by(Result.rank.desc()))
-    appeal = publication.file_appeal(db.session, db.session.get(Entry, last.entry_id),
+    appeal = publishing.file_appeal(db.session, db.session.get(Entry, last.entry_id),
                                      "我对B模块评分有异议")
     db.session.commit()
     tokens = _tokens("organizer", "chief", "judge_a", "admin")
@@ -315,7 +315,7 @@ def test_a_contestant_reads_their_result_and_it_becomes_final(app, published_tea
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["status"] == "final" and response.get_json()["finalized_at"]
     db.session.expire_all()
-    assert publication.publication_of(db.session, division.id).status == "final"
+    assert publishing.publication_of(db.session, division.id).status == "final"
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "results.finalize"))
     assert _call(app, "get", url).get_json()["publication"]["status"] == "final"
     body = _call(app, "get", f"/api/v1/divisions/{division.id}/results").get_json()

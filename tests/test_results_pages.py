@@ -38,10 +38,10 @@ def test_unpublished_results_are_not_public(locked_tea, client):
 
 def test_contestant_sees_their_result_files_an_appeal_and_reads_the_decision(
         locked_tea, client, auth):
-    from competition.results import publication
+    from competition.results import publishing
 
     division = locked_tea.divisions[0]
-    publication.publish(db.session, _user(builders.ORGANIZER), division)
+    publishing.publish(db.session, _user(builders.ORGANIZER), division)
     db.session.commit()
     result = db.session.scalar(select(Result).order_by(Result.rank.desc()))
     entry = db.session.get(Entry, result.entry_id)
@@ -64,11 +64,11 @@ def test_contestant_sees_their_result_files_an_appeal_and_reads_the_decision(
 
 
 def test_only_the_chief_judge_decides_appeals(locked_tea, client, auth):
-    from competition.results import publication
+    from competition.results import publishing
 
-    publication.publish(db.session, _user(builders.ORGANIZER), locked_tea.divisions[0])
+    publishing.publish(db.session, _user(builders.ORGANIZER), locked_tea.divisions[0])
     entry = db.session.scalar(select(Entry).where(Entry.event_id == locked_tea.id))
-    appeal = publication.file_appeal(db.session, entry, "申诉")
+    appeal = publishing.file_appeal(db.session, entry, "申诉")
     db.session.commit()
     auth.login(builders.JUDGES[0])
     assert client.get(f"/appeals/{appeal.id}/decide").status_code == 403
@@ -79,10 +79,10 @@ def test_results_page_is_fresh_right_after_a_mark_changes(scored_tea, client, au
     request: a re-scored sheet shows at once, with no stale copy anywhere."""
     from decimal import Decimal
 
-    from competition.judging import service as judging
+    from competition.judging import scoring as judging
     from competition.judging.models import ScoreSheet
-    from competition.judging.service import MarkChange
-    from competition.results.service import event_results
+    from competition.judging.scoring import MarkChange
+    from competition.results.standings import event_results
 
     tea = scored_tea
     module = judging.scored_modules(tea)[0]
@@ -127,7 +127,7 @@ def test_standardised_scores_compare_events(locked_tea, client, auth):
     from decimal import Decimal
 
     from competition.results.ranking import median_scaled, z_scores
-    from competition.results.service import event_results
+    from competition.results.standings import event_results
 
     ranked = [r for r in event_results(db.session, locked_tea.id) if r.rank]
     totals = {r.entry_id: r.total for r in ranked}

@@ -1,4 +1,4 @@
-"""The database aggregates the judges' marks (``results.service.kept_marks``) exactly as
+"""The database aggregates the judges' marks (``results.standings.kept_marks``) exactly as
 the pure engine does (``ranking.aggregate``): every method, any number of judges,
 ties among the marks, measurement criteria, drafts and unapproved entries ignored.
 
@@ -18,14 +18,14 @@ import pytest
 from sqlalchemy import select
 
 from competition.dbtypes import utcnow
-from competition.entries import service as entries
+from competition.entries import registrations as entries
 from competition.entries.idcard import make_id_number
 from competition.entries.models import Entry
 from competition.entries.validation import PersonData
 from competition.extensions import db
 from competition.judging.marks import CriterionRule, points_for
 from competition.judging.models import Mark, ScoreSheet
-from competition.results.service import event_inputs, event_results
+from competition.results.standings import event_inputs, event_results
 from tests import builders
 from tests.helpers import from_raw_marks
 

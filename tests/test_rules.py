@@ -8,9 +8,9 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select, text
 
-from competition.events import rules as service
+from competition.events import promotion_rules as service
 from competition.events.models import Division, Occupation, PromotionRule
-from competition.events.service import SetupError
+from competition.events.setup import SetupError
 from competition.extensions import db
 from tests import builders
 

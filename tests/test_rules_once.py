@@ -1,14 +1,14 @@
 """Rules that each live in one function, whoever asks: the pages, the API, the services.
 
-- whether results may become final (``results.publication.check_final_ready``): finalizing,
+- whether results may become final (``results.publishing.check_final_ready``): finalizing,
   deciding promotions and the status board's to-do list agree;
-- whether a judge may score a sheet (``judging.service.check_may_score``): the tablet's
+- whether a judge may score a sheet (``judging.scoring.check_may_score``): the tablet's
   page and the JSON API refuse with the same message;
-- the appeal window (``results.publication.appeal_window``): the contestant's page, the
+- the appeal window (``results.publishing.appeal_window``): the contestant's page, the
   API and filing an appeal agree at the deadline;
 - what the public and supervisors see of a person (``entries.idcard``): every public list
   masks names alike, the supervisors' page and API mask ID numbers and phones alike;
-- the in-file duplicates of a contestant list (``entries.service.batch_problems``): the
+- the in-file duplicates of a contestant list (``entries.registrations.batch_problems``): the
   same problems, worded alike, found by the import's preview or by ``register_many``.
 """
 
@@ -27,21 +27,21 @@ from competition import board
 from competition.auth.models import User
 from competition.dbtypes import utcnow
 from competition.entries import idcard, importer
-from competition.entries import service as registration
+from competition.entries import registrations as registration
 from competition.entries.idcard import make_id_number
 from competition.entries.models import Conflict, Entry
 from competition.errors import translate_problem
 from competition.events.models import Competition, NameDisplay
 from competition.extensions import db
 from competition.grades import certificates
-from competition.grades import service as grades
+from competition.grades import promotions as grades
 from competition.grades.models import Certificate
-from competition.grades.service import PromotionError
-from competition.judging import service as judging
-from competition.results import exports, publication
+from competition.grades.promotions import PromotionError
+from competition.judging import scoring as judging
+from competition.results import exports, publishing
 from competition.results.models import Appeal, Publication
-from competition.results.publication import PublicationError
-from competition.results.service import screen_standings
+from competition.results.publishing import PublicationError
+from competition.results.standings import screen_standings
 from tests import builders
 
 
@@ -68,7 +68,7 @@ def _refusals(division, now):
     """What finalizing and deciding the promotions say, each in its own transaction."""
     organizer = _user(builders.ORGANIZER)
     with pytest.raises(PublicationError) as finalizing:
-        publication.finalize(db.session, organizer, division, now=now)
+        publishing.finalize(db.session, organizer, division, now=now)
     db.session.rollback()
     with pytest.raises(PromotionError) as deciding:
         grades.decide_promotions(db.session, organizer, division, now)
@@ -103,14 +103,14 @@ def test_a_pending_appeal_holds_finalizing_promotions_and_the_to_do_alike(publis
     assert finalizing.params == deciding.params == {"n": 1}
     assert "finalize" not in _board_kinds(published_tea)
 
-    publication.decide_appeal(db.session, _user(builders.CHIEF), appeal, accept=False,
+    publishing.decide_appeal(db.session, _user(builders.CHIEF), appeal, accept=False,
                               reason="评分无误")
     db.session.commit()
     assert "finalize" in _board_kinds(published_tea)
-    assert publication.check_final_ready(db.session, division).status == "notice"
-    publication.finalize(db.session, _user(builders.ORGANIZER), division)
+    assert publishing.check_final_ready(db.session, division).status == "notice"
+    publishing.finalize(db.session, _user(builders.ORGANIZER), division)
     db.session.commit()
-    assert publication.publication_of(db.session, division.id).status == "final"
+    assert publishing.publication_of(db.session, division.id).status == "final"
 
 
 # --- A judge may score: one rule, typed refusals ---------------------------------------
@@ -185,14 +185,14 @@ def _appeal_answers(client, entry: Entry) -> tuple[bool, bool]:
 def test_the_page_the_api_and_filing_agree_at_the_appeal_deadline(tea_on_notice, client,
                                                                    monkeypatch):
     moment = utcnow().replace(microsecond=0)
-    monkeypatch.setattr(publication, "utcnow", lambda: moment)
-    posted = publication.publication_of(db.session, tea_on_notice.divisions[0].id)
+    monkeypatch.setattr(publishing, "utcnow", lambda: moment)
+    posted = publishing.publication_of(db.session, tea_on_notice.divisions[0].id)
     first, second = _entries(tea_on_notice)[:2]
 
     posted.appeal_deadline = moment  # the deadline is this very moment: still open
     db.session.commit()
     assert _appeal_answers(client, first) == (True, True)
-    assert publication.appeal_window(posted).closes_at == moment
+    assert publishing.appeal_window(posted).closes_at == moment
     client.post(f"/r/{first.token}/appeal", data={"text": "对名次有异议"})
     assert db.session.scalar(select(Appeal).where(Appeal.entry_id == first.id)) is not None
 
@@ -205,7 +205,7 @@ def test_the_page_the_api_and_filing_agree_at_the_appeal_deadline(tea_on_notice,
     assert "申诉期已于" in page.get_data(as_text=True)  # the appeal window closed at …
     assert db.session.scalar(select(Appeal).where(Appeal.entry_id == second.id)) is None
     with pytest.raises(PublicationError, match="appeal window closed"):
-        publication.file_appeal(db.session, second, "对名次有异议")
+        publishing.file_appeal(db.session, second, "对名次有异议")
 
 
 # --- What the public and supervisors see of a person -----------------------------------
@@ -214,7 +214,7 @@ def _public_names(client, event) -> dict[str, list[str]]:
     """The names of one division on every public list: the page, the API, the notice and
     the big screen (by rank)."""
     division = event.divisions[0]
-    posted = publication.publication_of(db.session, division.id)
+    posted = publishing.publication_of(db.session, division.id)
     api = client.get(f"/api/v1/divisions/{division.id}/results").get_json()
     page = unescape(client.get(f"/results/divisions/{division.id}").get_data(as_text=True))
     notice = exports.notice_of(db.session, division, posted)

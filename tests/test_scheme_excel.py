@@ -19,7 +19,7 @@ from competition.events.scheme_excel import (
     parse_workbook,
     template_workbook,
 )
-from competition.events.service import SetupError, scheme_specs
+from competition.events.setup import SetupError, scheme_specs
 from competition.extensions import db
 from tests import builders
 

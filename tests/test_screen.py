@@ -11,9 +11,9 @@ from competition.auth.models import User
 from competition.entries.idcard import mask_name
 from competition.entries.models import Entry
 from competition.extensions import db
-from competition.judging import service as judging
+from competition.judging import scoring as judging
 from competition.judging.models import ScoreSheet
-from competition.judging.service import MarkChange
+from competition.judging.scoring import MarkChange
 from competition.results.models import ScreenFreeze
 from tests import builders
 

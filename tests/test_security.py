@@ -154,7 +154,7 @@ def test_public_and_judge_pages_run_under_the_policy(final_tea, live_server, pag
     from competition.auth.models import User
     from competition.entries.models import Entry
     from competition.grades.models import Certificate
-    from competition.judging import service as judging
+    from competition.judging import scoring as judging
 
     violations = []
     page.on("console", lambda message: violations.append(message.text)

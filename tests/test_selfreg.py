@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from competition.entries import service
+from competition.entries import registrations
 from competition.entries.idcard import make_id_number
 from competition.entries.models import Contestant, Entry
 from competition.events.models import Division
@@ -251,14 +251,14 @@ def test_a_registration_racing_the_same_person_ends_as_if_it_came_second(
     competition, event = open_competition["competition"], open_competition["event"]
     expected = answer(app, competition, form_data(event, name="王芳", id_number=WANG_ID))
     answer(app, competition, form_data(event))
-    real = service.registration_problems
+    real = registrations.registration_problems
     calls = []
 
     def first_blind(*args, **kwargs):
         calls.append(1)
         return [] if len(calls) == 1 else real(*args, **kwargs)
 
-    monkeypatch.setattr(service, "registration_problems", first_blind)
+    monkeypatch.setattr(registrations, "registration_problems", first_blind)
     assert answer(app, competition, form_data(event)) == expected
     assert len(calls) == 2
     assert (_count(Entry), _count(Contestant)) == (2, 2)

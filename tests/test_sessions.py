@@ -18,9 +18,9 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from competition.audit.models import AuditEvent
-from competition.entries import draw_service, lots, sessions
+from competition.entries import draws, lots, sessions
 from competition.entries.models import Entry, EventSession, LotDraw, RegistrationStatus
-from competition.entries.service import RegistrationError
+from competition.entries.registrations import RegistrationError
 from competition.events.models import Expert, PanelMember
 from competition.extensions import db
 from tests import builders
@@ -139,7 +139,7 @@ def test_a_session_name_is_unique_in_the_event(app):
 def test_a_session_with_entries_cannot_be_deleted_or_shrunk_below_a_station_held(app):
     organizer, event = setup_event(entries=(6,))
     one, two = two_sessions(event, organizer)
-    draw_service.draw_lots(db.session, event, None, organizer, "A")
+    draws.draw_lots(db.session, event, None, organizer, "A")
     db.session.commit()
     with pytest.raises(RegistrationError, match="cannot be deleted"):
         sessions.delete_session(db.session, one, organizer)
@@ -155,7 +155,7 @@ def test_the_draw_refuses_sessions_too_small_for_the_entries(app):
     two_sessions(event, organizer)
     assert sessions.capacity_problem(db.session, event) is not None
     with pytest.raises(RegistrationError, match="add a session or more stations"):
-        draw_service.draw_lots(db.session, event, None, organizer, "A")
+        draws.draw_lots(db.session, event, None, organizer, "A")
     db.session.rollback()
     assert all(e.station is None for e in entries_of(event))
 
@@ -165,7 +165,7 @@ def test_the_draw_refuses_sessions_too_small_for_the_entries(app):
 def test_a_draw_places_every_entry_in_a_session_and_recomputes(app):
     organizer, event = setup_event(entries=(5,))
     one, two = two_sessions(event, organizer)
-    draw = draw_service.draw_lots(db.session, event, None, organizer, "A")
+    draw = draws.draw_lots(db.session, event, None, organizer, "A")
     db.session.commit()
     drawn = entries_of(event)
     by_session = {one.id: [], two.id: []}
@@ -177,7 +177,7 @@ def test_a_draw_places_every_entry_in_a_session_and_recomputes(app):
     assert inputs["sessions"] == [[one.id, 3, []], [two.id, 3, []]]
     assert lots.verify_places(draw.seed, inputs["entry_ids"], "A", 3,
                               sessions=inputs["sessions"], result=inputs["result"])
-    record = draw_service.draw_record(db.session, draw)
+    record = draws.draw_record(db.session, draw)
     assert record.reproducible and record.current
 
 
@@ -185,12 +185,12 @@ def test_divisions_drawn_apart_share_the_sessions_without_clashing(app):
     organizer, event = setup_event(divisions=("职工组", "学生组"), entries=(3, 3))
     two_sessions(event, organizer)
     workers, students = event.divisions
-    draw_service.draw_lots(db.session, event, workers, organizer, "A")
-    second = draw_service.draw_lots(db.session, event, students, organizer, "A")
+    draws.draw_lots(db.session, event, workers, organizer, "A")
+    second = draws.draw_lots(db.session, event, students, organizer, "A")
     db.session.commit()
     held = [(e.session_id, e.station) for e in entries_of(event)]
     assert len(set(held)) == 6 and None not in {s for s, _ in held}
-    assert draw_service.draw_record(db.session, second).reproducible
+    assert draws.draw_record(db.session, second).reproducible
 
 
 # --- Late additions ----------------------------------------------------------------------
@@ -198,44 +198,44 @@ def test_divisions_drawn_apart_share_the_sessions_without_clashing(app):
 def test_a_late_entry_is_added_without_changing_anyone_else(app):
     organizer, event = setup_event(entries=(4,))
     one, two = two_sessions(event, organizer)
-    draw_service.draw_lots(db.session, event, None, organizer, "A")
+    draws.draw_lots(db.session, event, None, organizer, "A")
     db.session.commit()
     before = places(event)
     late = entry(event, "晚报名")
     db.session.commit()
-    addition = draw_service.add_late_entries(db.session, event, organizer)
+    addition = draws.add_late_entries(db.session, event, organizer)
     db.session.commit()
     after = places(event)
     assert {k: v for k, v in after.items() if k != late.id} == before
     assert addition.kind == "addition" and late.draw_id == addition.id
     assert late.session_id == one.id and late.station == 3  # first session with room
     assert late.code not in {code for _, _, code in before.values()}
-    assert draw_service.draw_record(db.session, addition).reproducible
+    assert draws.draw_record(db.session, addition).reproducible
     # Nobody waits any longer.
     with pytest.raises(RegistrationError, match="no one to add"):
-        draw_service.add_late_entries(db.session, event, organizer)
+        draws.add_late_entries(db.session, event, organizer)
 
 
 def test_a_late_entry_without_sessions_gets_the_next_station_number(app):
     organizer, event = setup_event(entries=(3,))
-    draw_service.draw_lots(db.session, event, None, organizer, "YL-", code_digits=4)
+    draws.draw_lots(db.session, event, None, organizer, "YL-", code_digits=4)
     db.session.commit()
     before = places(event)
     late = entry(event)
-    addition = draw_service.add_late_entries(db.session, event, organizer)
+    addition = draws.add_late_entries(db.session, event, organizer)
     db.session.commit()
     assert late.station == 4 and late.session_id is None
     assert late.code.startswith("YL-") and len(late.code) == 7
     assert {k: v for k, v in places(event).items() if k != late.id} == before
-    assert draw_service.draw_record(db.session, addition).reproducible
+    assert draws.draw_record(db.session, addition).reproducible
 
 
 def test_an_addition_never_reuses_a_code_an_earlier_draw_handed_out(app):
     organizer, event = setup_event(entries=(3,))
-    first = draw_service.draw_lots(db.session, event, None, organizer, "A")
-    draw_service.draw_lots(db.session, event, None, organizer, "A", redraw=True)
+    first = draws.draw_lots(db.session, event, None, organizer, "A")
+    draws.draw_lots(db.session, event, None, organizer, "A", redraw=True)
     late = entry(event)
-    addition = draw_service.add_late_entries(db.session, event, organizer)
+    addition = draws.add_late_entries(db.session, event, organizer)
     db.session.commit()
     assert late.code not in {row[-1] for row in first.inputs["result"]}
     assert set(first.inputs["result"][0][-1:]) <= set(addition.inputs["taken_codes"])
@@ -244,14 +244,14 @@ def test_an_addition_never_reuses_a_code_an_earlier_draw_handed_out(app):
 def test_an_addition_before_the_draw_or_without_room_is_refused(app):
     organizer, event = setup_event(entries=(3,))
     with pytest.raises(RegistrationError, match="draw lots for every entry first"):
-        draw_service.add_late_entries(db.session, event, organizer)
+        draws.add_late_entries(db.session, event, organizer)
     db.session.rollback()
     sessions.add_session(db.session, event, spec(stations=3), organizer)
-    draw_service.draw_lots(db.session, event, None, organizer, "A")
+    draws.draw_lots(db.session, event, None, organizer, "A")
     db.session.commit()
     entry(event)
     with pytest.raises(RegistrationError, match="add a session or more stations"):
-        draw_service.add_late_entries(db.session, event, organizer)
+        draws.add_late_entries(db.session, event, organizer)
 
 
 # --- Pages ---------------------------------------------------------------------------------
@@ -351,7 +351,7 @@ def test_tickets_checkin_and_judges_show_the_session(app, client, login_as):
     organizer = login_as("organizer")
     _, event = setup_event(organizer, entries=(4,))
     one, two = two_sessions(event, organizer, first=2, second=2)
-    draw_service.draw_lots(db.session, event, None, organizer, "A")
+    draws.draw_lots(db.session, event, None, organizer, "A")
     db.session.commit()
     first = next(e for e in entries_of(event) if e.session_id == two.id)
     text = _pdf_text(client.get(f"/entries/{first.id}/ticket.pdf"))
@@ -374,7 +374,7 @@ def test_a_judge_filters_their_list_by_session(app, client, auth):
     organizer, event = setup_event(entries=(4,))
     builders.module(event)
     one, two = two_sessions(event, organizer, first=2, second=2)
-    draw_service.draw_lots(db.session, event, None, organizer, "A")
+    draws.draw_lots(db.session, event, None, organizer, "A")
     expert = Expert(name="田慧", work_unit="湖北职业技术学院")
     db.session.add(expert)
     db.session.flush()
@@ -391,7 +391,7 @@ def test_the_timetable_page_and_pdf(app, client, login_as):
     organizer = login_as("organizer")
     _, event = setup_event(organizer, entries=(3,))
     two_sessions(event, organizer)
-    draw_service.draw_lots(db.session, event, None, organizer, "A")
+    draws.draw_lots(db.session, event, None, organizer, "A")
     db.session.commit()
     competition_id = event.competition_id
     assert f"/competitions/{competition_id}/timetable" in client.get(
@@ -427,7 +427,7 @@ def test_sessions_and_additions_through_the_api(app, client, login_as):
     assert response.status_code == 200 and response.json["stations"] == 3
     assert [s["name"] for s in client.get(base).json] == ["第1场"]
 
-    draw_service.draw_lots(db.session, event, None, organizer, "A")
+    draws.draw_lots(db.session, event, None, organizer, "A")
     db.session.commit()
     before = places(event)
     assert client.delete(f"/api/v1/event-sessions/{first['id']}").status_code == 422
@@ -451,7 +451,7 @@ def test_another_competitions_organizer_is_refused_and_nothing_changes(
         app, client, login_as):
     owner, event = setup_event(entries=(3,))
     one, _ = two_sessions(event, owner)
-    draw_service.draw_lots(db.session, event, None, owner, "A")
+    draws.draw_lots(db.session, event, None, owner, "A")
     entry(event)
     db.session.commit()
     login_as("organizer")

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from competition.accounts import signin
+from competition.auth.credentials import issue_api_token
 from competition.auth.models import AccessToken
-from competition.auth.service import issue_api_token
 from competition.events.models import Expert, PanelMember
 from competition.extensions import db
 from tests import builders

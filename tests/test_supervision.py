@@ -18,7 +18,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from competition.accounts import service as accounts
+from competition.accounts import management as accounts
 from competition.audit.models import AuditEvent
 from competition.auth.models import Role, User
 from competition.auth.permissions import SUPERVISOR_WRITES
@@ -30,7 +30,7 @@ from competition.events import tenancy
 from competition.events.models import Competition
 from competition.extensions import db
 from competition.judging.models import ScoreSheet
-from competition.results import countersign, publication
+from competition.results import countersign, publishing
 from competition.results.exports import countersignature_lines
 from competition.results.models import Appeal, Countersignature, Result
 from tests import builders
@@ -64,8 +64,8 @@ def _published_appeal(event, client, text="我对实操评分有异议") -> tupl
     """The event's first division published now; its last-placed contestant appeals from
     their own page."""
     division = event.divisions[0]
-    if publication.publication_of(db.session, division.id) is None:
-        publication.publish(db.session, _user("organizer"), division)
+    if publishing.publication_of(db.session, division.id) is None:
+        publishing.publish(db.session, _user("organizer"), division)
         db.session.commit()
     last = db.session.scalars(select(Result).order_by(Result.rank.desc())).first()
     entry = db.session.get(Entry, last.entry_id)
@@ -307,7 +307,7 @@ def test_the_group_decides_after_the_chief_judges_opinion(locked_tea, client):
     assert client.post(f"/api/v1/appeals/{appeal.id}/decision",
                        json={"accept": True, "reason": "自行受理"}).status_code == 403
     with pytest.raises(Refused):
-        publication.decide_appeal(db.session, chief, appeal, accept=True, reason="自行受理")
+        publishing.decide_appeal(db.session, chief, appeal, accept=True, reason="自行受理")
     db.session.rollback()
     # A pending appeal reopens nothing.
     client.post(f"/appeals/{appeal.id}/reopen",
@@ -397,7 +397,7 @@ def test_without_a_group_the_chief_judge_decides_as_before(locked_tea, client):
     assert not tenancy.has_supervision_group(db.session, locked_tea.competition_id)
     entry, appeal = _published_appeal(locked_tea, client)
     chief = _user(builders.CHIEF)
-    assert publication.may_decide(db.session, chief, appeal)
+    assert publishing.may_decide(db.session, chief, appeal)
     # No opinion without a group: the chief judge decides directly.
     _sign_in(client, builders.CHIEF)
     assert client.post(f"/api/v1/appeals/{appeal.id}/opinion",
@@ -428,7 +428,7 @@ def test_countersigning_the_draw_and_the_lock_and_the_notice_list(locked_tea, cl
     db.session.flush()
     for entry in db.session.scalars(select(Entry).where(Entry.division_id == division.id)):
         entry.draw_id = draw.id
-    publication.publish(db.session, organizer, division)
+    publishing.publish(db.session, organizer, division)
     db.session.commit()
 
     # Without a group the notice names no countersignature.

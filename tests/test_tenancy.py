@@ -16,13 +16,13 @@ from competition.accounts import signin
 from competition.audit.models import AuditEvent
 from competition.auth.models import AccessToken, User
 from competition.dbtypes import utcnow
-from competition.entries import service as entries
+from competition.entries import registrations as entries
 from competition.entries.idcard import make_id_number
 from competition.entries.models import Contestant, Entry
 from competition.entries.validation import PersonData
 from competition.events import tenancy
 from competition.events.models import Competition, Event, Expert, Occupation, PanelRole
-from competition.experts import service as expert_service
+from competition.experts import pool as expert_service
 from competition.extensions import db
 from tests import builders
 
@@ -364,7 +364,7 @@ def test_the_command_line_ties_a_judge_to_an_expert(app, runner, scene):
 def test_an_expert_acts_in_a_competition_through_one_account_only(app, scene):
     """Once A's organizers link an account of A to the expert, the expert's own account no
     longer acts in A (one judge never holds two sheets for an entry), and still does in B."""
-    from competition.accounts import service as accounts
+    from competition.accounts import management as accounts
 
     scoped = builders.user("judge", username="tian_a", competition_id=scene.competition_a.id)
     accounts.link_expert(db.session, scene.org_a, scene.competition_a, scoped, scene.expert)

@@ -15,13 +15,13 @@ from sqlalchemy import func, select
 
 from competition.audit.models import AuditEvent
 from competition.dbtypes import utcnow
-from competition.entries import service as entries
+from competition.entries import registrations as entries
 from competition.entries.idcard import make_id_number
 from competition.entries.models import Entry
 from competition.entries.validation import PersonData
 from competition.extensions import db
 from competition.judging.models import ExternalScore
-from competition.results.service import event_results
+from competition.results.standings import event_results
 from competition.results.theory_import import TheoryImportError, store_scores
 from tests import builders
 

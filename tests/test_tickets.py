@@ -10,7 +10,7 @@ import pytest
 from reportlab.lib.pagesizes import A4, A5, landscape
 
 from competition import pdf as tickets
-from competition.entries import draw_service
+from competition.entries import draws
 from competition.entries.models import Attendance, RegistrationStatus
 from competition.extensions import db
 from tests.builders import entries_of, entry, setup_event
@@ -23,7 +23,7 @@ def test_a_ticket_shows_the_contestant_in_chinese_and_a_qr_code_of_their_page(
     _, event = setup_event(organizer, entries=(0,))
     event.venue = "咸宁职业技术学院实训楼"
     person = entry(event, "张晓明", work_unit="咸宁市社会福利院")
-    draw_service.draw_lots(db.session, event, None, organizer, "A")
+    draws.draw_lots(db.session, event, None, organizer, "A")
     db.session.commit()
 
     pdf = read_pdf(client.get(f"/entries/{person.id}/ticket.pdf"))
@@ -70,7 +70,7 @@ def test_the_batch_holds_approved_entries_by_station(app, client, login_as):
     _, event = setup_event(organizer, divisions=("职工组", "企业组"), entries=(3, 2))
     pending = entry(event, "待审核", status=RegistrationStatus.PENDING)
     gone = entry(event, "已弃权", attendance=Attendance.WITHDRAWN)
-    draw_service.draw_lots(db.session, event, None, organizer, "A")
+    draws.draw_lots(db.session, event, None, organizer, "A")
     db.session.commit()
 
     pdf = read_pdf(client.get(f"/events/{event.id}/tickets.pdf?size=A5"))

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from competition.audit.models import AuditEvent
 from competition.extensions import db
-from competition.results import publication
+from competition.results import publishing
 from competition.results.models import Publication, Result, TieBreakDecision
 from tests import builders
 from tests.builders import tied_scene
@@ -59,7 +59,7 @@ def test_the_chief_judge_orders_a_tied_group_then_the_results_publish(app, clien
     audit = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "tie_break.decide"))
     assert audit.actor_id == scene.chief.id and audit.reason == "抽签决定"
 
-    publication.publish(db.session, scene.organizer, scene.division)
+    publishing.publish(db.session, scene.organizer, scene.division)
     db.session.commit()
     ranks = {r.entry_id: r.rank for r in db.session.scalars(select(Result))}
     assert [ranks[e.id] for e in scene.entries[:6]] == [1, 4, 3, 5, 2, 6]
@@ -69,10 +69,10 @@ def test_a_tie_ordered_after_publication_is_a_correction(app, client, auth):
     scene = tied_scene()  # ties share the band: acknowledged, published, then ordered
     scene.event.tie_break = ["more_decimals", "chief_judge"]
     db.session.commit()
-    state = publication.award_state(db.session, scene.event, scene.division)
-    publication.acknowledge_overflow(db.session, scene.chief, scene.division,
+    state = publishing.award_state(db.session, scene.event, scene.division)
+    publishing.acknowledge_overflow(db.session, scene.chief, scene.division,
                                      state.check.description)
-    publication.publish(db.session, scene.organizer, scene.division)
+    publishing.publish(db.session, scene.organizer, scene.division)
     db.session.commit()
     before = db.session.scalar(select(Publication.notice_ends_at))
     auth.login(scene.chief.username)

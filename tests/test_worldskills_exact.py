@@ -5,7 +5,7 @@ A WorldSkills criterion's points are the mean of the judges' 0–3 values ÷ 3 �
 Each mark also keeps its points to four decimals (2 of 3 on a maximum of 1 is 0.6667);
 the engine adds up the values instead, and keeps every figure a fraction until the total
 is published, so a total is never 0.01 off. Both ways of computing results — the engine
-from the judges' marks and the database's sums (``results.service.kept_marks``) — agree.
+from the judges' marks and the database's sums (``results.standings.kept_marks``) — agree.
 """
 
 from datetime import date
@@ -17,13 +17,13 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from competition.dbtypes import utcnow
-from competition.entries import service as entries
+from competition.entries import registrations as entries
 from competition.entries.idcard import make_id_number
 from competition.entries.validation import PersonData
 from competition.errors import Problem, translate_problem
 from competition.events.models import Criterion, Event, Module
 from competition.events.scheme import CriterionSpec, ModuleSpec, check_aggregation
-from competition.events.service import event_problems, update_event
+from competition.events.setup import event_problems, update_event
 from competition.extensions import db
 from competition.judging.marks import CriterionRule, points_for
 from competition.judging.models import ExternalScore, Mark, ScoreSheet
@@ -37,7 +37,7 @@ from competition.results.ranking import (
     compute,
     unrounded_total,
 )
-from competition.results.service import event_inputs, event_results
+from competition.results.standings import event_inputs, event_results
 from tests import builders
 from tests.helpers import from_raw_marks
 

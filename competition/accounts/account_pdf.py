@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 
-from competition.accounts.service import OpenedAccount
+from competition.accounts.management import OpenedAccount
 from competition.events.models import Competition
 from competition.pdf import MUTED, PagedDocument, Section, para, qr_flowable
 

@@ -1,7 +1,7 @@
 """Accounts from the browser: the admins' user pages, everyone's own password, and the
 judges' accounts a competition's organizers open on the sign-in cards page.
 
-The rules live in ``accounts.service``; a one-time password is shown once, on a page
+The rules live in ``accounts.management``; a one-time password is shown once, on a page
 that is never cached.
 """
 
@@ -26,7 +26,7 @@ from flask_login import current_user, login_required, login_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from competition.accounts import service as accounts
+from competition.accounts import management as accounts
 from competition.accounts import signin
 from competition.accounts.account_pdf import judge_accounts_pdf
 from competition.accounts.forms import (

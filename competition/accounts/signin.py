@@ -4,7 +4,7 @@ The organizer prints one card per judge of the competition's panels;
 scanning it signs that judge in on the device, and the organizer can revoke it.
 The card holds a random secret (256 bits) in the link ``/s/<secret>``; only its
 SHA-256 is stored (``AccessToken`` with purpose ``signin``, like the API tokens
-of ``auth.service``), so the cards can be printed only when they are issued.
+of ``auth.signin``), so the cards can be printed only when they are issued.
 Issuing new cards for a judge revokes that judge's earlier cards of the same
 competition. A token is tied to its competition through its ``label``, so the
 organizers of one competition never see or revoke another competition's cards.

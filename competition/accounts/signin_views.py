@@ -83,7 +83,7 @@ def _competition_for_organizer(competition_id: int) -> Competition:
 @login_required
 def signin_cards(competition_id: int):
     """The judges of the competition and their sign-in cards: issue, re-issue, revoke."""
-    from competition.accounts import service as accounts
+    from competition.accounts import management as accounts
     from competition.accounts.forms import ActionForm, LinkAccountForm
 
     competition = _competition_for_organizer(competition_id)

@@ -1,5 +1,5 @@
 """Signing in and out: the ``auth`` blueprint, its sign-in page, and the loaders that find
-the user of a session, a "remember me" cookie or an API token (``auth.service``).
+the user of a session, a "remember me" cookie or an API token (``auth.credentials``).
 
 The account pages and the sign-in cards add their routes to this blueprint
 (``account_views``, ``signin_views``).
@@ -23,8 +23,8 @@ from flask_login import current_user, login_user, logout_user
 
 from competition.accounts import signin
 from competition.accounts.forms import LoginForm, LogoutForm
+from competition.auth.credentials import authenticate, user_for_api_token, user_for_session_id
 from competition.auth.models import User
-from competition.auth.service import authenticate, user_for_api_token, user_for_session_id
 from competition.extensions import db, login_manager
 from competition.hardening import (
     note_failed_sign_in,

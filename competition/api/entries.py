@@ -24,8 +24,8 @@ from competition.api.schemas import (
     WithdrawalSchema,
 )
 from competition.api.setup import organizer_required, readers_required
-from competition.corrections import service as corrections
-from competition.entries import importer, service
+from competition.corrections import registration_changes as corrections
+from competition.entries import importer, registrations
 from competition.entries.idcard import shown_id_number, shown_phone
 from competition.entries.models import Entry
 from competition.entries.validation import PersonData
@@ -64,7 +64,7 @@ class EventEntries(MethodView):
         event = db.session.get(Event, event_id)
         division = db.session.get(Division, data.pop("division_id"))
         is_student = data.pop("is_student")
-        entry = service.register(db.session, event, division, PersonData(**data),
+        entry = registrations.register(db.session, event, division, PersonData(**data),
                                  today=local_today(), is_student=is_student)
         return entry
 
@@ -93,7 +93,7 @@ def _masked(entry: Entry) -> dict:
 def review_entry(data, entry_id: int):
     """Approve or reject a pending self-registration (a rejection needs a note)."""
     entry = db.session.get(Entry, entry_id)
-    service.review(db.session, entry, approve=data["approve"], reviewer=current_user,
+    registrations.review(db.session, entry, approve=data["approve"], reviewer=current_user,
                    note=data["note"])
     return entry
 
@@ -125,7 +125,7 @@ def correct_entry(data, entry_id: int):
     if "division_id" in data:
         division = db.session.get(Division, data["division_id"])
         if division is None or division.event_id != entry.event_id:
-            raise service.RegistrationError(N_("Choose a division of %(event)s."),
+            raise registrations.RegistrationError(N_("Choose a division of %(event)s."),
                                             event=entry.event.name)
     warnings = corrections.correct_registration(
         db.session, entry, actor=current_user, reason=data["reason"], today=local_today(),

@@ -29,7 +29,7 @@ from competition.events.access import require_organizer_of
 from competition.events.models import Competition, Division
 from competition.extensions import db
 from competition.grades import certificates
-from competition.grades import service as promotion_service
+from competition.grades import promotions as promotion_service
 from competition.grades.models import Certificate, Promotion
 from competition.skill_grades import grade_label
 

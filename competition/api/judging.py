@@ -2,7 +2,7 @@
 
 Every route needs a signed-in judge (the session of the pages or a bearer
 token). Entries are shown by station and anonymous code only. The judging
-rules are the service's (``competition.judging.service``: ``check_may_score``
+rules are the service's (``competition.judging.scoring``: ``check_may_score``
 and its parts, the same for the tablet's pages); this module answers each of
 its typed refusals with the HTTP status a device acts on:
 
@@ -46,9 +46,9 @@ from competition.auth.permissions import role_required
 from competition.entries.models import Entry
 from competition.events.models import Module
 from competition.extensions import db
-from competition.judging import idempotency, service, tablet
+from competition.judging import idempotency, scoring, tablet
 from competition.judging.models import ScoreSheet
-from competition.judging.service import (
+from competition.judging.scoring import (
     MarkChange,
     MayNotScore,
     ScoresLocked,
@@ -115,7 +115,7 @@ def open_sheet(query):
     entry = db.get_or_404(Entry, query["entry_id"],
                           options=[joinedload(Entry.event), joinedload(Entry.contestant)])
     module = db.get_or_404(Module, query["module_id"])
-    sheet = service.open_sheet(db.session, current_user, entry, module)
+    sheet = scoring.open_sheet(db.session, current_user, entry, module)
     return tablet.sheet_document(db.session, sheet)
 
 
@@ -139,7 +139,7 @@ def sheet_of_caller_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         sheet = _own_sheet(kwargs["sheet_id"])
-        service.check_on_panel(db.session, current_user, sheet.entry, sheet)
+        scoring.check_on_panel(db.session, current_user, sheet.entry, sheet)
         return view(*args, **kwargs)
 
     return wrapped
@@ -165,7 +165,7 @@ def save_marks(data, sheet_id: int, key: str):
                for c in data["changes"]]
 
     def work():
-        result = service.save_marks(db.session, current_user, sheet, changes)
+        result = scoring.save_marks(db.session, current_user, sheet, changes)
         marks = tablet.marks_of(db.session, result.sheet)
         return {
             "sheet": tablet.sheet_ref(result.sheet),
@@ -194,7 +194,7 @@ def submit_sheet(sheet_id: int, key: str):
     sheet = db.session.get(ScoreSheet, sheet_id)  # the caller's: sheet_of_caller_required
 
     def work():
-        submitted = service.submit_sheet(db.session, current_user, sheet)
+        submitted = scoring.submit_sheet(db.session, current_user, sheet)
         return {"sheet": tablet.sheet_ref(submitted),
                 "total": tablet.total_of(tablet.marks_of(db.session, submitted))}, 200
 
@@ -225,5 +225,5 @@ _SHEET_WITH_CONTEXT = (
 
 def _own_sheet(sheet_id: int) -> ScoreSheet:
     sheet = db.get_or_404(ScoreSheet, sheet_id, options=_SHEET_WITH_CONTEXT)
-    service.check_own_sheet(current_user, sheet)
+    scoring.check_own_sheet(current_user, sheet)
     return sheet

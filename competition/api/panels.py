@@ -18,10 +18,10 @@ from competition.api.schemas import (
 from competition.api.setup import organizer_required, read_back, readers_required
 from competition.auth.models import Role
 from competition.auth.permissions import role_required
-from competition.events import rules
+from competition.events import promotion_rules
 from competition.events.access import require_organizer_of
 from competition.events.models import Event, Expert, PanelMember, PromotionRule
-from competition.experts import service as experts
+from competition.experts import pool as experts
 from competition.extensions import db
 from competition.timeutil import local_today
 
@@ -111,7 +111,7 @@ class PromotionRules(MethodView):
     @blp.response(201, PromotionRuleSchema)
     def post(self, data, event_id: int):
         """Add a rule at the end."""
-        rule = rules.save_rule(db.session, db.session.get(Event, event_id), None, **data)
+        rule = promotion_rules.save_rule(db.session, db.session.get(Event, event_id), None, **data)
         read_back()
         return rule
 
@@ -123,6 +123,6 @@ class PromotionRules(MethodView):
 def apply_preset(data, event_id: int):
     """Replace the event's rules by a preset's (national_class1, city_class1, city_class2,
     provincial_class2, enterprise_school_top30)."""
-    made = rules.apply_preset(db.session, db.session.get(Event, event_id), data["preset"])
+    made = promotion_rules.apply_preset(db.session, db.session.get(Event, event_id), data["preset"])
     read_back()
     return made

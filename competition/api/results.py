@@ -47,11 +47,11 @@ from competition.events.awards import award_rule_of
 from competition.events.models import Division, Event, PanelRole
 from competition.extensions import db
 from competition.grades.models import Promotion
-from competition.grades.service import kept_reasons, promotion_of
-from competition.judging.service import panel_role
-from competition.results import publication, published
+from competition.grades.promotions import kept_reasons, promotion_of
+from competition.judging.scoring import panel_role
+from competition.results import published, publishing
 from competition.results.models import Appeal, Publication, Result
-from competition.results.service import AwardState, award_states, event_results
+from competition.results.standings import AwardState, award_states, event_results
 from competition.skill_grades import grade_label
 
 blp = Blueprint("api_results", __name__, url_prefix="/api/v1",
@@ -226,7 +226,7 @@ def publish(division_id: int):
     """Post the division's results for public notice (公示): the published results are a
     snapshot of the live ones, and the appeal window and the notice period start now."""
     division = _division_for_organizer(division_id)
-    published = publication.publish(db.session, current_user, division)
+    published = publishing.publish(db.session, current_user, division)
     return _publication_document(division, published)
 
 
@@ -243,7 +243,7 @@ def finalize(division_id: int):
     """Make the division's results final: once the notice period is over and no appeal is
     pending. Final results are frozen."""
     division = _division_for_organizer(division_id)
-    published = publication.finalize(db.session, current_user, division)
+    published = publishing.finalize(db.session, current_user, division)
     return _publication_document(division, published)
 
 
@@ -257,7 +257,7 @@ def _appeal_act_required(may, refusal: str):
         def wrapped(*args, **kwargs):
             appeal = db.get_or_404(Appeal, kwargs["appeal_id"])
             if not may(db.session, current_user, appeal):
-                event = publication.appeal_event(db.session, appeal)
+                event = publishing.appeal_event(db.session, appeal)
                 abort(403, message=_(refusal, event=event.name,
                                      competition=event.competition.name))
             return view(*args, **kwargs)
@@ -270,11 +270,11 @@ def _appeal_act_required(may, refusal: str):
 # Who decides is the one rule of ``publication.may_decide``: the supervision and
 # arbitration group when the competition has one, else the chief judge.
 decider_of_the_appeal_required = _appeal_act_required(
-    publication.may_decide,
+    publishing.may_decide,
     N_("Only whoever decides the appeals of %(event)s may do this: the supervision and "
        "arbitration group of %(competition)s when it has one, else the chief judge."))
 chief_of_the_appeal_required = _appeal_act_required(
-    publication.may_give_opinion, N_("Only the chief judge of %(event)s may do this."))
+    publishing.may_give_opinion, N_("Only the chief judge of %(event)s may do this."))
 
 
 @blp.route("/appeals/<int:appeal_id>/decision", methods=["POST"])
@@ -299,7 +299,7 @@ def decide_appeal(data, appeal_id: int):
     entry = db.session.scalar(select(Entry).where(Entry.id == appeal.entry_id)
                               .options(joinedload(Entry.contestant)))
     event = db.session.get(Event, entry.event_id)
-    publication.decide_appeal(db.session, current_user, appeal, accept=data["accept"],
+    publishing.decide_appeal(db.session, current_user, appeal, accept=data["accept"],
                               reason=data["reason"])
     return _appeal_document(event, appeal, entry)
 
@@ -322,7 +322,7 @@ def appeal_opinion(data, appeal_id: int):
     entry = db.session.scalar(select(Entry).where(Entry.id == appeal.entry_id)
                               .options(joinedload(Entry.contestant)))
     event = db.session.get(Event, entry.event_id)
-    publication.give_opinion(db.session, current_user, appeal, data["opinion"])
+    publishing.give_opinion(db.session, current_user, appeal, data["opinion"])
     return _appeal_document(event, appeal, entry)
 
 
@@ -358,9 +358,9 @@ def acknowledge_awards(data, division_id: int):
     as read from the live results. The division's results may be published after it; a
     change of scores that changes the overflow needs a new acknowledgement. Audited."""
     division = db.session.get(Division, division_id)
-    publication.acknowledge_overflow(db.session, current_user, division, data["overflow"])
+    publishing.acknowledge_overflow(db.session, current_user, division, data["overflow"])
     event = db.session.get(Event, division.event_id)
-    return _awards_document(event, division.id, publication.award_state(
+    return _awards_document(event, division.id, publishing.award_state(
         db.session, event, division))
 
 
@@ -439,7 +439,7 @@ def _appeal_document(event: Event, appeal: Appeal, entry: Entry) -> dict:
         "name": entry.contestant.name if event.scores_locked_at else None,
         "text": appeal.text, "filed_at": appeal.filed_at, "status": appeal.status,
         "decided_at": appeal.decided_at, "decision_reason": appeal.decision_reason,
-        **_opinion_and_decider(appeal, publication.decided_by_supervisor(db.session,
+        **_opinion_and_decider(appeal, publishing.decided_by_supervisor(db.session,
                                                                          [appeal])),
     }
 

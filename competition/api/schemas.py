@@ -23,7 +23,7 @@ from competition.events.models import (
     NameDisplay,
     Occupation,
 )
-from competition.events.service import TIE_BREAK_STEPS
+from competition.events.setup import TIE_BREAK_STEPS
 from competition.extensions import db
 
 # The largest value the database's INTEGER columns hold (32-bit on PostgreSQL).

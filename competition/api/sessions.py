@@ -19,7 +19,7 @@ from competition.api.sessions_schemas import (
     TimetableRowSchema,
 )
 from competition.api.setup import organizer_required, read_back, readers_required
-from competition.entries import draw_service, sessions
+from competition.entries import draws, sessions
 from competition.entries.models import EventSession
 from competition.events.access import require_organizer_of
 from competition.events.models import Competition, Event
@@ -118,13 +118,13 @@ def add_late_entries(data, event_id: int):
     new codes; no other entry's station or code changes. Refused (422) before the draw,
     when nobody waits or when no session has room."""
     event = db.session.get(Event, event_id)
-    record = draw_service.add_late_entries(db.session, event, current_user, note=data["note"])
-    inputs = draw_service.read_inputs(record)
+    record = draws.add_late_entries(db.session, event, current_user, note=data["note"])
+    inputs = draws.read_inputs(record)
     placed = [{"entry_id": row[0], "session_id": row[1] if len(row) == 4 else None,
                "station": row[-2], "code": row[-1]} for row in inputs["result"]]
     return {"id": record.id, "event_id": record.event_id, "kind": record.kind,
             "seed": record.seed, "drawn_at": record.drawn_at, "inputs": record.inputs,
-            "verified": draw_service.recompute(record, inputs), "placed": placed}
+            "verified": draws.recompute(record, inputs), "placed": placed}
 
 
 @blp.route("/competitions/<int:competition_id>/timetable", methods=["GET"])

@@ -25,7 +25,7 @@ from competition.api.schemas import (
 )
 from competition.auth.models import Role
 from competition.auth.permissions import SAFE_METHODS, role_required
-from competition.events import service
+from competition.events import setup
 from competition.events.access import require_organizer_of, require_reader_of
 from competition.events.definition import export_competition, import_competition
 from competition.events.models import Competition, CompetitionOrganizer, Event, Occupation
@@ -97,7 +97,7 @@ class Competitions(MethodView):
     @blp.response(201, CompetitionSchema)
     def post(self, data):
         """Create a competition in draft; the caller becomes its organizer."""
-        competition = service.create_competition(db.session, current_user, **data)
+        competition = setup.create_competition(db.session, current_user, **data)
         return competition
 
 
@@ -114,7 +114,7 @@ class CompetitionItem(MethodView):
     def patch(self, data, competition_id: int):
         """Change some of a competition's settings."""
         competition = db.get_or_404(Competition, competition_id)
-        service.update_competition(competition, **data)
+        setup.update_competition(competition, **data)
         return competition
 
 
@@ -125,7 +125,7 @@ class CompetitionItem(MethodView):
 def change_status(data, competition_id: int):
     """Move the competition to its next status; refused (422) with the reason otherwise."""
     competition = db.get_or_404(Competition, competition_id)
-    service.advance_competition(db.session, competition, data["status"])
+    setup.advance_competition(db.session, competition, data["status"])
     return competition
 
 
@@ -145,7 +145,7 @@ class CompetitionEvents(MethodView):
         """Add an event with its divisions and settings."""
         competition = db.get_or_404(Competition, competition_id)
         divisions = [(d["name"], d["kind"]) for d in data.pop("divisions")]
-        event = service.create_event(db.session, competition, divisions=divisions, **data)
+        event = setup.create_event(db.session, competition, divisions=divisions, **data)
         read_back()
         return event
 
@@ -165,11 +165,11 @@ class EventItem(MethodView):
         """Change an event's settings; divisions listed that it lacks are added."""
         event = db.session.get(Event, event_id)
         divisions = data.pop("divisions", [])
-        service.update_event(db.session, event, **data)
+        setup.update_event(db.session, event, **data)
         known = {d.name for d in event.divisions}
         for division in divisions:
             if division["name"] not in known:
-                service.add_division(db.session, event, name=division["name"],
+                setup.add_division(db.session, event, name=division["name"],
                                      kind=division["kind"])
         read_back()
         return event
@@ -183,7 +183,7 @@ class EventScheme(MethodView):
     def get(self, event_id: int):
         """The event's marking scheme: modules with their criteria."""
         event = db.session.get(Event, event_id)
-        return {"modules": event.modules, "frozen": service.scheme_frozen(event)}
+        return {"modules": event.modules, "frozen": setup.scheme_frozen(event)}
 
     @blp.arguments(SchemeSchema)
     @blp.response(200, SchemeSchema)
@@ -198,9 +198,9 @@ class EventScheme(MethodView):
             )
             for m in data["modules"]
         ]
-        service.replace_marking_scheme(db.session, event, specs)
+        setup.replace_marking_scheme(db.session, event, specs)
         read_back()
-        return {"modules": event.modules, "frozen": service.scheme_frozen(event)}
+        return {"modules": event.modules, "frozen": setup.scheme_frozen(event)}
 
 
 @blp.route("/competitions/<int:competition_id>/definition", methods=["GET"])

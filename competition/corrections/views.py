@@ -1,7 +1,8 @@
 """The organizer's changes to a registration that may reach the later stages: attendance
 marked at check-in (a correction once the scores are locked), and correcting (更正报名信息),
 withdrawing (退赛) and registering a substitute (登记替补) from the entry page, each with
-its reason. The pages are on the entries blueprint; the rules are ``corrections.service``.
+its reason. The pages are on the entries blueprint; the rules are
+``corrections.registration_changes``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from flask import flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from competition.corrections import service as corrections
+from competition.corrections import registration_changes as corrections
 from competition.entries.checkin_forms import AttendanceForm
 from competition.entries.checkin_views import attendance_counts, checked_in_time, entry_json
 from competition.entries.forms import CorrectionForm, SubstituteForm, WithdrawForm

@@ -36,10 +36,10 @@ from sqlalchemy.orm import Session
 from competition.audit.log import record
 from competition.audit.models import AuditEvent
 from competition.auth.models import User
-from competition.entries import draw_service
+from competition.entries import draws
 from competition.entries.idcard import mask_phone
 from competition.entries.models import Attendance, Entry
-from competition.entries.service import RegistrationError, eligibility_of, register
+from competition.entries.registrations import RegistrationError, eligibility_of, register
 from competition.entries.validation import LANDLINE, MOBILE, PersonData, check_eligibility
 from competition.errors import N_, Problem
 from competition.events.models import Division
@@ -194,7 +194,7 @@ def register_substitute(session: Session, withdrawn: Entry, person: PersonData, 
         # Free the station first: the database checks one entry per station row by row.
         withdrawn.station = None
         session.flush()
-        draw_service.draw_substitute(
+        draws.draw_substitute(
             session, event, substitute, session_id=place["session_id"],
             station=place["station"], drawn_by=actor,
             note=f"替补 {withdrawn.ticket_number or withdrawn.id} → "

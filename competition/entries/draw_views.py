@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from competition.auth.models import User
-from competition.entries import draw_service, sessions, tickets
+from competition.entries import draws, sessions, tickets
 from competition.entries.draw_forms import WHOLE_EVENT, DrawForm
 from competition.entries.models import (
     Attendance,
@@ -48,13 +48,13 @@ def draw(event_id: int):
         else event_for_reader(event_id)
     form = DrawForm(divisions=event.divisions)
     if request.method == "GET":
-        form.code_prefix.data = draw_service.default_code_prefix(db.session, event)
+        form.code_prefix.data = draws.default_code_prefix(db.session, event)
     if form.validate_on_submit():
         division = None
         if form.division_id.data != WHOLE_EVENT:
             division = db.session.get(Division, form.division_id.data)
         try:
-            record = draw_service.draw_lots(
+            record = draws.draw_lots(
                 db.session, event, division, current_user, form.code_prefix.data,
                 code_digits=form.code_digits.data, redraw=form.confirm_redraw.data,
                 note=form.note.data or "")
@@ -67,21 +67,21 @@ def draw(event_id: int):
                     "code.", scope=division.name if division else event.name, count=count),
                   "success")
             return redirect(url_for("entries.draw", event_id=event.id))
-    draws = db.session.scalars(select(LotDraw).where(LotDraw.event_id == event.id)
+    recorded = db.session.scalars(select(LotDraw).where(LotDraw.event_id == event.id)
                                .order_by(LotDraw.drawn_at.desc(), LotDraw.id.desc())).all()
     in_force = dict(db.session.execute(
         select(Entry.draw_id, func.count(Entry.id))
         .where(Entry.event_id == event.id, Entry.draw_id.is_not(None))
         .group_by(Entry.draw_id)).all())
-    states = draw_service.division_states(db.session, event)
+    states = draws.division_states(db.session, event)
     return render_template(
-        "entries/draw.html", event=event, form=form, states=states, draws=draws,
-        in_force=in_force, drawers=_users(d.drawn_by_id for d in draws),
+        "entries/draw.html", event=event, form=form, states=states, draws=recorded,
+        in_force=in_force, drawers=_users(d.drawn_by_id for d in recorded),
         divisions={d.id: d for d in event.divisions},
         any_drawn=any(s.any_drawn for s in states),
         marking_started=event.marking_started_at is not None,
-        changes=draw_service.redraw_changes(db.session, event),
-        waiting=draw_service.waiting_for_addition(db.session, event),
+        changes=draws.redraw_changes(db.session, event),
+        waiting=draws.waiting_for_addition(db.session, event),
         sittings=sessions.sessions_of(db.session, event),
         addition_form=AdditionForm(formdata=None))
 
@@ -93,7 +93,7 @@ def draw_record(draw_id: int):
     The competition's supervisors read it, and countersign it there."""
     lot_draw = db.get_or_404(LotDraw, draw_id)
     event = event_for_reader(lot_draw.event_id)
-    record = draw_service.draw_record(db.session, lot_draw)
+    record = draws.draw_record(db.session, lot_draw)
     division = db.session.get(Division, lot_draw.division_id) if lot_draw.division_id else None
     drawer = db.session.get(User, lot_draw.drawn_by_id) if lot_draw.drawn_by_id else None
     return render_template("entries/draw_record.html", event=event, record=record,

@@ -32,7 +32,7 @@ from competition.entries.importer import (
     preview_file,
     template_workbook,
 )
-from competition.entries.service import RegistrationError
+from competition.entries.registrations import RegistrationError
 from competition.entries.views import bp, event_for_organizer, local_today
 from competition.errors import translate_problem
 from competition.events.access import require_organizer_of

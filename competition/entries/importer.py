@@ -12,7 +12,7 @@ is refused, naming it and the headers accepted for it. One file covers a
 whole competition: each row names its event (赛项) and division (组别).
 
 Every row is checked by the rules that apply to a contestant typed in one at a
-time (``service.registration_problems``: the ID number by GB 11643, the phone,
+time (``registrations.registration_problems``: the ID number by GB 11643, the phone,
 the event's eligibility rules, someone already entered), and for what only a
 file gets wrong: ID numbers Excel stored as numbers (scientific notation keeps
 15 digits and cannot hold a final X, so the number is lost and is never turned
@@ -43,10 +43,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from competition.entries import service
+from competition.entries import registrations
 from competition.entries.idcard import IdNumberError, make_id_number, parse_id_number
 from competition.entries.models import Entry, EntrySource
-from competition.entries.service import RegistrationError
+from competition.entries.registrations import RegistrationError
 from competition.entries.validation import PersonData
 from competition.errors import N_, Problem
 from competition.events.models import Competition, Division, Event
@@ -457,25 +457,25 @@ def check_rows(session: Session, competition: Competition, rows: list[ImportRow]
     Per row: what reading the cells found; the event (by name, within the
     competition) and division (by name, within the event), names compared by
     ``spreadsheet.name_key``; every rule of
-    ``service.registration_problems``. Across rows, ``service.batch_problems`` (the
+    ``registrations.registration_problems``. Across rows, ``registrations.batch_problems`` (the
     rule ``register_many`` applies too), naming the file's rows: the same ID number
     twice in one event (on every such row, naming the others), and one ID number
     under two names.
     """
     events = _events(session, competition)
     people = [replace(row.person) for row in rows]
-    checked = service.check_people(people, today=today)
-    known = service.KnownPeople(session, competition.id,
+    checked = registrations.check_people(people, today=today)
+    known = registrations.KnownPeople(session, competition.id,
                                 (person.id_number for person in people))
     id_header = COLUMN_BY_KEY["id_number"].header
     problems: list[Problem] = []
-    batch: list[service.BatchRow] = []
+    batch: list[registrations.BatchRow] = []
     for row, person, person_problems in zip(rows, people, checked, strict=True):
         row_problems = list(row.problems)
         bad = {problem.column for problem in row.problems}
         row.event, row.division = _event_and_division(row, events, row_problems)
         if row.event is not None:
-            found = service.registration_problems(session, row.event, row.division, person,
+            found = registrations.registration_problems(session, row.event, row.division, person,
                                                   today=today, is_student=row.is_student,
                                                   known=known, person_problems=person_problems)
             if row.division is None:  # already reported as an unknown division
@@ -487,11 +487,11 @@ def check_rows(session: Session, competition: Competition, rows: list[ImportRow]
             if header not in bad:
                 row_problems.append(Problem(problem.message, problem.params, row=row.number,
                                             column=header))
-        batch.append(service.BatchRow(row.number, row.event, person, id_problem=any(
+        batch.append(registrations.BatchRow(row.number, row.event, person, id_problem=any(
             p.column == id_header for p in row_problems)))
         problems += row_problems
     problems += [Problem(p.message, p.params, row=p.row, column=_header_of(p.column))
-                 for p in service.batch_problems(batch)]
+                 for p in registrations.batch_problems(batch)]
     return sort_problems(problems)
 
 
@@ -555,23 +555,23 @@ def import_rows(session: Session, competition: Competition, rows: list[ImportRow
 
     Checks the rows (``check_rows``) and refuses with every problem before
     writing anything. Then the rows are registered together by
-    ``service.register_many`` (source ``import``; the same rules again, a few
+    ``registrations.register_many`` (source ``import``; the same rules again, a few
     statements for the whole file, one audit record per event) inside one
     savepoint of the caller's transaction; if anything fails midway — someone
     registered the same person meanwhile — everything is rolled back and the
-    import refused. The caller commits.
+    import refused. The request commits.
     """
     problems = check_rows(session, competition, rows, today=today)
     if problems:
         raise refusal(problems)
-    registrations = [service.Registration(event=row.event, division=row.division,
-                                          person=replace(row.person),
-                                          is_student=row.is_student) for row in rows]
+    wanted = [registrations.Registration(event=row.event, division=row.division,
+                                         person=replace(row.person), is_student=row.is_student)
+              for row in rows]
     try:
         with session.begin_nested():
-            return service.register_many(session, registrations, today=today,
-                                         source=EntrySource.IMPORT, actor_id=actor_id,
-                                         row_numbers=[row.number for row in rows])
+            return registrations.register_many(session, wanted, today=today,
+                                               source=EntrySource.IMPORT, actor_id=actor_id,
+                                               row_numbers=[row.number for row in rows])
     except RegistrationError as error:
         raise refusal([
             Problem(p.message, p.params, row=p.row, column=_header_of(p.column))

@@ -9,7 +9,7 @@ from competition.events.forms import grade_choices
 
 
 class SelfRegistrationForm(FlaskForm):
-    """What a contestant fills in; the rules are checked by ``service.register``."""
+    """What a contestant fills in; the rules are checked by ``registrations.register``."""
 
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=50)])
     id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=32)])

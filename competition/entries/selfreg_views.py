@@ -12,12 +12,12 @@ belongs to someone on file. Problems with what was typed (a malformed ID number,
 an age outside the event's limits, a bad phone number, a missing field, a
 student outside the students' division) are shown beside the fields, and so is
 a refusal that is the same for everyone (the event's scores locked). Problems
-that depend on who is already on file (``service.ON_FILE_PROBLEMS``: the ID
+that depend on who is already on file (``registrations.ON_FILE_PROBLEMS``: the ID
 number is registered under another name, the person is already entered in the
 event) are never shown: the registration is dropped, nothing is saved, and the
 visitor gets the same redirect to the same confirmation page as a registration
 that was saved. That page names nobody and shows no private link. Both ways run
-``service.register``'s checks, with their database lookups, before answering.
+``registrations.register``'s checks, with their database lookups, before answering.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from competition.entries import service
+from competition.entries import registrations
 from competition.entries.models import Entry, EntrySource, RegistrationStatus
 from competition.entries.selfreg_forms import ReviewForm, SelfRegistrationForm
 from competition.entries.validation import PersonData
@@ -65,7 +65,7 @@ def typed_problems(error: DomainError) -> list[Problem]:
     typed, or of the event (its scores locked); never one that depends on who is on file."""
     if not error.problems:
         return [Problem(error.message, error.params)]
-    return [p for p in error.problems if p.message not in service.ON_FILE_PROBLEMS]
+    return [p for p in error.problems if p.message not in registrations.ON_FILE_PROBLEMS]
 
 
 def show_problems(form: SelfRegistrationForm, problems: list[Problem]) -> list[str]:
@@ -113,7 +113,7 @@ def register_quietly(division: Division, form: SelfRegistrationForm) -> list[Pro
 
 def _register_once(division: Division, form: SelfRegistrationForm) -> list[Problem]:
     try:
-        service.register(db.session, division.event, division, person_of(form),
+        registrations.register(db.session, division.event, division, person_of(form),
                          today=local_today(), source=EntrySource.SELF,
                          status=RegistrationStatus.PENDING, is_student=form.is_student.data)
         db.session.flush()  # the unique keys refuse a racing registration here
@@ -183,7 +183,7 @@ def review_decide(entry_id: int):
     approve = bool(form.approve.data)
     name = entry.contestant.name
     try:
-        service.review(db.session, entry, approve=approve,
+        registrations.review(db.session, entry, approve=approve,
                        reviewer=current_user._get_current_object(), note=form.note.data or "")
     except DomainError as error:
         flash_domain_error(error)

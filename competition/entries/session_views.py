@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from competition.entries import draw_service, sessions, timetable_pdf
+from competition.entries import draws, sessions, timetable_pdf
 from competition.entries.draw_views import _pdf_response
 from competition.entries.models import Entry, EventSession
 from competition.entries.session_forms import AdditionForm, SessionForm
@@ -119,7 +119,7 @@ def draw_addition(event_id: int):
     form = AdditionForm()
     if form.validate_on_submit():
         try:
-            record = draw_service.add_late_entries(db.session, event, current_user,
+            record = draws.add_late_entries(db.session, event, current_user,
                                                    note=form.note.data or "")
         except DomainError as error:
             flash_domain_error(error)

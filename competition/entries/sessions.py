@@ -5,7 +5,7 @@ room or workshop and a number of stations. The draw places each entry in a sessi
 and at one of its stations (``draw_service``).
 
 Functions take the session and plain values, ``flush()``, record what changed in
-the audit log and raise ``SessionError`` when a rule is broken; the view commits once.
+the audit log and raise ``SessionError`` when a rule is broken; the request commits once.
 
 Rules:
 - A session ends after it starts; its reporting time is at or before the start. Left
@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from competition.audit.log import record
 from competition.auth.models import User
 from competition.entries.models import Attendance, Entry, EventSession, RegistrationStatus
-from competition.entries.service import RegistrationError
+from competition.entries.registrations import RegistrationError
 from competition.errors import N_
 from competition.events.models import Competition, Event
 

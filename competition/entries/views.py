@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from competition.entries import changes, service
+from competition.entries import changes, registrations
 from competition.entries.forms import (
     CorrectionForm,
     EntryForm,
@@ -60,7 +60,7 @@ def entry_new(event_id: int):
             current_certificate_no=(form.current_certificate_no.data or "").strip())
         division = db.session.get(Division, form.division_id.data)
         try:
-            entry = service.register(db.session, event, division, person, today=local_today())
+            entry = registrations.register(db.session, event, division, person, today=local_today())
         except DomainError as error:
             flash_domain_error(error)
         else:

@@ -12,7 +12,7 @@ the path where it is (``events[1].modules[0].weight``), creating nothing. It
 then builds a new competition in draft through the set-up services, so the
 same rules apply as on the pages: ``create_competition``, ``create_event``,
 ``replace_marking_scheme``, and the panels by the expert pool
-(``experts.service.import_panel``, which answers ``panel_imported``: the pool
+(``experts.pool.import_panel``, which answers ``panel_imported``: the pool
 sits above this stage). Experts are never created: one not found in the pool, or
 one the pool cannot assign (a certificate that does not cover the competition), is
 left out and reported in the warnings.
@@ -44,7 +44,7 @@ from competition.events.models import (
     PromotionRule,
     RuleEffect,
 )
-from competition.events.rules import save_occupation
+from competition.events.promotion_rules import save_occupation
 from competition.events.scheme import (
     CriterionSpec,
     ModuleSpec,
@@ -52,7 +52,7 @@ from competition.events.scheme import (
     check_marking_scheme,
 )
 from competition.events.scheme_excel import NUMBER_FORMATS, TEXT_LIMITS, parse_number
-from competition.events.service import (
+from competition.events.setup import (
     COMPETITION_FIELDS,
     TIE_BREAK_STEPS,
     SetupError,
@@ -562,7 +562,7 @@ def _raw(check: _Checker, data: dict, key: str, path: str) -> str:
 
 
 def _rules(check: _Checker, data: dict, path: str, division_names: set[str]) -> list[dict]:
-    """Promotion rules, checked as the rule pages check them (``events.rules``)."""
+    """Promotion rules, checked as the rule pages check them (``events.promotion_rules``)."""
     rules = []
     for index, item in enumerate(check.items(data, "promotion_rules", path)):
         where = f"{path}.promotion_rules[{index}]"
@@ -660,7 +660,7 @@ def _refusal(problems: list[Problem]) -> SetupError:
 
 # Sent while a document is imported, once per event, with the session as sender, the new
 # ``event``, its document's ``panel`` — (role, the expert as the document names them)
-# pairs — and ``today``. The expert pool answers (``experts.service.import_panel``,
+# pairs — and ``today``. The expert pool answers (``experts.pool.import_panel``,
 # connected by ``competition.handoffs``): it puts the experts it finds on the panel by
 # the rules of the panel page, and returns a warning, in the user's language, for each
 # one it leaves out.

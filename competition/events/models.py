@@ -129,7 +129,7 @@ class Competition(db.Model):
         """Move the status forward by one step; anything else is refused.
 
         Preconditions that need other stages (every event ready, scores locked)
-        are checked by ``events.service.advance_competition`` before calling this.
+        are checked by ``events.setup.advance_competition`` before calling this.
         """
         if status not in set(CompetitionStatus):
             raise StatusError(N_("Unknown status %(status)s."), status=status)

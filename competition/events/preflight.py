@@ -6,7 +6,7 @@ show the same list. Checked here, from the set-up stage:
 
 - the competition has events and its contest dates have come (``starts_on`` today or
   earlier);
-- every event's marking scheme is complete (``service.event_problems``), and every
+- every event's marking scheme is complete (``setup.event_problems``), and every
   module judges mark has criteria: only a module without criteria that is theory takes
   imported scores (``results.theory_import``), so a practical module without them
   could not be scored;
@@ -128,7 +128,7 @@ def _experts_with_account(session: Session, competition_id: int,
 
 
 def _event_missing(event: Event, with_account: set[int], last_day: date) -> list[Missing]:
-    from competition.events.service import event_problems
+    from competition.events.setup import event_problems
 
     def add(kind: str, message: str, **params) -> None:
         missing.append(Missing(kind, Problem(message, params), event.id, event.name))

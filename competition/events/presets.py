@@ -2,7 +2,7 @@
 
 Pure: no Flask, no database. Each preset is a list of ``RuleSpec`` that mirror
 the condition and effect columns of ``events.models.PromotionRule``; applying a
-preset to an event (``events.rules.apply_preset``) turns every spec into one
+preset to an event (``events.promotion_rules.apply_preset``) turns every spec into one
 rule per division of its kind. Rules are settings, never hard-coded: these are
 only where an organizer starts.
 

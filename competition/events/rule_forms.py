@@ -1,7 +1,7 @@
 """Forms of the promotion-rule and occupation pages.
 
 The forms only read the values; the rules they must follow are checked by
-``events.rules``, so a page and any other caller refuse the same things.
+``events.promotion_rules``, so a page and any other caller refuse the same things.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class RuleForm(FlaskForm):
             select.choices = grade_choices()
 
     def rule_fields(self) -> dict:
-        """The form's values, named as ``events.rules.save_rule`` takes them."""
+        """The form's values, named as ``events.promotion_rules.save_rule`` takes them."""
         return {
             name: getattr(self, name).data
             for name in ("division_id", "name", "rank_from", "rank_to", "top_percent",

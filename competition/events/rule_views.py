@@ -15,12 +15,12 @@ from sqlalchemy.orm import selectinload
 
 from competition.auth.models import Role
 from competition.auth.permissions import role_required
-from competition.events import rules as service
+from competition.events import promotion_rules as rule_book
 from competition.events.access import event_for_organizer
 from competition.events.models import Event, Occupation, PromotionRule
 from competition.events.presets import get_preset
 from competition.events.rule_forms import ActionForm, OccupationForm, PresetForm, RuleForm
-from competition.events.service import SetupError
+from competition.events.setup import SetupError
 from competition.events.views import bp
 from competition.extensions import db
 from competition.web import flash_domain_error
@@ -61,7 +61,7 @@ def rule_apply_preset(event_id: int):
     form = PresetForm()
     if form.validate_on_submit():
         try:
-            rules = service.apply_preset(db.session, event, form.preset.data, replace=True,
+            rules = rule_book.apply_preset(db.session, event, form.preset.data, replace=True,
                                          translate=_)
         except SetupError as error:
             flash_domain_error(error)
@@ -100,7 +100,7 @@ def rule_edit(event_id: int, rule_id: int):
 def _save_rule_form(event: Event, rule: PromotionRule | None, form: RuleForm):
     if form.validate_on_submit():
         try:
-            service.save_rule(db.session, event, rule, **form.rule_fields())
+            rule_book.save_rule(db.session, event, rule, **form.rule_fields())
         except SetupError as error:
             flash_domain_error(error)
         else:
@@ -115,7 +115,7 @@ def rule_move(event_id: int, rule_id: int):
     event = event_for_organizer(event_id)
     rule = _event_rule(event, rule_id)
     if ActionForm().validate_on_submit():
-        service.move_rule(db.session, rule, up=request.form.get("direction") == "up")
+        rule_book.move_rule(db.session, rule, up=request.form.get("direction") == "up")
     return redirect(url_for("events.promotion_rules", event_id=event.id))
 
 
@@ -125,7 +125,7 @@ def rule_delete(event_id: int, rule_id: int):
     event = event_for_organizer(event_id)
     rule = _event_rule(event, rule_id)
     if ActionForm().validate_on_submit():
-        service.delete_rule(db.session, rule)
+        rule_book.delete_rule(db.session, rule)
         flash(_("The promotion rule was deleted."), "success")
     return redirect(url_for("events.promotion_rules", event_id=event.id))
 
@@ -146,7 +146,7 @@ def occupation_new():
     form = OccupationForm()
     if form.validate_on_submit():
         try:
-            occupation = service.save_occupation(db.session, None, form.name.data,
+            occupation = rule_book.save_occupation(db.session, None, form.name.data,
                                                  form.code.data)
         except SetupError as error:
             flash_domain_error(error)
@@ -165,7 +165,7 @@ def occupation_edit(occupation_id: int):
     form = OccupationForm(obj=occupation)
     if form.validate_on_submit():
         try:
-            service.save_occupation(db.session, occupation, form.name.data, form.code.data)
+            rule_book.save_occupation(db.session, occupation, form.name.data, form.code.data)
         except SetupError as error:
             flash_domain_error(error)
         else:

@@ -12,7 +12,7 @@ problem at once, each with its Excel row number (the header is row 1) and the
 Chinese name of its column, and then every rule of
 ``scheme.check_marking_scheme`` mapped onto the rows and columns it concerns.
 Nothing here queries or changes the database: the import page hands the
-modules to ``service.replace_marking_scheme``, which refuses structural
+modules to ``setup.replace_marking_scheme``, which refuses structural
 changes once marking has started.
 """
 
@@ -30,7 +30,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from competition.errors import N_, Problem
 from competition.events.models import Event
 from competition.events.scheme import CriterionSpec, ModuleSpec, check_marking_scheme, to_decimal
-from competition.events.service import SetupError, scheme_specs
+from competition.events.setup import SetupError, scheme_specs
 from competition.spreadsheet import GUIDE_SHEET, workbook_bytes, workbook_problem
 
 SHEET = "评分细则"

@@ -33,7 +33,7 @@ from competition.events.scheme_excel import (
     parse_workbook,
     template_workbook,
 )
-from competition.events.service import SetupError, replace_marking_scheme
+from competition.events.setup import SetupError, replace_marking_scheme
 from competition.events.transfer_forms import (
     CloneForm,
     CompetitionImportForm,

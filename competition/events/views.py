@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from competition.auth.models import Role
 from competition.auth.permissions import role_required
 from competition.errors import DomainError, translate_problem
-from competition.events import service, tenancy
+from competition.events import setup, tenancy
 from competition.events.access import (
     event_for_organizer,
     event_for_reader,
@@ -127,7 +127,7 @@ def competition_new():
     form = CompetitionForm()
     if form.validate_on_submit():
         try:
-            competition = service.create_competition(db.session, current_user, **form.values())
+            competition = setup.create_competition(db.session, current_user, **form.values())
         except DomainError as error:
             flash_domain_error(error)
         else:
@@ -146,7 +146,7 @@ def competition_edit(competition_id: int):
         form.level_class.data = str(competition.level_class or "")
     if form.validate_on_submit():
         try:
-            service.update_competition(competition, **form.values())
+            setup.update_competition(competition, **form.values())
             db.session.flush()
         except DomainError as error:
             flash_domain_error(error)
@@ -164,7 +164,7 @@ def competition_advance(competition_id: int):
     form = StatusForm()
     if form.validate_on_submit():
         try:
-            service.advance_competition(db.session, competition, form.status.data)
+            setup.advance_competition(db.session, competition, form.status.data)
         except DomainError as error:
             flash_domain_error(error)
         else:
@@ -181,7 +181,7 @@ def event_new(competition_id: int):
     form = EventForm(occupations=_occupations())
     if form.validate_on_submit():
         try:
-            event = service.create_event(db.session, competition,
+            event = setup.create_event(db.session, competition,
                                          divisions=form.division_list(), **form.settings())
         except DomainError as error:
             flash_domain_error(error)
@@ -203,11 +203,11 @@ def event_edit(event_id: int):
         form.grade_max.data = str(event.grade_max or "")
     if form.validate_on_submit():
         try:
-            service.update_event(db.session, event, **form.settings())
+            setup.update_event(db.session, event, **form.settings())
             known = {d.name for d in event.divisions}
             for name, kind in form.division_list():
                 if name not in known:
-                    service.add_division(db.session, event, name=name, kind=kind)
+                    setup.add_division(db.session, event, name=name, kind=kind)
         except DomainError as error:
             flash_domain_error(error)
         else:
@@ -242,7 +242,7 @@ def scheme_edit(event_id: int):
         module_form=ModuleForm(formdata=None), confirm=ConfirmForm(),
         problems=[m.problem for m in preflight(db.session, event.competition,
                                                event_id=event.id) if m.kind == Kind.SCHEME],
-        problems_scope="scheme", frozen=service.scheme_frozen(event),
+        problems_scope="scheme", frozen=setup.scheme_frozen(event),
     )
 
 
@@ -251,10 +251,10 @@ def scheme_edit(event_id: int):
 def module_add(event_id: int):
     event = event_for_organizer(event_id)
     form = ModuleForm()
-    if _form_valid(form, lambda: service.module_problems(event, None, _module_spec(form)),
+    if _form_valid(form, lambda: setup.module_problems(event, None, _module_spec(form)),
                    MODULE_COLUMNS):
         try:
-            service.add_module(db.session, event, _module_spec(form))
+            setup.add_module(db.session, event, _module_spec(form))
         except DomainError as error:
             flash_domain_error(error)
         else:
@@ -263,8 +263,8 @@ def module_add(event_id: int):
     # Refused: the page again, with every problem beside its field and what was typed.
     return render_template(
         "events/scheme.html", event=event, modules=_modules_of(event_id), module_form=form,
-        confirm=ConfirmForm(), problems=service.event_problems(event),
-        frozen=service.scheme_frozen(event))
+        confirm=ConfirmForm(), problems=setup.event_problems(event),
+        frozen=setup.scheme_frozen(event))
 
 
 @bp.route("/modules/<int:module_id>/edit", methods=["GET", "POST"])
@@ -273,10 +273,10 @@ def module_edit(module_id: int):
     module = db.get_or_404(Module, module_id)
     event = event_for_organizer(module.event_id)
     form = ModuleForm(obj=module)
-    if _form_valid(form, lambda: service.module_problems(event, module, _module_spec(form)),
+    if _form_valid(form, lambda: setup.module_problems(event, module, _module_spec(form)),
                    MODULE_COLUMNS):
         try:
-            service.update_module(db.session, module, _module_spec(form))
+            setup.update_module(db.session, module, _module_spec(form))
         except DomainError as error:
             flash_domain_error(error)
         else:
@@ -292,7 +292,7 @@ def module_delete(module_id: int):
     event = event_for_organizer(module.event_id)
     if ConfirmForm().validate_on_submit():
         try:
-            service.delete_module(db.session, module)
+            setup.delete_module(db.session, module)
         except DomainError as error:
             flash_domain_error(error)
         else:
@@ -308,10 +308,10 @@ def criterion_new(module_id: int):
     form = CriterionForm()
     if request.method == "GET":
         form.code.data = f"{module.code}{len(module.criteria) + 1}"
-    if _form_valid(form, lambda: service.criterion_problems(module, None, _criterion_spec(form)),
+    if _form_valid(form, lambda: setup.criterion_problems(module, None, _criterion_spec(form)),
                    CRITERION_COLUMNS):
         try:
-            service.add_criterion(db.session, module, _criterion_spec(form))
+            setup.add_criterion(db.session, module, _criterion_spec(form))
         except DomainError as error:
             flash_domain_error(error)
         else:
@@ -329,12 +329,12 @@ def criterion_edit(criterion_id: int):
     module = criterion.module
     event = event_for_organizer(module.event_id)
     form = CriterionForm(obj=criterion)
-    if _form_valid(form, lambda: service.criterion_problems(
+    if _form_valid(form, lambda: setup.criterion_problems(
             module, criterion, _criterion_spec(form),
-            method=not service.off_scale(event.aggregation, service.criterion_spec(criterion))),
+            method=not setup.off_scale(event.aggregation, setup.criterion_spec(criterion))),
                    CRITERION_COLUMNS):
         try:
-            service.update_criterion(db.session, criterion, _criterion_spec(form))
+            setup.update_criterion(db.session, criterion, _criterion_spec(form))
         except DomainError as error:
             flash_domain_error(error)
         else:
@@ -352,7 +352,7 @@ def criterion_delete(criterion_id: int):
     event = event_for_organizer(criterion.module.event_id)
     if ConfirmForm().validate_on_submit():
         try:
-            service.delete_criterion(db.session, criterion)
+            setup.delete_criterion(db.session, criterion)
         except DomainError as error:
             flash_domain_error(error)
         else:

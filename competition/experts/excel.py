@@ -10,7 +10,7 @@ the file is imported only once the organizer has confirmed that it may be left
 out (``ExpertFile.unknown_columns``). A file without 姓名 or 职业（工种） is
 refused, naming the missing columns and the headers accepted for them.
 
-Each row is checked by the rules of the pool (``service._apply_expert``) and by
+Each row is checked by the rules of the pool (``pool._apply_expert``) and by
 what only a file gets wrong:
 
 - 姓名 is required; 身份证号 is optional but, when given, valid by GB 11643
@@ -69,8 +69,8 @@ from competition.entries.idcard import (
 from competition.entries.validation import ID_MESSAGES, LANDLINE, MOBILE
 from competition.errors import N_, Problem
 from competition.events.models import ExaminerLevel, Expert, Occupation
-from competition.events.service import SetupError
-from competition.experts.service import create_expert
+from competition.events.setup import SetupError
+from competition.experts.pool import create_expert
 from competition.spreadsheet import (
     GUIDE_SHEET,
     MAX_BYTES,
@@ -99,7 +99,7 @@ SHEET = "专家名单"
 # Files are told apart by their content; a name that says something else is refused.
 ACCEPTED_SUFFIXES = ("", ".xlsx", ".xlsm", ".csv")
 
-# Each column's key is the expert field it fills (``service.EXPERT_FIELDS``) or
+# Each column's key is the expert field it fills (``pool.EXPERT_FIELDS``) or
 # "occupations"; the template and the export write its header.
 COLUMNS: tuple[Column, ...] = (
     Column("name", "姓名", True, "专家姓名，最多50个字符。", ("专家姓名", "评委姓名"), 10),

@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from competition.experts.service import MAX_DRAW
+from competition.experts.pool import MAX_DRAW
 from competition.uploads import IGNORE_UNKNOWN_COLUMNS
 
 EXAMINER_LEVELS = {"examiner": _l("Examiner"), "senior_examiner": _l("Senior examiner")}

@@ -2,7 +2,7 @@
 
 The pool is shared by every competition and kept by organizers and admins; a
 panel belongs to one event and only its competition's organizers change it.
-The rules live in ``experts.service``.
+The rules live in ``experts.pool``.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from competition.events.models import (
     PanelDraw,
     PanelMember,
 )
-from competition.events.service import SetupError
+from competition.events.setup import SetupError
 from competition.events.views import bp
-from competition.experts import excel, service
+from competition.experts import excel, pool
 from competition.experts.forms import (
     CERTIFICATE_STATES,
     EXAMINER_LEVELS,
@@ -74,15 +74,15 @@ def experts():
     form.occupation.choices = [(0, _("All occupations")), *_occupation_choices()]
     state = form.state.data if form.state.data in CERTIFICATE_STATES else None
     rows = [
-        (expert, service.certificate_state(expert.certificate_expires_on, today),
+        (expert, pool.certificate_state(expert.certificate_expires_on, today),
          shown_phone(expert.phone, whole=False))
-        for expert in service.list_experts(db.session, today=today,
+        for expert in pool.list_experts(db.session, today=today,
                                            occupation_id=form.occupation.data, state=state)
     ]
     editable = tenancy.editable_experts(db.session, current_user, [row[0] for row in rows])
     return render_template("events/experts.html", rows=rows, form=form, today=today,
                            editable=editable,
-                           warning_days=service.EXPIRY_WARNING_DAYS, **_labels)
+                           warning_days=pool.EXPIRY_WARNING_DAYS, **_labels)
 
 
 def _expert_form(expert: Expert | None = None) -> ExpertForm:
@@ -109,7 +109,7 @@ def expert_new():
     form = _expert_form()
     if form.validate_on_submit():
         try:
-            expert = service.create_expert(db.session, created_by=current_user,
+            expert = pool.create_expert(db.session, created_by=current_user,
                                            occupation_ids=form.occupations.data,
                                            **_expert_fields(form))
         except SetupError as error:
@@ -129,7 +129,7 @@ def expert_edit(expert_id: int):
     form = _expert_form(expert)
     if form.validate_on_submit():
         try:
-            service.update_expert(db.session, expert, actor=current_user,
+            pool.update_expert(db.session, expert, actor=current_user,
                                   occupation_ids=form.occupations.data,
                                   **_expert_fields(form))
         except SetupError as error:
@@ -163,10 +163,10 @@ def expert_export():
     today = local_today()
     form = ExpertFilterForm(formdata=request.args)
     state = form.state.data if form.state.data in CERTIFICATE_STATES else None
-    pool = service.list_experts(db.session, today=today, occupation_id=form.occupation.data,
+    experts = pool.list_experts(db.session, today=today, occupation_id=form.occupation.data,
                                 state=state)
-    shown = tenancy.experts_with_contacts(db.session, current_user, pool)
-    data = excel.export_workbook(pool, sees_contacts=lambda expert: expert.id in shown)
+    shown = tenancy.experts_with_contacts(db.session, current_user, experts)
+    data = excel.export_workbook(experts, sees_contacts=lambda expert: expert.id in shown)
     return _xlsx(data, f"{_('Expert pool')}-{today.isoformat()}.xlsx")
 
 
@@ -277,23 +277,23 @@ def _render_panel(event: Event, *, add_form: PanelAddForm | None = None,
                   draw_form: PanelDrawForm | None = None,
                   conflict_form: ConflictForm | None = None):
     today = local_today()
-    members = service.panel_members(db.session, event)
+    members = pool.panel_members(db.session, event)
     on_panel = {m.expert_id for m in members}
 
     add_form = add_form or PanelAddForm(formdata=None)
-    pool = db.session.scalars(
+    qualified = db.session.scalars(
         select(Expert).join(ExpertOccupation, ExpertOccupation.expert_id == Expert.id)
         .where(ExpertOccupation.occupation_id == event.occupation_id)
         .order_by(Expert.name, Expert.id)
     ).all()
     # Experts whose certificate does not cover the competition are shown, greyed out
     # and saying why, but cannot be chosen (and are refused if sent anyway).
-    needed = service.required_until(event.competition, today)
+    needed = pool.required_until(event.competition, today)
     add_form.expert_id.choices = [
         (e.id, " · ".join(filter(None, [e.name, e.work_unit, _certificate_note(e, today, needed)])),
          {} if e.certificate_expires_on and e.certificate_expires_on >= needed
          else {"disabled": True})
-        for e in pool if e.id not in on_panel
+        for e in qualified if e.id not in on_panel
     ]
 
     entries = db.session.scalars(
@@ -307,7 +307,7 @@ def _render_panel(event: Event, *, add_form: PanelAddForm | None = None,
     conflict_form.contestant_id.choices = [(0, "—")] + [
         (c.id, f"{c.name} · {c.work_unit}" if c.work_unit else c.name) for c in contestants]
 
-    conflicts = service.competition_conflicts(db.session, event.competition_id, on_panel)
+    conflicts = pool.competition_conflicts(db.session, event.competition_id, on_panel)
     named = {c.contestant_id for c in conflicts if c.contestant_id}
     conflict_contestants = {c.id: c for c in db.session.scalars(
         select(Contestant).where(Contestant.id.in_(named)))} if named else {}
@@ -324,10 +324,10 @@ def _render_panel(event: Event, *, add_form: PanelAddForm | None = None,
 
     return render_template(
         "events/panel.html", event=event, members=members, today=today,
-        states={m.id: service.certificate_state(m.expert.certificate_expires_on, today)
+        states={m.id: pool.certificate_state(m.expert.certificate_expires_on, today)
                 for m in members},
-        required_until=service.required_until(event.competition, today),
-        available=len(service.draw_candidates(db.session, event, today=today)),
+        required_until=pool.required_until(event.competition, today),
+        available=len(pool.draw_candidates(db.session, event, today=today)),
         add_form=add_form, draw_form=draw_form or PanelDrawForm(formdata=None),
         conflict_form=conflict_form, action_form=ActionForm(formdata=None),
         conflicts=conflicts, conflict_contestants=conflict_contestants,
@@ -359,7 +359,7 @@ def panel_add(event_id: int):
         return _render_panel(event, add_form=form)
     expert = db.get_or_404(Expert, form.expert_id.data)
     try:
-        service.add_panel_member(db.session, event, expert, today=local_today(),
+        pool.add_panel_member(db.session, event, expert, today=local_today(),
                                  role=form.role.data)
     except SetupError as error:
         flash_domain_error(error)
@@ -382,7 +382,7 @@ def panel_chief(event_id: int, member_id: int):
     event = event_for_organizer(event_id)
     member = _member_of(event, member_id)
     if ActionForm().validate_on_submit():
-        service.make_chief(db.session, member)
+        pool.make_chief(db.session, member)
         flash(_("%(name)s is now the chief judge.", name=member.expert.name), "success")
     return _back_to_panel(event)
 
@@ -396,7 +396,7 @@ def panel_remove(event_id: int, member_id: int):
         return _back_to_panel(event)
     name = member.expert.name
     try:
-        service.remove_panel_member(db.session, member)
+        pool.remove_panel_member(db.session, member)
     except SetupError as error:
         flash_domain_error(error)
         return _render_panel(event)
@@ -412,7 +412,7 @@ def panel_draw(event_id: int):
     if not form.validate_on_submit():
         return _render_panel(event, draw_form=form)
     try:
-        draw = service.draw_judges(db.session, event, form.count.data, drawn_by=current_user,
+        draw = pool.draw_judges(db.session, event, form.count.data, drawn_by=current_user,
                                    today=local_today())
     except SetupError as error:
         flash_domain_error(error)
@@ -433,7 +433,7 @@ def conflict_add(event_id: int):
         return _render_panel(event, conflict_form=form)
     expert = db.get_or_404(Expert, form.expert_id.data)
     try:
-        service.declare_conflict(db.session, event, expert,
+        pool.declare_conflict(db.session, event, expert,
                                  contestant_id=form.contestant_id.data,
                                  work_unit=form.work_unit.data, reason=form.reason.data,
                                  declared_by=current_user)
@@ -452,6 +452,6 @@ def conflict_remove(event_id: int, conflict_id: int):
     if conflict.competition_id != event.competition_id:
         abort(404)
     if ActionForm().validate_on_submit():
-        service.remove_conflict(db.session, conflict)
+        pool.remove_conflict(db.session, conflict)
         flash(_("The conflict was removed."), "success")
     return _back_to_panel(event)

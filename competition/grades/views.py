@@ -15,9 +15,9 @@ from competition.errors import DomainError
 from competition.events.access import event_for_organizer
 from competition.events.models import Division
 from competition.extensions import db
-from competition.grades import held, service
+from competition.grades import held, promotions
 from competition.results.models import PublicationStatus
-from competition.results.publication import publication_of
+from competition.results.publishing import publication_of
 from competition.web import flash_domain_error
 
 bp = Blueprint("grades", __name__)
@@ -43,31 +43,31 @@ def preview(division_id: int):
     event = event_for_organizer(division.event_id)
     published = publication_of(db.session, division.id)
     final = published is not None and published.status == PublicationStatus.FINAL
-    is_decided = final and service.decided(db.session, division)
-    lines = service.preview(db.session, division)
-    promotions = service.promotions_of(db.session, division) if is_decided else {}
-    kept = service.outcomes_of(db.session, division) if is_decided else {}
+    is_decided = final and promotions.decided(db.session, division)
+    lines = promotions.preview(db.session, division)
+    decided = promotions.promotions_of(db.session, division) if is_decided else {}
+    kept = promotions.outcomes_of(db.session, division) if is_decided else {}
     texts = {}
     for line in lines:
         outcome = line.outcome
         if line.entry.id in kept:
             texts[line.entry.id] = (kept[line.entry.id].rule_text,
-                                    service.outcome_texts(kept[line.entry.id]))
+                                    promotions.outcome_texts(kept[line.entry.id]))
         elif outcome.promotion is not None:
-            texts[line.entry.id] = (service.rule_name(outcome.promotion.rule), [])
+            texts[line.entry.id] = (promotions.rule_name(outcome.promotion.rule), [])
         else:
             texts[line.entry.id] = (None, [
-                (service.rule_name(miss.rule) if miss.rule else "",
-                 [service.phrase_text(reason) for reason in miss.reasons])
+                (promotions.rule_name(miss.rule) if miss.rule else "",
+                 [promotions.phrase_text(reason) for reason in miss.reasons])
                 for miss in outcome.misses])
     if is_decided:
-        promoted = len(promotions)
+        promoted = len(decided)
     else:
         promoted = sum(1 for line in lines if line.outcome.promotion is not None)
     return render_template("grades/promotions.html", event=event, division=division,
                            published=published, final=final, is_decided=is_decided,
-                           lines=lines, texts=texts, promotions=promotions, kept=kept,
-                           promoted=promoted, waiting=service.unconfirmed(lines))
+                           lines=lines, texts=texts, promotions=decided, kept=kept,
+                           promoted=promoted, waiting=promotions.unconfirmed(lines))
 
 
 @bp.route("/entries/<int:entry_id>/grade-check", methods=["GET", "POST"])

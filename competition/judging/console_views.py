@@ -4,7 +4,7 @@ sign-off, decoding, and the event's audit log.
 Who may open it: the event's chief judge, who acts; the competition's
 organizers (and admins) and its supervision and arbitration group (监督仲裁组), who
 only look. Every action goes through
-``judging.service``, which checks the rules and writes the audit log; these
+``judging.scoring``, which checks the rules and writes the audit log; these
 views only validate forms and say what happened (the request commits once).
 
 Anonymity (docs/design.md section 5): the console shows stations and anonymous
@@ -40,7 +40,7 @@ from competition.errors import DomainError
 from competition.events.access import organizes, reads
 from competition.events.models import Criterion, Event, Module, PanelRole
 from competition.extensions import db
-from competition.judging import service
+from competition.judging import scoring
 from competition.judging.console_forms import (
     LockForm,
     PenaltyForm,
@@ -115,7 +115,7 @@ def _console_event(event_id: int) -> tuple[Event, bool]:
     """The event and whether the current user is its chief judge (who acts);
     organizers of the competition and its supervisors look on; anyone else gets 403."""
     event = db.get_or_404(Event, event_id)
-    if service.panel_role(db.session, current_user, event.id) == PanelRole.CHIEF:
+    if scoring.panel_role(db.session, current_user, event.id) == PanelRole.CHIEF:
         return event, True
     if reads(current_user, event.competition_id):
         return event, False
@@ -158,7 +158,7 @@ class FlagView:
 @dataclass
 class Console:
     event: Event
-    progress: service.Progress
+    progress: scoring.Progress
     sheet_ids: dict[tuple[int, int, int], int]
     judge_counts: list[JudgeCount]
     module_counts: list[dict]
@@ -189,7 +189,7 @@ def plain(number: Decimal | None) -> str:
 
 
 def build_console(event: Event) -> Console:
-    state = service.progress(db.session, event)
+    state = scoring.progress(db.session, event)
     module_ids = [m.id for m in state.modules]
     sheet_ids = {(e, m, j): sheet_id for sheet_id, e, m, j in db.session.execute(
         select(ScoreSheet.id, ScoreSheet.entry_id, ScoreSheet.module_id, ScoreSheet.judge_id)
@@ -327,7 +327,7 @@ def console_reopen(event_id: int, sheet_id: int):
         module = db.session.get(Module, sheet.module_id)
         judge = db.session.get(User, sheet.judge_id)
         try:
-            service.reopen_sheet(db.session, current_user, sheet, form.reason.data,
+            scoring.reopen_sheet(db.session, current_user, sheet, form.reason.data,
                                  criteria_ids=request.form.getlist("criteria", type=int))
         except DomainError as error:
             flash_domain_error(error)
@@ -352,15 +352,15 @@ def console_reopen(event_id: int, sheet_id: int):
 def console_penalty(event_id: int):
     """扣分: deduct points from an entry's total or one module, with a reason."""
     event = _chief_event(event_id)
-    entries = service.scoreable_entries(db.session, event.id)
-    modules = service.scored_modules(event)
+    entries = scoring.scoreable_entries(db.session, event.id)
+    modules = scoring.scored_modules(event)
     form = PenaltyForm(entries, modules)
     if not form.validate_on_submit():
         return _render_console(event, True, penalty_form=form, status=422)
     entry = db.session.get(Entry, form.entry_id.data)
     module = db.session.get(Module, form.module_id.data) if form.module_id.data else None
     try:
-        service.add_penalty(db.session, current_user, entry, form.points.data,
+        scoring.add_penalty(db.session, current_user, entry, form.points.data,
                             form.reason.data, module=module)
     except DomainError as error:
         flash_domain_error(error)
@@ -383,7 +383,7 @@ def console_penalty_withdraw(event_id: int, penalty_id: int):
         flash(_("Give the reason for withdrawing the penalty."), "error")
         return _back(event)
     try:
-        service.withdraw_penalty(db.session, current_user, penalty, form.reason.data)
+        scoring.withdraw_penalty(db.session, current_user, penalty, form.reason.data)
     except DomainError as error:
         flash_domain_error(error)
         return _back(event)
@@ -402,7 +402,7 @@ def console_lock(event_id: int):
         flash(_("Tick the confirmation to lock the scores."), "error")
         return _back(event)
     try:
-        service.lock_event(db.session, current_user, event)
+        scoring.lock_event(db.session, current_user, event)
     except DomainError as error:
         flash_domain_error(error)
         return _back(event)
@@ -419,7 +419,7 @@ def console_decode(event_id: int):
     """解密: codes to names, once the scores are locked. Each opening is logged."""
     event, _is_chief = _console_event(event_id)
     try:
-        rows = service.decode(db.session, current_user, event)
+        rows = scoring.decode(db.session, current_user, event)
     except DomainError as error:
         flash_domain_error(error)
         return _back(event)

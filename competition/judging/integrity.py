@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from competition.events.models import Criterion
 from competition.judging.marks import MarkRefused, points_for
 from competition.judging.models import Mark
-from competition.judging.service import rule_of
+from competition.judging.scoring import rule_of
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Blank paper score sheets (纸质评分表) as PDF: one A4 page per station and module.
 
 The fallback when tablets cannot be used: a judge marks the printed
-sheet by hand, and the office types it in (``judging.paper``). A sheet names
+sheet by hand, and the office types it in (``judging.paper_sheets``). A sheet names
 the competition, event, module, station and anonymous code (加密号) — never
 the contestant, who stays anonymous to judges until the scores are locked
 (docs/design.md section 5). Each criterion of the module is a row with its code,

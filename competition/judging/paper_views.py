@@ -1,7 +1,7 @@
 """Paper fallback pages: blank sheets to print, typing a filled sheet in, confirming it.
 
 For the organizers of the competition and the event's chief judge.
-The rules are in ``judging.paper``; these pages only show codes and stations,
+The rules are in ``judging.paper_sheets``; these pages only show codes and stations,
 never contestants' names, since the chief judge uses them before sign-off.
 """
 
@@ -20,7 +20,7 @@ from competition.entries.models import Entry
 from competition.events.access import organizes
 from competition.events.models import Event, Module
 from competition.extensions import db
-from competition.judging import paper, paper_pdf
+from competition.judging import paper_pdf, paper_sheets
 from competition.judging.models import ScoreSheet, SheetSource
 from competition.judging.paper_forms import (
     DiscardForm,
@@ -30,7 +30,7 @@ from competition.judging.paper_forms import (
     marks_form,
     plain,
 )
-from competition.judging.service import JudgingError, scoreable_entries, scored_modules
+from competition.judging.scoring import JudgingError, scoreable_entries, scored_modules
 from competition.judging.views import bp
 from competition.web import flash_domain_error
 
@@ -38,7 +38,7 @@ from competition.web import flash_domain_error
 def _event_for_clerk(event_id: int) -> Event:
     """The event, if the current user may handle its paper sheets (403 otherwise)."""
     event = db.get_or_404(Event, event_id)
-    if not paper.may_handle_paper(db.session, current_user, event):
+    if not paper_sheets.may_handle_paper(db.session, current_user, event):
         abort(403)
     return event
 
@@ -99,7 +99,7 @@ def paper_entry(event_id: int):
     event = _event_for_clerk(event_id)
     modules = scored_modules(event)
     entries = scoreable_entries(db.session, event.id)
-    judges = paper.panel_judges(db.session, event)
+    judges = paper_sheets.panel_judges(db.session, event)
     choice = PaperChoiceForm(request.args, modules=modules, entries=entries, judges=judges)
     choice.validate()
     if choice.ref.data:
@@ -124,14 +124,14 @@ def paper_entry(event_id: int):
             ScoreSheet.entry_id == entry.id, ScoreSheet.module_id == module.id,
             ScoreSheet.judge_id == judge.id))
         try:
-            paper.check_can_enter(db.session, current_user, entry, module, judge)
+            paper_sheets.check_can_enter(db.session, current_user, entry, module, judge)
         except JudgingError as error:
             blocked = error.translated()
         else:
             form = marks_form(module.criteria, _("Save the paper sheet"))
             if form.validate_on_submit():
                 try:
-                    paper.enter_paper_sheet(db.session, current_user, entry, module, judge,
+                    paper_sheets.enter_paper_sheet(db.session, current_user, entry, module, judge,
                                             form.values(module.criteria))
                     db.session.flush()  # a sheet typed in at the same moment collides here
                 except JudgingError as error:
@@ -150,11 +150,11 @@ def paper_entry(event_id: int):
     elif request.method == "POST":
         abort(400)
 
-    sheets = paper.paper_sheets(db.session, event)
+    sheets = paper_sheets.paper_sheets(db.session, event)
     return render_template(
         "judging/paper_entry.html", **_page_context(event), choice=choice, form=form,
         module=module, entry=entry, judge=judge, existing=existing, blocked=blocked,
-        sheets=sheets, mismatches=paper.last_mismatches(db.session, sheets),
+        sheets=sheets, mismatches=paper_sheets.last_mismatches(db.session, sheets),
         users=_users(sheets),
         print_form=PrintForm(formdata=None, modules=modules))
 
@@ -185,7 +185,7 @@ def paper_confirm(sheet_id: int):
     differing: list[str] = []
     if form.validate_on_submit():
         try:
-            result = paper.confirm_paper_sheet(db.session, current_user, sheet,
+            result = paper_sheets.confirm_paper_sheet(db.session, current_user, sheet,
                                                form.values(module.criteria))
         except JudgingError as error:
             flash_domain_error(error)
@@ -219,10 +219,10 @@ def paper_correct(sheet_id: int):
         return redirect(back)
     module = db.session.get(Module, sheet.module_id)
     form = marks_form(module.criteria, _("Save the correction"),
-                      values=paper.values_of(db.session, sheet))
+                      values=paper_sheets.values_of(db.session, sheet))
     if form.validate_on_submit():
         try:
-            changed = paper.correct_paper_sheet(db.session, current_user, sheet,
+            changed = paper_sheets.correct_paper_sheet(db.session, current_user, sheet,
                                                 form.values(module.criteria))
         except JudgingError as error:
             flash_domain_error(error)
@@ -230,7 +230,7 @@ def paper_correct(sheet_id: int):
             flash(_("Correction saved: %(n)s marks changed. The sheet waits for "
                     "confirmation.", n=changed), "success")
             return redirect(back)
-    differing = paper.last_mismatches(db.session, [sheet]).get(sheet.id, [])
+    differing = paper_sheets.last_mismatches(db.session, [sheet]).get(sheet.id, [])
     return render_template("judging/paper_sheet.html", **_page_context(event), sheet=sheet,
                            module=module, form=form, mode="correct", differing=differing,
                            discard_form=DiscardForm(formdata=None))
@@ -247,7 +247,7 @@ def paper_discard(sheet_id: int):
         flash(_("Give the reason for discarding the paper sheet."), "error")
         return redirect(request.referrer or back)
     try:
-        paper.discard_paper_sheet(db.session, current_user, sheet, form.reason.data)
+        paper_sheets.discard_paper_sheet(db.session, current_user, sheet, form.reason.data)
     except JudgingError as error:
         flash_domain_error(error)
         return redirect(back)

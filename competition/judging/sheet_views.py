@@ -1,7 +1,7 @@
 """The judge's tablet: the list of entries to score, and the score sheet.
 
 Judges see stations and anonymous codes only, never a name or work unit.
-Recused entries are not offered (``service.assignments``) and the service
+Recused entries are not offered (``scoring.assignments``) and the service
 refuses a sheet for them. The sheet page is rendered with the server's marks;
 static/js/sheet.js then saves every change through the JSON API
 (``competition.api.judging``) with an Idempotency-Key, keeps changes the
@@ -23,8 +23,8 @@ from competition.auth.permissions import role_required
 from competition.entries.models import Entry
 from competition.events.models import Event, Module
 from competition.extensions import db
-from competition.judging import service, tablet
-from competition.judging.service import JudgingError
+from competition.judging import scoring, tablet
+from competition.judging.scoring import JudgingError
 from competition.judging.views import bp
 from competition.web import flash_domain_error
 
@@ -61,7 +61,7 @@ def sheet(entry_id: int, module_id: int):
     entry = db.get_or_404(Entry, entry_id)
     module = db.get_or_404(Module, module_id)
     try:
-        opened = service.open_sheet(db.session, current_user, entry, module)
+        opened = scoring.open_sheet(db.session, current_user, entry, module)
     except JudgingError as error:
         flash_domain_error(error)
         return redirect(url_for("judging.assignments"))
@@ -69,7 +69,7 @@ def sheet(entry_id: int, module_id: int):
     for criterion in document["criteria"]:
         criterion["band"] = _tolerance_band(criterion)
     return render_template("judging/sheet.html", sheet=document,
-                           reopened=service.last_reopening(db.session, opened),
+                           reopened=scoring.last_reopening(db.session, opened),
                            event=db.session.get(Event, entry.event_id),
                            next_entry=_next_entry(entry, module), states=SHEET_STATES)
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from competition.auth.models import User
 from competition.entries.models import EventSession
 from competition.events.models import Module, PanelRole
-from competition.judging import service
+from competition.judging import scoring
 from competition.judging.models import Mark, ScoreSheet
 
 CRITERION_RULE_FIELDS = ("nominal", "tolerance_lower", "tolerance_upper", "deduction_step",
@@ -75,10 +75,10 @@ def sheet_document(session: Session, sheet: ScoreSheet) -> dict:
 
 def assignment_documents(session: Session, judge: User) -> list[dict]:
     """The events the user judges (not those they chair), each module with the entries
-    offered — recused ones are left out by ``service.assignments`` — and sheet states;
+    offered — recused ones are left out by ``scoring.assignments`` — and sheet states;
     each entry names its session (场次), and each event lists its sessions."""
     documents = []
-    for assignment in service.assignments(session, judge):
+    for assignment in scoring.assignments(session, judge):
         if assignment.role != PanelRole.JUDGE:
             continue
         event = assignment.event
@@ -95,7 +95,7 @@ def assignment_documents(session: Session, judge: User) -> list[dict]:
                     "entry_id": entry.id, "station": entry.station, "code": entry.code,
                     "session_id": entry.session_id,
                     "session": sitting.name if sitting else None,
-                    "state": "review" if service.under_review(sheet)
+                    "state": "review" if scoring.under_review(sheet)
                     else assignment.state(entry.id, module.id),
                     "sheet_id": sheet.id if sheet else None,
                     "version": sheet.version if sheet else None,

@@ -12,8 +12,8 @@ from competition.entries.idcard import mask_id_number, mask_phone
 from competition.errors import DomainError
 from competition.events.models import Competition, Division, Event
 from competition.extensions import db
-from competition.grades.service import kept_reasons, promotion_of
-from competition.results import publication, published
+from competition.grades.promotions import kept_reasons, promotion_of
+from competition.results import published, publishing
 from competition.results.exports import correction_lines, seal_lines
 from competition.results.forms import AppealForm
 from competition.results.models import Publication
@@ -48,12 +48,12 @@ def file_appeal(token: str):
     form = AppealForm()
     if form.validate_on_submit():
         try:
-            publication.file_appeal(db.session, entry, form.text.data)
+            publishing.file_appeal(db.session, entry, form.text.data)
         except DomainError as error:
             db.session.rollback()
             flash(error.translated(), "error")
         else:
-            if publication.decided_by_group(db.session, entry.event):
+            if publishing.decided_by_group(db.session, entry.event):
                 flash(_("Your appeal was received. The chief judge's opinion and the decision "
                         "of the supervision and arbitration group will appear on this page."),
                       "success")

@@ -23,7 +23,7 @@ from competition.extensions import db
 from competition.judging.models import Penalty
 from competition.results.explain import explain
 from competition.results.models import TieBreakDecision
-from competition.results.service import event_inputs
+from competition.results.standings import event_inputs
 
 bp = Blueprint("explain", __name__)
 

@@ -22,9 +22,9 @@ from competition.entries.models import Entry
 from competition.events.access import event_for_organizer, organizes
 from competition.events.models import Division, Event, PanelRole
 from competition.extensions import db
-from competition.judging.service import panel_role
+from competition.judging.scoring import panel_role
 from competition.results import exports
-from competition.results.publication import publication_of
+from competition.results.publishing import publication_of
 from competition.spreadsheet import XLSX_MIMETYPE
 
 bp = Blueprint("results_exports", __name__)

@@ -6,7 +6,7 @@ What each export shows is gathered here into plain dataclasses (``event_standing
 and return bytes (``results_workbook``, ``notice_pdf``, ``score_report_pdf``).
 
 - A division's results are its published snapshot (``Result`` rows) once it is
-  published, and the live draft (``results.service.event_results``) before; a draft
+  published, and the live draft (``results.standings.event_results``) before; a draft
   is marked as such everywhere it is shown.
 - Names and personal details are decoded only after the chief judge locks the
   scores (docs/design.md section 5: judges score anonymous codes); before that the
@@ -63,7 +63,7 @@ from competition.pdf import (
 )
 from competition.results.models import Publication, PublicationStatus, Result
 from competition.results.published import published_division
-from competition.results.service import event_results
+from competition.results.standings import event_results
 from competition.spreadsheet import workbook_bytes
 
 DRAFT = "draft"  # a division's status before it is published

@@ -19,7 +19,7 @@ from competition.entries.idcard import public_name
 from competition.entries.models import Contestant, Entry
 from competition.events.models import Competition, Division, Event
 from competition.judging.models import ScoreSheet, SheetStatus
-from competition.results import publication as publications
+from competition.results import publishing as publications
 from competition.results.models import Appeal, Publication, PublicationStatus, Result
 
 

@@ -129,7 +129,7 @@ class EntryInput:
     ranked: bool = True  # absent or withdrawn entries are not ranked
     # The marks the criteria's methods take, summed per module and per what a
     # criterion's sum is divided by (``module_sums``), when the database did it
-    # (``results.service``); otherwise ``marks`` are aggregated here.
+    # (``results.standings``); otherwise ``marks`` are aggregated here.
     kept: dict[int, dict[int, Decimal]] | None = None
 
 

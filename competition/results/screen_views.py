@@ -3,7 +3,7 @@
 A full-screen page for the projector: each division's ranking in large type,
 refreshed every few seconds from ``screen.data`` by static/js/screen.js. The
 organizers or the chief judge may freeze it at the standings of one moment
-(kept in the database by ``results.service.freeze_screen``, so every screen and
+(kept in the database by ``results.standings.freeze_screen``, so every screen and
 every server process shows the same) and unfreeze it to follow the live
 results again. Before the scores are locked it shows anonymous codes only.
 """
@@ -22,7 +22,7 @@ from competition.events.access import event_for_organizer_or_chief
 from competition.events.models import Event
 from competition.extensions import db
 from competition.labels import label
-from competition.results import service
+from competition.results import standings
 from competition.web import flash_domain_error
 
 bp = Blueprint("screen", __name__)
@@ -34,10 +34,10 @@ REFRESH_SECONDS = 5
 def _screen(event: Event) -> dict:
     """What the screen shows: the frozen snapshot, or the live standings; award
     labels in the viewer's language."""
-    freeze = service.screen_freeze(db.session, event.id)
-    standings = freeze.snapshot if freeze else service.screen_standings(db.session, event)
+    freeze = standings.screen_freeze(db.session, event.id)
+    shown = freeze.snapshot if freeze else standings.screen_standings(db.session, event)
     divisions = []
-    for division in standings["divisions"]:
+    for division in shown["divisions"]:
         rows = []
         for row in division["rows"]:
             award = label(row["award"], "award")
@@ -48,7 +48,7 @@ def _screen(event: Event) -> dict:
     return {
         "event": event.name,
         "competition": event.competition.name,
-        "locked": standings["locked"],
+        "locked": shown["locked"],
         "frozen": freeze is not None,
         "frozen_at": freeze.frozen_at.isoformat() if freeze else None,
         "frozen_label": _("Frozen at %(time)s", time=format_time(freeze.frozen_at, "HH:mm:ss"))
@@ -83,7 +83,7 @@ def freeze(event_id: int):
     event = event_for_organizer_or_chief(event_id)
     if FlaskForm().validate_on_submit():
         try:
-            service.freeze_screen(db.session, current_user, event)
+            standings.freeze_screen(db.session, current_user, event)
         except DomainError as error:
             flash_domain_error(error)
         else:
@@ -98,7 +98,7 @@ def unfreeze(event_id: int):
     event = event_for_organizer_or_chief(event_id)
     if FlaskForm().validate_on_submit():
         try:
-            service.unfreeze_screen(db.session, current_user, event)
+            standings.unfreeze_screen(db.session, current_user, event)
         except DomainError as error:
             flash_domain_error(error)
         else:

@@ -25,9 +25,9 @@ from competition.entries.models import Entry
 from competition.errors import N_, DomainError
 from competition.events.models import Division, Event, PanelRole
 from competition.events.tenancy import panel_role
-from competition.results import publication
+from competition.results import publishing
 from competition.results.models import PublicationStatus, TieBreakDecision
-from competition.results.service import event_results
+from competition.results.standings import event_results
 
 CHIEF_STEP = "chief_judge"
 
@@ -90,7 +90,7 @@ def decide_order(session: Session, actor: User, event: Event, ordered_entry_ids:
     if group is None or len(wanted) != len(set(wanted)):
         raise TieOrderError(N_("These entries are not one group still tied: reload the page "
                                "and order the group as it stands now."))
-    published = publication.publication_of(session, group.division.id)
+    published = publishing.publication_of(session, group.division.id)
     if published is not None and published.status == PublicationStatus.FINAL:
         raise TieOrderError(N_("The results of %(division)s are final: the order can no "
                                "longer change."), division=group.division.name)
@@ -112,6 +112,6 @@ def decide_order(session: Session, actor: User, event: Event, ordered_entry_ids:
            object_id=group.division.id, event_id=event.id,
            new={"rank": group.rank, "order": codes}, reason=reason)
     if published is not None:
-        publication.republish(session, group.division, actor=actor,
+        publishing.republish(session, group.division, actor=actor,
                               reason=f"{reason}（{' > '.join(codes)}）")
     return group

@@ -23,8 +23,8 @@ from competition.events.models import Competition, Division, Event
 from competition.events.tenancy import supervises
 from competition.extensions import db
 from competition.judging.models import ScoreSheet, SheetStatus
-from competition.judging.service import panel_role
-from competition.results import publication
+from competition.judging.scoring import panel_role
+from competition.results import publishing
 from competition.results.forms import (
     AppealDecisionForm,
     AppealOpinionForm,
@@ -40,7 +40,7 @@ from competition.results.models import (
     Result,
 )
 from competition.results.ranking import median_scaled, z_scores
-from competition.results.service import award_states, event_results, places_text
+from competition.results.standings import award_states, event_results, places_text
 from competition.web import flash_domain_error
 
 bp = Blueprint("results", __name__)
@@ -95,7 +95,7 @@ def acknowledge_awards(division_id: int):
     form = AwardAcknowledgementForm()
     if form.validate_on_submit():
         try:
-            publication.acknowledge_overflow(db.session, current_user, division,
+            publishing.acknowledge_overflow(db.session, current_user, division,
                                              form.overflow.data)
         except DomainError as error:
             flash_domain_error(error)
@@ -112,7 +112,7 @@ def publish(division_id: int):
     event_for_organizer(division.event_id)
     if PublishForm().validate_on_submit():
         try:
-            publication.publish(db.session, current_user, division)
+            publishing.publish(db.session, current_user, division)
         except DomainError as error:
             flash_domain_error(error)
         else:
@@ -128,7 +128,7 @@ def finalize(division_id: int):
     event_for_organizer(division.event_id)
     if PublishForm().validate_on_submit():
         try:
-            publication.finalize(db.session, current_user, division)
+            publishing.finalize(db.session, current_user, division)
         except DomainError as error:
             flash_domain_error(error)
         else:
@@ -159,7 +159,7 @@ def appeals(event_id: int):
         select(Appeal, Entry).join(Entry, Entry.id == Appeal.entry_id)
         .where(Entry.event_id == event.id).options(joinedload(Entry.contestant))
         .order_by((Appeal.status == AppealStatus.PENDING).desc(), Appeal.filed_at)).all()
-    group = publication.decided_by_group(db.session, event)
+    group = publishing.decided_by_group(db.session, event)
     acts = is_chief or (group and supervises(current_user, event.competition_id))
     return render_template("results/appeals.html", event=event, rows=rows, is_chief=is_chief,
                            acts=acts, group=group)
@@ -179,11 +179,11 @@ def decide_appeal(appeal_id: int):
     is_chief = _appeal_reader(event)
     form = AppealDecisionForm()
     if request.method == "POST":
-        if not publication.may_decide(db.session, current_user, appeal):
+        if not publishing.may_decide(db.session, current_user, appeal):
             abort(403)
         if appeal.status == AppealStatus.PENDING and form.validate_on_submit():
             try:
-                publication.decide_appeal(db.session, current_user, appeal,
+                publishing.decide_appeal(db.session, current_user, appeal,
                                           accept=form.accept.data == "accept",
                                           reason=form.reason.data)
             except DomainError as error:
@@ -203,14 +203,14 @@ def appeal_opinion(appeal_id: int):
     appeal = db.get_or_404(Appeal, appeal_id)
     entry = db.session.get(Entry, appeal.entry_id)
     event = db.session.get(Event, entry.event_id)
-    if not _appeal_reader(event) or not publication.may_give_opinion(
+    if not _appeal_reader(event) or not publishing.may_give_opinion(
             db.session, current_user, appeal):
         abort(403)
     form = AppealOpinionForm()
     if not form.validate_on_submit():
         return _render_appeal(appeal, entry, event, True, opinion_form=form), 422
     try:
-        publication.give_opinion(db.session, current_user, appeal, form.opinion.data)
+        publishing.give_opinion(db.session, current_user, appeal, form.opinion.data)
     except DomainError as error:
         flash_domain_error(error)
     else:
@@ -228,7 +228,7 @@ def _render_appeal(appeal: Appeal, entry: Entry, event: Event, is_chief: bool, *
         .options(selectinload(ScoreSheet.module), selectinload(ScoreSheet.judge),
                  subqueryload(ScoreSheet.marks))
         .order_by(ScoreSheet.module_id, ScoreSheet.judge_id)).all()
-    published = publication.publication_of(db.session, entry.division_id)
+    published = publishing.publication_of(db.session, entry.division_id)
     may_reopen = (is_chief and appeal.status == AppealStatus.ACCEPTED and published is not None
                   and published.status == PublicationStatus.NOTICE)
     reopen_form = reopen_form or ReopenForAppealForm()
@@ -236,7 +236,7 @@ def _render_appeal(appeal: Appeal, entry: Entry, event: Event, is_chief: bool, *
         (s.id, f"{s.module.code} · {s.judge.display_name}") for s in sheets
         if s.status == SheetStatus.SUBMITTED]
     result = db.session.scalar(select(Result).where(Result.entry_id == entry.id))
-    group = publication.decided_by_group(db.session, event)
+    group = publishing.decided_by_group(db.session, event)
     people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(
         [i for i in (appeal.decided_by_id, appeal.chief_opinion_by_id) if i])))}
     return render_template(
@@ -244,7 +244,7 @@ def _render_appeal(appeal: Appeal, entry: Entry, event: Event, is_chief: bool, *
         form=form or AppealDecisionForm(), is_chief=is_chief, sheets=sheets,
         may_reopen=may_reopen, reopen_form=reopen_form, publication=published,
         result=result, group=group, people=people,
-        may_decide=publication.may_decide(db.session, current_user, appeal),
+        may_decide=publishing.may_decide(db.session, current_user, appeal),
         may_opine=is_chief and group,
         opinion_form=opinion_form or AppealOpinionForm(formdata=None,
                                                        opinion=appeal.chief_opinion))
@@ -269,7 +269,7 @@ def reopen_for_appeal(appeal_id: int):
         return _render_appeal(appeal, entry, event, True, reopen_form=form), 422
     sheets = [db.session.get(ScoreSheet, sheet_id) for sheet_id in form.sheets.data]
     try:
-        publication.reopen_for_appeal(db.session, current_user, appeal, sheets,
+        publishing.reopen_for_appeal(db.session, current_user, appeal, sheets,
                                       form.reason.data)
     except DomainError as error:
         flash_domain_error(error)

@@ -1,7 +1,7 @@
 """Use cases of an event's promotion rules (晋升规则) and of the occupation catalogue.
 
 Functions take the session and plain values, change models, ``flush()`` and
-raise ``SetupError`` when a rule is broken; the view commits once. Rules are
+raise ``SetupError`` when a rule is broken; the request commits once. Rules are
 only stored and edited here: the promotion stage evaluates them once results
 are final (docs/design.md section 5).
 """
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from competition.errors import N_
 from competition.events.models import Division, Event, Occupation, PromotionRule, RuleEffect
 from competition.events.presets import RULE_COLUMNS, get_preset
-from competition.events.service import SetupError
+from competition.events.setup import SetupError
 
 RULE_FIELDS = ("division_id", *RULE_COLUMNS)
 HUNDRED = Decimal(100)

@@ -24,14 +24,14 @@ from competition.audit.log import record
 from competition.auth.models import User
 from competition.entries import changes
 from competition.entries.models import Attendance, Conflict, Entry
-from competition.entries.service import RegistrationError, set_attendance
+from competition.entries.registrations import RegistrationError, set_attendance
 from competition.entries.validation import PersonData
 from competition.errors import N_
 from competition.events.models import Division, Expert, PanelMember
-from competition.experts.service import unit_key
+from competition.experts.pool import unit_key
 from competition.judging.models import ScoreSheet, SheetStatus
 from competition.results.models import PublicationStatus
-from competition.results.publication import PublicationError, publication_of, republish
+from competition.results.publishing import PublicationError, publication_of, republish
 
 
 def change_attendance(session: Session, entry: Entry, attendance: str, *, actor: User,
@@ -102,7 +102,7 @@ def _check_recusal(session: Session, entries: list[Entry],
     """Refuse when a judge who already has a sheet of these entries is recused from the
     new work unit (their own, or one they declared a conflict with); warn of the judges
     of the entries' panels it recuses, who will not be offered the contestant's sheets
-    (``judging.service.recused_entry_ids`` reads the work unit when marks are entered)."""
+    (``judging.scoring.recused_entry_ids`` reads the work unit when marks are entered)."""
     key = unit_key(work_unit)
     if not key:
         return []

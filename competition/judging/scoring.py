@@ -44,7 +44,7 @@ from competition.events.models import (
     PanelMember,
     PanelRole,
 )
-from competition.experts.service import unit_key
+from competition.experts.pool import unit_key
 from competition.judging.marks import CriterionRule, MarkRefused, points_for
 from competition.judging.models import (
     ExternalScore,

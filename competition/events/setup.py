@@ -1,7 +1,7 @@
 """Use cases of setting up a competition.
 
 Functions take the session and plain values, change models, ``flush()`` and
-raise ``SetupError`` when a rule is broken; the view commits once.
+raise ``SetupError`` when a rule is broken; the request commits once.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from competition.entries.models import Entry
 from competition.errors import N_, DomainError, Refused
 from competition.events import tenancy
 from competition.events.models import Division, Event, PanelRole
-from competition.judging import service as judging
+from competition.judging import scoring as judging
 from competition.judging.models import ScoreSheet, SheetStatus
 from competition.labels import label
 from competition.results.models import (
@@ -38,7 +38,7 @@ from competition.results.models import (
     PublicationStatus,
     Result,
 )
-from competition.results.service import AwardState, award_states, event_results, overflow_codes
+from competition.results.standings import AwardState, award_states, event_results, overflow_codes
 
 _signals = Namespace()
 # Sent, with the session, ``actor``, ``division`` and ``now``, inside the transaction that
@@ -123,7 +123,7 @@ def acknowledge_overflow(session: Session, chief: User, division: Division,
     (``share`` mode). ``overflow`` is the description the chief judge was shown: it must
     still be the division's current one, so a change of scores meanwhile is never
     acknowledged unseen."""
-    from competition.judging.service import require_chief
+    from competition.judging.scoring import require_chief
 
     event = session.get(Event, division.event_id)
     require_chief(session, chief, event)

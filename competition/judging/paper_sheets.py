@@ -13,7 +13,7 @@ database refuses a confirmer who is the typist (``confirmer_differs``).
 A sheet is one judge's, from one source: a judge who already has a tablet
 sheet for the entry and module gets no paper sheet for it. Recusal applies as
 on the tablet. Every mark written is in the audit log (``mark.write``, in the
-same form as ``service.save_marks`` writes it, so ``judging.integrity`` can
+same form as ``scoring.save_marks`` writes it, so ``judging.integrity`` can
 check marks against the log), and so are the confirmation (``sheet.confirm``)
 and every confirmation that found differences (``sheet.confirm_mismatch``),
 so the log shows a confirmer who tried again and again. A sheet typed in by
@@ -43,7 +43,7 @@ from competition.events.access import organizes
 from competition.events.models import Event, Module, PanelMember, PanelRole
 from competition.judging.marks import MarkRefused, points_for
 from competition.judging.models import Mark, ScoreSheet, SheetSource, SheetStatus
-from competition.judging.service import (
+from competition.judging.scoring import (
     JudgingError,
     NotOnPanel,
     Recused,
@@ -95,7 +95,7 @@ def panel_judges(session: Session, event: Event) -> list[User]:
 # --- Checks -----------------------------------------------------------------------
 
 def _check_paper(session: Session, entry: Entry, module: Module, judge: User) -> Event:
-    """The rules a tablet sheet has (``service.check_may_score``), applied to the judge
+    """The rules a tablet sheet has (``scoring.check_may_score``), applied to the judge
     whose paper this is; who may not score is named, since the desk types it in."""
     event = session.get(Event, entry.event_id)
     try:

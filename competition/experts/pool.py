@@ -1,7 +1,7 @@
 """The expert pool (专家库), judge panels (裁判组) and declared conflicts (回避).
 
 Functions take the session and plain values, change models, ``flush()`` and
-raise ``SetupError`` when a rule is broken; the view commits once.
+raise ``SetupError`` when a rule is broken; the request commits once.
 
 Rules and their sources:
 - An examiner certificate (考评员证) is valid for three years (docs/design.md glossary); an
@@ -50,7 +50,7 @@ from competition.events.models import (
     PanelMember,
     PanelRole,
 )
-from competition.events.service import SetupError
+from competition.events.setup import SetupError
 
 # A certificate expiring within this many days is flagged in the pool.
 EXPIRY_WARNING_DAYS = 90

@@ -7,7 +7,7 @@ stored. Functions take the session and plain values, ``flush()`` and raise
 
 - ``preview`` is for the organizer before results are final: computed from
   the published snapshot (``results.models.Result``) once the division is
-  published, else from the live draft (``results.service.event_results``).
+  published, else from the live draft (``results.standings.event_results``).
 - ``decide_promotions`` runs inside the transaction that makes a division's
   results final (``on_results_final`` answers the results stage's
   ``results_final``; ``competition.handoffs`` connects it). It is refused unless
@@ -50,12 +50,12 @@ from competition.grades import rules as engine
 from competition.grades.certificates import issue_for_division
 from competition.grades.models import Promotion, PromotionOutcome
 from competition.results.models import Result
-from competition.results.publication import (
+from competition.results.publishing import (
     PublicationError,
     check_final_ready,
     publication_of,
 )
-from competition.results.service import event_results
+from competition.results.standings import event_results
 from competition.skill_grades import grade_label
 
 DECIDED = "promotion.decide_division"

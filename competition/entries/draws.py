@@ -49,7 +49,7 @@ from competition.entries.models import (
     LotDraw,
     RegistrationStatus,
 )
-from competition.entries.service import RegistrationError, refuse_after_lock
+from competition.entries.registrations import RegistrationError, refuse_after_lock
 from competition.errors import N_
 from competition.events.models import Division, Event
 
