@@ -80,36 +80,22 @@ def create_app(config_overrides: dict | None = None) -> Flask:
 
     app.url_map.converters["int"] = IdConverter
 
-    # Every blueprint and its pages. The corrections' and the expert pool's pages are on the
-    # entries and events blueprints: they are imported before those are registered.
+    # Every blueprint and its pages: one blueprint per package, whose views module imports
+    # the package's other page modules. The corrections' and the expert pool's pages are on
+    # the entries and events blueprints: they are imported before those are registered.
     from competition.accounts import views as accounts_views
     from competition.corrections import views as corrections_views  # noqa: F401
     from competition.entries import views as entries_views
     from competition.events import views as events_views
     from competition.experts import views as experts_views  # noqa: F401
-    from competition.grades import certificate_views, verify_views
     from competition.grades import views as grades_views
     from competition.judging import views as judging_views
     from competition.public import views as public_views
-    from competition.results import (
-        explain_views,
-        export_views,
-        screen_views,
-        supervision_views,
-        theory_views,
-        tie_views,
-    )
     from competition.results import views as results_views
+    from competition.transfer import views as transfer_views
 
-    app.register_blueprint(accounts_views.bp)
-    app.register_blueprint(events_views.bp)
-    app.register_blueprint(entries_views.bp)
-    app.register_blueprint(judging_views.bp)
-    app.register_blueprint(public_views.bp)
-    app.register_blueprint(results_views.bp)
-    for blueprint in (theory_views.bp, explain_views.bp, screen_views.bp, export_views.bp,
-                      grades_views.bp, certificate_views.bp, verify_views.bp,
-                      supervision_views.bp, tie_views.bp):
+    for blueprint in (accounts_views.bp, events_views.bp, transfer_views.bp, entries_views.bp,
+                      judging_views.bp, public_views.bp, results_views.bp, grades_views.bp):
         app.register_blueprint(blueprint)
 
     # Every hand-off between stages: the signals of earlier stages and the functions of

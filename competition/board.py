@@ -355,7 +355,7 @@ def _todo(session: Session, competition: Competition, events: list[Event],
                                                           "not imported yet; the scores cannot "
                                                           "be locked without them."),
                                  {"n": theory[event.id]},
-                                 "theory.import_scores", {"event_id": event.id}))
+                                 "results.theory_import", {"event_id": event.id}))
         scoring = [d for d in row.divisions if d.stage == Stage.SCORING]
         if scoring and all(d.expected and d.submitted >= d.expected for d in scoring) \
                 and not theory.get(event.id):

@@ -10,7 +10,7 @@ blinker signal, and the later package answers:
 - ``judging.scoring.review_sheet_submitted``, sent by ``submit_sheet`` for a sheet
   re-scored after an accepted appeal → ``results.publishing.after_review``: the
   published results are refreshed;
-- ``events.definition.panel_imported``, sent by ``import_competition`` →
+- ``transfer.definition.panel_imported``, sent by ``import_competition`` →
   ``experts.pool.import_panel``: the document's panels are put on from the pool;
 - ``events.preflight.preflight_checks``, sent by ``preflight`` →
   ``board.entries_without_station``;
@@ -22,12 +22,12 @@ blinker signal, and the later package answers:
 Why signals rather than direct calls from an orchestration module: in every case the
 sender is called from its own stage too — the results page finalizes (``results.views``),
 the judging service submits sheets for the paper desk (``judging.paper_sheets``) as for the
-API, the events pages import competition documents and build the dashboard, the
-competition page and the pre-flight check — so
-no module above both the sender and the answering stage could make the call for all
-of them without moving those pages and services up a layer. ``results`` may not import
-``grades``, nor ``judging`` ``results``, nor ``events`` ``experts``, ``entries`` or
-``board``: the dependency stays inverted.
+API, the transfer pages import competition documents as the API does, the events pages
+build the dashboard, the competition page and the pre-flight check — so no module
+above both the sender and the answering stage could make the call for all of them
+without moving those pages and services up a layer. ``results`` may not import
+``grades``, nor ``judging`` ``results``, nor ``transfer`` ``experts``, nor ``events``
+``entries`` or ``board``: the dependency stays inverted.
 
 What is explicit here: the answering functions are plain functions that connect
 nothing when they are imported; this module, at the top layer beside ``cli`` and
@@ -53,12 +53,13 @@ from flask import Flask
 
 from competition import board
 from competition.entries import views as entries_views
-from competition.events import definition, preflight
+from competition.events import preflight
 from competition.events import views as events_views
 from competition.experts import pool as experts
 from competition.grades import promotions as grades
 from competition.judging import scoring as judging
 from competition.results import publishing
+from competition.transfer import definition
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from sqlalchemy import func, select
 from competition.audit.models import AuditEvent
 from competition.events import setup as setup
 from competition.events.awards import award_rule_text
-from competition.events.definition import check_document, export_competition
 from competition.events.models import Event
 from competition.events.setup import SetupError
 from competition.extensions import db
@@ -40,6 +39,7 @@ from competition.results.ranking import (
     band_places,
     compute,
 )
+from competition.transfer.definition import check_document, export_competition
 from tests import builders
 from tests.builders import Scene, tied_scene
 

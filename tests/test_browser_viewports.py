@@ -93,7 +93,7 @@ def pages(ids: dict) -> list[tuple[str, str, str | None]]:
         ("results.event_results_page", f"/events/{care}/results", None),
         ("results.event_results_page", f"/events/{tea}/results", None),
         ("grades.preview", f"/divisions/{ids['tea_division']}/promotions", None),
-        ("certificates.index", f"/competitions/{c}/certificates", None),
+        ("grades.certificates_index", f"/competitions/{c}/certificates", None),
         ("auth.signin_cards", f"/competitions/{c}/signin-cards", "#open-accounts"),
         ("events.experts", "/experts", "a[href='/experts/new']"),
         ("judging.console", f"/judge/events/{lathe}/console", None),
@@ -202,13 +202,13 @@ def test_the_main_pdfs_speak_chinese(app, demo, client):
     ids = demo
     documents = [
         ("entries.tickets", f"/events/{ids['lathe']}/tickets.pdf"),
-        ("results_exports.notice_pdf", f"/divisions/{ids['care_division']}/notice.pdf"),
-        ("results_exports.score_report", f"/entries/{ids['entry']}/score-report.pdf"),
+        ("results.notice_pdf", f"/divisions/{ids['care_division']}/notice.pdf"),
+        ("results.score_report", f"/entries/{ids['entry']}/score-report.pdf"),
         ("entries.timetable_pdf", f"/competitions/{ids['competition']}/timetable.pdf"),
         ("judging.paper_sheets", f"/events/{ids['lathe']}/paper-sheets.pdf"),
     ]
     if ids["certificate"]:
-        documents.append(("certificates.pdf", f"/certificates/{ids['certificate']}.pdf"))
+        documents.append(("grades.pdf", f"/certificates/{ids['certificate']}.pdf"))
     allowed = _allowed()
     problems = []
     for endpoint, path in documents:

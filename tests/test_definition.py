@@ -12,11 +12,6 @@ from sqlalchemy import func, select
 
 from competition.auth.models import User
 from competition.demo import DEMO_COMPETITION_NAME
-from competition.events.definition import (
-    clone_competition,
-    export_competition,
-    import_competition,
-)
 from competition.events.models import (
     Competition,
     CompetitionOrganizer,
@@ -31,6 +26,11 @@ from competition.events.models import (
 )
 from competition.events.setup import SetupError
 from competition.extensions import db
+from competition.transfer.definition import (
+    clone_competition,
+    export_competition,
+    import_competition,
+)
 from tests import builders
 
 # Every demo expert's certificate is valid on this day (one runs out in December 2026).

@@ -166,7 +166,7 @@ def _organizer_document(certificate: Certificate) -> dict:
         "name": person.name, "id": certificate.id, "promotion_id": certificate.promotion_id,
         "entry_id": entry.id, "event_id": entry.event_id, "event": entry.event.name,
         "id_type": person.id_type, "id_number": person.id_number, "sex": person.sex,
-        "verify_url": url_for("verify.certificate", number=certificate.number,
+        "verify_url": url_for("grades.verify_certificate", number=certificate.number,
                               c=certificate.verification_code, _external=True),
         "revoke_reason": certificate.revoke_reason,
     }

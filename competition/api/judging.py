@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import jsonify, request
+from flask import abort, jsonify, request
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy.orm import joinedload
@@ -138,7 +138,11 @@ def sheet_of_caller_required(view):
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        sheet = _own_sheet(kwargs["sheet_id"])
+        # The sheet is read once, under its lock, for the checks here and the change.
+        sheet = scoring.locked_sheet(db.session, kwargs["sheet_id"])
+        if sheet is None:
+            abort(404)
+        scoring.check_own_sheet(current_user, sheet)
         scoring.check_on_panel(db.session, current_user, sheet.entry, sheet)
         return view(*args, **kwargs)
 
@@ -160,13 +164,13 @@ def save_marks(data, sheet_id: int, key: str):
     saved (``previous``); when the server holds another value now, that change is
     not written but returned in ``conflicts``. One bad value refuses the whole save
     (422, every problem listed)."""
-    sheet = db.session.get(ScoreSheet, sheet_id)  # the caller's: sheet_of_caller_required
+    sheet = scoring.locked_sheet(db.session, sheet_id)  # the caller's: sheet_of_caller_required
     changes = [MarkChange(c["criterion_id"], c["value"], c["previous"])
                for c in data["changes"]]
 
     def work():
         result = scoring.save_marks(db.session, current_user, sheet, changes)
-        marks = tablet.marks_of(db.session, result.sheet)
+        marks = tablet.marks_document(result.marks.values())
         return {
             "sheet": tablet.sheet_ref(result.sheet),
             "applied": result.applied,
@@ -191,7 +195,7 @@ def save_marks(data, sheet_id: int, key: str):
 def submit_sheet(sheet_id: int, key: str):
     """Submit the sheet: it is locked, and only the chief judge can reopen it. Refused
     (422) while a criterion has no mark. Submitting a submitted sheet changes nothing."""
-    sheet = db.session.get(ScoreSheet, sheet_id)  # the caller's: sheet_of_caller_required
+    sheet = scoring.locked_sheet(db.session, sheet_id)  # the caller's: sheet_of_caller_required
 
     def work():
         submitted = scoring.submit_sheet(db.session, current_user, sheet)

@@ -187,7 +187,7 @@ def _own_promotion(promotion: Promotion | None) -> dict | None:
         "certificate_number": certificate.number if certificate else None,
         "issued_on": certificate.issued_on if certificate else None,
         "revoked": bool(certificate and certificate.revoked_at),
-        "verification_url": url_for("verify.certificate", number=certificate.number,
+        "verification_url": url_for("grades.verify_certificate", number=certificate.number,
                                     c=certificate.verification_code, _external=True)
         if certificate else None,
     }

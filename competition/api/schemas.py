@@ -265,7 +265,7 @@ class PresetRequestSchema(Schema):
 
 
 class DefinitionDocumentSchema(Schema):
-    """Passed through as it is: its layout is described in ``events.definition``."""
+    """Passed through as it is: its layout is described in ``transfer.definition``."""
 
     class Meta:
         unknown = INCLUDE

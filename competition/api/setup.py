@@ -27,11 +27,11 @@ from competition.auth.models import Role
 from competition.auth.permissions import SAFE_METHODS, role_required
 from competition.events import setup
 from competition.events.access import require_organizer_of, require_reader_of
-from competition.events.definition import export_competition, import_competition
 from competition.events.models import Competition, CompetitionOrganizer, Event, Occupation
 from competition.events.scheme import CriterionSpec, ModuleSpec
 from competition.extensions import db
 from competition.timeutil import local_today
+from competition.transfer.definition import export_competition, import_competition
 
 blp = Blueprint("api_setup", __name__, url_prefix="/api/v1",
                 description="Competitions, events and marking schemes (organizers).")

@@ -83,13 +83,24 @@ def _lock_tail(session: Session) -> str:
     """The hash to chain onto, holding a lock until the transaction ends."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        # One appender at a time: a transaction-scoped advisory lock for the log.
-        session.execute(text("SELECT pg_advisory_xact_lock(7315001)"))
-    elif dialect == "sqlite":
-        # Take SQLite's write lock now, so the tail read below cannot go stale.
+        # One appender at a time: a transaction-scoped advisory lock for the log, and the
+        # tail read after it, in one round trip (migration 0011's function).
+        return session.scalar(text("SELECT audit_chain_tail()")) or GENESIS
+    if dialect == "sqlite" and not session.info.get(_WROTE_KEY):
+        # Take SQLite's write lock now, so the tail read below cannot go stale. A
+        # transaction that already wrote holds it.
         session.execute(text("UPDATE audit_events SET id = id WHERE 0"))
     last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     return last or GENESIS
+
+
+_WROTE_KEY = "competition.audit.wrote"
+
+
+@sqlalchemy_event.listens_for(Session, "after_flush")
+def _note_writing(session: Session, flush_context) -> None:
+    """The transaction has written (and so, on SQLite, holds the write lock)."""
+    session.info[_WROTE_KEY] = True
 
 
 def record(session: Session, *, actor_id: int | None, action: str, object_type: str,
@@ -148,6 +159,7 @@ def _forget_ended(session: Session, transaction) -> None:
     """A transaction that ended without committing them takes its records with it."""
     if transaction.parent is None:
         session.info.pop(_PENDING_KEY, None)
+        session.info.pop(_WROTE_KEY, None)
 
 
 def seals(session: Session, object_type: str, object_id: object,

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from competition.auth.models import AccessToken, User
 from competition.dbtypes import utcnow
@@ -18,7 +18,8 @@ def user_for_session_id(session: Session, remembered: str) -> User | None:
     user_id, _, stamp = (remembered or "").partition(".")
     if not user_id.isdigit() or not stamp or len(user_id) > 18:
         return None
-    user = session.get(User, int(user_id))
+    # With the expert the account is, if any: the judges' checks read it on every save.
+    user = session.get(User, int(user_id), options=[joinedload(User.expert)])
     if user is None or not user.active or not secrets.compare_digest(
             user.session_stamp, stamp):
         return None

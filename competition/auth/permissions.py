@@ -21,9 +21,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # DELETE of the pages or the API answers 403 (``supervisor_guard``).
 SUPERVISOR_WRITES = frozenset({
     "auth.login", "auth.logout", "auth.change_password", "auth.signin_with_token",
-    "verify.certificate",
+    "grades.verify_certificate",
     "results.decide_appeal", "api_results.decide_appeal",
-    "supervision.countersign_draw", "supervision.countersign_lock",
+    "results.countersign_draw", "results.countersign_lock",
 })
 
 

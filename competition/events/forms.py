@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup
 from wtforms import (
     BooleanField,
@@ -254,3 +255,11 @@ class ConfirmForm(FlaskForm):
     """A button that changes something; the form carries only the CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class SchemeImportForm(FlaskForm):
+    file = FileField(_l("Excel workbook (.xlsx)"),
+                     validators=[FileRequired(_l("Choose the file to upload."))],
+                     render_kw={"accept": ".xlsx,application/vnd.openxmlformats-officedocument"
+                                          ".spreadsheetml.sheet"})
+    submit = SubmitField(_l("Import the marking scheme"))

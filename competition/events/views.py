@@ -424,4 +424,4 @@ def _flash_form_errors(form) -> None:
 
 
 # More pages of this blueprint, kept in their own modules.
-from competition.events import rule_views, transfer_views  # noqa: E402, F401
+from competition.events import rule_views, scheme_views  # noqa: E402, F401

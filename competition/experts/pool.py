@@ -16,7 +16,7 @@ Rules and their sources:
   work unit, or one declared in conflict (a contestant or a whole work unit).
 
 The pool sits above the events and entries stages: the panel page and a draw read the
-contestants of the event. A competition document's panels (``events.definition``) are
+contestants of the event. A competition document's panels (``transfer.definition``) are
 put on by ``import_panel``, which answers that module's ``panel_imported``
 (``competition.handoffs`` connects it).
 """
@@ -452,7 +452,7 @@ def find_in_pool(session: Session, who: dict) -> Expert | None:
 def import_panel(session: Session, *, event: Event, panel: list[tuple[str, dict]],
                  today: date) -> list[str]:
     """Put the panel of an event imported from a competition document
-    (``events.definition.import_competition``) on the event: each expert found in the
+    (``transfer.definition.import_competition``) on the event: each expert found in the
     pool (``find_in_pool``) by ``add_panel_member``. Returns a warning for each expert
     left out: not in the pool, or one the panel may not take."""
     warnings: list[str] = []

@@ -19,7 +19,6 @@ from collections import Counter
 from datetime import date
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -42,9 +41,9 @@ from competition.extensions import db
 from competition.grades import certificate_pdf, certificates, signing
 from competition.grades.certificate_forms import RevokeForm
 from competition.grades.models import Certificate
+from competition.grades.views import bp
 from competition.web import flash_domain_error
 
-bp = Blueprint("certificates", __name__)
 log = logging.getLogger(__name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -52,7 +51,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @bp.get("/competitions/<int:competition_id>/certificates")
 @login_required
-def index(competition_id: int):
+def certificates_index(competition_id: int):
     """The competition's certificates: number, holder, grade, date, status; PDF and revoke."""
     competition = db.get_or_404(Competition, competition_id)
     require_organizer_of(competition.id)
@@ -88,7 +87,7 @@ def division_pdf(division_id: int):
     if not printable:
         flash(_("%(event)s · %(division)s has no valid certificates to print.",
                 event=event.name, division=division.name), "warning")
-        return redirect(url_for("certificates.index", competition_id=event.competition_id))
+        return redirect(url_for("grades.certificates_index", competition_id=event.competition_id))
     sheets = [_sheet(certificate, mask_id=False) for certificate in printable]
     with force_locale("zh"):
         title = f"{event.name} · {division.name} · {_('Vocational skill grade certificate')}"
@@ -126,14 +125,14 @@ def revoke(certificate_id: int):
     form = RevokeForm()
     if not form.validate_on_submit():
         flash(_("Give the reason for revoking the certificate."), "error")
-        return redirect(url_for("certificates.index", competition_id=competition_id))
+        return redirect(url_for("grades.certificates_index", competition_id=competition_id))
     try:
         certificates.revoke(db.session, current_user, certificate, form.reason.data)
     except DomainError as error:
         flash_domain_error(error)
     else:
         flash(_("Certificate %(number)s is revoked.", number=certificate.number), "success")
-    return redirect(url_for("certificates.index", competition_id=competition_id))
+    return redirect(url_for("grades.certificates_index", competition_id=competition_id))
 
 
 @bp.get("/competitions/<int:competition_id>/certificates/registry.xlsx")
@@ -158,7 +157,7 @@ def _certificate_for_organizer(certificate_id: int) -> Certificate:
 
 
 def _sheet(certificate: Certificate, *, mask_id: bool) -> certificate_pdf.CertificateSheet:
-    url = url_for("verify.certificate", number=certificate.number,
+    url = url_for("grades.verify_certificate", number=certificate.number,
                   c=certificate.verification_code, _external=True)
     return certificate_pdf.sheet_for(
         certificate, url, mask_id=mask_id,

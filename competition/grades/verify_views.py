@@ -22,7 +22,6 @@ from __future__ import annotations
 import mimetypes
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     make_response,
@@ -36,9 +35,8 @@ from competition.extensions import db
 from competition.grades import certificates
 from competition.grades.certificate_forms import HolderNameForm
 from competition.grades.models import Certificate
+from competition.grades.views import bp
 from competition.hardening import throttle_verification
-
-bp = Blueprint("verify", __name__)
 
 # The photo types served; anything else (an SVG could carry a script) is not.
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
@@ -46,7 +44,7 @@ PHOTO_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 
 @bp.route("/v/<number>", methods=["GET", "POST"])
 @throttle_verification
-def certificate(number: str):
+def verify_certificate(number: str):
     """核验证书: the status of a certificate for whoever holds the paper or its QR code."""
     code = request.args.get("c")
     found = _found(number)
@@ -62,7 +60,7 @@ def certificate(number: str):
     facts = certificates.public_facts(shown, holder=holder) if shown else None
     photo_url = None
     if holder and _photo(found) is not None:
-        photo_url = url_for("verify.photo", number=number, c=code)
+        photo_url = url_for("grades.verify_photo", number=number, c=code)
     return _private(make_response(render_template(
         "grades/verify.html", number=number, form=form, no_match=no_match, facts=facts,
         photo_url=photo_url)))
@@ -70,7 +68,7 @@ def certificate(number: str):
 
 @bp.get("/v/<number>/photo")
 @throttle_verification
-def photo(number: str):
+def verify_photo(number: str):
     """The holder's photo, for whoever has the certificate's QR code (its code); 404 for
     anyone else, and when there is none."""
     found = _found(number)

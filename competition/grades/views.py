@@ -1,4 +1,8 @@
-"""Promotion preview and decisions for organizers, and their checks of declared grades."""
+"""Promotion preview and decisions for organizers, and their checks of declared grades.
+
+The ``grades`` blueprint, the package's one: the certificates' pages and their public
+verification add their routes to it (``certificate_views``, ``verify_views``).
+"""
 
 from __future__ import annotations
 
@@ -93,3 +97,8 @@ def grade_check(entry_id: int):
     basis = held.grade_bases(db.session, event, [entry])[entry.id]
     return render_template("grades/grade_check.html", entry=entry, event=event, form=form,
                            basis=basis, history=held.grade_history(db.session, entry.contestant))
+
+
+# The certificates and their public verification (/v/<number>), in their own modules on
+# this blueprint.
+from competition.grades import certificate_views, verify_views  # noqa: E402, F401

@@ -8,12 +8,15 @@ marks, and gets the answer once the work is done. A retry with the same key and
 the same request gets that stored answer back and writes nothing; the same key
 with a different request is refused (``IdempotencyKeyReused``, 422).
 
-Two identical requests at the same moment: the key is the table's primary key,
-and it is claimed *before* the work, so the second request waits on the first
-one's uncommitted row (PostgreSQL) or on the database's write lock (SQLite).
-When the first commits, the second's claim fails with an ``IntegrityError``; it
-rolls back and answers with the stored answer. When the first fails and rolls
-back, the second does the work itself.
+The key is written *after* the work, with its answer, in one statement: the
+normal save costs one insert and no read. A retry does the work again on what the
+first request left (a mark already at its new value is not written again), then
+finds the key taken: its transaction is rolled back, so nothing is written twice,
+and it answers with the stored answer. A retry whose work is now refused (the
+sheet was submitted since) also answers with the stored answer when there is
+one. Two identical requests at the same moment are serialized by the row lock
+on the sheet they change (PostgreSQL) or the database's write lock (SQLite); the
+second one's key insert fails once the first commits.
 
 Only answers of work that was done are stored. A refused request (the sheet
 was submitted meanwhile, the judge is recused…) leaves nothing behind, so the
@@ -78,31 +81,32 @@ def run_once(session: Session, *, key: str, user_id: int, digest: str,
     """Do ``work`` once for ``key`` and keep its answer; a retry gets the kept answer.
 
     ``work`` changes the database (flushing, not committing) and returns the
-    JSON answer and its status code. The caller commits once afterwards, so
-    the key and the work are saved together or not at all. When ``work``
-    raises, the transaction is rolled back and nothing is kept.
+    JSON answer and its status code. The key is added with that answer, so the
+    request's commit saves the key and the work together or not at all. When
+    ``work`` raises and no earlier request kept an answer under ``key``, the
+    transaction is rolled back and the error goes on.
     """
-    earlier = stored_answer(session, key, user_id, digest)
-    if earlier is not None:
-        return earlier
-    claim = IdempotencyKey(key=key, user_id=user_id, request_hash=digest, response={},
-                           status_code=0)
-    session.add(claim)
     try:
-        session.flush()  # a concurrent twin holding the key makes this wait, then fail
+        body, status_code = work()
+    except DomainError:
+        session.rollback()
+        earlier = stored_answer(session, key, user_id, digest)
+        if earlier is None:
+            raise
+        return earlier
+    except BaseException:
+        session.rollback()
+        raise
+    session.add(IdempotencyKey(key=key, user_id=user_id, request_hash=digest, response=body,
+                               status_code=status_code))
+    try:
+        session.flush()  # a twin holding the key makes this wait (PostgreSQL), then fail
     except IntegrityError:
         session.rollback()
         earlier = stored_answer(session, key, user_id, digest)
         if earlier is None:  # the twin was rolled back between our insert and this read
             raise
         return earlier
-    try:
-        body, status_code = work()
-    except BaseException:
-        session.rollback()
-        raise
-    claim.response, claim.status_code = body, status_code
-    session.flush()
     return Answer(body=body, status_code=status_code, replayed=False)
 
 

@@ -54,6 +54,7 @@ from competition.judging.models import (
     SheetSource,
     SheetStatus,
 )
+from competition.memo import remembered
 
 _signals = Namespace()
 # Sent, with the session, ``event_id``, ``entry_id`` and ``actor_id``, when a sheet
@@ -116,8 +117,10 @@ class NotScoredOnSheets(ScoringRefused):
 
 def panel_role(session: Session, user: User, event_id: int) -> str | None:
     """``judge`` or ``chief`` when the user may act on the event's panel, else None
-    (``events.tenancy.panel_role``: an account or card acts in its competition only)."""
-    return tenancy.panel_role(session, user, event_id)
+    (``events.tenancy.panel_role``: an account or card acts in its competition only).
+    Asked again in the same transaction, it answers without a query."""
+    return remembered(session, ("panel_role", user.id, event_id),
+                      lambda: tenancy.panel_role(session, user, event_id))
 
 
 def require_chief(session: Session, user: User, event: Event) -> None:
@@ -146,10 +149,13 @@ def recused_entry_ids(session: Session, expert, entries: Iterable[Entry],
                       competition_id: int) -> set[int]:
     """Entries the expert must not score (回避): same work unit, or a declared conflict.
 
-    One query for the conflicts, whatever the number of entries.
+    One query for the conflicts, whatever the number of entries (none when the same
+    transaction asked before).
     """
-    conflicts = session.scalars(select(Conflict).where(
-        Conflict.competition_id == competition_id, Conflict.expert_id == expert.id)).all()
+    conflicts = remembered(session, ("conflicts", expert.id, competition_id),
+                           lambda: session.scalars(select(Conflict).where(
+                               Conflict.competition_id == competition_id,
+                               Conflict.expert_id == expert.id)).all())
     conflicted_people = {c.contestant_id for c in conflicts if c.contestant_id}
     conflicted_units = {unit_key(c.work_unit) for c in conflicts if c.work_unit}
     own_unit = unit_key(expert.work_unit)
@@ -236,7 +242,7 @@ def check_scored_on_sheets(entry: Entry, module: Module,
                            sheet: ScoreSheet | None = None) -> None:
     """The module is marked on sheets for the entry's event, and the entry is being scored
     (approved, drawn, not absent or withdrawn): else ``NotScoredOnSheets``."""
-    if module.event_id != entry.event_id or not module.criteria:
+    if module.event_id != entry.event_id or not criterion_rules(entry.event, module):
         raise NotScoredOnSheets(N_("This module is not marked on sheets for this entry."),
                                 sheet=sheet)
     if entry.code is None or entry.status != "approved" or entry.attendance not in (
@@ -279,12 +285,55 @@ def open_sheet(session: Session, user: User, entry: Entry, module: Module) -> Sc
     return sheet
 
 
+# What the checks and the save read of a sheet, loaded with it under its lock: the entry
+# with its event and person, and the module (its criteria come from ``criterion_rules``).
+_SHEET_CONTEXT = (
+    joinedload(ScoreSheet.entry, innerjoin=True).joinedload(Entry.event, innerjoin=True),
+    joinedload(ScoreSheet.entry, innerjoin=True).joinedload(Entry.contestant, innerjoin=True),
+    joinedload(ScoreSheet.module, innerjoin=True),
+)
+
+
+def locked_sheet(session: Session, sheet_id: int) -> ScoreSheet | None:
+    """The sheet, read holding its row lock so two saves of one sheet take turns, with
+    what the checks read; None when there is no such sheet. Asked again before the
+    transaction writes, it answers without a query."""
+
+    def read() -> ScoreSheet | None:
+        session.flush()
+        query = (select(ScoreSheet).where(ScoreSheet.id == sheet_id)
+                 .options(*_SHEET_CONTEXT).with_for_update(of=ScoreSheet))
+        return session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+
+    return remembered(session, ("locked_sheet", sheet_id), read)
+
+
 def _locked_sheet(session: Session, sheet_id: int) -> ScoreSheet:
-    """Re-read the sheet holding its row lock, so two saves of one sheet take turns."""
-    session.flush()
-    query = select(ScoreSheet).where(ScoreSheet.id == sheet_id).with_for_update()
-    sheet = session.scalars(query.execution_options(populate_existing=True)).one()
+    sheet = locked_sheet(session, sheet_id)
+    if sheet is None:
+        raise errors.NotFound(N_("The page you asked for does not exist."))
     return sheet
+
+
+# The criteria of a module, as rules, once its event's marking has started: the scheme is
+# frozen then (``events.setup.scheme_frozen``), so every save of the event reads them here
+# instead of the database. Keyed by the moment marking started too, so a module id used
+# again by another database (a restored backup, the tests' emptied tables) is not mixed up.
+_FROZEN_RULES: dict[tuple[int, datetime], dict[int, CriterionRule]] = {}
+_FROZEN_RULES_KEPT = 4096
+
+
+def criterion_rules(event: Event, module: Module) -> dict[int, CriterionRule]:
+    """The module's criteria as rules, by criterion id."""
+    if event.marking_started_at is None:
+        return {c.id: rule_of(c) for c in module.criteria}
+    key = (module.id, event.marking_started_at)
+    rules = _FROZEN_RULES.get(key)
+    if rules is None:
+        if len(_FROZEN_RULES) >= _FROZEN_RULES_KEPT:
+            _FROZEN_RULES.clear()
+        rules = _FROZEN_RULES[key] = {c.id: rule_of(c) for c in module.criteria}
+    return rules
 
 
 def rule_of(criterion: Criterion) -> CriterionRule:
@@ -309,6 +358,7 @@ class SaveResult:
     sheet: ScoreSheet
     applied: list[int] = field(default_factory=list)  # criterion ids written
     conflicts: list[dict] = field(default_factory=list)  # changed meanwhile elsewhere
+    marks: dict[int, Mark] = field(default_factory=dict)  # the sheet's marks after the save
 
 
 def save_marks(session: Session, user: User, sheet: ScoreSheet,
@@ -332,18 +382,18 @@ def save_marks(session: Session, user: User, sheet: ScoreSheet,
         raise SheetConflict(N_("Sheet %(code)s · %(module)s is submitted and locked; only the "
                                "chief judge can reopen it."), code=entry.code,
                             module=module.code)
-    criteria = {c.id: c for c in module.criteria}
+    rules = criterion_rules(entry.event, module)
     computed: list[tuple[MarkChange, Decimal | None]] = []
     problems = []
     for change in changes:
-        criterion = criteria.get(change.criterion_id)
-        if criterion is None:
+        rule = rules.get(change.criterion_id)
+        if rule is None:
             raise JudgingError(N_("That criterion is not on this sheet."))
         if change.value is None:
             computed.append((change, None))
             continue
         try:
-            computed.append((change, points_for(rule_of(criterion), change.value)))
+            computed.append((change, points_for(rule, change.value)))
         except MarkRefused as refused:
             problems.append(refused)
     if problems:
@@ -365,11 +415,13 @@ def save_marks(session: Session, user: User, sheet: ScoreSheet,
         old = {"value": current, "points": mark.points} if mark else None
         if change.value is None:
             session.delete(mark)
+            del existing[change.criterion_id]
             new = None
         elif mark is None:
             mark = Mark(sheet_id=sheet.id, criterion_id=change.criterion_id,
                         value=change.value, points=points, updated_by_id=user.id)
             session.add(mark)
+            existing[change.criterion_id] = mark
             new = {"value": change.value, "points": points}
         else:
             mark.value, mark.points, mark.updated_by_id = change.value, points, user.id
@@ -384,6 +436,7 @@ def save_marks(session: Session, user: User, sheet: ScoreSheet,
         if event.marking_started_at is None:
             event.marking_started_at = utcnow()
     session.flush()
+    result.marks = existing
     return result
 
 

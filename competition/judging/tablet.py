@@ -8,6 +8,7 @@ read them the same way and no value is bent by floating point.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -39,8 +40,12 @@ def sheet_ref(sheet: ScoreSheet) -> dict:
 
 def marks_of(session: Session, sheet: ScoreSheet) -> dict[str, dict]:
     """The sheet's marks as the database holds them now, by criterion id."""
-    marks = session.scalars(select(Mark).where(Mark.sheet_id == sheet.id)
-                            .execution_options(populate_existing=True))
+    return marks_document(session.scalars(select(Mark).where(Mark.sheet_id == sheet.id)
+                                          .execution_options(populate_existing=True)))
+
+
+def marks_document(marks: Iterable[Mark]) -> dict[str, dict]:
+    """Marks by criterion id, as the tablet reads them."""
     return {str(m.criterion_id): {"value": plain(m.value), "points": plain(m.points)}
             for m in marks}
 

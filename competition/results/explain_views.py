@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask import Blueprint, abort, render_template
+from flask import abort, render_template
 from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -24,8 +24,7 @@ from competition.judging.models import Penalty
 from competition.results.explain import explain
 from competition.results.models import TieBreakDecision
 from competition.results.standings import event_inputs
-
-bp = Blueprint("explain", __name__)
+from competition.results.views import bp
 
 
 def points(value: Decimal | None, places: int = 2) -> str:
@@ -47,7 +46,7 @@ def exact(value: Decimal | None, places: int = 4) -> str:
 
 @bp.get("/entries/<int:entry_id>/explanation")
 @login_required
-def entry(entry_id: int):
+def explain_entry(entry_id: int):
     """How this entry's total and rank were computed, step by step."""
     entry = db.get_or_404(Entry, entry_id)
     event = event_for_reader_or_chief(entry.event_id)

@@ -11,7 +11,7 @@ Who may open what:
 import io
 import re
 
-from flask import Blueprint, abort, send_file
+from flask import abort, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -25,9 +25,8 @@ from competition.extensions import db
 from competition.judging.scoring import panel_role
 from competition.results import exports
 from competition.results.publishing import publication_of
+from competition.results.views import bp
 from competition.spreadsheet import XLSX_MIMETYPE
-
-bp = Blueprint("results_exports", __name__)
 
 
 @bp.get("/events/<int:event_id>/results.xlsx")

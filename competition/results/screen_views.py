@@ -1,7 +1,7 @@
 """The big-screen live ranking for the ceremony hall.
 
 A full-screen page for the projector: each division's ranking in large type,
-refreshed every few seconds from ``screen.data`` by static/js/screen.js. The
+refreshed every few seconds from ``results.data`` by static/js/screen.js. The
 organizers or the chief judge may freeze it at the standings of one moment
 (kept in the database by ``results.standings.freeze_screen``, so every screen and
 every server process shows the same) and unfreeze it to follow the live
@@ -10,7 +10,7 @@ results again. Before the scores are locked it shows anonymous codes only.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
+from flask import flash, jsonify, redirect, render_template, url_for
 from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -23,9 +23,8 @@ from competition.events.models import Event
 from competition.extensions import db
 from competition.labels import label
 from competition.results import standings
+from competition.results.views import bp
 from competition.web import flash_domain_error
-
-bp = Blueprint("screen", __name__)
 
 # Seconds between two refreshes of the screen (static/js/screen.js reads it).
 REFRESH_SECONDS = 5
@@ -60,7 +59,7 @@ def _screen(event: Event) -> dict:
 
 @bp.get("/events/<int:event_id>/screen")
 @login_required
-def show(event_id: int):
+def screen(event_id: int):
     """大屏幕: the ranking of every division, for the ceremony hall's projector."""
     event = event_for_organizer_or_chief(event_id)
     return render_template("results/screen.html", event=event, screen=_screen(event),
@@ -69,7 +68,7 @@ def show(event_id: int):
 
 @bp.get("/events/<int:event_id>/screen.json")
 @login_required
-def data(event_id: int):
+def screen_data(event_id: int):
     """What the screen's refresh needs, the same as the page shows."""
     event = event_for_organizer_or_chief(event_id)
     response = jsonify(_screen(event))
@@ -79,7 +78,7 @@ def data(event_id: int):
 
 @bp.post("/events/<int:event_id>/screen/freeze")
 @login_required
-def freeze(event_id: int):
+def screen_freeze(event_id: int):
     event = event_for_organizer_or_chief(event_id)
     if FlaskForm().validate_on_submit():
         try:
@@ -89,12 +88,12 @@ def freeze(event_id: int):
         else:
             flash(_("The big screen is frozen: it keeps these standings until you unfreeze "
                     "it."), "success")
-    return redirect(url_for("screen.show", event_id=event.id))
+    return redirect(url_for("results.screen", event_id=event.id))
 
 
 @bp.post("/events/<int:event_id>/screen/unfreeze")
 @login_required
-def unfreeze(event_id: int):
+def screen_unfreeze(event_id: int):
     event = event_for_organizer_or_chief(event_id)
     if FlaskForm().validate_on_submit():
         try:
@@ -103,4 +102,4 @@ def unfreeze(event_id: int):
             flash_domain_error(error)
         else:
             flash(_("The big screen follows the live results again."), "success")
-    return redirect(url_for("screen.show", event_id=event.id))
+    return redirect(url_for("results.screen", event_id=event.id))

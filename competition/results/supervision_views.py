@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -22,9 +22,8 @@ from competition.events.models import Event
 from competition.extensions import db
 from competition.results import countersign
 from competition.results.forms import CountersignForm
+from competition.results.views import bp
 from competition.web import flash_domain_error
-
-bp = Blueprint("supervision", __name__)
 
 
 @dataclass
@@ -55,7 +54,7 @@ def countersigned_draw(lot_draw: LotDraw) -> Countersigning:
     """``{% set cs = countersigned_draw(draw) %}``: the countersignatures of a lot draw."""
     event = db.session.get(Event, lot_draw.event_id)
     return _state(event, countersign.LOT_DRAW, str(lot_draw.id),
-                  url_for("supervision.countersign_draw", draw_id=lot_draw.id))
+                  url_for("results.countersign_draw", draw_id=lot_draw.id))
 
 
 @bp.app_template_global()
@@ -64,7 +63,7 @@ def countersigned_lock(event: Event, back: str = "console") -> Countersigning:
     event's scores as it stands now (none before the lock)."""
     return _state(event, countersign.SCORE_LOCK,
                   countersign.lock_reference(event.scores_locked_at),
-                  url_for("supervision.countersign_lock", event_id=event.id, back=back))
+                  url_for("results.countersign_lock", event_id=event.id, back=back))
 
 
 def _signed(call, *args) -> None:

@@ -15,7 +15,7 @@ import os
 import re
 from io import BytesIO
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -39,11 +39,10 @@ from competition.results.theory_import import (
     template_workbook,
     theory_modules,
 )
+from competition.results.views import bp
 from competition.spreadsheet import MAX_BYTES, MAX_ROWS
 from competition.uploads import UploadStore
 from competition.web import flash_domain_error
-
-bp = Blueprint("theory", __name__)
 
 
 def _store() -> UploadStore:
@@ -53,13 +52,13 @@ def _store() -> UploadStore:
 
 @bp.get("/events/<int:event_id>/theory-scores/template.xlsx")
 @login_required
-def template(event_id: int):
+def theory_template(event_id: int):
     """The workbook to fill in, with the event's entries (准考证号, 姓名) listed."""
     event = event_for_organizer(event_id)
     if not theory_modules(event):
         flash(_("%(event)s has no theory module that takes imported scores (a theory module "
                 "without criteria in the marking scheme).", event=event.name), "error")
-        return redirect(url_for("theory.import_scores", event_id=event.id))
+        return redirect(url_for("results.theory_import", event_id=event.id))
     name = event.name + "-" + _("Theory scores import template") + ".xlsx"
     filename = re.sub(r'[\\/:*?"<>|\r\n]+', "_", name)
     return send_file(BytesIO(template_workbook(db.session, event)), mimetype=XLSX_MIMETYPE,
@@ -68,7 +67,7 @@ def template(event_id: int):
 
 @bp.route("/events/<int:event_id>/theory-scores", methods=["GET", "POST"])
 @login_required
-def import_scores(event_id: int):
+def theory_import(event_id: int):
     """The theory scores held; upload a file and preview it; confirm the preview."""
     event = event_for_organizer(event_id)
     if request.method == "POST" and "upload" in request.form:
@@ -83,7 +82,7 @@ def import_scores(event_id: int):
         preview = preview_file(db.session, event, data)
     except DomainError as error:
         flash_domain_error(error)
-        return redirect(url_for("theory.import_scores", event_id=event.id))
+        return redirect(url_for("results.theory_import", event_id=event.id))
     if not preview.ok:
         flash(_("The file has %(n)s problems; nothing was imported.",
                 n=len(preview.problems)), "error")
@@ -103,7 +102,7 @@ def _confirm(event: Event):
     if kept is None:
         flash(_("The uploaded file is no longer kept (it was imported already, or more than an "
                 "hour has passed): upload it again."), "error")
-        return redirect(url_for("theory.import_scores", event_id=event.id))
+        return redirect(url_for("results.theory_import", event_id=event.id))
     data = kept[1]
     filename = os.path.basename(form.filename.data or "")
     try:
@@ -113,7 +112,7 @@ def _confirm(event: Event):
         store.release(current_user.id, event.id, token)
         if not error.problems:
             flash_domain_error(error)
-            return redirect(url_for("theory.import_scores", event_id=event.id))
+            return redirect(url_for("results.theory_import", event_id=event.id))
         db.session.rollback()
         flash(error.translated(), "error")
         return _page(event, TheoryUploadForm(formdata=None),
@@ -125,7 +124,7 @@ def _confirm(event: Event):
             new=sum(1 for c in changed if c.old is None),
             changed=sum(1 for c in changed if c.old is not None),
             same=len(changes) - len(changed)), "success")
-    return redirect(url_for("theory.import_scores", event_id=event.id))
+    return redirect(url_for("results.theory_import", event_id=event.id))
 
 
 def _page(event: Event, form: TheoryUploadForm, *, preview: TheoryPreview | None = None,

@@ -7,7 +7,7 @@ the scores are locked the entries are shown by their anonymous codes only.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -17,9 +17,8 @@ from competition.events.models import PanelRole
 from competition.events.tenancy import panel_role
 from competition.extensions import db
 from competition.results import tie_order
+from competition.results.views import bp
 from competition.web import flash_domain_error
-
-bp = Blueprint("ties", __name__)
 
 
 def _order_from_form(group: list[int]) -> list[int] | None:
@@ -38,7 +37,7 @@ def _order_from_form(group: list[int]) -> list[int] | None:
 
 @bp.route("/events/<int:event_id>/ties", methods=["GET", "POST"])
 @login_required
-def order(event_id: int):
+def ties(event_id: int):
     """并列排序: groups of a division still tied after every tie-break rule, and the chief
     judge's form to order each (first = better), with a reason."""
     event = event_for_reader_or_chief(event_id)
@@ -64,7 +63,7 @@ def order(event_id: int):
                 flash(_("The order of the entries tied at rank %(rank)s of %(division)s is "
                         "recorded.", rank=decided.rank, division=decided.division.name),
                       "success")
-                return redirect(url_for("ties.order", event_id=event.id))
+                return redirect(url_for("results.ties", event_id=event.id))
     return render_template("results/ties.html", event=event, is_chief=is_chief,
                            groups=tie_order.still_tied(db.session, event),
                            chief_step=tie_order.CHIEF_STEP in (event.tie_break or []))

@@ -1,4 +1,9 @@
-"""Organizers publish results; the chief judge decides appeals."""
+"""Organizers publish results; the chief judge decides appeals.
+
+The ``results`` blueprint, the package's one: its other pages add their routes to it
+(``screen_views``, ``export_views``, ``theory_views``, ``tie_views``, ``explain_views``,
+``supervision_views``).
+"""
 
 from decimal import Decimal, InvalidOperation
 
@@ -303,3 +308,16 @@ def standardised(competition_id: int):
         .options(joinedload(Entry.contestant), joinedload(Entry.division)))}
     return render_template("results/standardised.html", competition=competition,
                            events=events, entries=entries, target=target)
+
+
+# The package's other pages, in their own modules on this blueprint: the big screen, the
+# exports, the theory scores, the tie order, the explanation of a rank and the
+# supervision and arbitration group's countersignatures.
+from competition.results import (  # noqa: E402, F401
+    explain_views,
+    export_views,
+    screen_views,
+    supervision_views,
+    theory_views,
+    tie_views,
+)

@@ -1,18 +1,10 @@
-"""Forms of the transfer pages: marking schemes from Excel, competition definitions, cloning."""
+"""Forms of the transfer pages: importing a competition definition, cloning a competition."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
-
-
-class SchemeImportForm(FlaskForm):
-    file = FileField(_l("Excel workbook (.xlsx)"),
-                     validators=[FileRequired(_l("Choose the file to upload."))],
-                     render_kw={"accept": ".xlsx,application/vnd.openxmlformats-officedocument"
-                                          ".spreadsheetml.sheet"})
-    submit = SubmitField(_l("Import the marking scheme"))
 
 
 class CompetitionImportForm(FlaskForm):

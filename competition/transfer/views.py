@@ -1,8 +1,8 @@
-"""Pages that move a set-up in and out: marking schemes to and from Excel, and whole
-competition definitions exported, imported and cloned.
+"""Pages that move a whole competition's set-up in and out: its definition exported as
+JSON, imported as a new competition, and cloned. The ``transfer`` blueprint.
 
-A bad file is refused whole: nothing changes, and the page lists every problem
-— by row and column for a workbook, by path for a definition.
+A bad definition is refused whole: nothing is created, and the page lists every problem
+by its path in the document.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 import re
 from io import BytesIO
 
-from flask import flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -21,75 +21,21 @@ from competition.auth.models import Role
 from competition.auth.permissions import role_required
 from competition.errors import N_, Problem, translate_problem
 from competition.events.access import require_organizer_of
-from competition.events.definition import (
+from competition.events.models import Competition, Event, Module, PanelMember
+from competition.events.setup import SetupError
+from competition.extensions import db
+from competition.transfer.definition import (
     clone_competition,
     export_competition,
     import_competition,
 )
-from competition.events.models import Competition, Event, Module, PanelMember
-from competition.events.scheme_excel import (
-    excel_problem,
-    export_workbook,
-    parse_workbook,
-    template_workbook,
-)
-from competition.events.setup import SetupError, replace_marking_scheme
-from competition.events.transfer_forms import (
-    CloneForm,
-    CompetitionImportForm,
-    SchemeImportForm,
-)
-from competition.events.views import bp
-from competition.extensions import db
-from competition.spreadsheet import XLSX_MIMETYPE
+from competition.transfer.forms import CloneForm, CompetitionImportForm
 
-# Uploads are read whole into memory; a real 评分细则 or definition is far smaller.
+bp = Blueprint("transfer", __name__)
+
+# Uploads are read whole into memory; a real definition is far smaller.
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
-
-# --- Marking schemes and Excel ------------------------------------------------------
-
-@bp.get("/events/scheme-template.xlsx")
-@role_required(Role.ORGANIZER)
-def scheme_template():
-    return _download(template_workbook(), _("Marking scheme template") + ".xlsx", XLSX_MIMETYPE)
-
-
-@bp.get("/events/<int:event_id>/scheme.xlsx")
-@login_required
-def scheme_export(event_id: int):
-    event = db.get_or_404(Event, event_id)
-    require_organizer_of(event.competition_id)
-    return _download(export_workbook(event), f"{event.name}-{_('Marking scheme')}.xlsx",
-                     XLSX_MIMETYPE)
-
-
-@bp.route("/events/<int:event_id>/scheme/import", methods=["GET", "POST"])
-@login_required
-def scheme_import(event_id: int):
-    """Upload a workbook that replaces the event's whole marking scheme, or is refused whole."""
-    event = db.get_or_404(Event, event_id)
-    require_organizer_of(event.competition_id)
-    form = SchemeImportForm()
-    problems: list[Problem] = []
-    if form.validate_on_submit():
-        try:
-            specs = parse_workbook(_read_upload(form.file.data))
-            replace_marking_scheme(db.session, event, specs)
-        except SetupError as error:
-            db.session.rollback()
-            flash(error.translated(), "error")
-            problems = [excel_problem(problem) for problem in error.problems]
-        else:
-            flash(_("The marking scheme was imported: %(modules)s modules and %(criteria)s "
-                    "criteria.", modules=len(specs),
-                    criteria=sum(len(module.criteria) for module in specs)), "success")
-            return redirect(url_for("events.event_detail", event_id=event.id))
-    return render_template("events/scheme_import.html", event=event, form=form,
-                           problems=_problem_rows(problems))
-
-
-# --- Competition definitions --------------------------------------------------------
 
 @bp.get("/competitions/<int:competition_id>/definition.json")
 @login_required
@@ -120,7 +66,7 @@ def competition_import():
         else:
             _flash_created(competition, warnings)
             return redirect(url_for("events.competition_detail", competition_id=competition.id))
-    return render_template("events/competition_import.html", form=form,
+    return render_template("transfer/competition_import.html", form=form,
                            problems=_problem_rows(problems))
 
 
@@ -146,7 +92,7 @@ def competition_clone(competition_id: int):
         else:
             _flash_created(competition, warnings)
             return redirect(url_for("events.competition_detail", competition_id=competition.id))
-    return render_template("events/transfer_clone.html", source=source, form=form,
+    return render_template("transfer/clone.html", source=source, form=form,
                            problems=_problem_rows(problems))
 
 
@@ -180,7 +126,7 @@ def _read_json(data: bytes) -> object:
 
 
 def _problem_rows(problems: list[Problem]) -> list[tuple[int | None, str, str]]:
-    """(row, column or path, message in the user's language) for the problem tables."""
+    """(row, path, message in the user's language) for the problem table."""
     return [(problem.row, problem.column, translate_problem(problem)) for problem in problems]
 
 
