@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: run test setup setup-dev lock compile db lint translations check-translations clean bench bench-quick
+.PHONY: run test setup setup-dev lock compile db lint translations check-translations clean bench bench-quick bench-tickets
 
 # Set everything up, then serve the app with the demo competition at http://127.0.0.1:$(PORT)
 run: setup compile db
@@ -87,3 +87,7 @@ bench: setup-dev compile
 bench-quick: setup-dev compile
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || echo "wrk is missing: benchmark 2 will be skipped"
 	$(BIN)/python -m bench.run --size quick --output /tmp/bench-quick.md
+
+# Benchmark 5 alone (admission tickets against a bare QR page), on a SQLite file: SIZE=quick|full
+bench-tickets: setup-dev compile
+	$(BIN)/python -m bench.tickets --size $(or $(SIZE),quick)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 
 from competition.config import check_config, load_config
 from competition.dbtypes import render_migration_item
-from competition.extensions import babel, csrf, db, login_manager, migrate
+from competition.extensions import babel, cache, csrf, db, login_manager, migrate
 from competition.web import CompetitionApp, register_error_handling
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -65,6 +65,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
         default_translation_directories=os.path.join(PROJECT_ROOT, "translations"),
     )
     login_manager.init_app(app)
+    _init_cache(app)
 
     from competition.hardening import init_hardening
 
@@ -122,6 +123,20 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     # A supervisor (监督仲裁组) reads and changes nothing but their own acts.
     app.before_request(supervisor_guard)
     return app
+
+
+def _init_cache(app: Flask) -> None:
+    """The cache of rendered public pages: Redis, shared by every worker and server, when
+    ``REDIS_URL`` is set; else one in the process (development, tests). Entries are keyed
+    by what the page shows, so none is ever stale; unused ones expire after a day."""
+    if app.config.get("REDIS_URL"):
+        app.config.setdefault("CACHE_TYPE", "RedisCache")
+        app.config.setdefault("CACHE_REDIS_URL", app.config["REDIS_URL"])
+    else:
+        app.config.setdefault("CACHE_TYPE", "SimpleCache")
+    app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 24 * 3600)
+    app.config.setdefault("CACHE_KEY_PREFIX", "competition:")
+    cache.init_app(app)
 
 
 def select_locale() -> str:

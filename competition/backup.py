@@ -31,6 +31,7 @@ the target's, or when the target holds data and ``force`` was not given.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -42,7 +43,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, Engine, Integer, Numeric, Table, func, inspect, select, text
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Engine,
+    Integer,
+    LargeBinary,
+    Numeric,
+    Table,
+    func,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.engine import Connection
 
 from competition.dbtypes import UTCDateTime
@@ -77,6 +90,8 @@ def _encoder(column) -> Callable[[object], object]:
         return lambda v: None if v is None else v.isoformat()
     if isinstance(kind, Numeric) and not isinstance(kind, Integer):
         return lambda v: None if v is None else str(v)
+    if isinstance(kind, LargeBinary):
+        return lambda v: None if v is None else base64.b64encode(bytes(v)).decode("ascii")
     return lambda v: v
 
 
@@ -88,6 +103,8 @@ def _decoder(column) -> Callable[[object], object]:
         return lambda v: None if v is None else date.fromisoformat(v)
     if isinstance(kind, Numeric) and not isinstance(kind, Integer):
         return lambda v: None if v is None else Decimal(v)
+    if isinstance(kind, LargeBinary):
+        return lambda v: None if v is None else base64.b64decode(v)
     return lambda v: v
 
 

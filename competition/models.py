@@ -20,11 +20,12 @@ from competition.events.models import (
 from competition.grades.models import Certificate, CertificateSerial, Promotion
 from competition.judging.models import ExternalScore, IdempotencyKey, Mark, Penalty, ScoreSheet
 from competition.results.models import Appeal, Publication, Result, TieBreakDecision
+from competition.uploads import PendingUpload
 
 __all__ = [
     "AccessToken", "Appeal", "AuditEvent", "Certificate", "CertificateSerial", "Competition",
     "CompetitionOrganizer", "Conflict", "Contestant", "Criterion", "Division", "Entry", "Event",
     "Expert", "ExpertOccupation", "ExternalScore", "IdempotencyKey", "LotDraw", "Mark", "Module",
-    "Occupation", "PanelDraw", "PanelMember", "Penalty", "PromotionRule", "Publication",
-    "Result", "Role", "ScoreSheet", "TieBreakDecision", "Promotion", "User",
+    "Occupation", "PanelDraw", "PanelMember", "PendingUpload", "Penalty", "PromotionRule",
+    "Publication", "Result", "Role", "ScoreSheet", "TieBreakDecision", "Promotion", "User",
 ]

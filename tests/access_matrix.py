@@ -167,7 +167,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     **_routes_of(PRIVATE_LINK_WRITE, "POST /r/<token>/appeal"),
     **_routes_of(
         PRIVATE_LINK,
-        "GET /r/<token>", "GET /r/<token>/certificate.pdf",
+        "GET /r/<token>", "GET /r/<token>/appeal", "GET /r/<token>/certificate.pdf",
         "GET /r/<token>/score-report.pdf", "GET /api/v1/contestant/<token>/result",
     ),
     **_routes_of(

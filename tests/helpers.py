@@ -6,12 +6,9 @@ Test modules import from here (or from ``tests.builders``), never from one anoth
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import io
 import re
-import shutil
-import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,18 +17,6 @@ from sqlalchemy import Integer, select, text, update
 
 from competition import create_app
 from competition.extensions import db
-
-_upload_folder: str | None = None
-
-
-def upload_folder() -> str:
-    """A folder of this test process for uploaded import files (``IMPORT_UPLOAD_FOLDER``),
-    so parallel test processes never share the instance folder's; removed at exit."""
-    global _upload_folder
-    if _upload_folder is None:
-        _upload_folder = tempfile.mkdtemp(prefix="competition-test-imports-")
-        atexit.register(shutil.rmtree, _upload_folder, ignore_errors=True)
-    return _upload_folder
 
 
 def make_app(database_url: str, **overrides):
@@ -43,7 +28,6 @@ def make_app(database_url: str, **overrides):
         # One app serves the whole run from one address: throttling is tested on its own.
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
-        "IMPORT_UPLOAD_FOLDER": upload_folder(),
     }
     config.update(overrides)
     return create_app(config)
@@ -153,6 +137,16 @@ def digest() -> str:
         for row in db.session.execute(select(table).order_by(*table.primary_key.columns)):
             found.update(repr(tuple(row)).encode())
     return found.hexdigest()
+
+
+def kept_uploads(**where) -> list:
+    """The uploaded files waiting for their confirmation (``uploads.PendingUpload``),
+    oldest first; ``where`` filters by column (``kind="theory"``)."""
+    from competition.uploads import PendingUpload
+
+    db.session.expire_all()
+    return list(db.session.scalars(select(PendingUpload).filter_by(**where)
+                                   .order_by(PendingUpload.created_at, PendingUpload.token)))
 
 
 def upload(client, event_id: int, data: bytes, filename: str):

@@ -132,6 +132,30 @@ def test_a_database_holding_data_is_refused_unless_forced(app, runner, tmp_path)
     assert usernames() == ["kept"]
 
 
+def test_a_file_waiting_for_its_confirmation_is_restored_byte_for_byte(app, runner, tmp_path):
+    """Uploaded files wait in the database (``uploads.PendingUpload``): their bytes go
+    into the backup as base64 and come back unchanged."""
+    from competition.uploads import PendingUpload, UploadStore
+
+    organizer = builders.user("organizer", username="kept")
+    content = bytes(range(256)) * 3
+    token = UploadStore.for_app("experts").save(organizer.id, 0, "专家.xlsx", content)
+    db.session.commit()
+    path = str(tmp_path / "pending.zip")
+    assert runner.invoke(args=["backup", path]).exit_code == 0
+
+    target = fresh_target(tmp_path)
+    restored = run(target, "restore", path)
+
+    assert restored.exit_code == 0, restored.output
+    with target.app_context():
+        row = db.session.get(PendingUpload, token)
+        assert (row.user_id, row.scope_id, row.kind, row.filename, row.data) == (
+            organizer.id, 0, "experts", "专家.xlsx", content)
+        db.session.remove()
+        db.engine.dispose()
+
+
 def rewrite(path: str, change) -> None:
     """Rewrite the archive with ``change(name, data) -> data`` applied to each member."""
     with zipfile.ZipFile(path) as archive:

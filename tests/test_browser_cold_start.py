@@ -417,6 +417,7 @@ def test_a_competition_runs_from_an_empty_database_in_the_browser(
     assert "88.00" in mine and re.search(r"名次\s*第 3 名 / 共 3 人", mine), mine
     assert last.contestant.name in phone.content()
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    phone.get_by_role("link", name="提交申诉").click()
     phone.get_by_label("申诉内容").fill("沟通与人文关怀一项评分偏低，请复核")
     phone.get_by_role("button", name="提交申诉").click()
     phone.get_by_text("已收到您的申诉").wait_for()

@@ -42,6 +42,7 @@ def test_contestant_page_on_a_phone_before_and_after_publication(locked_tea, liv
     assert entry.contestant.id_number not in page.content()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
+    page.get_by_role("link", name="提交申诉").click()
     page.get_by_label("申诉内容").fill("第二模块计时有误，请复核")
     page.get_by_role("button", name="提交申诉").click()
     page.wait_for_load_state()

@@ -149,6 +149,7 @@ def test_an_appeal_through_the_opinion_and_the_groups_decision_to_a_rescore(
     # The contestant appeals from their own page, on a phone.
     phone = new_page(PHONE, is_mobile=True, has_touch=True)
     phone.goto(f"{live_server}/r/{entry.token}")
+    phone.get_by_role("link", name="提交申诉").click()
     phone.get_by_label("申诉内容").fill("茶汤品质一项评分偏低，请复核")
     phone.get_by_role("button", name="提交申诉").click()
     phone.locator(".flash-success").wait_for()

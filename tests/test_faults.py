@@ -46,8 +46,7 @@ from competition import create_app
 from competition.extensions import db
 
 url, operation, target, username, password, folder, slow = sys.argv[1:8]
-app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
-                  "IMPORT_UPLOAD_FOLDER": folder})
+app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False})
 
 
 def stop_here(counted):

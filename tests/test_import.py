@@ -6,10 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import time
-from datetime import date
+from datetime import date, timedelta
 from html import unescape
 
 import pytest
@@ -19,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from competition.audit.models import AuditEvent
 from competition.auth.models import User
+from competition.dbtypes import utcnow
 from competition.entries import importer
 from competition.entries.idcard import check_character, make_id_number
 from competition.entries.importer import HEADERS, import_file, parse_grade, preview_file
@@ -27,7 +26,7 @@ from competition.entries.registrations import RegistrationError
 from competition.entries.validation import PersonData
 from competition.extensions import db
 from tests import builders
-from tests.helpers import upload
+from tests.helpers import kept_uploads, upload
 
 TODAY = date(2026, 6, 1)
 WANG = make_id_number("421202", date(1988, 5, 17), 122, "F")  # 王芳, a woman
@@ -122,13 +121,6 @@ def setup_competition():
     return competition, care
 
 
-@pytest.fixture
-def uploads(app, tmp_path):
-    folder = tmp_path / "imports"
-    app.config["IMPORT_UPLOAD_FOLDER"] = str(folder)
-    return folder
-
-
 def counts() -> tuple[int, int]:
     return (db.session.scalar(select(func.count()).select_from(Contestant)),
             db.session.scalar(select(func.count()).select_from(Entry)))
@@ -160,7 +152,7 @@ def confirm_token(page: str) -> str:
 # --- A bad file -----------------------------------------------------------------------
 
 def test_a_file_with_bad_rows_reports_every_problem_and_imports_nothing(
-        app, client, auth, uploads):
+        app, client, auth):
     _, care = setup_competition()
     before = counts()
     auth.login("mine")
@@ -175,10 +167,10 @@ def test_a_file_with_bad_rows_reports_every_problem_and_imports_nothing(
     assert "确认导入" not in page
     assert "4.21202E+17" in page  # the mangled cells are shown as Excel shows them
     assert counts() == before
-    assert not uploads.exists() or not os.listdir(uploads)  # nothing kept for a bad file
+    assert kept_uploads() == []  # nothing kept for a bad file
 
 
-def test_the_same_data_as_gbk_csv_gives_the_same_report(app, client, auth, uploads):
+def test_the_same_data_as_gbk_csv_gives_the_same_report(app, client, auth):
     _, care = setup_competition()
     before = counts()
     auth.login("mine")
@@ -216,7 +208,7 @@ def test_the_report_is_also_available_without_the_pages(app):
 
 # --- The corrected file ---------------------------------------------------------------
 
-def test_the_corrected_file_is_previewed_then_imported_whole(app, client, auth, uploads):
+def test_the_corrected_file_is_previewed_then_imported_whole(app, client, auth):
     competition, care = setup_competition()
     auth.login("mine")
 
@@ -225,7 +217,10 @@ def test_the_corrected_file_is_previewed_then_imported_whole(app, client, auth, 
     assert "未导入任何数据" not in page
     assert WANG in page and "13807151234" in page  # organizers see full data
     assert counts() == (1, 1)  # the preview saves nothing
-    assert len(os.listdir(uploads)) == 1
+    [kept] = kept_uploads()  # but keeps the file, in the database, for the confirmation
+    mine = db.session.scalar(select(User.id).where(User.username == "mine"))
+    assert (kept.token, kept.user_id, kept.scope_id, kept.kind, kept.filename) == (
+        confirm_token(page), mine, competition.id, "contestants", "报名表.xlsx")
 
     token = confirm_token(page)
     response = client.post(f"/events/{care.id}/import/confirm", data={"upload": token},
@@ -234,7 +229,7 @@ def test_the_corrected_file_is_previewed_then_imported_whole(app, client, auth, 
     page = response.get_data(as_text=True)
     assert response.request.path == f"/events/{care.id}/entries"
     assert "已导入 5 名选手" in page
-    assert os.listdir(uploads) == []
+    assert kept_uploads() == []
     again = client.post(f"/events/{care.id}/import/confirm", data={"upload": token},
                         follow_redirects=True).get_data(as_text=True)  # a second click
     assert "请重新上传" in again and "已导入" not in again
@@ -266,7 +261,7 @@ def test_the_corrected_file_is_previewed_then_imported_whole(app, client, auth, 
     assert by_event == {care.id: (mine, 3), lathe: (mine, 2)}
 
 
-def test_a_csv_in_utf8_with_bom_is_imported(app, client, auth, uploads):
+def test_a_csv_in_utf8_with_bom_is_imported(app, client, auth):
     _, care = setup_competition()
     auth.login("mine")
     data = csv_bytes(GOOD_ROWS, "utf-8-sig")
@@ -355,7 +350,7 @@ def test_a_failure_midway_rolls_back_every_row(app, monkeypatch):
     assert counts() == (1, 1)
 
 
-def test_someone_registered_between_preview_and_confirmation(app, client, auth, uploads):
+def test_someone_registered_between_preview_and_confirmation(app, client, auth):
     _, care = setup_competition()
     auth.login("mine")
     page = upload(client, care.id, xlsx(GOOD_ROWS), "报名表.xlsx").get_data(as_text=True)
@@ -372,26 +367,26 @@ def test_someone_registered_between_preview_and_confirmation(app, client, auth, 
     assert "未导入任何数据" in page
     assert_reported(problem_table(page), [(2, "身份证号", "王芳 已报名 养老护理员")])
     assert counts() == (2, 2)
-    assert os.listdir(uploads) == []
+    assert kept_uploads() == []
 
 
-def test_a_kept_file_expires_after_an_hour(app, client, auth, uploads):
+def test_a_kept_file_expires_after_an_hour(app, client, auth):
     _, care = setup_competition()
     auth.login("mine")
     page = upload(client, care.id, xlsx(GOOD_ROWS), "报名表.xlsx").get_data(as_text=True)
-    [kept] = os.listdir(uploads)
-    an_hour_ago = time.time() - 3601
-    os.utime(uploads / kept, (an_hour_ago, an_hour_ago))
+    [kept] = kept_uploads()
+    kept.created_at = utcnow() - timedelta(seconds=3601)
+    db.session.commit()
 
     page = client.post(f"/events/{care.id}/import/confirm", data={"upload": confirm_token(page)},
                        follow_redirects=True).get_data(as_text=True)
 
     assert "请重新上传" in page
     assert counts() == (1, 1)
-    assert os.listdir(uploads) == []
+    assert kept_uploads() == []
 
 
-def test_only_the_uploader_can_import_a_kept_file(app, client, auth, uploads):
+def test_only_the_uploader_can_import_a_kept_file(app, client, auth):
     competition, care = setup_competition()
     colleague = builders.user("organizer", username="colleague")
     from competition.events.models import CompetitionOrganizer
@@ -409,6 +404,13 @@ def test_only_the_uploader_can_import_a_kept_file(app, client, auth, uploads):
 
     assert "请重新上传" in page
     assert counts() == (1, 1)
+    assert [kept.token for kept in kept_uploads()] == [token]  # still the uploader's
+    auth.logout()
+    auth.login("mine")
+    page = client.post(f"/events/{care.id}/import/confirm", data={"upload": token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已导入 5 名选手" in page
+    assert kept_uploads() == []
 
 
 # --- Files that are not lists ---------------------------------------------------------
@@ -425,7 +427,7 @@ def test_only_the_uploader_can_import_a_kept_file(app, client, auth, uploads):
     ("名单.csv", "姓名,手机号\n张三,13800000000\n".encode(), "证件号码"),
     ("名单.csv", "姓名,身份证号,赛项,组别\n".encode(), "表头下面没有选手"),
 ])
-def test_a_file_that_is_not_a_list_gets_a_clear_message(app, client, auth, uploads, filename,
+def test_a_file_that_is_not_a_list_gets_a_clear_message(app, client, auth, filename,
                                                         data, message):
     _, care = setup_competition()
     auth.login("mine")
@@ -498,7 +500,7 @@ def _urls(competition_id: int, event_id: int):
 
 
 @pytest.mark.parametrize("who", ["other", "judge"])
-def test_only_the_competitions_organizers_may_import(app, client, auth, uploads, who):
+def test_only_the_competitions_organizers_may_import(app, client, auth, who):
     competition, care = setup_competition()
     auth.login(who)
     for method, url in _urls(competition.id, care.id):
@@ -552,8 +554,7 @@ VARIANT_ROW = (1, "王芳", WANG, "咸宁市社会福利院", "13807151234", "�
                "三级", "S0001", "1988.05", "组长")
 
 
-def test_a_list_with_other_headers_is_imported_into_the_right_fields(app, client, auth,
-                                                                     uploads):
+def test_a_list_with_other_headers_is_imported_into_the_right_fields(app, client, auth):
     _, care = setup_competition()
     auth.login("mine")
 
@@ -584,8 +585,7 @@ def test_a_birth_date_that_is_not_the_id_numbers_is_reported(app):
     assert preview.problems[0].params == {"date": "1979-11-02"}
 
 
-def test_an_unknown_column_is_shown_and_nothing_imported_until_confirmed(app, client, auth,
-                                                                         uploads):
+def test_an_unknown_column_is_shown_and_nothing_imported_until_confirmed(app, client, auth):
     _, care = setup_competition()
     auth.login("mine")
     headers = (*HEADERS, "籍贯", "政治面貌")
@@ -638,7 +638,7 @@ def test_a_second_column_of_one_kind_is_not_read(app):
     assert preview.rows[0].person.phone == "13807151234"
 
 
-def test_a_missing_required_column_is_named_with_its_variants(app, client, auth, uploads):
+def test_a_missing_required_column_is_named_with_its_variants(app, client, auth):
     _, care = setup_competition()
     auth.login("mine")
     headers = ("姓名", "身份证号", "单位名称", "赛项")
@@ -650,7 +650,7 @@ def test_a_missing_required_column_is_named_with_its_variants(app, client, auth,
     assert (row, column) == (1, "组别") and "参赛组别" in message
     assert "未导入任何数据" in page and "确认导入" not in page
     assert counts() == (1, 1)
-    assert not uploads.exists() or not os.listdir(uploads)
+    assert kept_uploads() == []
 
 
 def test_the_api_refuses_unknown_columns_unless_told_to_leave_them_out(app, client, auth):

@@ -176,10 +176,11 @@ def test_who_the_judge_is_is_checked_before_the_lock_on_both(locked_tea, client)
 # --- The appeal window: one rule -------------------------------------------------------
 
 def _appeal_answers(client, entry: Entry) -> tuple[bool, bool]:
-    """Whether the contestant's page offers the appeal form, and the API's ``may_appeal``."""
+    """Whether the contestant's page offers the appeal (a link to its form), and the API's
+    ``may_appeal``."""
     page = client.get(f"/r/{entry.token}").get_data(as_text=True)
     api = client.get(f"/api/v1/contestant/{entry.token}/result").get_json()
-    return f'action="/r/{entry.token}/appeal"' in page, api["may_appeal"]
+    return f'href="/r/{entry.token}/appeal"' in page, api["may_appeal"]
 
 
 def test_the_page_the_api_and_filing_agree_at_the_appeal_deadline(tea_on_notice, client,

@@ -24,6 +24,7 @@ from competition.judging.models import ExternalScore
 from competition.results.standings import event_results
 from competition.results.theory_import import TheoryImportError, store_scores
 from tests import builders
+from tests.helpers import kept_uploads
 
 TODAY = date(2026, 6, 1)
 WANG = make_id_number("421202", date(1988, 5, 17), 122, "F")
@@ -36,13 +37,7 @@ HEADERS = ("序号", "准考证号", "身份证号", "姓名", "理论知识")
 
 
 @pytest.fixture
-def uploads(app, tmp_path):
-    app.config["IMPORT_UPLOAD_FOLDER"] = str(tmp_path / "imports")
-    return tmp_path / "imports"
-
-
-@pytest.fixture
-def setup(app, login_as, uploads):
+def setup(app, login_as):
     """The signed-in organizer's 养老护理员 event (theory 20% + practical 80%) with
     王芳, 李强 and 周杰 entered, and 孙磊 entered in 车工 of the same competition."""
     me = login_as("organizer")
@@ -119,9 +114,13 @@ def test_a_good_file_is_previewed_then_imported_and_the_results_follow(client, s
         ["4", zhou.ticket_number, "周杰", "理论知识", "—", "0.00"],
     ]
     assert held(theory) == {}
+    [kept] = kept_uploads()  # kept in the database until the confirmation
+    assert (kept.user_id, kept.scope_id, kept.kind, kept.data) == (me.id, care.id, "theory",
+                                                                   data)
 
     page = confirm(client, care.id, page).get_data(as_text=True)
     assert "3 个理论成绩已导入" in page
+    assert kept_uploads() == []
     assert held(theory) == {wang.id: Decimal("88.5"), li.id: Decimal(92), zhou.id: Decimal(0)}
     stored = db.session.scalar(select(ExternalScore).where(ExternalScore.entry_id == wang.id))
     assert stored.imported_by_id == me.id
@@ -250,6 +249,8 @@ def test_refused_once_the_scores_are_locked(client, setup):
     assert "裁判长已锁定 养老护理员 的成绩" in text
     assert 'name="file"' not in text and "theory-closed" in text
     assert held(theory) == {}
+    # The refusal rolled the request back, the claim with it; the file is deleted anyway.
+    assert kept_uploads() == []
     again = upload(client, care.id, data, follow_redirects=True).get_data(as_text=True)
     assert "裁判长已锁定 养老护理员 的成绩：理论成绩须在锁定前导入，本次未导入任何成绩" in again
     with pytest.raises(TheoryImportError):

@@ -3,10 +3,11 @@
 The page sits under an event (that is where its link is), but one file covers
 the whole competition: each row names its own event. The flow is upload →
 preview → confirm. An upload with any problem imports nothing and lists every
-problem; a clean one is kept on disk (``UploadStore``) until the organizer
-confirms, and then imported all or nothing with one commit. The preview shows
-how the header row was read; a file with columns that cannot be imported is
-imported only when the confirmation ticks “leave them out”.
+problem; a clean one is kept in the database (``UploadStore``), where any app
+server finds it, until the organizer confirms, and is then imported all or
+nothing with one commit. The preview shows how the header row was read; a file
+with columns that cannot be imported is imported only when the confirmation
+ticks “leave them out”.
 """
 
 from __future__ import annotations

@@ -176,7 +176,7 @@ _POOL = 0
 
 def _expert_uploads() -> UploadStore:
     """Kept apart from the other imports' files: a token names one kind of file."""
-    return UploadStore(os.path.join(UploadStore.for_app().folder, "experts"))
+    return UploadStore.for_app("experts")
 
 
 @bp.route("/experts/import", methods=["GET", "POST"])

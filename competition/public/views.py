@@ -3,20 +3,27 @@
 This package reads every stage and no stage reads it.
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from competition.entries.access import entry_by_token
 from competition.entries.idcard import mask_id_number, mask_phone
 from competition.errors import DomainError
 from competition.events.models import Competition, Division, Event
-from competition.extensions import db
+from competition.extensions import cache, db
 from competition.grades.promotions import kept_reasons, promotion_of
 from competition.results import published, publishing
 from competition.results.exports import correction_lines, seal_lines
 from competition.results.forms import AppealForm
 from competition.results.models import Publication
+from competition.web import flash_domain_error
 
 bp = Blueprint("public", __name__)
 
@@ -33,25 +40,37 @@ def contestant_page(token: str):
         ranked=own.ranked, under_review=own.under_review,
         competition=entry.event.competition, publication=own.publication,
         result=own.result, appeals=own.appeals, may_appeal=own.window.open,
-        appeal_closes_at=own.window.closes_at, appeal_form=AppealForm(),
-        by_group=own.decided_by_group,
+        appeal_closes_at=own.window.closes_at, by_group=own.decided_by_group,
         promotion=promotion, certificate=promotion.certificate if promotion else None,
         promotion_reasons=kept_reasons(db.session, entry.id) if own.final else [],
         masked_id=mask_id_number(person.id_number), masked_phone=mask_phone(person.phone),
     )
 
 
-@bp.post("/r/<token>/appeal")
+@bp.route("/r/<token>/appeal", methods=["GET", "POST"])
 def file_appeal(token: str):
-    """申诉: written, from the contestant's own page, within the window."""
+    """申诉: written, from the contestant's own page, within the window. The form has its
+    own page, so the contestant's page carries no per-visitor token."""
     entry = entry_by_token(token)
+    window = publishing.appeal_window(publishing.publication_of(db.session, entry.division_id))
+    if not window.open:
+        # Said on the page (a bookmarked link), and nothing is filed.
+        closed = (_("The appeal window closed at %(deadline)s.",
+                    deadline=format_datetime(window.closes_at, "short"))
+                  if window.closes_at is not None
+                  else _("Appeals can be filed only while the results are on public notice."))
+        if request.method == "POST":
+            flash(closed, "error")
+            return redirect(url_for("public.contestant_page", token=token))
+        return render_template("public/appeal.html", entry=entry, person=entry.contestant,
+                               event=entry.event, competition=entry.event.competition,
+                               form=None, closed=closed)
     form = AppealForm()
     if form.validate_on_submit():
         try:
             publishing.file_appeal(db.session, entry, form.text.data)
         except DomainError as error:
-            db.session.rollback()
-            flash(error.translated(), "error")
+            flash_domain_error(error)
         else:
             if publishing.decided_by_group(db.session, entry.event):
                 flash(_("Your appeal was received. The chief judge's opinion and the decision "
@@ -60,21 +79,59 @@ def file_appeal(token: str):
             else:
                 flash(_("Your appeal was received. The chief judge's decision will appear on "
                         "this page."), "success")
-    return redirect(url_for("public.contestant_page", token=token))
+            return redirect(url_for("public.contestant_page", token=token))
+    return render_template("public/appeal.html", entry=entry, person=entry.contestant,
+                           event=entry.event, competition=entry.event.competition,
+                           form=form, appeal_closes_at=window.closes_at)
 
 
 @bp.get("/results/divisions/<int:division_id>")
 def division_results(division_id: int):
     """Published results of one division: rank, name as the organizer chose, work unit,
     total and award. Never an ID number or a phone."""
-    shown = published.published_division(db.session, division_id)
-    if shown is None:
+    fingerprint = published.division_fingerprint(db.session, division_id)
+    if fingerprint is None:
         abort(404)
-    return render_template("public/division_results.html", division=shown.division,
-                           event=shown.event, competition=shown.competition,
-                           publication=shown.publication, lines=shown.lines,
-                           seals=seal_lines(db.session, division_id),
-                           corrections=correction_lines(db.session, division_id))
+
+    def render() -> str:
+        shown = published.published_division(db.session, division_id)
+        return render_template("public/division_results.html", division=shown.division,
+                               event=shown.event, competition=shown.competition,
+                               publication=shown.publication, lines=shown.lines,
+                               seals=seal_lines(db.session, division_id),
+                               corrections=correction_lines(db.session, division_id))
+
+    return shared_page(("division", division_id, fingerprint), render)
+
+
+def shared_page(what: tuple, render: Callable[[], str]) -> str:
+    """The page as every anonymous visitor sees it, rendered once per ``what`` (what it
+    shows, as it is now) and language and kept in the cache shared by every worker and
+    server. A signed-in visitor (whose name the page carries), a visitor with a message
+    waiting, or a request with a query string gets it rendered afresh."""
+    if current_user.is_authenticated or request.query_string or session.get("_flashes"):
+        return render()
+    digest = hashlib.sha256(repr((what, _TEMPLATES_VERSION)).encode()).hexdigest()
+    key = f"page:{what[0]}:{what[1]}:{get_locale()}:{digest}"
+    page = cache.get(key)
+    if page is None:
+        page = render()
+        cache.set(key, page)
+    return page
+
+
+def _templates_version() -> str:
+    """What the pages are rendered with — templates and translations — so a new release
+    never serves a page the old one rendered."""
+    root = Path(__file__).resolve().parents[2]
+    digest = hashlib.sha256()
+    for path in sorted([*root.glob("templates/**/*.html"),
+                        *root.glob("translations/*/LC_MESSAGES/messages.po")]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+_TEMPLATES_VERSION = _templates_version()
 
 
 @bp.get("/results")

@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from competition.audit.models import AuditEvent
 from competition.entries.idcard import public_name
 from competition.entries.models import Contestant, Entry
 from competition.events.models import Competition, Division, Event
@@ -47,6 +48,35 @@ class PublishedDivision:
     @property
     def final(self) -> bool:
         return self.publication.status == PublicationStatus.FINAL
+
+
+# The audit records whose chain heads the public list prints (its seals and corrections).
+SEAL_ACTIONS = ("results.publish", "results.republish", "results.finalize")
+
+
+def division_fingerprint(session: Session, division_id: int) -> tuple | None:
+    """Everything the public results of a division are made of, in one row — the
+    publication, the division, its event and competition as they are now, how many
+    results and when they were last computed, the last seal — or None while they are not
+    published. Two requests that get the same fingerprint show the same page: every
+    change to what it shows (a republication, a finalization, a correction, a setting)
+    changes it."""
+    of_publication = Result.publication_id == Publication.id
+    counted = select(func.count(Result.id)).where(of_publication).scalar_subquery()
+    computed = select(func.max(Result.computed_at)).where(of_publication).scalar_subquery()
+    last_seal = (select(func.max(AuditEvent.id))
+                 .where(AuditEvent.action.in_(SEAL_ACTIONS),
+                        AuditEvent.object_type == "division",
+                        AuditEvent.object_id == str(division_id)))
+    row = session.execute(
+        select(*Publication.__table__.c, *Division.__table__.c, *Event.__table__.c,
+               *Competition.__table__.c,
+               counted, computed, last_seal.scalar_subquery())
+        .join(Division, Division.id == Publication.division_id)
+        .join(Event, Event.id == Division.event_id)
+        .join(Competition, Competition.id == Event.competition_id)
+        .where(Publication.division_id == division_id)).first()
+    return tuple(row) if row is not None else None
 
 
 def published_division(session: Session, division_id: int) -> PublishedDivision | None:

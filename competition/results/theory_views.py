@@ -4,9 +4,10 @@ Upload → preview of every score that will change (entry, name, old, new) →
 confirm, as the contestant import does: a file with any problem stores nothing
 and lists every problem; the preview shows how the header row was read, and a
 file with columns that cannot be imported is stored only when the confirmation
-ticks “leave them out”; a clean one is kept on disk (``UploadStore``, in its
-own folder) until the organizer confirms, and is then checked again and stored
-all or nothing with one commit. The page also lists the theory scores held.
+ticks “leave them out”; a clean one is kept in the database (``UploadStore``, as
+theory scores) until the organizer confirms, on whichever server, and is then checked
+again and stored all or nothing in the request's one transaction. The page also lists
+the theory scores held.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from competition.web import flash_domain_error
 
 def _store() -> UploadStore:
     """Kept apart from the contestant import's files: a token names one kind of file."""
-    return UploadStore(os.path.join(UploadStore.for_app().folder, "theory"))
+    return UploadStore.for_app("theory")
 
 
 @bp.get("/events/<int:event_id>/theory-scores/template.xlsx")
