@@ -2,7 +2,8 @@
 read-only pass over the same file.
 
 The file is written as an organizer's would be (the template's header row, one
-contestant per row, spread over every event and both divisions). Measured: the
+contestant per row, spread over every event still taking registrations — all but
+the first, whose scores are locked — and both divisions). Measured: the
 import as the import page runs it — read, check every row against the rules and
 the database, register all or nothing — inside a transaction that is then rolled
 back, so every run imports the same file into the same database. Reference:
@@ -33,7 +34,8 @@ def workbook(competition_id: int, rows: int, seed: int = 4) -> bytes:
     rng = random.Random(seed)
     events = db.session.scalars(
         select(Event).where(Event.competition_id == competition_id,
-                            Event.name.not_like("评分压测%"))
+                            Event.name.not_like("评分压测%"),
+                            Event.scores_locked_at.is_(None))
         .options(selectinload(Event.divisions)).order_by(Event.position)).all()
     book = Workbook(write_only=True)
     sheet = book.create_sheet(importer.SHEET)

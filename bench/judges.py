@@ -70,7 +70,8 @@ def setup(competition_id: int, judges: int, per_judge: int, criteria: int = 30) 
     first = (session.scalar(select(func.max(Contestant.id))) or 0) + 1
     first_entry = (session.scalar(select(func.max(Entry.id))) or 0) + 1
     bulk(Contestant.__table__, [{
-        "id": first + n, "name": f"压测选手{n}", "id_type": "resident_id",
+        "id": first + n, "competition_id": competition_id, "name": f"压测选手{n}",
+        "id_type": "resident_id",
         "id_number": make_id_number(
             JUDGED_REGION, date(1991, 1, 1) + timedelta(days=run_number * 10 + n // 400),
             (n % 400) * 2 + 1, "M"),

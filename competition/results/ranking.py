@@ -154,16 +154,37 @@ def effective_method(values: list[Decimal], method: str, trim: int = 1) -> str:
     return method
 
 
-def kept(values: list[Decimal], method: str, trim: int = 1) -> list[Decimal]:
-    """The marks ``aggregate`` takes, lowest first: all of them for the mean; the
-    middle ones for a trimmed mean; the middle one or two for the median."""
-    ordered = sorted(values)
-    method = effective_method(ordered, method, trim)
+def takes(place, n, method: str, trim: int, all_of, any_of):
+    """Whether a method takes the mark at ``place`` (1 = the lowest points) of ``n``:
+    every mark for the mean; ranks ``trim+1 .. n-trim`` for a trimmed mean, which with
+    ``n <= 2 × trim`` is the median; the middle one or two for the median.
+
+    The one statement of this rule: ``kept`` applies it to numbers (``all_of``/``any_of``
+    are ``all``/``any``), ``results.standings.kept_marks`` to SQL columns (``and_``/``or_``).
+    """
+    middle = any_of(place == (n + 1) // 2, place == (n + 2) // 2)
     if method == "median":
-        return ordered[(len(ordered) - 1) // 2:len(ordered) // 2 + 1]
-    if method == "trimmed_mean" and trim > 0:
-        return ordered[trim:len(ordered) - trim]
-    return ordered
+        return middle
+    if method == "trimmed_mean":
+        return any_of(all_of(n > 2 * trim, place > trim, place <= n - trim),
+                      all_of(n <= 2 * trim, middle))
+    return place >= 1
+
+
+def _all(*conditions) -> bool:
+    return all(conditions)
+
+
+def _any(*conditions) -> bool:
+    return any(conditions)
+
+
+def kept(values: list[Decimal], method: str, trim: int = 1) -> list[Decimal]:
+    """The marks ``aggregate`` takes (``takes``), lowest first."""
+    ordered = sorted(values)
+    n = len(ordered)
+    return [value for place, value in enumerate(ordered, start=1)
+            if takes(place, n, method, trim, _all, _any)]
 
 
 def aggregate(values: list[Decimal], method: str, trim: int = 1) -> Decimal:

@@ -1,8 +1,9 @@
 """Results of an event, computed from the database by the pure engine (``ranking``).
 
-Loading takes a fixed number of queries whatever the number of entries: the
-marks of submitted sheets, the imported module scores, the penalties in force
-and the chief judge's tie-break decisions, each in one query.
+Loading takes four queries whatever the number of entries: the event with its
+modules and criteria; its entries; the marks of submitted sheets, aggregated by
+the database; and the imported module scores, the penalties in force and the
+chief judge's tie-break decisions together.
 
 The big screen in the ceremony hall shows the same live results, and may be
 frozen at one moment's standings: the snapshot is stored, so every screen and
@@ -11,16 +12,31 @@ every server process agrees.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, ColumnElement, and_, case, cast, func, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session, joinedload
 
 from competition.audit.log import record
 from competition.auth.models import User
-from competition.dbtypes import POINT_PLACES, utcnow
+from competition.dbtypes import POINT_PLACES, Points, utcnow
 from competition.entries.idcard import public_name
 from competition.entries.models import Attendance, Entry, RegistrationStatus
 from competition.errors import N_, DomainError, message_text
@@ -32,6 +48,7 @@ from competition.events.models import (
     Module,
 )
 from competition.judging.models import ExternalScore, Mark, Penalty, ScoreSheet, SheetStatus
+from competition.results import ranking
 from competition.results.models import AwardAcknowledgement, ScreenFreeze, TieBreakDecision
 from competition.results.ranking import (
     AwardCheck,
@@ -95,8 +112,10 @@ def event_inputs(session: Session, event_id: int, *,
     penalties in force and the chief judge's tie-break order. The judges' marks
     themselves are loaded for one entry only, ``marks_of``, to explain its result.
     """
-    event = session.scalar(select(Event).where(Event.id == event_id).options(
-        selectinload(Event.modules).selectinload(Module.criteria)))
+    # One round trip each: the event with its modules and criteria (joined), the entries,
+    # the kept marks and what else counts (``_extras``).
+    event = session.execute(select(Event).where(Event.id == event_id).options(
+        joinedload(Event.modules).joinedload(Module.criteria))).unique().scalar_one_or_none()
     rules = rules_of(event)
     entries = session.execute(select(Entry.id, Entry.division_id, Entry.attendance).where(
         Entry.event_id == event_id, Entry.status == RegistrationStatus.APPROVED)).all()
@@ -117,30 +136,38 @@ def event_inputs(session: Session, event_id: int, *,
             JudgeMark(judge_id, criterion_id, Decimal(points),
                       Decimal(value) if criterion_id in on_scale else None)
             for judge_id, criterion_id, points, value in marks]
-    external = session.execute(
-        select(ExternalScore.entry_id, ExternalScore.module_id, ExternalScore.score)
-        .join(Entry, Entry.id == ExternalScore.entry_id).where(Entry.event_id == event_id))
-    for entry_id, module_id, score in external:
-        if entry_id in inputs:
-            inputs[entry_id].external[module_id] = Decimal(score)
-    penalties = session.execute(
-        select(Penalty.entry_id, Penalty.module_id, Penalty.points)
-        .join(Entry, Entry.id == Penalty.entry_id)
-        .where(Entry.event_id == event_id, Penalty.withdrawn_at.is_(None)))
-    by_entry = defaultdict(list)
-    for entry_id, module_id, points in penalties:
-        by_entry[entry_id].append((module_id, Decimal(points)))
-    for entry_id, items in by_entry.items():
-        if entry_id in inputs:
-            inputs[entry_id].penalties = items
-    decisions = session.execute(
-        select(TieBreakDecision.entry_id, TieBreakDecision.position)
-        .join(Entry, Entry.id == TieBreakDecision.entry_id).where(Entry.event_id == event_id))
-    for entry_id, position in decisions:
-        if entry_id in inputs:
-            inputs[entry_id].chief_order = position
+    for kind, entry_id, module_id, amount in _extras(session, event_id):
+        found = inputs.get(entry_id)
+        if found is None:
+            continue
+        if kind == EXTERNAL:
+            found.external[module_id] = Decimal(amount)
+        elif kind == PENALTY:
+            found.penalties.append((module_id, Decimal(amount)))
+        else:
+            found.chief_order = int(amount)
     return EventInputs(event=event, modules=modules_of(event), rules=rules,
                        entries=list(inputs.values()))
+
+
+EXTERNAL, PENALTY, CHIEF_ORDER = 0, 1, 2
+
+
+def _extras(session: Session, event_id: int):
+    """The event's imported module scores, penalties in force and the chief judge's
+    tie-break order, in one query: ``(kind, entry id, module id, amount)`` rows, the
+    amount being the score, the points or the position."""
+    def of(model, kind: int, module, amount, *where):
+        return (select(literal_column(str(kind)).label("kind"), model.entry_id,
+                       module.label("module_id"), cast(amount, Points).label("amount"))
+                .join(Entry, Entry.id == model.entry_id)
+                .where(Entry.event_id == event_id, *where))
+
+    return session.execute(union_all(
+        of(ExternalScore, EXTERNAL, ExternalScore.module_id, ExternalScore.score),
+        of(Penalty, PENALTY, Penalty.module_id, Penalty.points,
+           Penalty.withdrawn_at.is_(None)),
+        of(TieBreakDecision, CHIEF_ORDER, null(), TieBreakDecision.position))).all()
 
 
 def scale_criteria(event: Event) -> set[int]:
@@ -163,23 +190,39 @@ def kept_marks(session: Session, event: Event,
     rounded (a mark's points are kept to four decimals). Other criteria add the marks
     their method takes, over how many it took.
 
-    Measurement criteria and the mean (WorldSkills too) take every mark. A trimmed
-    mean dropping ``k`` at each end takes ranks ``k+1 .. n-k`` of the ``n`` marks
-    sorted by points; with ``n <= 2k`` it is the median, which takes the middle one
-    or two. Which of equal marks is dropped does not change the sum. The usual
-    trimmed mean, one dropped at each end, is the sum less the highest and the
-    lowest: a plain GROUP BY; other trims and the median rank the marks in a window.
+    Measurement criteria and the mean (WorldSkills too) take every mark. Which marks
+    a trimmed mean or the median takes is ``ranking.takes``, applied here to the marks
+    ranked by points in a window. Which of equal marks is dropped does not change the
+    sum. The usual trimmed mean, one dropped at each end (with more than two marks), is
+    the same as the sum less the highest and the lowest: a plain GROUP BY, much faster.
     ``tests/test_results_sql.py`` checks every method against the engine.
     """
-    measured = {c.id for m in event.modules for c in m.criteria
-                if c.kind == CriterionKind.MEASUREMENT}
+    measured = sorted(c.id for m in event.modules for c in m.criteria
+                      if c.kind == CriterionKind.MEASUREMENT)
+    method, trim = rules.aggregation, rules.trim_count
+    on_scale = sorted(scale_criteria(event)) if method == "worldskills" else []
+    query = _kept_query(method, trim, bool(measured), bool(on_scale))
+    sums: dict[int, dict[int, dict[int, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    # Core, not the ORM: plain rows, nothing to map.
+    for entry_id, module_id, divisor, units in session.connection().execute(
+            query, {"event_id": event.id, "measured": measured, "on_scale": on_scale}).all():
+        sums[entry_id][module_id][divisor] = Decimal(int(units)).scaleb(-POINT_PLACES)
+    return sums
+
+
+@functools.lru_cache(maxsize=64)
+def _kept_query(method: str, trim: int, measured: bool, on_scale: bool) -> Select:
+    """``kept_marks``'s query for a method, a trim and whether the event has measurement
+    and 0–3 criteria; the event and those criteria are its parameters (``event_id``,
+    ``measured``, ``on_scale``). Built once per process: building it and keying it for
+    the statement cache cost a recompute more than its rows."""
+    measured_ids = bindparam("measured", expanding=True)
     marks = (select(ScoreSheet.entry_id, ScoreSheet.module_id, Mark.criterion_id, Mark.points)
              .join(Mark, Mark.sheet_id == ScoreSheet.id)
              .join(Entry, Entry.id == ScoreSheet.entry_id)
-             .where(Entry.event_id == event.id, Entry.status == RegistrationStatus.APPROVED,
+             .where(Entry.event_id == bindparam("event_id"),
+                    Entry.status == RegistrationStatus.APPROVED,
                     ScoreSheet.status == SheetStatus.SUBMITTED))
-    method, trim = rules.aggregation, rules.trim_count
-    on_scale = scale_criteria(event) if method == "worldskills" else set()
     if on_scale:
         marks = (marks.add_columns((Mark.value * Criterion.max_points).label("scaled"))
                  .join(Criterion, Criterion.id == Mark.criterion_id))
@@ -187,11 +230,13 @@ def kept_marks(session: Session, event: Event,
         rows = marks.subquery()
         total, count = func.sum(rows.c.points), func.count()
         if on_scale:
-            valued = rows.c.criterion_id.in_(on_scale)
+            valued = rows.c.criterion_id.in_(bindparam("on_scale", expanding=True))
             total = case((valued, func.sum(rows.c.scaled)), else_=total)
             count = case((valued, 3 * count), else_=count)
         if method == "trimmed_mean" and trim == 1:
-            trimmed = and_(count > 2, rows.c.criterion_id.not_in(measured))
+            trimmed = count > 2
+            if measured:
+                trimmed = and_(trimmed, rows.c.criterion_id.not_in(measured_ids))
             total = case((trimmed, total - func.min(rows.c.points) - func.max(rows.c.points)),
                          else_=total)
             count = case((trimmed, count - 2), else_=count)
@@ -200,30 +245,19 @@ def kept_marks(session: Session, event: Event,
         ranked = marks.add_columns(
             func.row_number().over(partition_by=each, order_by=Mark.points).label("place"),
             func.count().over(partition_by=each).label("n")).subquery()
-        place, n = ranked.c.place, ranked.c.n
-        middle = or_(place == (n + 1) // 2, place == (n + 2) // 2)
-        if method == "median":
-            taken = middle
-        else:
-            taken = or_(and_(n > 2 * trim, place > trim, place <= n - trim),
-                        and_(n <= 2 * trim, middle))
+        taken = ranking.takes(ranked.c.place, ranked.c.n, method, trim, and_, or_)
         if measured:
-            taken = or_(ranked.c.criterion_id.in_(measured), taken)
+            taken = or_(ranked.c.criterion_id.in_(measured_ids), taken)
         rows = select(ranked).where(taken).subquery()
         total, count = func.sum(rows.c.points), func.count()
     per_criterion = (select(rows.c.entry_id, rows.c.module_id, _units(total).label("units"),
                             count.label("divisor"))
                      .group_by(rows.c.entry_id, rows.c.module_id, rows.c.criterion_id)
                      .subquery())
-    query = (select(per_criterion.c.entry_id, per_criterion.c.module_id,
-                    per_criterion.c.divisor, func.sum(per_criterion.c.units))
-             .group_by(per_criterion.c.entry_id, per_criterion.c.module_id,
-                       per_criterion.c.divisor))
-    sums: dict[int, dict[int, dict[int, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    # Core, not the ORM: plain rows, nothing to map.
-    for entry_id, module_id, divisor, units in session.connection().execute(query):
-        sums[entry_id][module_id][divisor] = Decimal(int(units)).scaleb(-POINT_PLACES)
-    return sums
+    return (select(per_criterion.c.entry_id, per_criterion.c.module_id,
+                   per_criterion.c.divisor, func.sum(per_criterion.c.units))
+            .group_by(per_criterion.c.entry_id, per_criterion.c.module_id,
+                      per_criterion.c.divisor))
 
 
 def _units(points: ColumnElement) -> ColumnElement:
