@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from datetime import timedelta
 
 import pytest
 import redis
@@ -15,9 +16,12 @@ from sqlalchemy import select
 from competition.auth.models import User
 from competition.entries.models import Entry
 from competition.events.models import NameDisplay
-from competition.extensions import db
+from competition.dbtypes import utcnow
+from competition.extensions import cache, db
+from competition.grades.models import Certificate, Promotion
+from competition.judging.models import ScoreSheet, SheetStatus
 from competition.results import publishing
-from competition.results.models import Result
+from competition.results.models import Appeal, Result
 from tests.builders import ORGANIZER
 from tests.helpers import make_app
 
@@ -123,10 +127,10 @@ def test_a_change_made_through_one_server_is_never_served_stale_by_another(
         db.session.commit()
     assert name in visit(first)
     assert name in visit(second)
-    cache = redis.Redis.from_url(REDIS_URL)
-    keys = cache.keys(f"{prefix}*")
+    shared = redis.Redis.from_url(REDIS_URL)
+    keys = shared.keys(f"{prefix}*")
     assert len(keys) == 2  # one page per state, shared by both servers
-    cache.delete(*keys)
+    shared.delete(*keys)
 
 
 
@@ -147,3 +151,139 @@ def test_a_closed_appeal_window_is_said_on_the_appeal_page(published_tea, client
     page = client.get(f"/r/{token}/appeal").get_data(as_text=True)
     assert 'id="appeal-closed"' in page and 'name="text"' not in page
     assert f'href="/r/{token}/appeal"' not in client.get(f"/r/{token}").get_data(as_text=True)
+
+
+# --- A contestant's own page ------------------------------------------------------------
+
+def contestant_page(client, token: str) -> str:
+    response = client.get(f"/r/{token}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def ranked_entry(event) -> Entry:
+    """An entry of the event that has a rank (its page shows scores, rank and appeals)."""
+    return db.session.scalars(select(Entry).join(Result, Result.entry_id == Entry.id)
+                              .where(Entry.event_id == event.id, Result.rank.is_not(None))
+                              .order_by(Result.rank)).first()
+
+
+def test_the_second_visit_of_a_contestant_page_is_one_statement(tea_on_notice, client):
+    token = ranked_entry(tea_on_notice).token
+    first = contestant_page(client, token)
+    with statements(db.engine) as seen:
+        second = contestant_page(client, token)
+    assert second == first
+    assert len(seen) == 1  # the page's state, as one row
+
+
+def test_an_unknown_link_is_not_found_without_a_query(client, app):
+    with statements(db.engine) as seen:
+        assert client.get("/r/short").status_code == 404
+    assert seen == []
+    assert client.get("/r/" + "x" * 30).status_code == 404
+
+
+def _add_appeal(entry: Entry) -> None:
+    db.session.add(Appeal(entry_id=entry.id, text="对第二模块的评分有异议（测试）"))
+
+
+def _give_opinion(entry: Entry) -> None:
+    _add_appeal(entry)
+    db.session.flush()
+    appeal = db.session.scalar(select(Appeal).where(Appeal.entry_id == entry.id))
+    appeal.chief_opinion = "裁判长意见：维持原评分（测试）"
+
+
+def _reopen_for_review(entry: Entry) -> None:
+    sheet = db.session.scalars(select(ScoreSheet).where(ScoreSheet.entry_id == entry.id)).first()
+    sheet.status, sheet.reopened_for_review = SheetStatus.DRAFT, True
+
+
+def _unrank_another(entry: Entry) -> None:
+    other = db.session.scalars(select(Result).join(Entry, Entry.id == Result.entry_id).where(
+        Entry.division_id == entry.division_id, Result.entry_id != entry.id,
+        Result.rank.is_not(None))).first()
+    other.rank = None
+
+
+# Every kind of row the page shows, changed behind the app's back (as another server, a
+# job or a correction would): the next visit shows the change.
+CHANGES = {
+    "the person's work unit": (lambda e: setattr(e.contestant, "work_unit", "咸宁测试单位"),
+                               "咸宁测试单位"),
+    "the station": (lambda e: setattr(e, "station", 987), "987"),
+    "the event's venue": (lambda e: setattr(e.event, "venue", "测试实训楼"), "测试实训楼"),
+    "a module's name": (lambda e: setattr(e.event.modules[0], "name", "测试模块名"),
+                        "测试模块名"),
+    "an appeal filed": (_add_appeal, "对第二模块的评分有异议（测试）"),
+    "the chief judge's opinion": (_give_opinion, "裁判长意见：维持原评分（测试）"),
+    "a sheet reopened for review": (_reopen_for_review, 'id="under-review"'),
+    "the number ranked": (_unrank_another, None),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_every_change_a_contestant_page_shows_shows_at_once(tea_on_notice, client, app, change):
+    entry = ranked_entry(tea_on_notice)
+    token = entry.token
+    before = contestant_page(client, token)
+    alter, seen = CHANGES[change]
+    alter(entry)
+    db.session.commit()
+    after = contestant_page(client, token)
+    assert after != before
+    if seen is not None:
+        assert seen not in before and seen in after
+    cache.clear()
+    assert contestant_page(client, token) == after  # what a fresh render shows
+
+
+def test_a_revoked_certificate_shows_at_once(final_tea, client):
+    promotion = db.session.scalars(select(Promotion).join(Certificate)).first()
+    token = db.session.get(Entry, promotion.entry_id).token
+    before = contestant_page(client, token)
+    assert 'class="problems"' not in before
+    promotion.certificate.revoked_at = utcnow()
+    promotion.certificate.revoke_reason = "测试"
+    promotion.reverted_at = utcnow()
+    db.session.commit()
+    assert 'class="problems"' in contestant_page(client, token)
+
+
+def test_the_appeal_link_goes_when_the_window_closes_with_nothing_changed(
+        tea_on_notice, client, monkeypatch):
+    token = ranked_entry(tea_on_notice).token
+    link = f'href="/r/{token}/appeal"'
+    assert link in contestant_page(client, token)
+    posted = publishing.publication_of(db.session, tea_on_notice.divisions[0].id)
+    later = posted.appeal_deadline + timedelta(seconds=1)
+    monkeypatch.setattr(publishing, "utcnow", lambda: later)
+    assert link not in contestant_page(client, token)
+
+
+def test_a_contestant_page_changed_on_one_server_is_never_stale_on_another(
+        tea_on_notice, database_url):
+    _redis_or_skip()
+    prefix = f"test-{uuid.uuid4().hex}:"
+    servers = [make_app(database_url, REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix)
+               for _ in range(2)]
+    entry = ranked_entry(tea_on_notice)
+    token, entry_id = entry.token, entry.id
+    db.session.commit()
+
+    def visit(server) -> str:
+        with server.app_context():
+            return contestant_page(server.test_client(), token)
+
+    first, second = servers
+    assert "咸宁测试单位" not in visit(first) + visit(second)
+    with second.app_context():
+        db.session.get(Entry, entry_id).contestant.work_unit = "咸宁测试单位"
+        db.session.commit()
+    assert "咸宁测试单位" in visit(first)
+    shared = redis.Redis.from_url(REDIS_URL)
+    keys = shared.keys(f"{prefix}*")
+    assert len(keys) == 2  # the page before and after, each rendered once for both servers
+    assert all(0 < shared.ttl(key) <= 3600 for key in keys)
+    shared.delete(*keys)

@@ -11,11 +11,17 @@ from competition.events.models import Event
 from competition.extensions import db
 
 
+def plausible_token(token: str) -> bool:
+    """Whether ``token`` could be a private link's secret at all (checked before any
+    query, so a guess of the wrong shape costs nothing)."""
+    return 20 <= len(token) <= 64
+
+
 def entry_by_token(token: str) -> Entry:
     """The entry whose private link (the QR code on its ticket, ``/r/<token>``) carries this
     secret, with what its pages show; 404 for anything else. The length is checked first,
     so a guess costs no query."""
-    if not 20 <= len(token) <= 64:
+    if not plausible_token(token):
         abort(404)
     entry = db.session.scalar(
         select(Entry).where(Entry.token == token)

@@ -13,12 +13,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from competition.entries.access import entry_by_token
+from competition.entries.access import entry_by_token, plausible_token
 from competition.entries.idcard import mask_id_number, mask_phone
 from competition.errors import DomainError
 from competition.events.models import Competition, Division, Event
 from competition.extensions import cache, db
 from competition.grades.promotions import kept_reasons, promotion_of
+from competition.public.state import contestant_page_state
 from competition.results import published, publishing
 from competition.results.exports import correction_lines, seal_lines
 from competition.results.forms import AppealForm
@@ -30,7 +31,24 @@ bp = Blueprint("public", __name__)
 
 @bp.get("/r/<token>")
 def contestant_page(token: str):
-    """选手本人页面: status and ticket; once published, scores, rank, award and appeals."""
+    """选手本人页面: status and ticket; once published, scores, rank, award and appeals.
+    The page is the same for everyone who has the link, so it is kept in the shared
+    cache by what it shows (``state.contestant_page_state``)."""
+    if not plausible_token(token):
+        abort(404)
+    shown = contestant_page_state(db.session, token)
+    if shown is None:
+        abort(404)
+    return shared_page(("contestant", shown.entry_id, shown.key),
+                       lambda: _render_contestant_page(token), timeout=CONTESTANT_PAGE_TTL)
+
+
+# A contestant looks at their page a few times around publication; an entry of the cache
+# nobody asks for again is dropped after an hour.
+CONTESTANT_PAGE_TTL = 3600
+
+
+def _render_contestant_page(token: str) -> str:
     entry = entry_by_token(token)
     person = entry.contestant
     own = published.contestant_result(db.session, entry)
@@ -104,7 +122,7 @@ def division_results(division_id: int):
     return shared_page(("division", division_id, fingerprint), render)
 
 
-def shared_page(what: tuple, render: Callable[[], str]) -> str:
+def shared_page(what: tuple, render: Callable[[], str], timeout: int | None = None) -> str:
     """The page as every anonymous visitor sees it, rendered once per ``what`` (what it
     shows, as it is now) and language and kept in the cache shared by every worker and
     server. A signed-in visitor (whose name the page carries), a visitor with a message
@@ -116,7 +134,7 @@ def shared_page(what: tuple, render: Callable[[], str]) -> str:
     page = cache.get(key)
     if page is None:
         page = render()
-        cache.set(key, page)
+        cache.set(key, page, timeout=timeout)
     return page
 
 

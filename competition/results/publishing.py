@@ -289,10 +289,15 @@ def appeal_window(publication: Publication | None,
     including the appeal deadline."""
     if publication is None:
         return AppealWindow(open=False, closes_at=None)
+    return window_of(publication.status, publication.appeal_deadline, now)
+
+
+def window_of(status: str, deadline: datetime, now: datetime | None = None) -> AppealWindow:
+    """``appeal_window`` of a publication read as plain columns (its status and appeal
+    deadline)."""
     now = now or utcnow()
-    return AppealWindow(open=publication.status == PublicationStatus.NOTICE
-                        and now <= publication.appeal_deadline,
-                        closes_at=publication.appeal_deadline)
+    return AppealWindow(open=status == PublicationStatus.NOTICE and now <= deadline,
+                        closes_at=deadline)
 
 
 def file_appeal(session: Session, entry: Entry, text: str,
