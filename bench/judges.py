@@ -118,40 +118,49 @@ def expected_marks(setup_: dict, seed: int) -> dict[tuple[int, int, int], Decima
 
 class Judge(threading.Thread):
     def __init__(self, base: str, judge: dict, module_id: int, criteria, values, start,
-                 retry_every: int) -> None:
+                 retry_every: int, pace: float | None = None) -> None:
         super().__init__(daemon=True)
         self.base, self.judge, self.module_id = base, judge, module_id
         self.criteria, self.values, self.start_at = criteria, values, start
         self.retry_every = retry_every
-        self.latencies: list[float] = []
+        # Seconds between one request's start and the next (None: at once, flat out).
+        self.pace = pace
+        self.next_at = 0.0
+        self.latencies: list[tuple[str, float]] = []  # (kind of request, seconds)
         self.failures: list[str] = []
         self.replays = 0
         self.writes = judge["user_id"]  # staggered, so every judge's count starts elsewhere
 
-    def call(self, http, method: str, path: str, **kwargs):
+    def call(self, http, kind: str, method: str, path: str, **kwargs):
+        if self.pace is not None:
+            time.sleep(max(0.0, self.next_at - time.perf_counter()))
+            self.next_at = max(self.next_at, time.perf_counter()) + self.pace
         started = time.perf_counter()
         response = http.request(method, self.base + path, timeout=60, **kwargs)
-        self.latencies.append(time.perf_counter() - started)
+        self.latencies.append((kind, time.perf_counter() - started))
         if response.status_code != 200:
             self.failures.append(f"{method} {path}: {response.status_code} {response.text[:200]}")
         return response
 
-    def write(self, http, path: str, body: dict | None) -> None:
+    def write(self, http, kind: str, path: str, body: dict | None) -> None:
         key = str(uuid.uuid4())
         headers = {"Idempotency-Key": key}
-        self.call(http, "POST", path, json=body, headers=headers)
+        self.call(http, kind, "POST", path, json=body, headers=headers)
         self.writes += 1
         if self.writes % self.retry_every == 0:  # the answer was "lost": send it again
-            again = self.call(http, "POST", path, json=body, headers=headers)
+            again = self.call(http, "replay", "POST", path, json=body, headers=headers)
             self.replays += again.headers.get("Idempotent-Replayed") == "true"
 
     def run(self) -> None:
         http = requests.Session()
         http.headers["Authorization"] = f"Bearer {self.judge['token']}"
         self.start_at.wait()
+        if self.pace is not None:  # the judges' first requests spread over one interval
+            self.next_at = time.perf_counter() + random.Random(self.judge["user_id"]).uniform(
+                0, self.pace)
         user_id = self.judge["user_id"]
         for entry_id in self.judge["entries"]:
-            sheet = self.call(http, "GET", f"/api/v1/judge/sheets?entry_id={entry_id}"
+            sheet = self.call(http, "open", "GET", f"/api/v1/judge/sheets?entry_id={entry_id}"
                                            f"&module_id={self.module_id}")
             if sheet.status_code != 200:
                 continue
@@ -161,17 +170,27 @@ class Judge(threading.Thread):
                 changes = [{"criterion_id": cid,
                             "value": str(self.values[(user_id, entry_id, cid)]),
                             "previous": None} for cid, _ in part]
-                self.write(http, f"/api/v1/judge/sheets/{sheet_id}/marks", {"changes": changes})
-            self.write(http, f"/api/v1/judge/sheets/{sheet_id}/submit", None)
+                self.write(http, "save", f"/api/v1/judge/sheets/{sheet_id}/marks",
+                           {"changes": changes})
+            self.write(http, "submit", f"/api/v1/judge/sheets/{sheet_id}/submit", None)
 
 
-def run(database_url: str, setup_: dict, *, threads_per_worker: int = 1, seed: int = 3,
-        retry_every: int = 10) -> dict:
+# What each kind of request does: open a sheet (GET), save half of its marks, submit it,
+# and a write sent again with the same Idempotency-Key (answered from the record).
+KINDS = ("open", "save", "submit", "replay")
+
+
+def run(database_url: str, setup_: dict, *, seed: int = 3, retry_every: int = 10,
+        pace: float | None = None) -> dict:
+    """Every judge at once against gunicorn with the production settings
+    (``gunicorn.conf.py``: its workers and threads): flat out (each judge sends its next
+    request as soon as the last is answered), or with ``pace`` seconds between one
+    request's start and the next, as tablets at a venue do."""
     values = expected_marks(setup_, seed)
     start = threading.Event()
-    with gunicorn("wsgi:app", database_url, threads=threads_per_worker) as site:
+    with gunicorn("wsgi:app", database_url, workers=None, threads=None) as site:
         judges = [Judge(site, judge, setup_["module_id"], setup_["criteria"], values, start,
-                        retry_every) for judge in setup_["plan"]]
+                        retry_every, pace) for judge in setup_["plan"]]
         for judge in judges:
             judge.start()
         time.sleep(0.5)
@@ -180,16 +199,25 @@ def run(database_url: str, setup_: dict, *, threads_per_worker: int = 1, seed: i
         for judge in judges:
             judge.join()
         elapsed = time.perf_counter() - started
-    latencies = sorted(x for j in judges for x in j.latencies)
-    return {"judges": len(judges), "requests": len(latencies), "seconds": elapsed,
-            "rps": len(latencies) / elapsed,
-            "p50_ms": statistics.median(latencies) * 1000,
-            "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+    latencies = sorted(x for j in judges for _, x in j.latencies)
+    by_kind = {kind: sorted(x for j in judges for k, x in j.latencies if k == kind)
+               for kind in KINDS}
+    return {"judges": len(judges), "pace": pace, "requests": len(latencies),
+            "seconds": elapsed,
+            "rps": len(latencies) / elapsed, **percentiles(latencies),
+            "kinds": {kind: {"requests": len(xs), **percentiles(xs)}
+                      for kind, xs in by_kind.items() if xs},
             "sheets": sum(len(j.judge["entries"]) for j in judges),
             "replays": sum(j.replays for j in judges),
             "failures": [f for j in judges for f in j.failures][:10],
             "failure_count": sum(len(j.failures) for j in judges),
             "check": check(setup_, values)}
+
+
+def percentiles(seconds: list[float]) -> dict:
+    """The median and the 99th percentile (nearest rank) of sorted latencies, in ms."""
+    return {"p50_ms": statistics.median(seconds) * 1000,
+            "p99_ms": seconds[max(0, -(-len(seconds) * 99 // 100) - 1)] * 1000}
 
 
 def check(setup_: dict, values: dict) -> dict:

@@ -1,7 +1,6 @@
 """Start and stop gunicorn for the HTTP benchmarks on loopback, with the production
-settings (``gunicorn.conf.py``: threaded workers) and the workers and threads each
-benchmark asks for, the same for the competition app and the bare reference app; no
-access log."""
+settings (``gunicorn.conf.py``: threaded workers, two per core, eight threads each), the
+same for the competition app and the bare reference app; no access log."""
 
 from __future__ import annotations
 
@@ -16,7 +15,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
-WORKERS = 2
 
 
 def free_port() -> int:
@@ -26,9 +24,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app: str, database_url: str | None = None, workers: int = WORKERS,
-             threads: int = 1):
-    """Serve ``app`` (``module:variable``) and yield its base URL; stop it afterwards."""
+def gunicorn(app: str, database_url: str | None = None, workers: int | None = None,
+             threads: int | None = None):
+    """Serve ``app`` (``module:variable``) and yield its base URL; stop it afterwards.
+    Workers and threads are the production settings' unless given."""
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT), SECRET_KEY="bench-" + "y" * 40,
                AUDIT_KEY="bench-audit-" + "z" * 32,
@@ -39,9 +38,14 @@ def gunicorn(app: str, database_url: str | None = None, workers: int = WORKERS,
     if database_url:
         env["DATABASE_URL"] = database_url
     command = [GUNICORN, "--config", str(ROOT / "gunicorn.conf.py"), "--access-logfile",
-               "/dev/null", "--workers", str(workers), "--threads", str(threads),
+               "/dev/null",
                "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-               "--backlog", "2048", app]
+               "--backlog", "2048"]
+    if workers is not None:
+        command += ["--workers", str(workers)]
+    if threads is not None:
+        command += ["--threads", str(threads)]
+    command.append(app)
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     try:
         _wait_for(port, process)
