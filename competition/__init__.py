@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
+from competition import live
 from competition.config import check_config, load_config
 from competition.dbtypes import render_migration_item
 from competition.extensions import babel, cache, csrf, db, login_manager, migrate
@@ -66,6 +67,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     )
     login_manager.init_app(app)
     _init_cache(app)
+    live.init_app(app)
 
     from competition.hardening import init_hardening
 

@@ -30,6 +30,7 @@ from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, scoped_session
 
+from competition import live
 from competition.audit.models import AuditEvent
 from competition.dbtypes import utcnow
 
@@ -117,6 +118,8 @@ def record(session: Session, *, actor_id: int | None, action: str, object_type: 
     )
     plain = session.registry() if isinstance(session, scoped_session) else session
     plain.info.setdefault(_PENDING_KEY, []).append((_innermost_transaction(session), entry))
+    if event_id is not None:  # every recorded change to an event: its open pages follow
+        live.announce(plain, event_id)
     return entry
 
 

@@ -32,6 +32,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from competition import live
 from competition.audit.models import AuditEvent
 from competition.auth.models import User
 from competition.dbtypes import utcnow
@@ -299,6 +300,15 @@ def console_data(event_id: int):
               "flags": render_template("judging/console_flags.html", **context)})
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/judge/events/<int:event_id>/console/stream")
+@login_required
+def console_stream(event_id: int):
+    """Server-sent events: ``changed`` whenever the event's scores change, so the console
+    refreshes at once instead of waiting for its next poll."""
+    _console_event(event_id)
+    return live.stream([live.event_channel(event_id)])
 
 
 # --- Actions of the chief judge -----------------------------------------------------

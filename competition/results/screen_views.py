@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from competition import live
 from competition.dbtypes import utcnow
 from competition.errors import DomainError
 from competition.events.access import event_for_organizer_or_chief
@@ -74,6 +75,14 @@ def screen_data(event_id: int):
     response = jsonify(_screen(event))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/events/<int:event_id>/screen/stream")
+@login_required
+def screen_stream(event_id: int):
+    """Server-sent events: ``changed`` whenever the event's scores change."""
+    event_for_organizer_or_chief(event_id)
+    return live.stream([live.event_channel(event_id)])
 
 
 @bp.post("/events/<int:event_id>/screen/freeze")

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload, subqueryload
 
+from competition import live
 from competition.auth.models import User
 from competition.entries.models import Entry
 from competition.errors import DomainError
@@ -86,6 +87,15 @@ def event_results_page(event_id: int):
                            is_organizer=organizes(current_user, event.competition_id),
                            is_chief=panel_role(db.session, current_user, event.id) == "chief",
                            acknowledge_form=AwardAcknowledgementForm())
+
+
+@bp.get("/events/<int:event_id>/results/stream")
+@login_required
+def event_results_stream(event_id: int):
+    """Server-sent events: ``changed`` whenever the event's scores or results change, so
+    the page above shows them without being reloaded."""
+    event_for_reader_or_chief(event_id)
+    return live.stream([live.event_channel(event_id)])
 
 
 @bp.post("/divisions/<int:division_id>/awards/acknowledge")

@@ -9,6 +9,8 @@
 (function () {
   "use strict";
 
+  var LIVE_POLL_MS = 60000;
+
   var root = document.getElementById("console");
   if (!root) { return; }
 
@@ -88,9 +90,13 @@
     }
   }
 
+  var again = false;  // a change came while a refresh was on its way
+  var lastRefresh = Date.now();
+
   function refresh() {
-    if (busy) { return; }
+    if (busy) { again = true; return; }
     busy = true;
+    lastRefresh = Date.now();
     fetch(data.url, { credentials: "same-origin", headers: { "Accept": "application/json" },
                       cache: "no-store" })
       .then(function (response) {
@@ -106,13 +112,24 @@
           statusLine.classList.add("offline");
         }
       })
-      .then(function () { busy = false; }, function () { busy = false; });
+      .then(done, done);
+  }
+
+  function done() {
+    busy = false;
+    if (again) { again = false; refresh(); }
   }
 
   var refreshButton = root.querySelector("[data-refresh-now]");
   if (refreshButton) { refreshButton.addEventListener("click", refresh); }
+  // Told at once of every change by the server's stream (live.js); polling stays as
+  // the fallback, and only now and then while the stream is open.
+  var live = window.followLive ? window.followLive(data.streamUrl, refresh)
+                               : { isOn: function () { return false; } };
   window.setInterval(function () {
-    if (!document.hidden) { refresh(); }
+    if (document.hidden) { return; }
+    if (live.isOn() && Date.now() - lastRefresh < LIVE_POLL_MS) { return; }
+    refresh();
   }, everyMs);
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) { refresh(); }

@@ -10,6 +10,8 @@
 (function () {
   "use strict";
 
+  var LIVE_POLL_MS = 60000;
+
   var root = document.getElementById("screen");
   if (!root) { return; }
 
@@ -74,9 +76,13 @@
     }
   }
 
+  var again = false;  // a change came while a refresh was on its way
+  var lastRefresh = Date.now();
+
   function refresh() {
-    if (busy) { return; }
+    if (busy) { again = true; return; }
     busy = true;
+    lastRefresh = Date.now();
     fetch(data.url, { credentials: "same-origin", headers: { "Accept": "application/json" },
                       cache: "no-store" })
       .then(function (response) {
@@ -92,11 +98,22 @@
           statusLine.classList.add("offline");
         }
       })
-      .then(function () { busy = false; }, function () { busy = false; });
+      .then(done, done);
   }
 
+  function done() {
+    busy = false;
+    if (again) { again = false; refresh(); }
+  }
+
+  // Told at once of every change by the server's stream (live.js); polling stays as
+  // the fallback, and only now and then while the stream is open.
+  var live = window.followLive ? window.followLive(data.streamUrl, refresh)
+                               : { isOn: function () { return false; } };
   window.setInterval(function () {
-    if (!document.hidden) { refresh(); }
+    if (document.hidden) { return; }
+    if (live.isOn() && Date.now() - lastRefresh < LIVE_POLL_MS) { return; }
+    refresh();
   }, everyMs);
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) { refresh(); }
