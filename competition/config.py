@@ -64,6 +64,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # (PAdES), and its password; unset: certificates are not signed.
         "CERTIFICATE_SIGNING_KEY": env.get("CERTIFICATE_SIGNING_KEY") or None,
         "CERTIFICATE_SIGNING_PASSWORD": env.get("CERTIFICATE_SIGNING_PASSWORD") or None,
+        # Live-update streams one process serves at once (each holds a thread while it is
+        # open); the app server for judges keeps the default, the streams' own server
+        # (docs/production.md) raises it.
+        "LIVE_STREAMS": int(env.get("LIVE_STREAMS", "4")),
         "TESTING": False,
         "DEBUG": _bool(env.get("FLASK_DEBUG"), False),
     }

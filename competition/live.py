@@ -120,7 +120,6 @@ _local = LocalBroker()
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("LIVE_STREAMS", 4)
     url = app.config.get("REDIS_URL")
     app.extensions["live"] = {
         "broker": RedisBroker(url, app.config.get("CACHE_KEY_PREFIX", "competition:") + "live:")
