@@ -2,11 +2,13 @@
 
 Over TLS through nginx, trusting only the guide's own certificate: plain HTTP is sent to
 HTTPS; 48 clients sending half a request do not hold the app up; a judge of the demo
-competition signs in (the session cookie is Secure), scores
-a whole sheet through the tablets' API and submits it, and the database holds every
-mark; then PostgreSQL is stopped (its port closes): the health check, a page and the API
-answer 503 in Chinese with Retry-After; PostgreSQL is started again and the same signed-in
-judge carries on without signing in again.
+competition signs in (the session cookie is Secure), scores a whole sheet through the
+tablets' API and submits it, and the database holds every mark; the organizer prints the
+competition's admission tickets, the worker service (``competition-jobs``) makes them and
+the PDF's QR codes point at the public name; then PostgreSQL is stopped (its port
+closes): the health check, a page and the API answer 503 in Chinese with Retry-After;
+PostgreSQL is started again and the same signed-in judge carries on without signing in
+again.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ BASE = f"https://{DOMAIN}"
 CA = "/etc/ssl/competition/fullchain.pem"
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 ACCOUNT_LINE = re.compile(r"^\s+(judge\d+)\s+/\s+(\S+)\s+—", re.MULTILINE)
+ORGANIZER_LINE = re.compile(r"^\s+(organizer)\s+/\s+(\S+)\s+—", re.MULTILINE)
+WORKER_LOG = "/var/log/ci-systemd-competition-jobs.log"  # .ci/bin/systemctl writes it
 CLUSTER = subprocess.run(["ls", "/etc/postgresql"], capture_output=True, text=True,
                          check=True).stdout.split()[0]
 
@@ -115,6 +119,48 @@ def slow_clients(count: int) -> list[ssl.SSLSocket]:
     return opened
 
 
+def print_run(organizer: requests.Session) -> None:
+    """The organizer prints every admission ticket of the demo competition: the job waits
+    in Redis, the worker service makes it, its page gives the PDF."""
+    import io
+
+    import zxingcpp
+    from pypdf import PdfReader
+
+    home = organizer.get(f"{BASE}/", timeout=30)
+    home.raise_for_status()
+    competition_id = re.search(r'href="/competitions/(\d+)"', home.text).group(1)
+    page = organizer.get(f"{BASE}/competitions/{competition_id}", timeout=30)
+    page.raise_for_status()
+    started = organizer.post(
+        f"{BASE}/competitions/{competition_id}/tickets/print", allow_redirects=False,
+        timeout=30, headers={"Referer": f"{BASE}/competitions/{competition_id}"},
+        data={"csrf_token": CSRF_FIELD.search(page.text).group(1), "size": "A4"})
+    assert started.status_code == 302, started.status_code
+    job_url = started.headers["Location"]
+    assert "/jobs/" in job_url, job_url
+    job_id = job_url.rstrip("/").rsplit("/", 1)[1]
+    deadline = time.monotonic() + 300
+    while True:
+        job = organizer.get(f"{BASE}/jobs/{job_id}.json", timeout=30).json()
+        if job["status"] in ("done", "failed") or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert job["status"] == "done", job
+    pdf = organizer.get(f"{BASE}{job['file_url']}", timeout=60)
+    assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
+    pages = PdfReader(io.BytesIO(pdf.content)).pages
+    codes = [code.text for image in pages[0].images
+             for code in zxingcpp.read_barcodes(image.image)]
+    assert codes and all(code.startswith(f"{BASE}/r/") for code in codes), codes
+    entries = int(sql("SELECT count(*) FROM entries WHERE status = 'approved' "
+                      "AND attendance <> 'withdrawn'"))
+    assert job["total"] == job["done"] == entries, (job, entries)
+    with open(WORKER_LOG, encoding="utf-8", errors="replace") as log:
+        assert f"job {job_id} (tickets.competition) done" in log.read(), "not the worker's"
+    print(f"    {entries} tickets on {len(pages)} pages, made by the worker service")
+
+
 def main() -> None:
     step("plain HTTP is sent to HTTPS")
     redirect = requests.get(f"http://{DOMAIN}/login", allow_redirects=False, timeout=30)
@@ -159,6 +205,13 @@ def main() -> None:
     assert sql(f"SELECT status FROM score_sheets WHERE id = {sheet['id']}") == "submitted"
     marks = int(sql(f"SELECT count(*) FROM marks WHERE sheet_id = {sheet['id']}"))
     assert marks == len(changes), (marks, len(changes))
+
+    step("the organizer prints every ticket: the worker service makes the PDF")
+    printed_accounts = ORGANIZER_LINE.findall(printed)
+    assert printed_accounts, printed
+    organizer = sign_in(*printed_accounts[0])
+    assert organizer, "the demo's organizer did not sign in"
+    print_run(organizer)
 
     step("the database port closes: 503 in the visitor's language, at once")
     subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", CLUSTER, "main", "stop",

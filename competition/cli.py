@@ -1,4 +1,5 @@
-"""Command-line tools: ``flask users create``, ``flask demo``, ``flask backup``/``restore``."""
+"""Command-line tools: ``flask users create``, ``flask demo``, ``flask backup``/``restore``,
+``flask jobs worker``."""
 
 from __future__ import annotations
 
@@ -229,6 +230,33 @@ def _migrations_head() -> str | None:
     return ScriptDirectory.from_config(config).get_current_head()
 
 
+jobs_cli = AppGroup("jobs", help="Print runs and exports made in the background.")
+
+
+@jobs_cli.command("worker")
+@click.option("--queue", "queue_name", default=None,
+              help="The RQ queue to take jobs from (default: JOBS_QUEUE, competition-jobs).")
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+@click.option("--simple", is_flag=True,
+              help="Run each job in this process instead of a child forked for it.")
+def jobs_worker_command(queue_name: str | None, burst: bool, simple: bool) -> None:
+    """Run the jobs queued in Redis (REDIS_URL), one at a time, until stopped."""
+    import logging
+
+    from flask import current_app
+
+    from competition.jobs.worker import NoQueue, run_worker
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        run_worker(current_app._get_current_object(), queue_name=queue_name, burst=burst,
+                   simple=simple)
+    except NoQueue as error:
+        raise click.ClickException(str(error)) from error
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
@@ -236,3 +264,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(forget_retries_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(jobs_cli)

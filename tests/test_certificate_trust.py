@@ -43,7 +43,7 @@ from competition.integrity import verify_database
 from tests import builders
 from tests.builders import issued
 from tests.conftest import make_app
-from tests.helpers import neutral, read_pdf, text_of
+from tests.helpers import job_file, neutral, read_pdf, text_of
 
 WITHDRAWN = "Revoked; the grade it gave is withdrawn"
 
@@ -415,15 +415,22 @@ def test_a_key_lost_after_the_start_gives_a_clear_page_not_an_unsigned_pdf(
     organizer = login_as("organizer")
     _, event, [certificate] = issued(organizer=organizer)
     signing_app.config["CERTIFICATE_SIGNING_KEY"] = str(throwaway_pki["folder"] / "gone.p12")
-    for url in (f"/certificates/{certificate.id}.pdf",
-                f"/divisions/{event.divisions[0].id}/certificates.pdf"):
-        response = client.get(url)
-        assert response.status_code == 503, url
-        assert response.mimetype == "text/html"
-        assert "gone.p12" not in response.text  # the path is for the log, not the page
-        assert zh("The certificate cannot be signed at the moment: the signing key of this "
-                  "installation cannot be used. Nothing was downloaded; tell the system "
-                  "administrator.") in response.text
+    response = client.get(f"/certificates/{certificate.id}.pdf")
+    assert response.status_code == 503
+    assert response.mimetype == "text/html"
+    assert "gone.p12" not in response.text  # the path is for the log, not the page
+    assert zh("The certificate cannot be signed at the moment: the signing key of this "
+              "installation cannot be used. Nothing was downloaded; tell the system "
+              "administrator.") in response.text
+    # A division's certificates are printed by a job: it fails, saying why, and keeps
+    # nothing unsigned.
+    started = client.post(f"/divisions/{event.divisions[0].id}/certificates/print")
+    job = client.get(started.headers["Location"] + ".json").json
+    assert job["status"] == "failed" and job["file_url"] is None
+    assert "gone.p12" not in job["error"]
+    assert job["error"] == zh("The certificates cannot be signed at the moment: the signing "
+                              "key of this installation cannot be used. Nothing was kept; "
+                              "tell the system administrator.")
     assert "gone.p12" in caplog.text
 
 
@@ -465,12 +472,12 @@ def test_a_divisions_valid_certificates_print_as_one_signed_pdf_in_rank_order(
     listing = client.get(f"/competitions/{division.event.competition_id}/certificates").text
     section = listing.split('id="print-divisions"')[1].split("</section>")[0]
     row = section.split(f'id="print-division-{division.id}"')[1].split("</tr>")[0]
-    assert f"/divisions/{division.id}/certificates.pdf" in row
+    assert f"/divisions/{division.id}/certificates/print" in row
     assert f'<td class="num">{len(expected)}</td><td class="num">1</td>' in row
     assert zh("One PDF per division with every valid certificate, one page each in rank "
               "order. Revoked certificates are left out.") in section
 
-    response = client.get(f"/divisions/{division.id}/certificates.pdf")
+    response = job_file(client, f"/divisions/{division.id}/certificates/print")
     assert response.headers["Cache-Control"] == "private, no-store"
     pdf = read_pdf(response)
     assert len(pdf.pages) == len(expected)
@@ -485,17 +492,17 @@ def test_a_divisions_valid_certificates_print_as_one_signed_pdf_in_rank_order(
 def test_only_the_competitions_organizers_print_a_division(app, client, auth, login_as):
     organizer, event, _ = issued(2)
     division = event.divisions[0]
-    url = f"/divisions/{division.id}/certificates.pdf"
-    assert "/login" in client.get(url).headers["Location"]
+    url = f"/divisions/{division.id}/certificates/print"
+    assert "/login" in client.post(url).headers["Location"]
     login_as("organizer")  # an organizer of another competition
-    assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
     client.post("/logout")
     login_as("judge")
-    assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
     client.post("/logout")
     auth.login(organizer.username)
-    assert len(read_pdf(client.get(url)).pages) == 2
-    assert client.get("/divisions/999999/certificates.pdf").status_code == 404
+    assert len(read_pdf(job_file(client, url)).pages) == 2
+    assert client.post("/divisions/999999/certificates/print").status_code == 404
 
 
 def test_a_division_with_nothing_valid_to_print_says_so(app, client, auth):
@@ -506,8 +513,9 @@ def test_a_division_with_nothing_valid_to_print_says_so(app, client, auth):
     auth.login(organizer.username)
     division = event.divisions[0]
     listing = client.get(f"/competitions/{event.competition_id}/certificates").text
-    assert f"/divisions/{division.id}/certificates.pdf" not in listing
-    response = client.get(f"/divisions/{division.id}/certificates.pdf", follow_redirects=True)
+    assert f"/divisions/{division.id}/certificates/print" not in listing
+    response = client.post(f"/divisions/{division.id}/certificates/print",
+                           follow_redirects=True)
     assert response.status_code == 200 and response.mimetype == "text/html"
     assert zh("%(event)s · %(division)s has no valid certificates to print.",
               event=event.name, division=division.name) in response.text

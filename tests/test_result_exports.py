@@ -28,7 +28,7 @@ from competition.results.models import Publication, Result
 from competition.results.standings import event_results
 from tests import builders
 from tests.builders import setup_event
-from tests.helpers import user_named
+from tests.helpers import job_file, user_named
 
 CHINA = ZoneInfo("Asia/Shanghai")
 AWARDS = {"first": "一等奖", "second": "二等奖", "third": "三等奖", None: None}
@@ -62,7 +62,7 @@ def tea_entries(event) -> dict[int, Entry]:
 def test_the_workbook_holds_every_result_with_personal_details_as_numbers(
         published_tea, client, auth):
     auth.login(builders.ORGANIZER)
-    book = workbook(client.get(f"/events/{published_tea.id}/results.xlsx"))
+    book = workbook(job_file(client, f"/events/{published_tea.id}/results/export"))
 
     assert book.sheetnames == [d.name for d in published_tea.divisions]  # not drafts
     sheet = book[published_tea.divisions[0].name]
@@ -110,7 +110,7 @@ def test_before_publication_the_workbook_is_the_draft_and_there_is_no_notice_lis
     assert client.get("/divisions/999999/notice.pdf").status_code == 404
     auth.login(builders.ORGANIZER)
     assert client.get(f"/divisions/{division.id}/notice.pdf").status_code == 404
-    book = workbook(client.get(f"/events/{locked_tea.id}/results.xlsx"))
+    book = workbook(job_file(client, f"/events/{locked_tea.id}/results/export"))
     assert book.sheetnames == [f"{d.name}（草稿）" for d in locked_tea.divisions]
     rows = list(book.worksheets[0].iter_rows(min_row=2, values_only=True))
     assert rows and {row[-1] for row in rows} == {"草稿（未发布）"}
@@ -124,7 +124,7 @@ def test_names_stay_hidden_in_the_draft_until_the_scores_are_locked(app, client,
     draws.draw_lots(db.session, event, None, organizer, "A")
     db.session.commit()
 
-    book = workbook(client.get(f"/events/{event.id}/results.xlsx"))
+    book = workbook(job_file(client, f"/events/{event.id}/results/export"))
     assert book.sheetnames == ["职工组（草稿）", "学生组（草稿）"]
     codes = set()
     for sheet in book.worksheets:
@@ -153,14 +153,18 @@ ACCESS = [
 
 def test_who_may_open_each_export(published_tea, client, auth):
     entry = db.session.scalar(select(Entry).where(Entry.event_id == published_tea.id))
-    urls = {"xlsx": f"/events/{published_tea.id}/results.xlsx",
+    urls = {"xlsx": f"/events/{published_tea.id}/results/export",  # a job's button
             "report": f"/entries/{entry.id}/score-report.pdf",
             "notice": f"/divisions/{entry.division_id}/notice.pdf",
             "my_report": f"/r/{entry.token}/score-report.pdf"}
     for kind, who, status in ACCESS:
         if who:
             auth.login(who)
-        response = client.get(urls[kind])
+        if kind == "xlsx":
+            response = job_file(client, urls[kind]) if status == 200 \
+                else client.post(urls[kind])
+        else:
+            response = client.get(urls[kind])
         assert response.status_code == status, (kind, who)
         if status == 302:
             assert "/login" in response.headers["Location"]

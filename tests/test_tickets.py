@@ -14,7 +14,7 @@ from competition.entries import draws
 from competition.entries.models import Attendance, RegistrationStatus
 from competition.extensions import db
 from tests.builders import entries_of, entry, setup_event
-from tests.helpers import private_url, qr_codes, read_pdf, text_of
+from tests.helpers import job_file, private_url, qr_codes, read_pdf, text_of
 
 
 def test_a_ticket_shows_the_contestant_in_chinese_and_a_qr_code_of_their_page(
@@ -52,16 +52,16 @@ def test_without_a_draw_the_station_says_drawn_on_the_day(app, client, login_as)
 def test_a4_holds_two_tickets_a_page_and_a5_one(app, client, login_as):
     organizer = login_as("organizer")
     _, event = setup_event(organizer, entries=(3,))
-    url = f"/events/{event.id}/tickets.pdf"
-    a4 = read_pdf(client.get(url + "?size=A4"))
-    a5 = read_pdf(client.get(url + "?size=A5"))
+    url = f"/events/{event.id}/tickets/print"
+    a4 = read_pdf(job_file(client, url, {"size": "A4"}))
+    a5 = read_pdf(job_file(client, url, {"size": "A5"}))
     assert len(a4.pages) == 2 and len(a5.pages) == 3
     assert [round(float(x)) for x in a4.pages[0].mediabox[2:]] == [round(x) for x in A4]
     assert [round(float(x)) for x in a5.pages[0].mediabox[2:]] == [
         round(x) for x in landscape(A5)]
     assert len(qr_codes(a4.pages[0])) == 2 and len(qr_codes(a5.pages[0])) == 1
     # An unknown size falls back to A4.
-    odd = read_pdf(client.get(url + "?size=B5"))
+    odd = read_pdf(job_file(client, url, {"size": "B5"}))
     assert [round(float(x)) for x in odd.pages[0].mediabox[2:]] == [round(x) for x in A4]
 
 
@@ -73,7 +73,8 @@ def test_the_batch_holds_approved_entries_by_station(app, client, login_as):
     draws.draw_lots(db.session, event, None, organizer, "A")
     db.session.commit()
 
-    pdf = read_pdf(client.get(f"/events/{event.id}/tickets.pdf?size=A5"))
+    url = f"/events/{event.id}/tickets/print"
+    pdf = read_pdf(job_file(client, url, {"size": "A5"}))
     by_station = sorted((e for e in entries_of(event) if e.station), key=lambda e: e.station)
     assert [qr_codes(page)[0] for page in pdf.pages] == [
         private_url(app, e) for e in by_station]
@@ -81,17 +82,17 @@ def test_the_batch_holds_approved_entries_by_station(app, client, login_as):
     assert pending.contestant.name not in text and gone.contestant.name not in text
 
     company = event.divisions[1]
-    pdf = read_pdf(client.get(f"/events/{event.id}/tickets.pdf?size=A5&division_id={company.id}"))
+    pdf = read_pdf(job_file(client, url, {"size": "A5", "division_id": company.id}))
     assert len(pdf.pages) == 2
     assert {qr_codes(page)[0] for page in pdf.pages} == {
         private_url(app, e) for e in by_station if e.division_id == company.id}
-    assert client.get(f"/events/{event.id}/tickets.pdf?division_id=99999").status_code == 404
+    assert client.post(url, data={"division_id": 99999}).status_code == 404
 
 
 def test_an_empty_batch_is_one_page_saying_so(app, client, login_as):
     organizer = login_as("organizer")
     _, event = setup_event(organizer, entries=(0,))
-    pdf = read_pdf(client.get(f"/events/{event.id}/tickets.pdf"))
+    pdf = read_pdf(job_file(client, f"/events/{event.id}/tickets/print"))
     assert len(pdf.pages) == 1 and "没有可打印的准考证" in text_of(pdf)
 
 
@@ -118,13 +119,13 @@ def test_only_the_competitions_organizers_print_tickets(app, client, login_as, w
     _, event = setup_event(entries=(1,))
     [person] = entries_of(event)
     login_as("organizer" if who == "other organizer" else "judge")
-    for url in (f"/entries/{person.id}/ticket.pdf", f"/events/{event.id}/tickets.pdf"):
-        assert client.get(url).status_code == 403
+    assert client.get(f"/entries/{person.id}/ticket.pdf").status_code == 403
+    assert client.post(f"/events/{event.id}/tickets/print").status_code == 403
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(app, client):
     _, event = setup_event(entries=(1,))
     [person] = entries_of(event)
-    for url in (f"/entries/{person.id}/ticket.pdf", f"/events/{event.id}/tickets.pdf"):
-        response = client.get(url)
+    for response in (client.get(f"/entries/{person.id}/ticket.pdf"),
+                     client.post(f"/events/{event.id}/tickets/print")):
         assert response.status_code == 302 and "/login" in response.headers["Location"]

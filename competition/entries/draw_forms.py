@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional, Regexp
 
 from competition.entries.lots import CODE_DIGITS, CODE_PREFIX
@@ -34,3 +34,11 @@ class DrawForm(FlaskForm):
         self.division_id.choices = [(WHOLE_EVENT, _l("The whole event"))] + [
             (d.id, d.name) for d in divisions]
 
+
+
+class TicketsForm(FlaskForm):
+    """Print admission tickets as a job: the paper size, and one division or session."""
+
+    size = StringField(_l("Paper size"), filters=[lambda value: (value or "A4").upper()])
+    division_id = IntegerField(_l("Division"), validators=[Optional()])
+    session_id = IntegerField(_l("Session"), validators=[Optional()])

@@ -1,27 +1,24 @@
 """Organizers' pages for drawing lots (抽签), the printable draw record, and admission
-tickets (准考证) as PDF. Organizers of the competition only (and admins).
+tickets (准考证) as PDF: one at once, many as a job (``ticket_jobs``). Organizers of the
+competition only (and admins).
 
-Endpoints: ``entries.draw``, ``entries.draw_record``, ``entries.ticket`` and
-``entries.tickets``.
+Endpoints: ``entries.draw``, ``entries.draw_record``, ``entries.ticket``,
+``entries.print_tickets`` and ``entries.print_competition_tickets``.
 """
 
 from __future__ import annotations
 
 import io
-import os
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
 
 from competition.auth.models import User
-from competition.entries import draws, sessions, tickets
-from competition.entries.draw_forms import WHOLE_EVENT, DrawForm
+from competition.entries import draws, sessions, ticket_jobs, tickets
+from competition.entries.draw_forms import WHOLE_EVENT, DrawForm, TicketsForm
 from competition.entries.models import (
-    Attendance,
-    Contestant,
     Entry,
     EventSession,
     LotDraw,
@@ -35,8 +32,10 @@ from competition.entries.views import (
     flash_domain_error,
 )
 from competition.errors import DomainError
-from competition.events.models import Division, Event
+from competition.events.access import require_organizer_of
+from competition.events.models import Competition, Division
 from competition.extensions import db
+from competition.jobs.queue import start_job
 
 
 @bp.route("/events/<int:event_id>/draw", methods=["GET", "POST"])
@@ -109,66 +108,58 @@ def ticket(entry_id: int):
     if entry.status != RegistrationStatus.APPROVED:
         flash(_("Only approved entries get an admission ticket."), "error")
         return redirect(url_for("entries.entry_detail", entry_id=entry.id))
-    pdf = tickets.build_pdf([_ticket(entry)], _size(), title=entry.contestant.name)
+    pdf = tickets.build_pdf([ticket_jobs.entry_ticket(entry)], _size(),
+                            title=entry.contestant.name)
     return _pdf_response(pdf, f"{_('Admission ticket')}-{entry.ticket_number or entry.id}.pdf")
 
 
-@bp.get("/events/<int:event_id>/tickets.pdf", endpoint="tickets")
+@bp.post("/events/<int:event_id>/tickets/print")
 @login_required
-def tickets_pdf(event_id: int):
-    """Every approved entry's ticket that has not withdrawn, by session and station then
-    ticket number (``?size=A4|A5``, ``&division_id=`` for one division, ``&session_id=``
-    for one session)."""
+def print_tickets(event_id: int):
+    """Print the event's tickets as a job (``ticket_jobs.event_tickets``): every approved
+    entry's that has not withdrawn, or a division's (``division_id``) or a session's
+    (``session_id``), on A4 or A5 (``size``); then the job's page."""
     event = event_for_organizer(event_id)
-    query = (select(Entry).where(Entry.event_id == event.id,
-                                 Entry.status == RegistrationStatus.APPROVED,
-                                 Entry.attendance != Attendance.WITHDRAWN)
-             .outerjoin(EventSession, EventSession.id == Entry.session_id)
-             .options(joinedload(Entry.contestant), joinedload(Entry.division),
-                      joinedload(Entry.session),
-                      selectinload(Entry.event).selectinload(Event.competition))
-             .order_by(EventSession.position.nulls_last(), Entry.station.nulls_last(),
-                       Entry.ticket_number.nulls_last(), Entry.id))
-    division_id = request.args.get("division_id", type=int)
-    name = f"{event.name}-{_('Admission ticket')}"
-    if division_id:
-        division = db.session.get(Division, division_id)
+    form = TicketsForm()
+    if not form.validate():
+        abort(400)
+    params = {"event_id": event.id, "size": ticket_jobs.size_of(form.size.data)}
+    scope = event.name
+    if form.division_id.data:
+        division = db.session.get(Division, form.division_id.data)
         if division is None or division.event_id != event.id:
             abort(404)
-        query = query.where(Entry.division_id == division.id)
-        name += f"-{division.name}"
-    session_id = request.args.get("session_id", type=int)
-    if session_id:
-        sitting = db.session.get(EventSession, session_id)
+        params["division_id"] = division.id
+        scope += f" · {division.name}"
+    if form.session_id.data:
+        sitting = db.session.get(EventSession, form.session_id.data)
         if sitting is None or sitting.event_id != event.id:
             abort(404)
-        query = query.where(Entry.session_id == sitting.id)
-        name += f"-{sitting.name}"
-    entries = db.session.scalars(query).all()
-    pdf = tickets.build_pdf([_ticket(e) for e in entries], _size(),
-                            title=f"{event.name} · {_('Admission ticket')}")
-    return _pdf_response(pdf, f"{name}.pdf")
+        params["session_id"] = sitting.id
+        scope += f" · {sitting.name}"
+    job = start_job(ticket_jobs.EVENT_TICKETS, event.competition_id, params,
+                    scope=f"{scope} · {params['size']}")
+    return redirect(url_for("jobs.job", job_id=job.id))
 
 
-def _ticket(entry: Entry) -> tickets.Ticket:
-    url = url_for("public.contestant_page", token=entry.token, _external=True)
-    return tickets.ticket_for(entry, url, photo=_photo_path(entry.contestant))
-
-
-def _photo_path(contestant: Contestant) -> str | None:
-    """A contestant's photo file, if one is stored under the instance folder."""
-    if not contestant.photo_path:
-        return None
-    root = os.path.realpath(current_app.instance_path)
-    path = os.path.realpath(os.path.join(root, contestant.photo_path))
-    if os.path.commonpath([root, path]) != root or not os.path.isfile(path):
-        return None
-    return path
+@bp.post("/competitions/<int:competition_id>/tickets/print")
+@login_required
+def print_competition_tickets(competition_id: int):
+    """Print the tickets of every event of the competition as one job."""
+    competition = db.get_or_404(Competition, competition_id)
+    require_organizer_of(competition.id)
+    form = TicketsForm()
+    if not form.validate():
+        abort(400)
+    size = ticket_jobs.size_of(form.size.data)
+    job = start_job(ticket_jobs.COMPETITION_TICKETS, competition.id,
+                    {"competition_id": competition.id, "size": size},
+                    scope=f"{competition.name} · {size}")
+    return redirect(url_for("jobs.job", job_id=job.id))
 
 
 def _size() -> str:
-    size = (request.args.get("size") or "A4").upper()
-    return size if size in tickets.SIZES else "A4"
+    return ticket_jobs.size_of(request.args.get("size"))
 
 
 def _pdf_response(pdf: bytes, filename: str):

@@ -1,7 +1,8 @@
 """Certificates: list, PDF, revocation, registry export.
 
 Organizers of a competition see its certificates with full ID numbers, print
-them (one at a time, or a division's valid ones in one PDF in rank order),
+them (one at a time, or a division's or the whole competition's valid ones in one PDF in
+rank order, made by a job: ``certificate_jobs``),
 revoke one with a reason (which reverts the promotion) and download the register
 a provincial skills-evaluation platform records. A contestant downloads their
 own from their private link (``/r/<token>``), with the ID number masked.
@@ -20,7 +21,6 @@ from datetime import date
 
 from flask import (
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -33,15 +33,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from competition.entries.access import entry_by_token
-from competition.entries.models import Contestant
 from competition.errors import DomainError
 from competition.events.access import require_organizer_of
 from competition.events.models import Competition, Division
 from competition.extensions import db
-from competition.grades import certificate_pdf, certificates, signing
+from competition.grades import certificate_jobs, certificate_pdf, certificates, signing
 from competition.grades.certificate_forms import RevokeForm
 from competition.grades.models import Certificate
 from competition.grades.views import bp
+from competition.jobs.queue import start_job
 from competition.web import flash_domain_error
 
 log = logging.getLogger(__name__)
@@ -75,25 +75,36 @@ def _divisions(issued: list[Certificate]) -> list[tuple[Division, int, int]]:
     return [(division, valid[key], revoked[key]) for key, division in divisions.items()]
 
 
-@bp.get("/divisions/<int:division_id>/certificates.pdf")
+@bp.post("/divisions/<int:division_id>/certificates/print")
 @login_required
-def division_pdf(division_id: int):
-    """Every valid certificate of a division in one PDF for printing, one page each in
+def print_certificates(division_id: int):
+    """Print every valid certificate of a division as a job: one PDF, one page each in
     rank order, with full ID numbers (organizers). Revoked certificates are left out."""
     division = db.get_or_404(Division, division_id)
     event = division.event
     require_organizer_of(event.competition_id)
-    printable = certificates.printable_certificates(db.session, division)
-    if not printable:
+    if not certificates.printable_certificates(db.session, division):
         flash(_("%(event)s · %(division)s has no valid certificates to print.",
                 event=event.name, division=division.name), "warning")
         return redirect(url_for("grades.certificates_index", competition_id=event.competition_id))
-    sheets = [_sheet(certificate, mask_id=False) for certificate in printable]
-    with force_locale("zh"):
-        title = f"{event.name} · {division.name} · {_('Vocational skill grade certificate')}"
-    pdf = certificate_pdf.build_bundle(sheets, title=title)
-    name = f"{event.name}-{division.name}-{_('Certificates')}-{date.today():%Y%m%d}.pdf"
-    return _pdf_response(pdf, name)
+    job = start_job(certificate_jobs.DIVISION_CERTIFICATES, event.competition_id,
+                    {"division_id": division.id}, scope=f"{event.name} · {division.name}")
+    return redirect(url_for("jobs.job", job_id=job.id))
+
+
+@bp.post("/competitions/<int:competition_id>/certificates/print")
+@login_required
+def print_competition_certificates(competition_id: int):
+    """Print every valid certificate of the competition as one job, event by event."""
+    competition = db.get_or_404(Competition, competition_id)
+    require_organizer_of(competition.id)
+    if not certificate_jobs.competition_printable(db.session, competition.id):
+        flash(_("%(competition)s has no valid certificates to print.",
+                competition=competition.name), "warning")
+        return redirect(url_for("grades.certificates_index", competition_id=competition.id))
+    job = start_job(certificate_jobs.COMPETITION_CERTIFICATES, competition.id,
+                    {"competition_id": competition.id}, scope=competition.name)
+    return redirect(url_for("jobs.job", job_id=job.id))
 
 
 @bp.get("/certificates/<int:certificate_id>.pdf")
@@ -156,16 +167,9 @@ def _certificate_for_organizer(certificate_id: int) -> Certificate:
     return certificate
 
 
-def _sheet(certificate: Certificate, *, mask_id: bool) -> certificate_pdf.CertificateSheet:
-    url = url_for("grades.verify_certificate", number=certificate.number,
-                  c=certificate.verification_code, _external=True)
-    return certificate_pdf.sheet_for(
-        certificate, url, mask_id=mask_id,
-        photo=_photo_path(certificate.promotion.entry.contestant))
-
-
 def _pdf(certificate: Certificate, *, mask_id: bool):
-    pdf = certificate_pdf.build_pdf(_sheet(certificate, mask_id=mask_id))
+    pdf = certificate_pdf.build_pdf(
+        certificate_jobs.certificate_sheet(certificate, mask_id=mask_id))
     return _pdf_response(pdf, f"{_('Certificate')}-{certificate.number}.pdf")
 
 
@@ -188,7 +192,3 @@ def _pdf_response(pdf: bytes, filename: str):
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
-
-def _photo_path(contestant: Contestant) -> str | None:
-    """A contestant's photo file, if one is stored under the instance folder."""
-    return certificates.photo_file(contestant, current_app.instance_path)

@@ -2,7 +2,9 @@
 
 Who may open what:
 
-- the workbook, with full ID numbers and phones: organizers of the competition;
+- the workbook, with full ID numbers and phones, and every entry's score report in one
+  PDF, of an event or the whole competition, made by a job (``export_jobs``): organizers
+  of the competition;
 - the public-notice list (公示名单): anyone, once the division is published;
 - a score report (成绩单) by entry id: organizers and the event's chief judge;
 - one's own score report by the private token: the contestant, once published.
@@ -11,7 +13,7 @@ Who may open what:
 import io
 import re
 
-from flask import abort, send_file
+from flask import abort, redirect, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -19,25 +21,62 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from competition.dbtypes import utcnow
 from competition.entries.models import Entry
-from competition.events.access import event_for_organizer, organizes
-from competition.events.models import Division, Event, PanelRole
+from competition.events.access import event_for_organizer, organizes, require_organizer_of
+from competition.events.models import Competition, Division, Event, PanelRole
 from competition.extensions import db
+from competition.jobs.queue import start_job
 from competition.judging.scoring import panel_role
-from competition.results import exports
+from competition.results import export_jobs, exports
 from competition.results.publishing import publication_of
 from competition.results.views import bp
-from competition.spreadsheet import XLSX_MIMETYPE
 
 
-@bp.get("/events/<int:event_id>/results.xlsx")
+@bp.post("/events/<int:event_id>/results/export")
 @login_required
-def results_xlsx(event_id: int):
-    """Every division's full results for the organizers: published where published,
-    the live draft elsewhere (its sheet named “…（草稿）”)."""
+def export_results(event_id: int):
+    """Every division's full results for the organizers, as a job: published where
+    published, the live draft elsewhere (its sheet named “…（草稿）”)."""
     event = event_for_organizer(event_id)
-    data = exports.results_workbook(exports.event_standings(db.session, event))
-    return _download(data, f"{event.competition.name}-{event.name}-{_('Results')}.xlsx",
-                     XLSX_MIMETYPE, as_attachment=True)
+    job = start_job(export_jobs.EVENT_RESULTS, event.competition_id, {"event_id": event.id},
+                    scope=event.name)
+    return redirect(url_for("jobs.job", job_id=job.id))
+
+
+@bp.post("/competitions/<int:competition_id>/results/export")
+@login_required
+def export_competition_results(competition_id: int):
+    """Every event's full results in one workbook, as a job."""
+    competition = _competition_for_organizer(competition_id)
+    job = start_job(export_jobs.COMPETITION_RESULTS, competition.id,
+                    {"competition_id": competition.id}, scope=competition.name)
+    return redirect(url_for("jobs.job", job_id=job.id))
+
+
+@bp.post("/events/<int:event_id>/score-reports/print")
+@login_required
+def print_score_reports(event_id: int):
+    """Every entry's score report of the event in one PDF, as a job (drafts marked so
+    before publication)."""
+    event = event_for_organizer(event_id)
+    job = start_job(export_jobs.EVENT_SCORE_REPORTS, event.competition_id,
+                    {"event_id": event.id}, scope=event.name)
+    return redirect(url_for("jobs.job", job_id=job.id))
+
+
+@bp.post("/competitions/<int:competition_id>/score-reports/print")
+@login_required
+def print_competition_score_reports(competition_id: int):
+    """Every entry's score report of the competition in one PDF, as a job."""
+    competition = _competition_for_organizer(competition_id)
+    job = start_job(export_jobs.COMPETITION_SCORE_REPORTS, competition.id,
+                    {"competition_id": competition.id}, scope=competition.name)
+    return redirect(url_for("jobs.job", job_id=job.id))
+
+
+def _competition_for_organizer(competition_id: int) -> Competition:
+    competition = db.get_or_404(Competition, competition_id)
+    require_organizer_of(competition.id)
+    return competition
 
 
 @bp.get("/divisions/<int:division_id>/notice.pdf")

@@ -26,7 +26,7 @@ template in ``entries.importer``).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -231,13 +231,34 @@ def results_workbook(standings: EventStandings) -> bytes:
     book = Workbook()
     book.remove(book.active)
     book.properties.title = f"{standings.competition} {standings.event} 成绩表"
+    _event_sheets(book, standings, set())
+    return workbook_bytes(book)
+
+
+def competition_workbook(competition: str, events: Iterable[EventStandings]) -> bytes:
+    """Every event's results in one .xlsx: a sheet per division as in ``results_workbook``,
+    each named after its event and division, event after event."""
+    book = Workbook()
+    book.remove(book.active)
+    book.properties.title = f"{competition} 成绩表"
+    taken: set[str] = set()
+    for standings in events:
+        _event_sheets(book, standings, taken, prefix=f"{standings.event} ")
+    if not book.worksheets:
+        book.create_sheet("成绩")
+    return workbook_bytes(book)
+
+
+def _event_sheets(book: Workbook, standings: EventStandings, taken: set[str], *,
+                  prefix: str = "") -> None:
+    """An event's sheets, one per division, each with its modules' columns."""
     module_headers = [(f"{m.code} {m.name}（{_percent(m.weight)}%）", 14)
                       for m in standings.modules]
     columns = [*LEADING_COLUMNS, *module_headers, *TRAILING_COLUMNS]
     total_format = "0" if standings.decimals <= 0 else "0." + "0" * standings.decimals
-    taken: set[str] = set()
     for division in standings.divisions or (DivisionStandings(0, "成绩", DRAFT, ()),):
-        sheet = book.create_sheet(_sheet_name(division.name, division.status == DRAFT, taken))
+        sheet = book.create_sheet(_sheet_name(prefix + division.name,
+                                              division.status == DRAFT, taken))
         sheet.append([header for header, _width in columns])
         for index, (_header, width) in enumerate(columns, start=1):
             cell = sheet.cell(row=1, column=index)
@@ -261,7 +282,6 @@ def results_workbook(standings: EventStandings) -> bytes:
                 .number_format = total_format
             for column in (6, 7):  # ID and phone: text, every digit kept
                 sheet.cell(row=row, column=column).number_format = "@"
-    return workbook_bytes(book)
 
 
 def _percent(weight: Decimal) -> str:
@@ -502,7 +522,6 @@ def score_report_of(session: Session, entry: Entry, printed_at: datetime) -> Sco
     live draft before (marked as a draft); None when the entry has no result (it is not
     an approved entry of the event)."""
     event = entry.event
-    competition = event.competition
     standings = event_standings(session, event, division_ids=[entry.division_id])
     division = standings.divisions[0] if standings.divisions else None
     line = next((x for x in division.lines if x.entry_id == entry.id), None) \
@@ -511,6 +530,28 @@ def score_report_of(session: Session, entry: Entry, printed_at: datetime) -> Sco
         return None
     publication = session.scalar(select(Publication).where(
         Publication.division_id == entry.division_id))
+    return _score_report(entry, standings, division, line, publication, printed_at)
+
+
+def score_reports_of(session: Session, event: Event,
+                     printed_at: datetime) -> list[ScoreReport]:
+    """The score report of every entry of the event that has a result (as
+    ``score_report_of`` makes each), division by division in the order of the results."""
+    standings = event_standings(session, event)
+    publications = {p.division_id: p for p in session.scalars(select(Publication).where(
+        Publication.division_id.in_([d.division_id for d in standings.divisions])))}
+    entries = {e.id: e for e in session.scalars(
+        select(Entry).where(Entry.event_id == event.id).options(joinedload(Entry.contestant)))}
+    return [_score_report(entries[line.entry_id], standings, division, line,
+                          publications.get(division.division_id), printed_at)
+            for division in standings.divisions for line in division.lines]
+
+
+def _score_report(entry: Entry, standings: EventStandings, division: DivisionStandings,
+                  line: StandingLine, publication: Publication | None,
+                  printed_at: datetime) -> ScoreReport:
+    event = entry.event
+    competition = event.competition
     modules = tuple(
         ReportModule(name=f"{m.code} {m.name}", weight=f"{_percent(m.weight)}%",
                      score=f"{score:.2f}", weighted=f"{_places(m.weight * score / 100):.2f}")
@@ -547,7 +588,18 @@ def score_report_pdf(report: ScoreReport) -> bytes:
     """One contestant's score report on A4, with a large DRAFT mark across the page while
     the results are not published."""
     document = _document(f"{report.name} {_('Score report')}")
-    width = document.width
+    return document.build([_score_report_section(report, document.width)])
+
+
+def score_reports_pdf(reports: Sequence[ScoreReport], *, title: str) -> bytes:
+    """Several score reports in one PDF, each as ``score_report_pdf`` prints it: on pages
+    of its own, counted on their own."""
+    document = _document(title)
+    return document.build([_score_report_section(report, document.width)
+                           for report in reports])
+
+
+def _score_report_section(report: ScoreReport, width: float) -> Section:
     title = _("Score report")
     if report.draft:
         title += f"（{_('Draft')}）"
@@ -605,8 +657,8 @@ def score_report_pdf(report: ScoreReport) -> bytes:
     running_head = [para(report.competition, "lead", align="center"), Spacer(1, 2 * mm),
                     para(f"{title}（{_('continued')}）", "title", align="center"),
                     Spacer(1, 4 * mm)]
-    return document.build([Section(story, running_head=running_head,
-                                   underlay=_draft_mark if report.draft else None)])
+    return Section(story, running_head=running_head,
+                   underlay=_draft_mark if report.draft else None)
 
 
 def _draft_mark(canvas: Canvas) -> None:
