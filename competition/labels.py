@@ -69,7 +69,7 @@ LABELS: dict[str, dict[str, object]] = {
                       "accepted": _l("Appeal accepted"), "rejected": _l("Appeal rejected")},
     "sheet_status": {"draft": _l("Draft"), "submitted": _l("Submitted")},
     "role": {"admin": _l("Administrator"), "organizer": _l("Organizer"), "judge": _l("Judge"),
-             "supervisor": _l("Supervisor")},
+             "supervisor": _l("Supervisor"), "bureau": _l("Bureau")},
 }
 
 

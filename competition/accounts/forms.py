@@ -33,8 +33,10 @@ class PasswordChangeForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
+# The roles an administrator gives an account here; supervisors' accounts are opened by
+# their competition's organizers. A bureau account (人社局) reads the statistics only.
 ROLE_CHOICES = [("organizer", _l("Organizer")), ("judge", _l("Judge")),
-                ("admin", _l("Administrator"))]
+                ("bureau", _l("Bureau")), ("admin", _l("Administrator"))]
 
 
 class AccountForm(FlaskForm):

@@ -2,7 +2,8 @@
 judges' accounts a competition's organizers open in one step.
 
 Who may do what (docs/tenancy.md):
-- Admins manage every account and assign organizers to competitions.
+- Admins manage every account, assign organizers to competitions and open the
+  bureau's (人社局) read-only accounts.
 - A competition's organizers open accounts for the experts on their panels; such an
   account is scoped to that competition (``User.competition_id``), so the password
   they print can never act in another competition. They may disable, enable and
@@ -105,7 +106,8 @@ def create_account(session: Session, actor: User, *, username: str, display_name
     """A new account with a one-time password (returned, shown once). Admins only.
 
     An organizer is linked to ``competition_ids``; a judge may be linked to an expert
-    (an unscoped account: it acts wherever the expert judges).
+    (an unscoped account: it acts wherever the expert judges); a bureau account (人社局)
+    is tied to nothing: it reads the statistics of every competition.
     """
     if actor.role != Role.ADMIN:
         raise Refused(N_("Only an administrator may create this account."))

@@ -56,10 +56,19 @@ def init_api(app: Flask) -> None:
     api.init_app(app)
     api.ma_plugin.converter.add_attribute_function(_decimal_as_string)
 
-    from competition.api import entries, grades, judging, panels, results, sessions, setup
+    from competition.api import (
+        bureau,
+        entries,
+        grades,
+        judging,
+        panels,
+        results,
+        sessions,
+        setup,
+    )
 
     for blueprint in (setup.blp, panels.blp, entries.blp, judging.blp, results.blp,
-                      grades.blp, sessions.blp):
+                      grades.blp, sessions.blp, bureau.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
 

@@ -1,9 +1,9 @@
 """Accounts: who can sign in, and with which role.
 
-Roles are global (admin, organizer, judge). Being the chief judge of an event
-is a panel role (``events.models.PanelMember``), and organizing a competition
-is a link (``events.models.CompetitionOrganizer``), so permissions are always
-per competition or per event.
+Roles are global (admin, organizer, judge, supervisor, bureau). Being the chief
+judge of an event is a panel role (``events.models.PanelMember``), and organizing
+a competition is a link (``events.models.CompetitionOrganizer``), so permissions
+are always per competition or per event.
 
 A judge's account may be *scoped* to one competition (``competition_id``): the
 accounts a competition's organizers open for their panel act in that
@@ -39,6 +39,9 @@ class Role(enum.StrEnum):
     # A member of a competition's supervision and arbitration group (监督仲裁组):
     # reads everything of that one competition, decides its appeals, changes no mark.
     SUPERVISOR = "supervisor"
+    # The bureau (人社局): reads the statistics of every competition, changes nothing and
+    # sees no contestant's ID number or phone.
+    BUREAU = "bureau"
 
 
 def new_session_stamp() -> str:

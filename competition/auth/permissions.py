@@ -2,7 +2,9 @@
 are ``events.access``'s, which applies ``events.tenancy``.
 
 A supervisor (监督仲裁组) reads their one competition and changes nothing but what is
-theirs to do: ``supervisor_guard`` refuses every other write before any view runs."""
+theirs to do; a bureau account (人社局) reads the statistics of every competition and
+changes nothing: ``supervisor_guard`` refuses every other write of both before any view
+runs."""
 
 from __future__ import annotations
 
@@ -26,6 +28,16 @@ SUPERVISOR_WRITES = frozenset({
     "results.countersign_draw", "results.countersign_lock",
 })
 
+# Every write a bureau account may send: signing in (by password or a sign-in card) and
+# out, its own password and the public certificate check. It has no act of its own.
+BUREAU_WRITES = frozenset({
+    "auth.login", "auth.logout", "auth.change_password", "auth.signin_with_token",
+    "grades.verify_certificate",
+})
+
+# The read-only roles and the writes each may still send.
+READ_ONLY_WRITES = {Role.SUPERVISOR: SUPERVISOR_WRITES, Role.BUREAU: BUREAU_WRITES}
+
 
 def role_required(*roles: Role):
     """The view needs a signed-in user with one of ``roles`` (admins always pass)."""
@@ -44,13 +56,13 @@ def role_required(*roles: Role):
 
 
 def supervisor_guard():
-    """A supervisor writes nothing but ``SUPERVISOR_WRITES``: any other state-changing
-    request of a page or of the API is refused (403) before its view runs, whatever the
-    view would check. Registered by ``create_app`` for every request."""
-    if request.method in SAFE_METHODS:
+    """A supervisor writes nothing but ``SUPERVISOR_WRITES``, a bureau account nothing but
+    ``BUREAU_WRITES``: any other state-changing request of a page or of the API is refused
+    (403) before its view runs, whatever the view would check. Registered by
+    ``create_app`` for every request."""
+    if request.method in SAFE_METHODS or not current_user.is_authenticated:
         return None
-    if not current_user.is_authenticated or current_user.role != Role.SUPERVISOR:
-        return None
-    if request.endpoint in SUPERVISOR_WRITES:
+    allowed = READ_ONLY_WRITES.get(current_user.role)
+    if allowed is None or request.endpoint in allowed:
         return None
     abort(403)
