@@ -216,6 +216,7 @@ def test_a_competition_runs_from_an_empty_database_in_the_browser(
     password_a = open_organizer_account(page, "org_a", "甲组委会")
     password_b = open_organizer_account(page, "org_b", "乙组委会")
     page.get_by_role("button", name="退出").click()
+    page.wait_for_url(re.compile(r"/login$"))  # the sign-out clears the device first
 
     # 2. Organizer A chooses a password and sets up the competition, its event and scheme.
     sign_in(page, live_server, "org_a", password_a)

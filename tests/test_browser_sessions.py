@@ -83,7 +83,12 @@ def test_two_sessions_tickets_and_a_late_entry(app, live_server, page):
     assert sorted(e.session_id for e in drawn).count(one.id) == 2
     assert all(e.station and e.code for e in drawn)
 
-    tickets = pdf_pages(page, f"{live_server}/events/{event.id}/tickets.pdf?size=A5")
+    # The tickets are printed by a job: its page then offers the file.
+    page.locator("#tickets-a5 button").click()
+    page.wait_for_url("**/jobs/*")
+    download = page.locator("#job-download")
+    download.wait_for()
+    tickets = pdf_pages(page, live_server + download.get_attribute("href"))
     assert len(tickets) == 4
     for e in drawn:
         [text] = [t for t in tickets if e.contestant.name in t]
@@ -93,6 +98,7 @@ def test_two_sessions_tickets_and_a_late_entry(app, live_server, page):
         assert ("08:00" if sitting is one else "13:30") in text
 
     # The box unticked: drawing again is refused and nothing warns about codes changing.
+    page.goto(f"{live_server}/events/{event.id}/draw")
     before = {e.id: (e.session_id, e.station, e.code) for e in drawn}
     form = page.locator("#draw-form")
     form.get_by_role("button").click()

@@ -76,6 +76,7 @@ def test_a_competition_is_set_up_from_the_browser_while_another_organizer_is_kep
     password_a = _new_organizer(page, live_server, "org_a", "甲组委会")
     password_b = _new_organizer(page, live_server, "org_b", "乙组委会")
     page.get_by_role("button", name="退出").click()
+    page.wait_for_url(re.compile(r"/login$"))  # the sign-out clears the device first
 
     # Organizer A chooses a password, builds a competition and an event.
     _sign_in(page, live_server, "org_a", password_a)

@@ -22,6 +22,7 @@ from competition.events.models import Competition, Event
 from competition.extensions import db
 from competition.grades.models import Certificate
 from competition.results.models import Result
+from tests.helpers import job_file
 
 pytestmark = pytest.mark.browser
 
@@ -201,7 +202,8 @@ def test_the_main_pdfs_speak_chinese(app, demo, client):
                                 "password": PASSWORDS["organizer"]})
     ids = demo
     documents = [
-        ("entries.tickets", f"/events/{ids['lathe']}/tickets.pdf"),
+        # A print run: the job's button posts to it, and its file is the PDF.
+        ("entries.print_tickets", f"/events/{ids['lathe']}/tickets/print"),
         ("results.notice_pdf", f"/divisions/{ids['care_division']}/notice.pdf"),
         ("results.score_report", f"/entries/{ids['entry']}/score-report.pdf"),
         ("entries.timetable_pdf", f"/competitions/{ids['competition']}/timetable.pdf"),
@@ -214,7 +216,7 @@ def test_the_main_pdfs_speak_chinese(app, demo, client):
     for endpoint, path in documents:
         if endpoint not in app.view_functions:
             continue
-        response = client.get(path)
+        response = job_file(client, path) if path.endswith("/print") else client.get(path)
         assert response.status_code == 200, path
         assert response.mimetype == "application/pdf", path
         words = _pdf_words(response.data, allowed)

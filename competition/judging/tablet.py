@@ -15,10 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from competition.auth.models import User
-from competition.entries.models import EventSession
+from competition.entries.models import Entry, EventSession
+from competition.errors import N_
 from competition.events.models import Module, PanelRole
 from competition.judging import scoring
-from competition.judging.models import Mark, ScoreSheet
+from competition.judging.models import Mark, ScoreSheet, SheetSource
 
 CRITERION_RULE_FIELDS = ("nominal", "tolerance_lower", "tolerance_upper", "deduction_step",
                          "deduction_points", "deduction_limit")
@@ -61,21 +62,45 @@ def sheet_document(session: Session, sheet: ScoreSheet) -> dict:
         .options(selectinload(ScoreSheet.module).selectinload(Module.criteria),
                  selectinload(ScoreSheet.entry))).one()
     marks = marks_of(session, sheet)
+    return {**sheet_ref(sheet), **_sheet_parts(sheet.entry, sheet.module),
+            "marks": marks, "total": total_of(marks)}
+
+
+def unopened_sheet_document(entry: Entry, module: Module) -> dict:
+    """A sheet the judge has not opened yet, as the tablet shows it: no id, not started,
+    no marks. Showing it changes nothing; the tablet opens the sheet when it saves."""
+    return {"id": None, "status": "not_started", "version": 0, "submitted_at": None,
+            **_sheet_parts(entry, module), "marks": {}, "total": "0"}
+
+
+def _sheet_parts(entry: Entry, module: Module) -> dict:
     criteria = [{
         "id": c.id, "code": c.code, "description": c.description,
         "max_points": plain(c.max_points), "kind": c.kind, "entry_mode": c.entry_mode,
         "unit": c.unit, **{name: plain(getattr(c, name)) for name in CRITERION_RULE_FIELDS},
-    } for c in sheet.module.criteria]
+    } for c in module.criteria]
     return {
-        **sheet_ref(sheet),
-        "entry": {"id": sheet.entry.id, "station": sheet.entry.station,
-                  "code": sheet.entry.code},
-        "module": {"id": sheet.module.id, "code": sheet.module.code,
-                   "name": sheet.module.name, "max_score": plain(sheet.module.max_score)},
+        "entry": {"id": entry.id, "station": entry.station, "code": entry.code},
+        "module": {"id": module.id, "code": module.code, "name": module.name,
+                   "max_score": plain(module.max_score)},
         "criteria": criteria,
-        "marks": marks,
-        "total": total_of(marks),
     }
+
+
+def kept_sheet(session: Session, judge: User, entry: Entry,
+               module: Module) -> ScoreSheet | None:
+    """The judge's sheet for the entry and module if they have one, read without opening
+    it — for the copy a tablet keeps to work offline. Refuses what opening would refuse:
+    what the judge may not score (``scoring.check_may_score``), and a sheet on paper."""
+    sheet = session.scalar(select(ScoreSheet).where(
+        ScoreSheet.entry_id == entry.id, ScoreSheet.module_id == module.id,
+        ScoreSheet.judge_id == judge.id))
+    scoring.check_may_score(session, judge, entry, module, sheet)
+    if sheet is not None and sheet.source == SheetSource.PAPER:
+        raise scoring.JudgingError(N_("Your sheet for entry %(code)s is on paper; it is typed "
+                                      "in and confirmed at the desk, not on the tablet."),
+                                   code=entry.code)
+    return sheet
 
 
 def assignment_documents(session: Session, judge: User) -> list[dict]:

@@ -13,6 +13,14 @@
  * points shown while typing follow the same rules (competition/judging/marks.py and
  * events/scheme.measured_points), computed exactly on scaled integers.
  *
+ * The queue is kept by judge, entry and module (not by sheet id): a page kept on the tablet
+ * for offline use (static/js/judge-app.js) may show a sheet not opened yet, without an id;
+ * the first change then opens it through the API (GET /api/v1/judge/sheets?entry_id=&
+ * module_id=), and the queue is sent to it. Queues an older version kept by sheet id
+ * (judging.sheet.<id>.v1) are taken over, never dropped. With the queue, the sheet as the
+ * server last confirmed it (`server`: id, status, version, marks): a kept copy of the page
+ * older than that shows what this tablet last heard instead.
+ *
  * All texts come from data- attributes of #sheet (no inline script: a Content-Security-
  * Policy may forbid them). window.judgingSheet exposes the state for tests.
  */
@@ -23,7 +31,8 @@
   if (!root) { return; }
 
   var data = root.dataset;
-  var STORE_KEY = "judging.sheet." + data.sheetId + ".v1";
+  var STORE_KEY = "judging.sheet." + data.userId + "." + data.entryId + "." + data.moduleId + ".v2";
+  var KEPT_AT = "X-Judge-Kept-At";  // an answer the service worker gave from its copy
   var RETRY_EVERY_MS = 10000;
   var MAX_BACKOFF_MS = 30000;
   var TYPING_PAUSE_MS = 800;
@@ -202,14 +211,36 @@
 
   var store = loadStore();
 
+  /* Keep the store; false when localStorage refused it (it is then kept in memory). */
   function saveStore() {
     var empty = !store.items.length && !Object.keys(store.conflicts).length &&
-      !Object.keys(store.refused).length && !store.held;
+      !Object.keys(store.refused).length && !store.held && !store.server;
     try {
       if (empty) { window.localStorage.removeItem(STORE_KEY); }
       else { window.localStorage.setItem(STORE_KEY, JSON.stringify(store)); }
+      return true;
     } catch (ignored) {
       memoryStore = store;
+      return false;
+    }
+  }
+
+  /* Take over what an older version queued under the sheet's id: its changes come first
+     (they were made first); the old key goes only once the merged queue is kept. */
+  function adoptOldQueue(id) {
+    var oldKey = "judging.sheet." + id + ".v1";
+    var old;
+    try {
+      old = JSON.parse(window.localStorage.getItem(oldKey) || "null");
+    } catch (ignored) {
+      return;
+    }
+    if (!old) { return; }
+    if (Array.isArray(old.items)) { store.items = old.items.concat(store.items); }
+    store.conflicts = Object.assign({}, old.conflicts || {}, store.conflicts);
+    store.refused = Object.assign({}, old.refused || {}, store.refused);
+    if (saveStore()) {
+      try { window.localStorage.removeItem(oldKey); } catch (ignored) { /* kept: taken again */ }
     }
   }
 
@@ -288,6 +319,26 @@
   var failures = 0;
   var retryTimer = null;
   var sheetStatus = data.status;
+  var sheetId = null;
+  var urls = {};
+
+  function setSheetId(id) {
+    sheetId = String(id);
+    root.dataset.sheetId = sheetId;
+    urls.sheet = data.sheetsUrl + "/" + sheetId;
+    urls.marks = urls.sheet + "/marks";
+    urls.submit = urls.sheet + "/submit";
+    adoptOldQueue(sheetId);
+  }
+
+  /* Remember the sheet as the server confirmed it, for a kept copy of the page older than it. */
+  function rememberServer() {
+    if (!sheetId) { return; }
+    var marks = {};
+    criteria.forEach(function (c) { marks[c.id] = confirmed[c.id]; });
+    store.server = { id: sheetId, status: sheetStatus, version: Number(root.dataset.version),
+                     marks: marks };
+  }
 
   function post(url, key, body) {
     return fetch(url, {
@@ -300,6 +351,10 @@
   }
 
   function readAnswer(response) {
+    if (response.headers.get(KEPT_AT)) {
+      // The service worker's copy, the network being out of reach: not the server's word.
+      return { status: 0, body: null, kept: true };
+    }
     var type = response.headers.get("Content-Type") || "";
     if (type.indexOf("application/json") === -1) {
       // An expired session answers with the sign-in page, not JSON.
@@ -313,13 +368,14 @@
   function flush() {
     if (sending || store.held || !store.items.length) { return; }
     if (navigator.onLine === false) { setOnline(false); return; }
+    if (!sheetId) { openSheet(); return; }
     var item = store.items[0];
     item.attempts += 1;
     saveStore();  // from here on the change may have reached the server: its body is fixed
     sending = true;
     var request = item.kind === "submit" ?
-      post(data.submitUrl, item.key, {}) :
-      post(data.marksUrl, item.key, { changes: [
+      post(urls.submit, item.key, {}) :
+      post(urls.marks, item.key, { changes: [
         { criterion_id: Number(item.criterion), value: item.value, previous: item.previous }] });
     request.then(function (answer) {
       sending = false;
@@ -329,6 +385,42 @@
       setOnline(false);
       retryLater();
     });
+  }
+
+  /* A page kept for offline use may show a sheet not opened yet: open it (the server starts
+     it as a draft, or answers the sheet this judge already has), then send the queue. */
+  function openSheet() {
+    sending = true;
+    var url = data.sheetsUrl + "?entry_id=" + encodeURIComponent(data.entryId) +
+      "&module_id=" + encodeURIComponent(data.moduleId);
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(readAnswer).then(function (answer) {
+        sending = false;
+        var body = answer.body || {};
+        if (answer.status === 200 && body.id) {
+          setOnline(true);
+          failures = 0;
+          setSheetId(body.id);
+          takeServerMarks(body.marks || {});
+          setSheet(body);
+          saveStore();
+          render();
+          flush();
+        } else if (answer.status === 401) {
+          setOnline(true);
+          hold(401, data.msgSession);
+        } else if (answer.status >= 400 && answer.status < 500 && answer.status !== 408 &&
+                   answer.status !== 429) {
+          setOnline(true);
+          hold(answer.status, body.message || body.error || data.msgRefusedBy);
+        } else {
+          retryLater();
+        }
+      }, function () {
+        sending = false;
+        setOnline(false);
+        retryLater();
+      });
   }
 
   function retryLater() {
@@ -435,13 +527,16 @@
   }
 
   function setSheet(sheet) {
+    if (sheet.id && !sheetId) { setSheetId(sheet.id); }
     sheetStatus = sheet.status;
     root.dataset.status = sheet.status;
     root.dataset.version = String(sheet.version);
+    rememberServer();
   }
 
   function refreshSheet() {
-    return fetch(data.sheetUrl, { credentials: "same-origin",
+    if (!sheetId) { return Promise.resolve({ status: 0, body: null }); }
+    return fetch(urls.sheet, { credentials: "same-origin",
                                   headers: { "Accept": "application/json" } })
       .then(readAnswer).then(function (answer) {
         if (answer.status === 200 && answer.body) {
@@ -554,7 +649,8 @@
     waitingText.textContent = parts.length ? parts.join(" · ") : data.msgAllSaved;
     waitingText.classList.toggle("has-waiting", waiting > 0 || settle > 0);
     statusBadge.textContent = sheetStatus === "submitted" ?
-      statusBadge.dataset.labelSubmitted : statusBadge.dataset.labelDraft;
+      statusBadge.dataset.labelSubmitted : sheetStatus === "not_started" ?
+        statusBadge.dataset.labelNotStarted : statusBadge.dataset.labelDraft;
     statusBadge.className = "badge sheet-status status-" + sheetStatus;
   }
 
@@ -729,6 +825,18 @@
 
   // --- Start: the page shows the server's values; waiting changes go on top ------------------
 
+  if (data.sheetId) { setSheetId(data.sheetId); }
+  var heard = store.server;
+  if (heard && heard.version > Number(data.version || 0) && (!sheetId || heard.id === sheetId)) {
+    // A kept copy of the page, older than what this tablet last heard from the server.
+    if (!sheetId) { setSheetId(heard.id); }
+    criteria.forEach(function (c) {
+      confirmed[c.id] = heard.marks && heard.marks[c.id] !== undefined ? heard.marks[c.id] : null;
+    });
+    setSheet(heard);
+  } else {
+    rememberServer();
+  }
   store.held = null;  // a fresh page: signed in, and the server's state is the page's
   if (sheetStatus === "submitted" && store.items.length && !hasSubmitWaiting()) {
     store.held = { status: 409, message: data.msgSubmittedPending };
@@ -739,6 +847,7 @@
 
   window.judgingSheet = {
     waiting: function () { return store.items.length; },
+    sheetId: function () { return sheetId; },
     store: function () { return JSON.parse(JSON.stringify(store)); },
     flush: flush
   };
