@@ -87,19 +87,34 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     # the package's other page modules. The corrections' and the expert pool's pages are on
     # the entries and events blueprints: they are imported before those are registered.
     from competition.accounts import views as accounts_views
+    from competition.analytics import views as analytics_views
+    from competition.bureau import views as bureau_views
     from competition.corrections import views as corrections_views  # noqa: F401
     from competition.entries import views as entries_views
     from competition.events import views as events_views
     from competition.experts import views as experts_views  # noqa: F401
     from competition.grades import views as grades_views
+    from competition.jobs import views as jobs_views
     from competition.judging import views as judging_views
     from competition.public import views as public_views
     from competition.results import views as results_views
     from competition.transfer import views as transfer_views
 
     for blueprint in (accounts_views.bp, events_views.bp, transfer_views.bp, entries_views.bp,
-                      judging_views.bp, public_views.bp, results_views.bp, grades_views.bp):
+                      judging_views.bp, public_views.bp, results_views.bp, grades_views.bp,
+                      bureau_views.bp, analytics_views.bp, jobs_views.bp):
         app.register_blueprint(blueprint)
+
+    # Long print runs and exports run as jobs (``competition.jobs``): each stage registers
+    # the kinds it makes, so the app and the worker know the same kinds.
+    from competition.entries import ticket_jobs
+    from competition.grades import certificate_jobs
+    from competition.jobs.queue import init_jobs
+    from competition.results import export_jobs
+
+    init_jobs(app)
+    for stage in (ticket_jobs, certificate_jobs, export_jobs):
+        stage.register_jobs()
 
     # Every hand-off between stages: the signals of earlier stages and the functions of
     # later ones that answer them (promotions on final results, refreshing published

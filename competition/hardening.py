@@ -1,10 +1,10 @@
 """What every response carries and what slows down guessing.
 
 - Security headers on every response: a Content-Security-Policy that allows
-  scripts, styles and connections from this site only (no inline scripts: the
-  templates have none, JavaScript lives in ``static/js``), no framing, no MIME
-  sniffing, a same-origin referrer, and the camera for this site only (the
-  check-in desk scans tickets with it).
+  scripts, styles, connections and service workers (the judge's app) from this site
+  only (no inline scripts: the templates have none, JavaScript lives in
+  ``static/js``), no framing, no MIME sniffing, a same-origin referrer, and the
+  camera for this site only (the check-in desk scans tickets with it).
 - Sign-in throttling that slows guessing without locking people out:
 
   * per account and address: the first ``SIGN_IN_FREE_FAILURES`` wrong
@@ -45,6 +45,7 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "img-src 'self' data: blob:",
     "media-src 'self' blob:",
     "connect-src 'self'",
+    "worker-src 'self'",  # the judge's app's service worker (/judge-sw.js)
     "font-src 'self'",
     "object-src 'none'",
     "base-uri 'self'",

@@ -18,6 +18,7 @@ from competition.events.models import (
     PromotionRule,
 )
 from competition.grades.models import Certificate, CertificateSerial, Promotion
+from competition.jobs.models import Job, JobFilePart
 from competition.judging.models import ExternalScore, IdempotencyKey, Mark, Penalty, ScoreSheet
 from competition.results.models import Appeal, Publication, Result, TieBreakDecision
 from competition.uploads import PendingUpload
@@ -25,7 +26,8 @@ from competition.uploads import PendingUpload
 __all__ = [
     "AccessToken", "Appeal", "AuditEvent", "Certificate", "CertificateSerial", "Competition",
     "CompetitionOrganizer", "Conflict", "Contestant", "Criterion", "Division", "Entry", "Event",
-    "Expert", "ExpertOccupation", "ExternalScore", "IdempotencyKey", "LotDraw", "Mark", "Module",
+    "Expert", "ExpertOccupation", "ExternalScore", "IdempotencyKey", "Job", "JobFilePart",
+    "LotDraw", "Mark", "Module",
     "Occupation", "PanelDraw", "PanelMember", "PendingUpload", "Penalty", "PromotionRule",
     "Publication", "Result", "Role", "ScoreSheet", "TieBreakDecision", "Promotion", "User",
 ]

@@ -17,7 +17,9 @@ The visitors, relative to the event a URL belongs to (茶艺师 unless said othe
 anonymous; a contestant holding their private link (otherwise anonymous); a judge
 of another event; a judge of the event; its chief judge; the organizer of the
 other competition; the demo's organizer; an admin; the demo's supervisor, who reads
-their competition and writes only their own acts; the other competition's supervisor.
+their competition and writes only their own acts; the other competition's supervisor; and
+a bureau account (人社局), which reads the statistics of every competition and writes
+nothing.
 
 Outcomes: ``OK`` (2xx, or a redirect to a page of the app that is not the sign-in
 page), ``LOGIN`` (a redirect to /login, or 401 from the API), ``FORBIDDEN`` (403),
@@ -53,6 +55,7 @@ from competition.events.models import (
 from competition.experts import pool as expert_service
 from competition.extensions import db
 from competition.grades.models import Certificate
+from competition.jobs.models import Job, JobFilePart, JobStatus
 from competition.judging import paper_sheets
 from competition.judging import scoring as judging
 from competition.judging.models import ScoreSheet
@@ -65,7 +68,7 @@ OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", "403", "404"
 # not theirs to score is sent to their list of sheets, told why).
 REFUSED = "refused"
 VISITORS = ("anonymous", "contestant", "other_judge", "judge", "chief", "other_organizer",
-            "organizer", "admin", "supervisor", "other_supervisor")
+            "organizer", "admin", "supervisor", "other_supervisor", "bureau")
 # Visitors whose expected outcomes are another visitor's column. ``outside_card``: a judge of
 # 茶艺师 signed in with a card the other competition issued (their expert also sits on the
 # other competition's panel): the card acts there only, so here they are like a judge of
@@ -75,69 +78,79 @@ WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
 def who(anonymous, contestant, other_judge, judge, chief, other_organizer, organizer, admin,
-        supervisor, other_supervisor):
+        supervisor, other_supervisor, bureau):
     """``supervisor``: a member of the demo's supervision and arbitration group (监督仲裁组);
-    ``other_supervisor``: a supervisor of the other competition."""
+    ``other_supervisor``: a supervisor of the other competition; ``bureau``: a bureau
+    account (人社局), which reads the statistics of every competition and nothing else."""
     return (anonymous, contestant, other_judge, judge, chief, other_organizer, organizer,
-            admin, supervisor, other_supervisor)
+            admin, supervisor, other_supervisor, bureau)
 
 
 # --- Who may use a route, by kind -------------------------------------------------------
 
-PUBLIC = who(OK, OK, OK, OK, OK, OK, OK, OK, OK, OK)
-# Public, but a write a supervisor never makes (``auth.permissions.supervisor_guard``).
-PUBLIC_NOT_SUPERVISORS = who(OK, OK, OK, OK, OK, OK, OK, OK, FORBIDDEN, FORBIDDEN)
+PUBLIC = who(OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK)
+# Public, but a write a supervisor or a bureau account never makes
+# (``auth.permissions.supervisor_guard``).
+PUBLIC_NOT_SUPERVISORS = who(OK, OK, OK, OK, OK, OK, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN)
 # Reached through a contestant's private link /r/<token>: a visitor without it (every
 # visitor but the contestant uses a made-up link) finds nothing there, signed in or not.
 PRIVATE_LINK = who(NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND,
-                   NOT_FOUND, NOT_FOUND, NOT_FOUND)
-# A contestant's appeal, by their private link: a supervisor is refused before the link is
-# even looked at.
+                   NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND)
+# A contestant's appeal, by their private link: a supervisor or a bureau account is refused
+# before the link is even looked at.
 PRIVATE_LINK_WRITE = who(NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND,
-                         NOT_FOUND, FORBIDDEN, FORBIDDEN)
-SIGNED_IN = who(LOGIN, LOGIN, OK, OK, OK, OK, OK, OK, OK, OK)
+                         NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN)
+SIGNED_IN = who(LOGIN, LOGIN, OK, OK, OK, OK, OK, OK, OK, OK, OK)
 ORGANIZERS = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN,
-                 FORBIDDEN)
+                 FORBIDDEN, FORBIDDEN)
 # What the organizers read and the competition's supervision and arbitration group reads
 # too: the competition, its events, panels, entries (contacts masked), draws, results.
 READERS = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, OK,
-              FORBIDDEN)
+              FORBIDDEN, FORBIDDEN)
 ORGANIZERS_AND_CHIEF = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK, OK,
-                           FORBIDDEN, FORBIDDEN)
+                           FORBIDDEN, FORBIDDEN, FORBIDDEN)
 # The console, its audit log, appeals, live results: the supervisors read them too.
 READERS_AND_CHIEF = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK, OK, OK,
-                        FORBIDDEN)
+                        FORBIDDEN, FORBIDDEN)
 PANEL_AND_ORGANIZERS = who(LOGIN, LOGIN, FORBIDDEN, OK, OK, FORBIDDEN, OK, OK, FORBIDDEN,
-                           FORBIDDEN)
+                           FORBIDDEN, FORBIDDEN)
 # Any organizer (of any competition) and admins: the expert pool, the occupation
 # catalogue, a new competition.
 ANY_ORGANIZER = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, OK, FORBIDDEN,
-                    FORBIDDEN)
+                    FORBIDDEN, FORBIDDEN)
 ADMINS = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,
-             FORBIDDEN, FORBIDDEN)
-JUDGES = who(LOGIN, LOGIN, OK, OK, OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN)
+             FORBIDDEN, FORBIDDEN, FORBIDDEN)
+JUDGES = who(LOGIN, LOGIN, OK, OK, OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN,
+             FORBIDDEN)
 THE_JUDGE = who(LOGIN, LOGIN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN,
-                FORBIDDEN, FORBIDDEN)
+                FORBIDDEN, FORBIDDEN, FORBIDDEN)
 THE_PANEL = who(LOGIN, LOGIN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN,
-                FORBIDDEN)
+                FORBIDDEN, FORBIDDEN)
 THE_CHIEF = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN,
-                FORBIDDEN)
+                FORBIDDEN, FORBIDDEN)
 
 # The API answers 401 where a page would send the visitor to the sign-in page.
 API_LOGIN = "401"
 
 CHIEF_ONLY = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN,
-                 FORBIDDEN, FORBIDDEN)
+                 FORBIDDEN, FORBIDDEN, FORBIDDEN)
 # The demo's supervision and arbitration group alone: it decides the demo's appeals (after
 # the chief judge's opinion) and countersigns its draws and locks.
 THE_SUPERVISOR = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN,
-                     FORBIDDEN, OK, FORBIDDEN)
+                     FORBIDDEN, OK, FORBIDDEN, FORBIDDEN)
 # The judge's own sheet (an admin is no judge of the event either).
 OWN_SHEET = who(LOGIN, LOGIN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN,
-                FORBIDDEN, FORBIDDEN)
+                FORBIDDEN, FORBIDDEN, FORBIDDEN)
+# The bureau's statistics (人社局) across every competition: bureau accounts and admins.
+BUREAU = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,
+             FORBIDDEN, FORBIDDEN, OK)
 # Nobody: a made-up sign-in card, or a certificate holder's photo the demo does not have.
+# A print run or export (a job): the organizer who asked for it and the other organizers of
+# its competition (admins among them); anyone else finds no such job.
+JOB = who(LOGIN, LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, OK, NOT_FOUND,
+          NOT_FOUND, NOT_FOUND)
 NOBODY = who(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND,
-             NOT_FOUND, NOT_FOUND, NOT_FOUND)
+             NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND)
 
 
 def _routes_of(pattern, *routes: str) -> dict:
@@ -162,6 +175,9 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
         "GET /competitions/<int:competition_id>/register/done",
         "GET /api/v1/openapi.json", "GET /api/v1/certificates/<number>",
         "GET /api/v1/divisions/<int:division_id>/results",
+        # The judge's app: its service worker and manifest hold nothing personal (a
+        # browser fetches the manifest without cookies).
+        "GET /judge-sw.js", "GET /judge/manifest.webmanifest",
     ),
     **_routes_of(PUBLIC_NOT_SUPERVISORS, "POST /competitions/<int:competition_id>/register"),
     **_routes_of(PRIVATE_LINK_WRITE, "POST /r/<token>/appeal"),
@@ -178,9 +194,13 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
         # (tests/test_certificate_trust.py serves one).
         "GET /v/<number>/photo",
     ),
-    **_routes_of(SIGNED_IN, "GET /", "GET /api/v1/occupations",
+    **_routes_of(BUREAU, "GET /bureau", "GET /bureau/statistics.xlsx",
+                 "GET /api/v1/bureau/statistics"),
+    **_routes_of(JOB, "GET /jobs/<int:job_id>", "GET /jobs/<int:job_id>.json",
+                 "GET /jobs/<int:job_id>/file"),
+    **_routes_of(SIGNED_IN, "GET /", "GET /api/v1/occupations", "GET /jobs",
                  "GET POST /account/password"),
-    **_routes_of(JUDGES, "GET /judge", "GET /api/v1/judge/assignments"),
+    **_routes_of(JUDGES, "GET /judge", "GET /judge/offline", "GET /api/v1/judge/assignments"),
     **_routes_of(
         OWN_SHEET,
         "GET /api/v1/judge/sheets", "GET /api/v1/judge/sheets/<int:sheet_id>",
@@ -191,24 +211,29 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     # to score; organizers are no judges.
     ("GET", "/judge/entries/<int:entry_id>/modules/<int:module_id>"):
         who(LOGIN, LOGIN, REFUSED, OK, REFUSED, FORBIDDEN, FORBIDDEN, REFUSED, FORBIDDEN,
-            FORBIDDEN),
+            FORBIDDEN, FORBIDDEN),
     **_routes_of(
         READERS_AND_CHIEF,
         "GET /judge/events/<int:event_id>/console",
         "GET /judge/events/<int:event_id>/console/audit",
         "GET /judge/events/<int:event_id>/console/data",
         "GET /judge/events/<int:event_id>/console/decode",
+        "GET /judge/events/<int:event_id>/console/stream",
+        "GET /judge/events/<int:event_id>/analytics",
+        "GET /judge/events/<int:event_id>/analytics.pdf",
         "GET /events/<int:event_id>/appeals", "GET /appeals/<int:appeal_id>/decide",
         "GET /api/v1/events/<int:event_id>/appeals",
         "GET /api/v1/events/<int:event_id>/results",
         "GET /entries/<int:entry_id>/explanation",
         "GET /events/<int:event_id>/results",
+        "GET /events/<int:event_id>/results/stream",
         "GET /events/<int:event_id>/ties",
     ),
     **_routes_of(
         ORGANIZERS_AND_CHIEF,
         "GET /entries/<int:entry_id>/score-report.pdf",
         "GET /events/<int:event_id>/screen", "GET /events/<int:event_id>/screen.json",
+        "GET /events/<int:event_id>/screen/stream",
         "POST /events/<int:event_id>/screen/freeze",
         "POST /events/<int:event_id>/screen/unfreeze",
         "GET POST /events/<int:event_id>/paper", "GET /events/<int:event_id>/paper-sheets.pdf",
@@ -219,10 +244,10 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     # here), and corrected only by the typist.
     ("GET", "/paper-sheets/<int:sheet_id>/confirm"):
         who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, REFUSED, OK, FORBIDDEN,
-            FORBIDDEN),
+            FORBIDDEN, FORBIDDEN),
     ("GET", "/paper-sheets/<int:sheet_id>/correct"):
         who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, REFUSED, FORBIDDEN, OK, REFUSED, FORBIDDEN,
-            FORBIDDEN),
+            FORBIDDEN, FORBIDDEN),
     # The demo has a supervision and arbitration group: it decides the appeals, after the
     # chief judge's written opinion; only the chief judge reopens sheets.
     **_routes_of(
@@ -312,13 +337,17 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
         "POST /api/v1/events/<int:event_id>/sessions",
         "PATCH DELETE /api/v1/event-sessions/<int:session_id>",
         "POST /api/v1/events/<int:event_id>/draw/additions",
-        "GET /entries/<int:entry_id>/ticket.pdf", "GET /events/<int:event_id>/tickets.pdf",
+        "GET /entries/<int:entry_id>/ticket.pdf", "POST /events/<int:event_id>/tickets/print",
+        "POST /competitions/<int:competition_id>/tickets/print",
         "GET /events/<int:event_id>/checkin", "GET /events/<int:event_id>/checkin/counts",
         "GET /events/<int:event_id>/checkin/lookup", "POST /entries/<int:entry_id>/attendance",
         "POST /entries/<int:entry_id>/correct", "POST /entries/<int:entry_id>/withdraw",
         "POST /entries/<int:entry_id>/substitute",
         # Results and certificates
-        "GET /events/<int:event_id>/results.xlsx",
+        "POST /events/<int:event_id>/results/export",
+        "POST /competitions/<int:competition_id>/results/export",
+        "POST /events/<int:event_id>/score-reports/print",
+        "POST /competitions/<int:competition_id>/score-reports/print",
         "GET POST /events/<int:event_id>/theory-scores",
         "GET /events/<int:event_id>/theory-scores/template.xlsx",
         "POST /divisions/<int:division_id>/publish", "POST /divisions/<int:division_id>/finalize",
@@ -326,7 +355,8 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
         "GET POST /entries/<int:entry_id>/grade-check",
         "GET /certificates/<int:certificate_id>.pdf",
         "POST /certificates/<int:certificate_id>/revoke",
-        "GET /divisions/<int:division_id>/certificates.pdf",
+        "POST /divisions/<int:division_id>/certificates/print",
+        "POST /competitions/<int:competition_id>/certificates/print",
         # The API
         "PATCH /api/v1/competitions/<int:competition_id>",
         "POST /api/v1/competitions/<int:competition_id>/events",
@@ -464,6 +494,8 @@ def build_world(staged_demo) -> World:
                   display_name="监督员甲")
     builders.user("supervisor", username="other_supervisor",
                   competition_id=open_for_registration.id, display_name="监督员乙")
+    # The bureau (人社局): reads the statistics of every competition, nothing else.
+    builders.user("bureau", username="bureau", display_name="咸宁市人社局")
     own_rule = PromotionRule(event_id=own_event.id, name="一等奖晋升", rank_from=1, rank_to=1,
                              effect="grant", grant_grade=3)
     db.session.add(own_rule)
@@ -498,6 +530,15 @@ def build_world(staged_demo) -> World:
                                              [judge10.id])
     # A judge's account the demo's organizers opened: it acts in the demo only.
     scoped = builders.user("judge", username="demo_scoped_judge", competition_id=demo.id)
+    # A print run of 茶艺师's tickets the demo's organizer asked for, finished.
+    job = Job(kind="tickets.event", competition_id=demo.id, requested_by_id=organizer.id,
+              params={"event_id": tea.id, "size": "A4", "scope": tea.name},
+              status=JobStatus.DONE, progress_done=1, progress_total=1,
+              file_name="茶艺师-准考证.pdf", mimetype="application/pdf", file_size=4,
+              finished_at=datetime.now(UTC))
+    db.session.add(job)
+    db.session.flush()
+    db.session.add(JobFilePart(job_id=job.id, position=0, data=b"%PDF"))
     card = signin.find_card(db.session, card_secret)
     rule = db.session.scalars(select(PromotionRule).where(PromotionRule.event_id == tea.id)
                               .order_by(PromotionRule.position, PromotionRule.id)).first()
@@ -512,7 +553,7 @@ def build_world(staged_demo) -> World:
         "verification_code": certificate.verification_code,
         "token": certificate.promotion.entry.token,
         "expert_id": member.expert_id, "occupation_id": tea.occupation_id,
-        "code": "zh", "filename": "css/app.css", "user_id": scoped.id,
+        "code": "zh", "filename": "css/app.css", "user_id": scoped.id, "job_id": job.id,
     }
 
     # 养老护理员: the 职工组 results on public notice; a contestant appeals.
@@ -550,6 +591,7 @@ def build_world(staged_demo) -> World:
         "admin", "organizer", "judge1", "judge6", "judge9", "chief1", "chief2", "chief3")}
     passwords["other_organizer"] = builders.PASSWORD
     passwords["supervisor"] = passwords["other_supervisor"] = builders.PASSWORD
+    passwords["bureau"] = builders.PASSWORD
     students = db.session.scalar(select(Division).where(
         Division.event_id == care.id, Division.name == "学生组"))
     assert publishing.publication_of(db.session, students.id) is None

@@ -96,6 +96,17 @@ def read_pdf(response):
     return PdfReader(io.BytesIO(response.data))
 
 
+def job_file(client, url: str, data: dict | None = None):
+    """Start a print run or export with its button's form at ``url`` and return the
+    response of the finished job's file (in tests a job runs as soon as the request that
+    starts it commits: ``JOBS_RUN_AT_ONCE``)."""
+    started = client.post(url, data=data or {})
+    assert started.status_code == 302, (url, started.status_code)
+    job = client.get(started.headers["Location"] + ".json").json
+    assert job["status"] == "done", job
+    return client.get(job["file_url"])
+
+
 def text_of(pdf) -> str:
     """The text of every page of a pypdf document."""
     return "\n".join(page.extract_text() for page in pdf.pages)

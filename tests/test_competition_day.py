@@ -28,7 +28,7 @@ from competition.judging.models import ScoreSheet
 from competition.results.models import Result
 from tests import builders
 from tests.builders import event_ending_in, expert
-from tests.helpers import panel_count
+from tests.helpers import job_file, panel_count
 
 
 def zh(message: str, **params) -> str:
@@ -202,7 +202,7 @@ def test_the_notice_pdf_is_named_in_the_users_language(app, published_tea, clien
 
 def test_tickets_and_certificates_are_named_in_chinese(app, final_tea, client):
     client.post("/login", data={"username": builders.ORGANIZER, "password": builders.PASSWORD})
-    name = _file_name(client.get(f"/events/{final_tea.id}/tickets.pdf"))
+    name = _file_name(job_file(client, f"/events/{final_tea.id}/tickets/print"))
     assert name == "茶艺师-准考证.pdf"
     certificate = db.session.scalars(select(Certificate)).first()  # the winners hold one
     response = client.get(f"/certificates/{certificate.id}.pdf")

@@ -14,9 +14,9 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from competition.auth.models import User
+from competition.dbtypes import utcnow
 from competition.entries.models import Entry
 from competition.events.models import NameDisplay
-from competition.dbtypes import utcnow
 from competition.extensions import cache, db
 from competition.grades.models import Certificate, Promotion
 from competition.judging.models import ScoreSheet, SheetStatus

@@ -25,6 +25,7 @@ from competition.events.models import Expert, PanelMember
 from competition.extensions import db
 from tests import builders
 from tests.builders import entries_of, entry, setup_event
+from tests.helpers import job_file
 
 # 2026-11-20 08:30 China time is 00:30 UTC.
 DAY = datetime(2026, 11, 20, 0, 30, tzinfo=UTC)
@@ -358,7 +359,8 @@ def test_tickets_checkin_and_judges_show_the_session(app, client, login_as):
     for expected in ("第2场", "实训楼A102", "13:30", "16:30", "13:00",
                      zh(app, "Reporting time")):
         assert expected in text, expected
-    text = _pdf_text(client.get(f"/events/{event.id}/tickets.pdf?session_id={one.id}"))
+    text = _pdf_text(job_file(client, f"/events/{event.id}/tickets/print",
+                              {"session_id": one.id}))
     assert "第1场" in text and "第2场" not in text
 
     page = client.get(f"/events/{event.id}/checkin?session_id={two.id}").text

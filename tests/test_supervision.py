@@ -204,10 +204,10 @@ def test_a_supervisor_reads_their_competition_and_writes_nothing(locked_tea, cli
     assert 'action="/divisions/' not in client.get(f"/events/{event.id}/results").text
     # The organizers' other pages stay theirs.
     for url in (f"/events/{event.id}/edit", f"/events/{event.id}/checkin",
-                f"/events/{event.id}/tickets.pdf", f"/entries/{entry.id}/ticket.pdf",
+                f"/entries/{entry.id}/ticket.pdf",
                 f"/competitions/{event.competition_id}/signin-cards",
                 f"/competitions/{event.competition_id}/supervisors",
-                f"/events/{event.id}/results.xlsx", "/experts", "/judge",
+                "/experts", "/judge",
                 f"/judge/events/{event.id}/console/sheets/1/reopen"):
         assert client.get(url).status_code == 403, url
 
@@ -224,6 +224,9 @@ def test_a_supervisor_reads_their_competition_and_writes_nothing(locked_tea, cli
             ("POST", f"/appeals/{appeal.id}/reopen", {"sheets": [sheet.id], "reason": "x"}),
             ("POST", f"/r/{entry.token}/appeal", {"text": "代为申诉"}),
             ("POST", f"/entries/{entry.id}/attendance", {"attendance": "absent"}),
+            # The organizers' print runs and exports (jobs).
+            ("POST", f"/events/{event.id}/tickets/print", {"size": "A4"}),
+            ("POST", f"/events/{event.id}/results/export", None),
             ("PATCH", f"/api/v1/competitions/{event.competition_id}", {"name": "改名"}),
             ("PUT", f"/api/v1/events/{event.id}/scheme", {"modules": []}),
             ("POST", f"/api/v1/entries/{entry.id}/attendance", {"attendance": "absent"}),

@@ -58,7 +58,10 @@ competition_page = _signals.signal("competition-page")
 @bp.get("/")
 @login_required
 def dashboard():
-    """Organizers see the competitions they run; judges see the events they judge."""
+    """Organizers see the competitions they run; judges see the events they judge; the
+    bureau (人社局) starts on its statistics."""
+    if current_user.role == Role.BUREAU:
+        return redirect(url_for("bureau.dashboard"))
     if current_user.role == Role.JUDGE:
         panels = db.session.scalars(
             tenancy.acting_seats(current_user)
