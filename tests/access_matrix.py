@@ -144,6 +144,10 @@ OWN_SHEET = who(LOGIN, LOGIN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FO
 # The bureau's statistics (人社局) across every competition: bureau accounts and admins.
 BUREAU = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,
              FORBIDDEN, FORBIDDEN, OK)
+# One competition's report (赛事总结报告, PDF): bureau accounts, admins and the
+# competition's own organizers.
+BUREAU_AND_ORGANIZERS = who(LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK,
+                            FORBIDDEN, FORBIDDEN, OK)
 # Nobody: a made-up sign-in card, or a certificate holder's photo the demo does not have.
 # A print run or export (a job): the organizer who asked for it and the other organizers of
 # its competition (admins among them); anyone else finds no such job.
@@ -196,6 +200,8 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ),
     **_routes_of(BUREAU, "GET /bureau", "GET /bureau/statistics.xlsx",
                  "GET /api/v1/bureau/statistics"),
+    **_routes_of(BUREAU_AND_ORGANIZERS,
+                 "GET /bureau/competitions/<int:competition_id>/report.pdf"),
     **_routes_of(JOB, "GET /jobs/<int:job_id>", "GET /jobs/<int:job_id>.json",
                  "GET /jobs/<int:job_id>/file"),
     **_routes_of(SIGNED_IN, "GET /", "GET /api/v1/occupations", "GET /jobs",

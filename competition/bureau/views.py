@@ -1,5 +1,6 @@
 """The bureau's statistics page (/bureau) and its workbook, for bureau accounts (人社局)
-and admins: figures across every competition of a year, never a person's data.
+and admins: figures across every competition of a year, never a person's data; and one
+competition's report (赛事总结报告, PDF), which its own organizers may download too.
 
 The filters come from the query string, as the API's do (``year``, ``competition_id``,
 ``occupation_id``, ``division_id``); a value the year does not offer is left out.
@@ -7,19 +8,26 @@ The filters come from the query string, as the API's do (``year``, ``competition
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 
-from flask import Blueprint, render_template, request, send_file
+from flask import Blueprint, abort, render_template, request, send_file
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 
 from competition.auth.models import Role
 from competition.auth.permissions import role_required
+from competition.bureau import report
 from competition.bureau import statistics as stats
 from competition.bureau.excel import statistics_workbook
 from competition.bureau.tables import scope_text, tables
+from competition.dbtypes import utcnow
+from competition.events.access import organizes
+from competition.events.models import Competition
 from competition.extensions import db
 from competition.spreadsheet import XLSX_MIMETYPE
 from competition.timeutil import local_today
@@ -109,3 +117,21 @@ def workbook():
     data = statistics_workbook(tables(figures), scope_text(filters, choices))
     return send_file(BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=f"{_('Statistics')}-{filters.year}.xlsx", max_age=0)
+
+
+@bp.get("/bureau/competitions/<int:competition_id>/report.pdf")
+@login_required
+def competition_report(competition_id: int):
+    """One competition's report as a printable A4 PDF: for bureau accounts, admins and
+    the competition's own organizers (403 for anyone else, 404 for no such competition)."""
+    competition = db.get_or_404(Competition, competition_id)
+    if current_user.role != Role.BUREAU and not organizes(current_user, competition.id):
+        abort(403)
+    figures = report.competition_report(db.session, competition)
+    data = report.report_pdf(figures, printed_at=format_datetime(utcnow(), "yyyy-MM-dd HH:mm"))
+    name = re.sub(r'[\\/:*?"<>|\r\n]+', "_",
+                  f"{_('Competition report')}-{competition.name}.pdf")
+    response = send_file(BytesIO(data), mimetype="application/pdf", download_name=name,
+                         max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
