@@ -3,7 +3,9 @@
 Over TLS through nginx, trusting only the guide's own certificate: plain HTTP is sent to
 HTTPS; 48 clients sending half a request do not hold the app up; a judge of the demo
 competition signs in (the session cookie is Secure), scores a whole sheet through the
-tablets' API and submits it, and the database holds every mark; the organizer prints the
+tablets' API and submits it, and the database holds every mark, while the organizer's
+results page, streaming from the live updates' own server (``competition-streams``), is
+told of the save; the organizer prints the
 competition's admission tickets, the worker service (``competition-jobs``) makes them and
 the PDF's QR codes point at the public name; then PostgreSQL is stopped (its port
 closes): the health check, a page and the API answer 503 in Chinese with Retry-After;
@@ -13,11 +15,13 @@ again.
 
 from __future__ import annotations
 
+import queue
 import re
 import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 import uuid
 
@@ -30,6 +34,7 @@ CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 ACCOUNT_LINE = re.compile(r"^\s+(judge\d+)\s+/\s+(\S+)\s+—", re.MULTILINE)
 ORGANIZER_LINE = re.compile(r"^\s+(organizer)\s+/\s+(\S+)\s+—", re.MULTILINE)
 WORKER_LOG = "/var/log/ci-systemd-competition-jobs.log"  # .ci/bin/systemctl writes it
+STREAMS_LOG = "/var/log/ci-systemd-competition-streams.log"
 CLUSTER = subprocess.run(["ls", "/etc/postgresql"], capture_output=True, text=True,
                          check=True).stdout.split()[0]
 
@@ -99,6 +104,39 @@ def open_sheet(http: requests.Session) -> dict | None:
                 if sheet.status_code == 200 and sheet.json()["status"] == "draft":
                     return sheet.json()
     return None
+
+
+def follow(http: requests.Session, url: str) -> tuple[requests.Response, queue.Queue]:
+    """Open a live updates stream and read it in a thread: each event's name, in turn."""
+    stream = http.get(url, stream=True, timeout=(10, 60),
+                      headers={"Accept": "text/event-stream"})
+    assert stream.status_code == 200, (stream.status_code, stream.text[:200])
+    assert stream.headers["Content-Type"].startswith("text/event-stream"), stream.headers
+    names: queue.Queue = queue.Queue()
+
+    def read() -> None:
+        try:
+            for line in stream.iter_lines(decode_unicode=True):
+                if line.startswith("event: "):
+                    names.put(line.removeprefix("event: "))
+        except (requests.RequestException, AttributeError, ValueError):
+            pass  # the stream is closed when the check is done with it
+
+    threading.Thread(target=read, daemon=True).start()
+    return stream, names
+
+
+def next_event(names: queue.Queue, wanted: str, seconds: float) -> float:
+    """Seconds until the stream says ``wanted``; fails after ``seconds``."""
+    started = time.monotonic()
+    while True:
+        left = seconds - (time.monotonic() - started)
+        assert left > 0, f"no {wanted!r} from the stream within {seconds} s"
+        try:
+            if names.get(timeout=left) == wanted:
+                return time.monotonic() - started
+        except queue.Empty:
+            continue
 
 
 def slow_clients(count: int) -> list[ssl.SSLSocket]:
@@ -193,12 +231,28 @@ def main() -> None:
         raise AssertionError("no demo judge has a sheet to score")
     print(f"    {username}: sheet {sheet['id']}, {len(sheet['criteria'])} criteria")
 
+    step("the organizer's results page follows the event live, from the streams' server")
+    printed_accounts = ORGANIZER_LINE.findall(printed)
+    assert printed_accounts, printed
+    organizer = sign_in(*printed_accounts[0])
+    assert organizer, "the demo's organizer did not sign in"
+    event_id = sql("SELECT entries.event_id FROM score_sheets JOIN entries "
+                   f"ON entries.id = score_sheets.entry_id WHERE score_sheets.id = {sheet['id']}")
+    stream_path = f"/events/{event_id}/results/stream"
+    stream, events = follow(organizer, f"{BASE}{stream_path}")
+    next_event(events, "ready", 10)
+    with open(STREAMS_LOG, encoding="utf-8", errors="replace") as log:
+        assert stream_path in log.read(), "the stream was not served by competition-streams"
+
     step("the judge scores every criterion and submits")
     changes = [{"criterion_id": c["id"], "value": value_for(c), "previous": None}
                for c in sheet["criteria"]]
     saved = http.post(f"{BASE}/api/v1/judge/sheets/{sheet['id']}/marks", timeout=30,
                       json={"changes": changes}, headers={"Idempotency-Key": str(uuid.uuid4())})
     assert saved.status_code == 200, saved.text
+    told = next_event(events, "changed", 10)
+    print(f"    the results page was told {told:.2f} s after the save was answered")
+    stream.close()
     submitted = http.post(f"{BASE}/api/v1/judge/sheets/{sheet['id']}/submit", timeout=30,
                           headers={"Idempotency-Key": str(uuid.uuid4())})
     assert submitted.status_code == 200, submitted.text
@@ -207,10 +261,6 @@ def main() -> None:
     assert marks == len(changes), (marks, len(changes))
 
     step("the organizer prints every ticket: the worker service makes the PDF")
-    printed_accounts = ORGANIZER_LINE.findall(printed)
-    assert printed_accounts, printed
-    organizer = sign_in(*printed_accounts[0])
-    assert organizer, "the demo's organizer did not sign in"
     print_run(organizer)
 
     step("the database port closes: 503 in the visitor's language, at once")

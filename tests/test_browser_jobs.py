@@ -63,7 +63,7 @@ def test_print_the_tickets_watch_the_progress_and_download_them(app, jobs_server
     page.wait_for_url("**/jobs/*")
     assert page.locator("#job-wait").is_visible()  # not done yet: the file is being made
 
-    # The bar moves while the job runs (static/jobs.js asks every second) ...
+    # The bar moves while the job runs (static/js/jobs.js asks every second) ...
     page.wait_for_function("""() => {
         const bar = document.getElementById("job-progress");
         return bar && bar.max == 6 && bar.value > 0 && bar.value < 6;

@@ -5,14 +5,17 @@ Cache Storage and service workers do not survive in Playwright's ``storage_state
 that is switched off and on again is a persistent browser profile, closed and launched
 again on the same folder (``tablet_app``).
 
-Offline is ``set_offline(True)`` and, with it, every request aborted (``go_offline``): the
-emulation alone does not reliably hold for a service worker started in a relaunched
-profile, and a request that slipped through would make the test prove nothing.
+Offline is ``set_offline(True)``, every request aborted by the browser and, behind both, the
+venue's network down at the server (``go_offline``): Chromium's emulation does not reliably
+hold for a page a service worker controls in a relaunched profile, nor does request
+routing, and a request that slipped through would make the test prove nothing. While the
+network is down, the test server drops every connection unanswered, as an outage does.
 """
 
 from __future__ import annotations
 
 import re
+import socket
 
 import pytest
 from playwright.sync_api import expect
@@ -44,6 +47,35 @@ DEVICE_TEXT = """async () => {
   }
   return parts.join("\\n");
 }"""
+
+
+class VenueNetwork:
+    """The network between the tablets and the server, as the server sees it."""
+
+    def __init__(self) -> None:
+        self.down = False
+
+    def wrap(self, wsgi_app):
+        def gate(environ, start_response):
+            if not self.down:
+                return wsgi_app(environ, start_response)
+            # Nothing reaches the app: the connection ends without an answer.
+            environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
+            start_response("503 Service Unavailable", [])
+            return []
+        return gate
+
+
+NETWORK = VenueNetwork()
+
+
+@pytest.fixture(autouse=True)
+def venue_network(_served_app):
+    served = _served_app.wsgi_app
+    _served_app.wsgi_app = NETWORK.wrap(served)
+    yield NETWORK
+    NETWORK.down = False
+    _served_app.wsgi_app = served
 
 
 @pytest.fixture
@@ -86,6 +118,7 @@ def tablet_app(browser, tmp_path):
 
 
 def go_offline(context):
+    NETWORK.down = True
     context.set_offline(True)
     context.route("**/*", lambda route: route.abort("internetdisconnected"))
 
@@ -93,6 +126,7 @@ def go_offline(context):
 def go_online(context):
     context.unroute_all()
     context.set_offline(False)
+    NETWORK.down = False
 
 
 def switch_off(context, page):

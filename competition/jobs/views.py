@@ -67,7 +67,7 @@ def my_jobs():
 @bp.get("/jobs/<int:job_id>")
 @login_required
 def job(job_id: int):
-    """A job's progress (updated by static/jobs.js every second), then its file."""
+    """A job's progress (updated by static/js/jobs.js every second), then its file."""
     job = job_for_viewer(job_id)
     competition = db.session.get(Competition, job.competition_id)
     return render_template("jobs/job.html", job=job, competition=competition,
