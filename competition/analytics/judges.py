@@ -33,9 +33,10 @@ marks; no mark is loaded as an object. The database computes each mark's deviati
 with window functions (the panel's sum and count per entry and criterion, then the
 spread of the deviations per criterion) and returns per judge and criterion a count,
 a sum, a sum of squares and the outliers; per judge and entry a total; and the first
-``OUTLIERS_LISTED`` outlying marks. With the modules and the judges' names that is
-five statements whatever the size of the event, on SQLite and PostgreSQL alike (75,000
-marks take under a second on SQLite).
+``OUTLIERS_LISTED`` outlying marks — the cells and the outliers from one statement
+reading the deviations once. With the modules and the judges' names that is four
+statements whatever the size of the event, on SQLite and PostgreSQL alike (75,000
+marks take under half a second on SQLite).
 """
 
 from __future__ import annotations
@@ -44,7 +45,22 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Float, Subquery, and_, case, cast, func, literal, select
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    CompoundSelect,
+    Float,
+    Select,
+    Subquery,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, joinedload
 
 from competition.analytics.agreement import (
@@ -232,6 +248,16 @@ class JudgeAnalysis:
 
 # --- The queries ---------------------------------------------------------------------
 
+def _approved_entries(event_id: int) -> Select:
+    """The ids of the event's approved entries. The marks are narrowed to them by
+    ``entry_id IN (…)`` rather than a join to the entries: joined, SQLite's planner,
+    once it has statistics (ANALYZE), scans every sheet of the installation in entry
+    order and probes the entries, two to ten times slower than starting from the
+    event's entries as it does without statistics (and as PostgreSQL does either way)."""
+    return select(Entry.id).where(Entry.event_id == event_id,
+                                  Entry.status == RegistrationStatus.APPROVED)
+
+
 def _judged_marks(event_id: int) -> Subquery:
     """Every mark of a submitted sheet of an approved entry on a judgement criterion of the
     event, with the panel's sum and count on its entry and criterion."""
@@ -243,14 +269,13 @@ def _judged_marks(event_id: int) -> Subquery:
                    func.count().over(partition_by=each).label("n"))
             .join(Mark, Mark.sheet_id == ScoreSheet.id)
             .join(Criterion, Criterion.id == Mark.criterion_id)
-            .join(Entry, Entry.id == ScoreSheet.entry_id)
-            .where(Entry.event_id == event_id, Entry.status == RegistrationStatus.APPROVED,
+            .where(ScoreSheet.entry_id.in_(_approved_entries(event_id)),
                    ScoreSheet.status == SheetStatus.SUBMITTED,
                    Criterion.kind == CriterionKind.JUDGEMENT)
             .subquery("panel"))
 
 
-def _deviations(event_id: int) -> tuple[Subquery, ColumnElement[bool]]:
+def _deviations(event_id: int) -> tuple[CTE, ColumnElement[bool]]:
     """Each mark with another judge beside it, its deviation ``d`` and the spread of the
     panel's deviations on its criterion (Σd², count); and the outlier condition
     (``|d| > OUTLIER_SDS × √(Σd²/(N − 1))``, squared to need no square root, and
@@ -264,12 +289,39 @@ def _deviations(event_id: int) -> tuple[Subquery, ColumnElement[bool]]:
     spread = select(
         marks, func.sum(marks.c.d * marks.c.d).over(partition_by=marks.c.criterion_id)
         .label("dd"), func.count().over(partition_by=marks.c.criterion_id).label("dn"),
-    ).subquery("spread")
+    ).cte("spread")
     outlier = and_(spread.c.dn > 1,
                    spread.c.d * spread.c.d * (spread.c.dn - 1)
                    > literal(float(OUTLIER_SDS ** 2), Float) * spread.c.dd,
                    func.abs(spread.c.d) > literal(OUTLIER_FLOOR, Float) * spread.c.maximum)
     return spread, outlier
+
+
+def _cells_and_outliers(event_id: int) -> CompoundSelect:
+    """One statement for both readings of the deviations, told apart by its first column
+    (``kind``): per judge and criterion (0) the count, Σd, Σd² and outliers; and (1) the
+    first ``OUTLIERS_LISTED`` outlying marks — their mark ``x``, the panel's sum ``s``
+    and count ``n``, the deviation ``d``, the entry's code and station and ``place``, the
+    order in which they are listed (the largest scaled deviation first). Both halves read
+    the deviations as one common table expression, which SQLite (3.35 and later) and
+    PostgreSQL (12 and later) compute once: as two statements, the window functions ran
+    twice, two fifths of the analysis' time."""
+    spread, outlier = _deviations(event_id)
+    cells = (select(literal(0).label("kind"), spread.c.judge_id, spread.c.criterion_id,
+                    func.count(), func.sum(spread.c.d), func.sum(spread.c.d * spread.c.d),
+                    func.sum(case((outlier, 1), else_=0)), null().label("code"),
+                    null().label("station"), null().label("place"))
+             .group_by(spread.c.judge_id, spread.c.criterion_id))
+    place = func.row_number().over(order_by=(
+        (func.abs(spread.c.d) / spread.c.maximum).desc(), Entry.station, Entry.id,
+        spread.c.criterion_id, spread.c.judge_id))
+    ranked = (select(spread.c.judge_id, spread.c.criterion_id, spread.c.x, spread.c.s,
+                     spread.c.n, spread.c.d, Entry.code, Entry.station, place.label("place"))
+              .join(Entry, Entry.id == spread.c.entry_id).where(outlier).subquery("ranked"))
+    listed = select(literal(1), ranked.c.judge_id, ranked.c.criterion_id, ranked.c.x,
+                    ranked.c.s, ranked.c.n, ranked.c.d, ranked.c.code, ranked.c.station,
+                    ranked.c.place).where(ranked.c.place <= OUTLIERS_LISTED)
+    return union_all(cells, listed)
 
 
 def _modules(session: Session, event_id: int) -> tuple[list[ModuleGroup], int]:
@@ -304,19 +356,19 @@ def _judges(session: Session, event_id: int, judge_ids: set[int]) -> list[tuple[
 # --- The analysis --------------------------------------------------------------------
 
 def analyse(session: Session, event: Event) -> JudgeAnalysis:
-    """The judge analytics of the event, from five statements whatever its size."""
+    """The judge analytics of the event, from four statements whatever its size."""
     modules, measured = _modules(session, event.id)
     criteria = {c.id: (m, c) for m in modules for c in m.criteria}
-    spread, outlier = _deviations(event.id)
 
-    # Per judge and criterion: count, Σd, Σd², outliers.
+    # Per judge and criterion: count, Σd, Σd², outliers; and the outliers listed.
     cells: dict[int, dict[int, Cell]] = defaultdict(dict)
-    for judge_id, criterion_id, count, total, squares, outliers in session.execute(
-            select(spread.c.judge_id, spread.c.criterion_id, func.count(),
-                   func.sum(spread.c.d), func.sum(spread.c.d * spread.c.d),
-                   func.sum(case((outlier, 1), else_=0)))
-            .group_by(spread.c.judge_id, spread.c.criterion_id)):
-        if criterion_id in criteria:
+    outlying = []
+    for kind, judge_id, criterion_id, *figures, code, station, place in session.execute(
+            _cells_and_outliers(event.id)):
+        if kind == 1:
+            outlying.append((place, judge_id, criterion_id, *figures, code, station))
+        elif criterion_id in criteria:
+            count, total, squares, outliers = figures
             cells[judge_id][criterion_id] = Cell(
                 Summary(int(count), float(total), float(squares)), int(outliers),
                 criteria[criterion_id][1].maximum)
@@ -328,8 +380,7 @@ def analyse(session: Session, event: Event) -> JudgeAnalysis:
                    func.sum(cast(Mark.points, Float)))
             .join(Mark, Mark.sheet_id == ScoreSheet.id)
             .join(Criterion, Criterion.id == Mark.criterion_id)
-            .join(Entry, Entry.id == ScoreSheet.entry_id)
-            .where(Entry.event_id == event.id, Entry.status == RegistrationStatus.APPROVED,
+            .where(ScoreSheet.entry_id.in_(_approved_entries(event.id)),
                    ScoreSheet.status == SheetStatus.SUBMITTED,
                    Criterion.kind == CriterionKind.JUDGEMENT)
             .group_by(ScoreSheet.judge_id, ScoreSheet.entry_id)):
@@ -341,19 +392,13 @@ def analyse(session: Session, event: Event) -> JudgeAnalysis:
               for judge_id, name in named]
 
     listed = []
-    for row in session.execute(
-            select(spread.c.judge_id, spread.c.criterion_id, spread.c.x, spread.c.s,
-                   spread.c.n, spread.c.d, Entry.code, Entry.station)
-            .join(Entry, Entry.id == spread.c.entry_id).where(outlier)
-            .order_by((func.abs(spread.c.d) / spread.c.maximum).desc(),
-                      Entry.station, Entry.id, spread.c.criterion_id, spread.c.judge_id)
-            .limit(OUTLIERS_LISTED)):
-        module, criterion = criteria[row.criterion_id]
+    for _place, judge_id, criterion_id, x, s, n, d, code, station in sorted(outlying):
+        module, criterion = criteria[criterion_id]
         listed.append(OutlierMark(
-            code=row.code or "—", station=row.station, judge=names.get(row.judge_id, "—"),
+            code=code or "—", station=station, judge=names.get(judge_id, "—"),
             module=module.code, criterion=criterion.code, maximum=criterion.maximum,
-            points=float(row.x), others_mean=(float(row.s) - float(row.x)) / (row.n - 1),
-            deviation=float(row.d)))
+            points=float(x), others_mean=(float(s) - float(x)) / (int(n) - 1),
+            deviation=float(d)))
 
     table, entries = _totals_table([judge.id for judge in judges], totals,
                                    len(criteria))

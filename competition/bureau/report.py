@@ -19,7 +19,7 @@ What it holds, per event (赛项) of the competition:
 
 Figures only: no contestant's or judge's name, ID number or phone. Each figure comes from
 one aggregate query over the competition (GROUP BY or conditional counts), plus the judge
-analytics' five statements per locked event. Needs an app context (the words are
+analytics' four statements per locked event. Needs an app context (the words are
 translated for the reader). No function here commits.
 """
 
