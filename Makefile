@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: run test setup setup-dev lock compile db lint translations check-translations clean bench bench-quick bench-tickets
+.PHONY: run test setup setup-dev lock compile db lint translations check-translations clean bench bench-quick bench-tickets bench-jobs
 
 # Set everything up, then serve the app with the demo competition at http://127.0.0.1:$(PORT)
 run: setup compile db
@@ -83,6 +83,8 @@ clean:
 bench: setup-dev compile
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || echo "wrk is missing: benchmark 2 will be skipped"
 	$(BIN)/python -m bench.run --size full
+	$(BIN)/python -m bench.bureau --size full --results
+	$(BIN)/python -m bench.live --size full --results
 
 bench-quick: setup-dev compile
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || echo "wrk is missing: benchmark 2 will be skipped"
@@ -91,3 +93,7 @@ bench-quick: setup-dev compile
 # Benchmark 5 alone (admission tickets against a bare QR page), on a SQLite file: SIZE=quick|full
 bench-tickets: setup-dev compile
 	$(BIN)/python -m bench.tickets --size $(or $(SIZE),quick)
+
+# A whole competition's tickets as one background job (SIZE=full: 10,000 tickets).
+bench-jobs: setup-dev compile
+	$(BIN)/python -m bench.jobs --size $(or $(SIZE),quick) --compare

@@ -34,14 +34,14 @@ round starting with the next, so they share the machine's noise; Python's garbag
 collector runs before each.
 
     .venv/bin/python -m bench.bureau --size quick|full [--reuse] [--output FILE]
-        [--profile] [--only sqlite|postgresql]
+        [--results] [--profile] [--only sqlite|postgresql]
 
 The databases are its own: ``instance/bench_stats.sqlite`` and ``bench_stats`` on the
 local PostgreSQL server (``--postgres URL``, created when missing), emptied and
 generated first unless ``--reuse`` is given. The markdown section is printed, and
-written to ``--output``. ``--profile`` also prints, per database, a cProfile summary
-of the dashboard's function and of the analysis, and the time of each of their
-statements.
+written to ``--output`` and, with ``--results``, into ``bench/RESULTS.md`` (``make
+bench``). ``--profile`` also prints, per database, a cProfile summary of the dashboard's
+function and of the analysis, and the time of each of their statements.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ from sqlalchemy import Engine, event, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 
 from bench.generate import PASSWORD, SIZES, bench_app, generate, reset_schema
-from bench.run import analyze, ensure_database, log, machine, median
+from bench.run import RESULTS, analyze, ensure_database, log, machine, median, write
 from competition.analytics.judges import JudgeAnalysis, analyse
 from competition.bureau import statistics as stats
 from competition.entries.models import Entry
@@ -603,7 +603,7 @@ def dashboard_section(runs: list[DatabaseRun], size: str) -> list[str]:
     n = RUNS[size]["dashboard"]
     seeded = runs[0].seeded
     lines = [
-        "### 6. The bureau's dashboard", "",
+        "### 8. The bureau's dashboard", "",
         f"The figures of the generated competition's year (`/bureau?year=…`, every "
         f"competition, no filter) and narrowed to that competition (`&competition_id=…`; "
         f"the year holds only that one, so both count the same rows); median of {n} runs. "
@@ -640,7 +640,7 @@ def analytics_section(runs: list[DatabaseRun], size: str) -> list[str]:
     n = RUNS[size]["analytics"]
     f = runs[0].analytics["found"]
     lines = [
-        "", "### 7. Judge analytics of one event", "",
+        "", "### 9. Judge analytics of one event", "",
         f"The locked event: {f['entries']:,} entries × {f['judges']} judges × "
         f"{f['criteria']} judged criteria ({f['marks']:,} judged marks; "
         f"{f['measured']} measurement criteria left out); median of {n} runs, signed in "
@@ -716,6 +716,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true",
                         help="print cProfile summaries of the function and the analysis")
     parser.add_argument("--output", type=Path, help="also write the section to this file")
+    parser.add_argument("--results", action="store_true",
+                        help="also write the section into bench/RESULTS.md, between its markers")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     urls = []
@@ -735,6 +737,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.output:
         args.output.write_text(section + "\n")
         log(f"written to {args.output}")
+    if args.results:
+        write(section, RESULTS, "bureau")
+        log(f"written to {RESULTS}")
     log(f"done: {', '.join(make_url(u).render_as_string(hide_password=True) for u in urls)}")
     return 0
 

@@ -17,6 +17,7 @@ import statistics
 import threading
 import time
 import uuid
+from contextlib import nullcontext
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -181,14 +182,17 @@ KINDS = ("open", "save", "submit", "replay")
 
 
 def run(database_url: str, setup_: dict, *, seed: int = 3, retry_every: int = 10,
-        pace: float | None = None) -> dict:
+        pace: float | None = None, site: str | None = None) -> dict:
     """Every judge at once against gunicorn with the production settings
     (``gunicorn.conf.py``: its workers and threads): flat out (each judge sends its next
     request as soon as the last is answered), or with ``pace`` seconds between one
-    request's start and the next, as tablets at a venue do."""
+    request's start and the next, as tablets at a venue do. ``site``: the base URL of
+    such a server already running, loaded instead of starting one."""
     values = expected_marks(setup_, seed)
     start = threading.Event()
-    with gunicorn("wsgi:app", database_url, workers=None, threads=None) as site:
+    server = nullcontext(site) if site else gunicorn("wsgi:app", database_url, workers=None,
+                                                     threads=None)
+    with server as site:
         judges = [Judge(site, judge, setup_["module_id"], setup_["criteria"], values, start,
                         retry_every, pace) for judge in setup_["plan"]]
         for judge in judges:
@@ -203,7 +207,7 @@ def run(database_url: str, setup_: dict, *, seed: int = 3, retry_every: int = 10
     by_kind = {kind: sorted(x for j in judges for k, x in j.latencies if k == kind)
                for kind in KINDS}
     return {"judges": len(judges), "pace": pace, "requests": len(latencies),
-            "seconds": elapsed,
+            "started_at": started, "seconds": elapsed,
             "rps": len(latencies) / elapsed, **percentiles(latencies),
             "kinds": {kind: {"requests": len(xs), **percentiles(xs)}
                       for kind, xs in by_kind.items() if xs},

@@ -306,13 +306,17 @@ def tickets_section(t: dict, plan: dict) -> str:
         "app, its font and its libraries loaded)."])
 
 
-def write(text_: str, path: Path = RESULTS) -> None:
-    old = path.read_text() if path.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
-    if BEGIN not in old:
-        old += f"\n{BEGIN}\n{END}\n"
-    head, rest = old.split(BEGIN, 1)
-    tail = rest.split(END, 1)[1] if END in rest else ""
-    path.write_text(f"{head}{BEGIN}\n{text_}\n{END}{tail}")
+def write(text_: str, path: Path = RESULTS, section: str = "") -> None:
+    """Put ``text_`` between the figures' markers of ``path`` (those of ``section`` when
+    named: ``<!-- figures:NAME -->``), leaving the rest of the file as it is."""
+    begin, end = ((BEGIN, END) if not section else
+                  (f"<!-- figures:{section} -->", f"<!-- /figures:{section} -->"))
+    old = path.read_text() if path.exists() else "# Benchmarks\n"
+    if begin not in old:
+        old += f"\n{begin}\n{end}\n"
+    head, rest = old.split(begin, 1)
+    tail = rest.split(end, 1)[1] if end in rest else ""
+    path.write_text(f"{head}{begin}\n{text_}\n{end}{tail}")
 
 
 def main(argv: list[str] | None = None) -> int:

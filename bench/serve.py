@@ -25,9 +25,10 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(app: str, database_url: str | None = None, workers: int | None = None,
-             threads: int | None = None):
+             threads: int | None = None, extra_env: dict[str, str] | None = None):
     """Serve ``app`` (``module:variable``) and yield its base URL; stop it afterwards.
-    Workers and threads are the production settings' unless given."""
+    Workers and threads are the production settings' unless given; ``extra_env`` adds to
+    or overrides the server's environment (``LIVE_STREAMS`` for the streams' server)."""
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT), SECRET_KEY="bench-" + "y" * 40,
                AUDIT_KEY="bench-audit-" + "z" * 32,
@@ -37,6 +38,7 @@ def gunicorn(app: str, database_url: str | None = None, workers: int | None = No
                SESSION_COOKIE_SECURE="0")
     if database_url:
         env["DATABASE_URL"] = database_url
+    env.update(extra_env or {})
     command = [GUNICORN, "--config", str(ROOT / "gunicorn.conf.py"), "--access-logfile",
                "/dev/null",
                "--bind", f"127.0.0.1:{port}", "--log-level", "warning",

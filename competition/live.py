@@ -38,6 +38,10 @@ HEARTBEAT_SECONDS = 15
 # thread is held for ever by a page left open overnight.
 LIFETIME_SECONDS = 300
 RETRY_MS = 2000
+# A stream says ``changed`` at most this often: the saves of a busy panel that come
+# closer together are told as one, so a page asks again a few times a second at most,
+# however many judges are saving. A change after a quiet moment is told at once.
+MIN_GAP_SECONDS = 0.5
 
 _PENDING = "live_channels"
 
@@ -65,24 +69,35 @@ class LocalBroker:
         for inbox in listeners:
             inbox.put(message)
 
-    def listen(self, channels: Iterable[str], timeout: float) -> Iterator[str | None]:
-        """Each message of ``channels`` as it comes, or None after ``timeout`` seconds of
-        silence."""
+    def subscribe(self, channels: Iterable[str]) -> LocalSubscription:
+        """Listen to ``channels`` from now on."""
         inbox: queue.SimpleQueue = queue.SimpleQueue()
         channels = list(channels)
         with self._lock:
             for channel in channels:
                 self._listeners.setdefault(channel, set()).add(inbox)
+        return LocalSubscription(self, channels, inbox)
+
+    def _unsubscribe(self, channels: list[str], inbox: queue.SimpleQueue) -> None:
+        with self._lock:
+            for channel in channels:
+                self._listeners.get(channel, set()).discard(inbox)
+
+
+class LocalSubscription:
+    def __init__(self, broker: LocalBroker, channels: list[str],
+                 inbox: queue.SimpleQueue) -> None:
+        self._broker, self._channels, self._inbox = broker, channels, inbox
+
+    def get(self, timeout: float) -> str | None:
+        """The next message, or None after ``timeout`` seconds of silence."""
         try:
-            while True:
-                try:
-                    yield inbox.get(timeout=timeout)
-                except queue.Empty:
-                    yield None
-        finally:
-            with self._lock:
-                for channel in channels:
-                    self._listeners.get(channel, set()).discard(inbox)
+            return self._inbox.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def close(self) -> None:
+        self._broker._unsubscribe(self._channels, self._inbox)
 
 
 class RedisBroker:
@@ -99,19 +114,27 @@ class RedisBroker:
             # The change is saved; open pages see it at their next poll.
             log.warning("live update of %s not sent: Redis is unreachable", channel)
 
-    def listen(self, channels: Iterable[str], timeout: float) -> Iterator[str | None]:
-        subscription = self._redis.pubsub(ignore_subscribe_messages=True)
-        subscription.subscribe(*(self._prefix + channel for channel in channels))
-        try:
-            while True:
-                message = subscription.get_message(timeout=timeout)
-                if message is None:
-                    yield None
-                elif message["type"] == "message":
-                    data = message["data"]
-                    yield data.decode() if isinstance(data, bytes) else data
-        finally:
-            subscription.close()
+    def subscribe(self, channels: Iterable[str]) -> RedisSubscription:
+        """Listen to ``channels`` from now on."""
+        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(*(self._prefix + channel for channel in channels))
+        return RedisSubscription(pubsub)
+
+
+class RedisSubscription:
+    def __init__(self, pubsub: redis.client.PubSub) -> None:
+        self._pubsub = pubsub
+
+    def get(self, timeout: float) -> str | None:
+        """The next message, or None after ``timeout`` seconds of silence."""
+        message = self._pubsub.get_message(timeout=timeout)
+        if message is None or message["type"] != "message":
+            return None
+        data = message["data"]
+        return data.decode() if isinstance(data, bytes) else data
+
+    def close(self) -> None:
+        self._pubsub.close()
 
 
 # One broker for every app of the process: the tests' app and the app their browser
@@ -145,6 +168,27 @@ sa_event.listen(Session, "after_commit", _publish_pending)
 sa_event.listen(Session, "after_rollback", _forget_pending)
 
 
+def _changes(subscription: LocalSubscription | RedisSubscription) -> Iterator[str]:
+    """``changed`` for the messages of ``subscription``, at most once every
+    MIN_GAP_SECONDS (the last message's data), a comment after HEARTBEAT_SECONDS of
+    silence; ends after LIFETIME_SECONDS."""
+    ends_at = time.monotonic() + LIFETIME_SECONDS
+    told_at = float("-inf")
+    untold: str | None = None
+    while time.monotonic() < ends_at:
+        wait = (max(0.0, told_at + MIN_GAP_SECONDS - time.monotonic())
+                if untold is not None else HEARTBEAT_SECONDS)
+        message = subscription.get(wait)
+        if message is not None:
+            untold = message
+        now = time.monotonic()
+        if untold is not None and now - told_at >= MIN_GAP_SECONDS:
+            yield f"event: changed\ndata: {untold}\n\n"
+            told_at, untold = now, None
+        elif message is None and untold is None:
+            yield ": still here\n\n"
+
+
 def stream(channels: Iterable[str]) -> Response:
     """A server-sent events response that says ``changed`` whenever one of ``channels``
     announces a change; 503 when this process already serves ``LIVE_STREAMS`` streams."""
@@ -159,20 +203,14 @@ def stream(channels: Iterable[str]) -> Response:
     channels = list(channels)
 
     def events() -> Iterator[str]:
-        yield f"retry: {RETRY_MS}\n\n"
-        yield "event: ready\ndata: {}\n\n"
-        ends_at = time.monotonic() + LIFETIME_SECONDS
-        messages = broker.listen(channels, HEARTBEAT_SECONDS)
+        # Subscribed before "ready": a change made once the page heard "ready" is told.
+        subscription = broker.subscribe(channels)
         try:
-            for message in messages:
-                if message is None:
-                    yield ": still here\n\n"
-                else:
-                    yield f"event: changed\ndata: {message}\n\n"
-                if time.monotonic() >= ends_at:
-                    return
+            yield f"retry: {RETRY_MS}\n\n"
+            yield "event: ready\ndata: {}\n\n"
+            yield from _changes(subscription)
         finally:
-            messages.close()
+            subscription.close()
 
     released = threading.Event()
 

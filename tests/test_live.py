@@ -111,6 +111,24 @@ def test_nothing_is_said_of_a_change_rolled_back_or_of_another_event(
         listener.close()
 
 
+def test_changes_closer_together_than_the_gap_are_told_as_one(scored_tea, app, client, auth):
+    auth.login(CHIEF)
+    listener = follow(app, client, f"/judge/events/{scored_tea.id}/console/stream",
+                      scored_tea.id)
+    told = f"event: changed\ndata: event:{scored_tea.id}"
+    try:
+        live.announce(db.session, scored_tea.id)
+        db.session.commit()
+        assert listener.next_event() == told  # after a quiet moment: at once
+        for _ in range(5):  # a busy panel saving
+            live.announce(db.session, scored_tea.id)
+            db.session.commit()
+        assert listener.next_event(timeout=live.MIN_GAP_SECONDS + 2) == told
+        assert listener.next_event(timeout=live.MIN_GAP_SECONDS + 0.5) is None
+    finally:
+        listener.close()
+
+
 @pytest.mark.parametrize("who, status", [
     (OTHER_CHIEF, 403),  # the chief judge of another event
     (JUDGES[0], 403),  # a judge of this one
