@@ -50,7 +50,6 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.queues import Queue
@@ -74,7 +73,7 @@ from bench.run import (
     machine,
     write,
 )
-from bench.serve import gunicorn
+from bench.serve import WARM_CONNECTIONS, WARM_SECONDS, gunicorn
 from competition.auth.credentials import issue_api_token
 from competition.auth.models import User
 from competition.events.models import Competition, CompetitionOrganizer, PanelMember, PanelRole
@@ -105,8 +104,6 @@ READ_SECONDS = 60  # silence on a stream (it sends a comment every 15 s) that is
 # After the streams said "ready": the server subscribes right after sending it.
 SETTLE_SECONDS = 0.5
 PROBE_PAUSE = {"alone": 0.1, "load": 0.5}  # seconds between the probe's saves
-WARM_CONNECTIONS = 32  # the app server's workers × threads
-WARM_SECONDS = 1.0
 SPREAD_AFTER = 3.0  # seconds into a run: when the connections per worker are counted
 GOAL_RATIO = 1.1
 GOAL_MEDIAN_MS = 1000
@@ -382,7 +379,6 @@ def probe_event(competition_id: int) -> tuple[Stream, Probe]:
 def app_server(database_url: str) -> Iterator[str]:
     """The app server judges save to, with the production settings, once it answers."""
     with gunicorn("wsgi:app", database_url) as site:
-        warm_up(site)
         yield site
 
 
@@ -394,30 +390,7 @@ def streams_server(database_url: str) -> Iterator[str]:
     with gunicorn("wsgi:app", database_url, workers=STREAM_WORKERS, threads=STREAM_THREADS,
                   extra_env={"LIVE_STREAMS": str(STREAM_LIMIT),
                              "GUNICORN_CMD_ARGS": "--graceful-timeout 1"}) as site:
-        warm_up(site)
         yield site
-
-
-def warm_up(site: str) -> None:
-    """Wait until the server's workers have booted and answer: the port is open as soon
-    as gunicorn starts, while its workers may still be loading the app for seconds on a
-    busy machine. Rounds of WARM_CONNECTIONS health checks at once, each on a
-    connection of its own, until one round is answered in full within WARM_SECONDS."""
-    deadline = time.monotonic() + 120
-    with ThreadPoolExecutor(WARM_CONNECTIONS) as pool:
-        while time.monotonic() < deadline:
-            started = time.monotonic()
-            answers = list(pool.map(lambda _: health(site), range(WARM_CONNECTIONS)))
-            if all(answers) and time.monotonic() - started < WARM_SECONDS:
-                return
-    log(f"{site} still slow to answer after 120 s; going on")
-
-
-def health(site: str) -> bool:
-    try:
-        return requests.get(f"{site}/healthz", timeout=60).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 # --- The runs ------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Start and stop gunicorn for the HTTP benchmarks on loopback, with the production
 settings (``gunicorn.conf.py``: threaded workers, two per core, eight threads each), the
-same for the competition app and the bare reference app; no access log."""
+same for the competition app and the bare reference app; no access log. Timing starts only
+once the workers answer, not when the port opens (``warm_up``)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,16 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
+import requests
+
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+WARM_CONNECTIONS = 32  # the app server's workers × threads
+WARM_SECONDS = 1.0
 
 
 def free_port() -> int:
@@ -51,7 +57,9 @@ def gunicorn(app: str, database_url: str | None = None, workers: int | None = No
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     try:
         _wait_for(port, process)
-        yield f"http://127.0.0.1:{port}"
+        site = f"http://127.0.0.1:{port}"
+        warm_up(site, "/healthz" if app == "wsgi:app" else "/")
+        yield site
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -73,3 +81,25 @@ def _wait_for(port: int, process: subprocess.Popen, timeout: float = 30) -> None
         except OSError:
             time.sleep(0.1)
     raise RuntimeError("gunicorn did not start")
+
+
+def warm_up(site: str, path: str) -> None:
+    """Wait until the server's workers have booted and answer: the port is open as soon
+    as gunicorn starts, while its workers may still be loading the app for seconds on a
+    busy machine. Rounds of WARM_CONNECTIONS requests for ``path`` at once, each on a
+    connection of its own, until one round is answered in full within WARM_SECONDS."""
+    deadline = time.monotonic() + 120
+    with ThreadPoolExecutor(WARM_CONNECTIONS) as pool:
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            answers = list(pool.map(lambda _: _answers(site + path), range(WARM_CONNECTIONS)))
+            if all(answers) and time.monotonic() - started < WARM_SECONDS:
+                return
+    print(f"{site} still slow to answer after 120 s; going on", flush=True)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=60).status_code == 200
+    except requests.RequestException:
+        return False
