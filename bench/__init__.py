@@ -1,4 +1,4 @@
-"""Benchmarks at provincial scale (issue 8).
+"""Benchmarks at provincial scale.
 
 ``bench.generate`` fills a database with a large competition in bulk;
 ``bench.run`` runs the four benchmarks against it, each beside a reference

@@ -1,4 +1,4 @@
-"""A large competition, generated in bulk for the benchmarks (issue 8).
+"""A large competition, generated in bulk for the benchmarks.
 
 Full size: 20 events of 500 contestants each (10,000), two divisions per event,
 one practical module of 30 criteria (100 points), 5 judges and a chief judge per

@@ -1,4 +1,4 @@
-"""Run every benchmark of issue 8 and write the figures into ``bench/RESULTS.md``.
+"""Run benchmarks 1–5 and write the figures into ``bench/RESULTS.md``.
 
     make bench          # full size: 20 events, 10,000 contestants, 1.5 million marks
     make bench-quick    # 4 events, 1,000 contestants: a check that everything runs
