@@ -34,7 +34,7 @@ CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 ACCOUNT_LINE = re.compile(r"^\s+(judge\d+)\s+/\s+(\S+)\s+—", re.MULTILINE)
 ORGANIZER_LINE = re.compile(r"^\s+(organizer)\s+/\s+(\S+)\s+—", re.MULTILINE)
 WORKER_LOG = "/var/log/ci-systemd-competition-jobs.log"  # .ci/bin/systemctl writes it
-STREAMS_LOG = "/var/log/ci-systemd-competition-streams.log"
+STREAMS_PORT = 8001  # deploy/competition-streams.service
 CLUSTER = subprocess.run(["ls", "/etc/postgresql"], capture_output=True, text=True,
                          check=True).stdout.split()[0]
 
@@ -104,6 +104,18 @@ def open_sheet(http: requests.Session) -> dict | None:
                 if sheet.status_code == 200 and sheet.json()["status"] == "draft":
                     return sheet.json()
     return None
+
+
+def connections_to(port: int) -> int:
+    """Open TCP connections to ``port`` on this machine (from /proc/net/tcp*)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table, encoding="ascii") as rows:
+            for row in list(rows)[1:]:
+                local, state = row.split()[1], row.split()[3]
+                if state == "01" and int(local.rsplit(":", 1)[1], 16) == port:
+                    count += 1
+    return count
 
 
 def follow(http: requests.Session, url: str) -> tuple[requests.Response, queue.Queue]:
@@ -241,8 +253,7 @@ def main() -> None:
     stream_path = f"/events/{event_id}/results/stream"
     stream, events = follow(organizer, f"{BASE}{stream_path}")
     next_event(events, "ready", 10)
-    with open(STREAMS_LOG, encoding="utf-8", errors="replace") as log:
-        assert stream_path in log.read(), "the stream was not served by competition-streams"
+    assert connections_to(STREAMS_PORT), "the stream is not held by competition-streams"
 
     step("the judge scores every criterion and submits")
     changes = [{"criterion_id": c["id"], "value": value_for(c), "previous": None}
