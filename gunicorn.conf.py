@@ -21,7 +21,8 @@ threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 # statement after DATABASE_STATEMENT_TIMEOUT, 30 s by default, and answers 503 first).
 timeout = 60
 graceful_timeout = 30
-# Keep a tablet's connection between requests (nginx talks to gunicorn on loopback).
+# Keep a tablet's connection between requests (nginx talks to gunicorn on loopback and
+# lets its idle connections go sooner: deploy/nginx.conf).
 keepalive = 15
 # Restart each worker now and then, so a slow leak cannot grow for a whole contest day.
 max_requests = 5000

@@ -118,8 +118,10 @@ def connections_to(port: int) -> int:
     return count
 
 
-def follow(http: requests.Session, url: str) -> tuple[requests.Response, queue.Queue]:
-    """Open a live updates stream and read it in a thread: each event's name, in turn."""
+def follow(http: requests.Session, url: str) -> queue.Queue:
+    """Open a live updates stream and read it in a thread: each event's name, in turn.
+    The stream stays open until the check ends (closing it from another thread would
+    wait for the reader's next line, up to a heartbeat away)."""
     stream = http.get(url, stream=True, timeout=(10, 60),
                       headers={"Accept": "text/event-stream"})
     assert stream.status_code == 200, (stream.status_code, stream.text[:200])
@@ -135,7 +137,7 @@ def follow(http: requests.Session, url: str) -> tuple[requests.Response, queue.Q
             pass  # the stream is closed when the check is done with it
 
     threading.Thread(target=read, daemon=True).start()
-    return stream, names
+    return names
 
 
 def next_event(names: queue.Queue, wanted: str, seconds: float) -> float:
@@ -251,7 +253,7 @@ def main() -> None:
     event_id = sql("SELECT entries.event_id FROM score_sheets JOIN entries "
                    f"ON entries.id = score_sheets.entry_id WHERE score_sheets.id = {sheet['id']}")
     stream_path = f"/events/{event_id}/results/stream"
-    stream, events = follow(organizer, f"{BASE}{stream_path}")
+    events = follow(organizer, f"{BASE}{stream_path}")
     next_event(events, "ready", 10)
     assert connections_to(STREAMS_PORT), "the stream is not held by competition-streams"
 
@@ -263,7 +265,6 @@ def main() -> None:
     assert saved.status_code == 200, saved.text
     told = next_event(events, "changed", 10)
     print(f"    the results page was told {told:.2f} s after the save was answered")
-    stream.close()
     submitted = http.post(f"{BASE}/api/v1/judge/sheets/{sheet['id']}/submit", timeout=30,
                           headers={"Idempotency-Key": str(uuid.uuid4())})
     assert submitted.status_code == 200, submitted.text
