@@ -38,11 +38,12 @@ from competition.accounts.forms import (
     PasswordChangeForm,
     SupervisorForm,
 )
-from competition.accounts.signin_views import _competition_for_organizer, _private
+from competition.accounts.signin_views import _private
 from competition.accounts.views import bp
 from competition.auth.models import Role, User
 from competition.auth.permissions import role_required
 from competition.errors import DomainError, Refused
+from competition.events.access import competition_for_organizer
 from competition.events.models import Competition, CompetitionOrganizer, Expert
 from competition.extensions import db
 from competition.web import flash_domain_error
@@ -238,7 +239,7 @@ def _reset(user: User, back: str):
 def judge_accounts_open(competition_id: int):
     """为裁判开通账号: accounts for every panel member without one, with a sign-in card
     each, answered as a PDF of initial passwords and cards (shown this once)."""
-    competition = _competition_for_organizer(competition_id)
+    competition = competition_for_organizer(competition_id)
     if not ActionForm().validate_on_submit():
         flash(_("The form has expired. Try again."), "error")
         return redirect(url_for("auth.signin_cards", competition_id=competition.id))
@@ -270,7 +271,7 @@ def _judge_account(competition: Competition, user_id: int) -> User:
 @bp.post("/competitions/<int:competition_id>/judge-accounts/<int:user_id>/reset")
 @login_required
 def judge_account_reset(competition_id: int, user_id: int):
-    competition = _competition_for_organizer(competition_id)
+    competition = competition_for_organizer(competition_id)
     user = _judge_account(competition, user_id)
     return _reset(user, url_for("auth.signin_cards", competition_id=competition.id))
 
@@ -278,7 +279,7 @@ def judge_account_reset(competition_id: int, user_id: int):
 @bp.post("/competitions/<int:competition_id>/judge-accounts/<int:user_id>/active")
 @login_required
 def judge_account_active(competition_id: int, user_id: int):
-    competition = _competition_for_organizer(competition_id)
+    competition = competition_for_organizer(competition_id)
     user = _judge_account(competition, user_id)
     _set_active(user, ActionForm())
     return redirect(url_for("auth.signin_cards", competition_id=competition.id))
@@ -288,7 +289,7 @@ def judge_account_active(competition_id: int, user_id: int):
 @login_required
 def judge_account_link(competition_id: int):
     """Tie an existing judge's account to an expert of the competition's panels."""
-    competition = _competition_for_organizer(competition_id)
+    competition = competition_for_organizer(competition_id)
     form = LinkAccountForm()
     back = redirect(url_for("auth.signin_cards", competition_id=competition.id))
     if not form.validate_on_submit():
@@ -317,7 +318,7 @@ def judge_account_link(competition_id: int):
 def supervisors(competition_id: int):
     """The competition's supervision and arbitration group: its members' accounts, and a
     form to open one (answered with its one-time password, shown this once)."""
-    competition = _competition_for_organizer(competition_id)
+    competition = competition_for_organizer(competition_id)
     form = SupervisorForm()
     if form.validate_on_submit():
         try:
@@ -345,7 +346,7 @@ def _supervisor_account(competition: Competition, user_id: int) -> User:
 @login_required
 def supervisor_active(competition_id: int, user_id: int):
     """Disable (signed out everywhere at once) or enable a supervisor's account."""
-    competition = _competition_for_organizer(competition_id)
+    competition = competition_for_organizer(competition_id)
     user = _supervisor_account(competition, user_id)
     _set_active(user, ActionForm())
     return redirect(url_for("auth.supervisors", competition_id=competition.id))
@@ -354,6 +355,6 @@ def supervisor_active(competition_id: int, user_id: int):
 @bp.post("/competitions/<int:competition_id>/supervisors/<int:user_id>/reset")
 @login_required
 def supervisor_reset(competition_id: int, user_id: int):
-    competition = _competition_for_organizer(competition_id)
+    competition = competition_for_organizer(competition_id)
     user = _supervisor_account(competition, user_id)
     return _reset(user, url_for("auth.supervisors", competition_id=competition.id))

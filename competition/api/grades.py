@@ -25,8 +25,8 @@ from competition.api.grades_schemas import (
 )
 from competition.api.results_schemas import RefusedSchema
 from competition.entries.models import Entry
-from competition.events.access import require_organizer_of
-from competition.events.models import Competition, Division
+from competition.events.access import competition_for_organizer, require_organizer_of
+from competition.events.models import Division
 from competition.extensions import db
 from competition.grades import certificates
 from competition.grades import promotions as promotion_service
@@ -50,8 +50,7 @@ NOT_ORGANIZER = {"schema": RefusedSchema, "description": "Not an organizer of th
 def competition_certificates(competition_id: int):
     """Every certificate of the competition, by event then number, with the holder's full
     ID number, whether it is valid or revoked, and the URL its QR code prints."""
-    competition = db.get_or_404(Competition, competition_id)
-    require_organizer_of(competition.id)
+    competition = competition_for_organizer(competition_id)
     return [_organizer_document(c)
             for c in certificates.certificates_of(db.session, competition.id)]
 

@@ -32,8 +32,8 @@ from competition.entries.views import (
     flash_domain_error,
 )
 from competition.errors import DomainError
-from competition.events.access import require_organizer_of
-from competition.events.models import Competition, Division
+from competition.events.access import competition_for_organizer
+from competition.events.models import Division
 from competition.extensions import db
 from competition.jobs.queue import start_job
 
@@ -146,8 +146,7 @@ def print_tickets(event_id: int):
 @login_required
 def print_competition_tickets(competition_id: int):
     """Print the tickets of every event of the competition as one job."""
-    competition = db.get_or_404(Competition, competition_id)
-    require_organizer_of(competition.id)
+    competition = competition_for_organizer(competition_id)
     form = TicketsForm()
     if not form.validate():
         abort(400)

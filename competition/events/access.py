@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from competition.auth.models import User
 from competition.events import tenancy
-from competition.events.models import Event, PanelRole
+from competition.events.models import Competition, Event, PanelRole
 from competition.extensions import db
 
 
@@ -34,6 +34,13 @@ def require_reader_of(competition_id: int) -> None:
     """403 unless the current user may read the competition's pages."""
     if not reads(current_user, competition_id):
         abort(403)
+
+
+def competition_for_organizer(competition_id: int) -> Competition:
+    """The competition, if the current user organizes it (403 otherwise, 404 if none)."""
+    competition = db.get_or_404(Competition, competition_id)
+    require_organizer_of(competition.id)
+    return competition
 
 
 def event_for_organizer(event_id: int) -> Event:

@@ -34,8 +34,8 @@ from flask_login import current_user, login_required
 
 from competition.entries.access import entry_by_token
 from competition.errors import DomainError
-from competition.events.access import require_organizer_of
-from competition.events.models import Competition, Division
+from competition.events.access import competition_for_organizer, require_organizer_of
+from competition.events.models import Division
 from competition.extensions import db
 from competition.grades import certificate_jobs, certificate_pdf, certificates, signing
 from competition.grades.certificate_forms import RevokeForm
@@ -53,8 +53,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @login_required
 def certificates_index(competition_id: int):
     """The competition's certificates: number, holder, grade, date, status; PDF and revoke."""
-    competition = db.get_or_404(Competition, competition_id)
-    require_organizer_of(competition.id)
+    competition = competition_for_organizer(competition_id)
     issued = certificates.certificates_of(db.session, competition.id)
     return render_template("grades/certificates.html", competition=competition,
                            certificates=issued, form=RevokeForm(),
@@ -96,8 +95,7 @@ def print_certificates(division_id: int):
 @login_required
 def print_competition_certificates(competition_id: int):
     """Print every valid certificate of the competition as one job, event by event."""
-    competition = db.get_or_404(Competition, competition_id)
-    require_organizer_of(competition.id)
+    competition = competition_for_organizer(competition_id)
     if not certificate_jobs.competition_printable(db.session, competition.id):
         flash(_("%(competition)s has no valid certificates to print.",
                 competition=competition.name), "warning")
@@ -150,8 +148,7 @@ def revoke(certificate_id: int):
 @login_required
 def registry(competition_id: int):
     """The register of certificates for the provincial platform (.xlsx, full ID numbers)."""
-    competition = db.get_or_404(Competition, competition_id)
-    require_organizer_of(competition.id)
+    competition = competition_for_organizer(competition_id)
     data = certificates.registry_xlsx(certificates.certificates_of(db.session, competition.id))
     response = send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
                          download_name=f"{competition.name}-{_('Certificates')}-{date.today():%Y%m%d}.xlsx")

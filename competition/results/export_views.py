@@ -21,8 +21,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from competition.dbtypes import utcnow
 from competition.entries.models import Entry
-from competition.events.access import event_for_organizer, organizes, require_organizer_of
-from competition.events.models import Competition, Division, Event, PanelRole
+from competition.events.access import (
+    competition_for_organizer,
+    event_for_organizer,
+    organizes,
+)
+from competition.events.models import Division, Event, PanelRole
 from competition.extensions import db
 from competition.jobs.queue import start_job
 from competition.judging.scoring import panel_role
@@ -46,7 +50,7 @@ def export_results(event_id: int):
 @login_required
 def export_competition_results(competition_id: int):
     """Every event's full results in one workbook, as a job."""
-    competition = _competition_for_organizer(competition_id)
+    competition = competition_for_organizer(competition_id)
     job = start_job(export_jobs.COMPETITION_RESULTS, competition.id,
                     {"competition_id": competition.id}, scope=competition.name)
     return redirect(url_for("jobs.job", job_id=job.id))
@@ -67,16 +71,11 @@ def print_score_reports(event_id: int):
 @login_required
 def print_competition_score_reports(competition_id: int):
     """Every entry's score report of the competition in one PDF, as a job."""
-    competition = _competition_for_organizer(competition_id)
+    competition = competition_for_organizer(competition_id)
     job = start_job(export_jobs.COMPETITION_SCORE_REPORTS, competition.id,
                     {"competition_id": competition.id}, scope=competition.name)
     return redirect(url_for("jobs.job", job_id=job.id))
 
-
-def _competition_for_organizer(competition_id: int) -> Competition:
-    competition = db.get_or_404(Competition, competition_id)
-    require_organizer_of(competition.id)
-    return competition
 
 
 @bp.get("/divisions/<int:division_id>/notice.pdf")

@@ -18,14 +18,14 @@ from competition.auth.models import User
 from competition.entries.models import Entry
 from competition.errors import DomainError
 from competition.events.access import (
+    competition_for_organizer,
     event_for_organizer,
     event_for_reader_or_chief,
     organizes,
     reads,
-    require_organizer_of,
 )
 from competition.events.awards import award_rule_of
-from competition.events.models import Competition, Division, Event
+from competition.events.models import Division, Event
 from competition.events.tenancy import supervises
 from competition.extensions import db
 from competition.judging.models import ScoreSheet, SheetStatus
@@ -300,8 +300,7 @@ def reopen_for_appeal(appeal_id: int):
 def standardised(competition_id: int):
     """Standardised scores for comparing contestants across events: each event's totals as
     z-scores, and scaled so the event's median maps to a chosen value (default 75)."""
-    competition = db.get_or_404(Competition, competition_id)
-    require_organizer_of(competition.id)
+    competition = competition_for_organizer(competition_id)
     try:
         target = Decimal(request.args.get("median", "75"))
     except InvalidOperation:
